@@ -1,0 +1,1 @@
+DROP FUNCTION wfm_set_updated_at();

@@ -1,0 +1,2 @@
+ALTER TABLE github_workflow_configs DROP CONSTRAINT github_workflow_configs_metric_schema_fk;
+DROP TABLE github_workflow_metric_schemas;

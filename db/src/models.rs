@@ -1,0 +1,114 @@
+//! Row types: what a query returns (`Config`, `Run`) and what an insert takes
+//! (`NewConfig`, `NewRun`). Later work adds the other tables' rows beside these.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::enums::{ReaderKind, RunStatus, TriggerSource};
+use crate::schema::{github_workflow_configs, github_workflow_runs};
+
+/// A row of `github_workflow_configs`.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize)]
+#[diesel(table_name = github_workflow_configs, check_for_backend(diesel::pg::Pg))]
+pub struct Config {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub runner_set_namespace: Option<String>,
+    pub runner_set_name: Option<String>,
+    pub runner_set_uid: Option<String>,
+    pub github_owner: Option<String>,
+    pub github_repo: Option<String>,
+    pub workflow_filter: Option<String>,
+    pub branch_filter: Option<String>,
+    pub file_patterns: serde_json::Value,
+    pub reader: ReaderKind,
+    pub reader_options: serde_json::Value,
+    pub keep_raw_data: bool,
+    pub metric_schema_id: Option<i64>,
+    pub enabled: bool,
+    pub last_processed_workload_uid: Option<String>,
+    pub last_checked_at: Option<DateTime<Utc>>,
+    pub cluster_name: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A config to insert; unset columns take their SQL defaults.
+#[derive(Debug, Clone, Default, Insertable)]
+#[diesel(table_name = github_workflow_configs)]
+pub struct NewConfig {
+    pub name: String,
+    pub description: Option<String>,
+    pub runner_set_namespace: Option<String>,
+    pub runner_set_name: Option<String>,
+    pub runner_set_uid: Option<String>,
+    pub github_owner: Option<String>,
+    pub github_repo: Option<String>,
+    pub workflow_filter: Option<String>,
+    pub branch_filter: Option<String>,
+    pub file_patterns: Option<serde_json::Value>,
+    pub reader: Option<ReaderKind>,
+    pub reader_options: Option<serde_json::Value>,
+    pub keep_raw_data: Option<bool>,
+    pub enabled: Option<bool>,
+    pub cluster_name: Option<String>,
+}
+
+/// A row of `github_workflow_runs`.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize)]
+#[diesel(table_name = github_workflow_runs, check_for_backend(diesel::pg::Pg))]
+pub struct Run {
+    pub id: i64,
+    pub config_id: i64,
+    pub workload_uid: String,
+    pub workload_name: String,
+    pub workload_namespace: String,
+    pub github_run_id: Option<i64>,
+    pub github_run_number: Option<i32>,
+    pub github_job_id: Option<i64>,
+    pub head_sha: Option<String>,
+    pub head_branch: Option<String>,
+    pub status: RunStatus,
+    pub trigger_source: TriggerSource,
+    pub files_found: i32,
+    pub files_processed: i32,
+    pub metrics_count: i32,
+    pub workload_started_at: Option<DateTime<Utc>>,
+    pub workload_completed_at: Option<DateTime<Utc>>,
+    pub collection_started_at: Option<DateTime<Utc>>,
+    pub collection_completed_at: Option<DateTime<Utc>>,
+    pub error_message: Option<String>,
+    pub retry_count: i32,
+    pub max_retries: i32,
+    pub priority: i16,
+    pub next_attempt_at: DateTime<Utc>,
+    pub claimed_by: Option<String>,
+    pub lease_expires_at: Option<DateTime<Utc>>,
+    pub backfill_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A run to insert; unset columns take their SQL defaults (`pending`, `realtime`…).
+#[derive(Debug, Clone, Default, Insertable)]
+#[diesel(table_name = github_workflow_runs)]
+pub struct NewRun {
+    pub config_id: i64,
+    pub workload_uid: String,
+    pub workload_name: Option<String>,
+    pub workload_namespace: Option<String>,
+    pub github_run_id: Option<i64>,
+    pub github_run_number: Option<i32>,
+    pub github_job_id: Option<i64>,
+    pub head_sha: Option<String>,
+    pub head_branch: Option<String>,
+    pub status: Option<RunStatus>,
+    pub trigger_source: Option<TriggerSource>,
+    pub workload_started_at: Option<DateTime<Utc>>,
+    pub workload_completed_at: Option<DateTime<Utc>>,
+    pub max_retries: Option<i32>,
+    pub priority: Option<i16>,
+    pub backfill_id: Option<i64>,
+}

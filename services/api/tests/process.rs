@@ -1,0 +1,3 @@
+//! wfm-api as a process: health, readiness, metrics, SIGTERM, bad configuration.
+
+wfm_testing::service_process_tests!("wfm-api", env!("CARGO_BIN_EXE_wfm-api"));

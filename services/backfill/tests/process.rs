@@ -1,0 +1,3 @@
+//! wfm-backfill as a process: health, readiness, metrics, SIGTERM, bad configuration.
+
+wfm_testing::service_process_tests!("wfm-backfill", env!("CARGO_BIN_EXE_wfm-backfill"));

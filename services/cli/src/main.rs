@@ -1,0 +1,114 @@
+//! `wfm`: administration of a wfm installation from the command line.
+//!
+//! ```text
+//! wfm migrate              apply pending migrations
+//! wfm migrate status       list migrations not yet applied
+//! wfm migrate revert-all --yes
+//!                          revert every migration (drops all wfm tables and data)
+//! ```
+//! Reads `DATABASE_URL` (and the `WFM_DB_*` settings) like the services; a bad
+//! value exits with code 2.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use wfm_db::{DbConfig, migrate};
+use wfm_env::{EXIT_CONFIG, Env};
+
+#[derive(Debug, Parser)]
+#[command(name = "wfm", version, about = "Administer a wfm installation")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Apply pending database migrations (or see `wfm migrate --help`).
+    Migrate {
+        #[command(subcommand)]
+        action: Option<MigrateAction>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum MigrateAction {
+    /// Apply pending migrations (the default).
+    Up,
+    /// List migrations not yet applied; exits 1 when any are pending.
+    Status,
+    /// Revert every migration: drops all wfm tables and their data.
+    RevertAll {
+        /// Confirm that all data may be dropped.
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let db = match DbConfig::from_env(&Env::Process, "wfm-cli") {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("wfm: configuration error: {e}");
+            return ExitCode::from(EXIT_CONFIG as u8);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("wfm: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(execute(cli.command, &db)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("wfm: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(command: Command, db: &DbConfig) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Migrate { action } => match action.unwrap_or(MigrateAction::Up) {
+            MigrateAction::Up => {
+                let applied = migrate::run_pending(db).await?;
+                if applied.is_empty() {
+                    println!("migrations: up to date");
+                } else {
+                    for version in &applied {
+                        println!("applied {version}");
+                    }
+                    println!("migrations: {} applied", applied.len());
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            MigrateAction::Status => {
+                let pending = migrate::pending(db).await?;
+                for version in &pending {
+                    println!("pending {version}");
+                }
+                println!("migrations: {} pending", pending.len());
+                Ok(if pending.is_empty() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                })
+            }
+            MigrateAction::RevertAll { yes } => {
+                if !yes {
+                    eprintln!("wfm: revert-all drops every wfm table; pass --yes to confirm");
+                    return Ok(ExitCode::from(EXIT_CONFIG as u8));
+                }
+                let reverted = migrate::revert_all(db).await?;
+                println!("migrations: {} reverted", reverted.len());
+                Ok(ExitCode::SUCCESS)
+            }
+        },
+    }
+}

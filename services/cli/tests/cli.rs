@@ -1,0 +1,86 @@
+//! `wfm` as a process against a real database.
+
+use std::time::Duration;
+
+use wfm_testing::{ServiceProcess, TestDb};
+
+const BIN: &str = env!("CARGO_BIN_EXE_wfm");
+
+/// Runs `wfm args…` with `env`; returns (exit code, output).
+fn wfm(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String) {
+    let mut process = ServiceProcess::spawn(BIN, args, env);
+    let status = process
+        .wait_exit(Duration::from_secs(60))
+        .expect("wfm finishes");
+    (status.code(), process.output())
+}
+
+#[tokio::test]
+async fn migrate_applies_then_reports_up_to_date() {
+    let db = TestDb::empty().await;
+    let env = [("DATABASE_URL", db.url())];
+
+    let (code, out) = wfm(&["migrate", "status"], &env);
+    assert_eq!(code, Some(1), "pending migrations make status fail: {out}");
+    assert!(out.contains("migrations: 8 pending"), "{out}");
+
+    let (code, out) = wfm(&["migrate"], &env);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("migrations: 8 applied"), "{out}");
+
+    let (code, out) = wfm(&["migrate", "up"], &env);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("migrations: up to date"), "{out}");
+
+    let (code, out) = wfm(&["migrate", "status"], &env);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("migrations: 0 pending"), "{out}");
+}
+
+#[tokio::test]
+async fn revert_all_needs_confirmation() {
+    let db = TestDb::new().await;
+    let env = [("DATABASE_URL", db.url())];
+
+    let (code, out) = wfm(&["migrate", "revert-all"], &env);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("pass --yes"), "{out}");
+
+    let (code, out) = wfm(&["migrate", "revert-all", "--yes"], &env);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("migrations: 8 reverted"), "{out}");
+}
+
+#[tokio::test]
+async fn bad_configuration_exits_2_naming_the_variable() {
+    let (code, out) = wfm(&["migrate"], &[]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        out.trim(),
+        "wfm: configuration error: DATABASE_URL is required but not set"
+    );
+
+    let (code, out) = wfm(&["migrate"], &[("DATABASE_URL", "postgres://h:port/db")]);
+    assert_eq!(code, Some(2));
+    assert!(
+        out.starts_with("wfm: configuration error: invalid value for DATABASE_URL"),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_database_is_a_clear_failure() {
+    let url = format!(
+        "postgres://postgres@127.0.0.1:{}/postgres",
+        wfm_testing::free_port()
+    );
+    let (code, out) = wfm(
+        &["migrate"],
+        &[("DATABASE_URL", &url), ("WFM_DB_CONNECT_TIMEOUT", "1s")],
+    );
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.starts_with("wfm: cannot connect to the database"),
+        "{out}"
+    );
+}

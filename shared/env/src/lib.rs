@@ -1,0 +1,205 @@
+//! Reading configuration from the environment.
+//!
+//! Every service builds its config struct with these helpers and nothing else
+//! touches `std::env`: an error always names the variable, so an operator sees
+//! `invalid value for WFM_LISTEN_ADDR: "x" (invalid socket address syntax)`
+//! in one line, and the binary exits with [`EXIT_CONFIG`].
+//!
+//! Values come through an [`Env`] source so tests can feed a map instead of
+//! mutating the process environment.
+
+use std::collections::HashMap;
+use std::fmt::Display;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Exit code of a binary whose configuration is missing or invalid.
+pub const EXIT_CONFIG: i32 = 2;
+
+/// A configuration error, always about one named variable.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum EnvError {
+    #[error("{name} is required but not set")]
+    Missing { name: String },
+    #[error("invalid value for {name}: {value:?} ({reason})")]
+    Invalid {
+        name: String,
+        value: String,
+        reason: String,
+    },
+}
+
+impl EnvError {
+    /// An invalid-value error for checks done after parsing (ranges, cross-field rules).
+    pub fn invalid(name: &str, value: impl Display, reason: impl Display) -> Self {
+        Self::Invalid {
+            name: name.to_owned(),
+            value: value.to_string(),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// Where variables are read from: the process environment, or a map in tests.
+#[derive(Debug, Clone, Default)]
+pub enum Env {
+    #[default]
+    Process,
+    Map(HashMap<String, String>),
+}
+
+impl Env {
+    /// A map-backed source, for tests.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Self::Map(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        )
+    }
+
+    /// The raw value; an empty string counts as unset, as in most deploy tools.
+    pub fn var(&self, name: &str) -> Option<String> {
+        let value = match self {
+            Self::Process => std::env::var(name).ok(),
+            Self::Map(map) => map.get(name).cloned(),
+        };
+        value.filter(|v| !v.trim().is_empty())
+    }
+
+    /// A value that must be present.
+    pub fn required_var(&self, name: &str) -> Result<String, EnvError> {
+        self.var(name).ok_or_else(|| EnvError::Missing {
+            name: name.to_owned(),
+        })
+    }
+
+    /// An optional value parsed with `FromStr`.
+    pub fn var_parsed<T>(&self, name: &str) -> Result<Option<T>, EnvError>
+    where
+        T: FromStr,
+        T::Err: Display,
+    {
+        self.var(name)
+            .map(|raw| parse(name, &raw, |v| v.trim().parse::<T>()))
+            .transpose()
+    }
+
+    /// A parsed value, or `default` when unset.
+    pub fn var_or<T>(&self, name: &str, default: T) -> Result<T, EnvError>
+    where
+        T: FromStr,
+        T::Err: Display,
+    {
+        Ok(self.var_parsed(name)?.unwrap_or(default))
+    }
+
+    /// A required value parsed with `FromStr`.
+    pub fn required_var_parsed<T>(&self, name: &str) -> Result<T, EnvError>
+    where
+        T: FromStr,
+        T::Err: Display,
+    {
+        let raw = self.required_var(name)?;
+        parse(name, &raw, |v| v.trim().parse::<T>())
+    }
+
+    /// A duration written as `500ms`, `5s`, `2m`…, or `default` when unset.
+    pub fn duration_or(&self, name: &str, default: Duration) -> Result<Duration, EnvError> {
+        match self.var(name) {
+            None => Ok(default),
+            Some(raw) => parse(name, &raw, |v| humantime::parse_duration(v.trim())),
+        }
+    }
+
+    /// A boolean (`true/false`, `1/0`, `yes/no`, `on/off`), or `default` when unset.
+    pub fn bool_or(&self, name: &str, default: bool) -> Result<bool, EnvError> {
+        match self.var(name) {
+            None => Ok(default),
+            Some(raw) => parse(name, &raw, parse_bool),
+        }
+    }
+
+    /// A comma-separated list; empty items are dropped.
+    pub fn list(&self, name: &str) -> Vec<String> {
+        self.var(name)
+            .map(|raw| {
+                raw.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn parse<T, E: Display>(
+    name: &str,
+    raw: &str,
+    f: impl FnOnce(&str) -> Result<T, E>,
+) -> Result<T, EnvError> {
+    f(raw).map_err(|e| EnvError::invalid(name, raw, e))
+}
+
+fn parse_bool(raw: &str) -> Result<bool, &'static str> {
+    match raw.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err("expected true or false"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_required_names_the_variable() {
+        let env = Env::from_pairs([]);
+        let err = env.required_var("DATABASE_URL").unwrap_err();
+        assert_eq!(err.to_string(), "DATABASE_URL is required but not set");
+    }
+
+    #[test]
+    fn blank_counts_as_unset() {
+        let env = Env::from_pairs([("X", "  ")]);
+        assert_eq!(env.var("X"), None);
+        assert_eq!(env.var_or("X", 7u32), Ok(7));
+    }
+
+    #[test]
+    fn invalid_number_names_variable_value_and_reason() {
+        let env = Env::from_pairs([("WFM_DB_POOL_MAX_SIZE", "lots")]);
+        let err = env.var_or("WFM_DB_POOL_MAX_SIZE", 10usize).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid value for WFM_DB_POOL_MAX_SIZE: \"lots\" (invalid digit found in string)"
+        );
+    }
+
+    #[test]
+    fn durations_and_bools_parse() {
+        let env = Env::from_pairs([("T", "1500ms"), ("B", "Yes"), ("BAD", "maybe")]);
+        assert_eq!(
+            env.duration_or("T", Duration::ZERO),
+            Ok(Duration::from_millis(1500))
+        );
+        assert_eq!(env.bool_or("B", false), Ok(true));
+        assert!(env.bool_or("BAD", false).is_err());
+        assert!(
+            env.duration_or("B", Duration::ZERO)
+                .unwrap_err()
+                .to_string()
+                .starts_with("invalid value for B:")
+        );
+    }
+
+    #[test]
+    fn list_splits_and_trims() {
+        let env = Env::from_pairs([("L", " a, ,b ,c")]);
+        assert_eq!(env.list("L"), ["a", "b", "c"]);
+        assert!(env.list("NONE").is_empty());
+    }
+}

@@ -1,0 +1,18 @@
+//! Test support shared by every crate's tests.
+//!
+//! - [`TestDb`]: a fresh, migrated schema per test on a real PostgreSQL, so tests
+//!   run in parallel without sharing rows. The server is `DATABASE_URL` when set;
+//!   otherwise a private one started from the system's server binaries.
+//! - [`ServiceProcess`]: a service binary run as a separate process, with its output
+//!   captured for assertions.
+//!
+//! Nothing here mocks the database.
+
+mod db;
+mod postgres;
+mod process;
+pub mod service_checks;
+
+pub use db::TestDb;
+pub use postgres::server_url;
+pub use process::{ServiceProcess, free_port, http_get};

@@ -1,0 +1,25 @@
+//! Helpers for the end-to-end tests in `tests/tests/`.
+//!
+//! The tests run the binaries cargo built for this workspace: `cargo test
+//! --workspace` builds them (every binary crate has integration tests, which makes
+//! cargo build its binary); `scripts/test` does exactly that.
+
+use std::path::PathBuf;
+
+/// Path of a workspace binary (`wfm-api`, `wfm`…) next to the test executable.
+pub fn binary(name: &str) -> String {
+    let exe = std::env::current_exe().expect("the test executable's path");
+    // target/<profile>/deps/<test> → target/<profile>/<name>
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .map(PathBuf::from)
+        .expect("the target directory");
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} not built: run `cargo build --workspace` (scripts/test does) before the e2e tests",
+        path.display()
+    );
+    path.to_string_lossy().into_owned()
+}
