@@ -4,6 +4,10 @@
 //! --workspace` builds them (every binary crate has integration tests, which makes
 //! cargo build its binary); `scripts/test` does exactly that.
 
+mod otlp_sink;
+
+pub use otlp_sink::{OtlpSink, Received};
+
 use std::path::PathBuf;
 
 /// Path of a workspace binary (`wfm-api`, `wfm`…) next to the test executable.

@@ -8,6 +8,7 @@
 
 mod config;
 mod ops;
+mod request_span;
 mod run;
 mod shutdown;
 

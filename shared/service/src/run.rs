@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::process::ExitCode;
 
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use tokio_util::sync::CancellationToken;
@@ -12,6 +13,7 @@ use wfm_telemetry::Metrics;
 
 use crate::config::{CommonConfig, ServiceInfo};
 use crate::ops::OpsState;
+use crate::request_span::request_span;
 use crate::shutdown::spawn_signal_handler;
 
 /// A started service: its settings, pool, metrics and the shutdown signal.
@@ -152,6 +154,7 @@ impl<C> Service<C> {
         let server = HttpServer::new(move || {
             let ops = ops.clone();
             App::new()
+                .wrap(from_fn(request_span))
                 .configure(move |cfg| ops.configure(cfg))
                 .configure(routes.clone())
         })
