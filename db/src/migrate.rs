@@ -14,6 +14,12 @@ use crate::pool::{DbConfig, connect};
 /// Every migration in `db/migrations`, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
+/// How many migrations the binary carries.
+pub fn migration_count() -> usize {
+    use diesel::migration::MigrationSource;
+    MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS).map_or(0, |m| m.len())
+}
+
 /// A migration run failed.
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
@@ -71,6 +77,9 @@ where
     let conn = connect(&db.url, db).await?;
     let mut conn = Wrapper::from(conn);
     tokio::task::spawn_blocking(move || {
+        // A migration (or the wait for another replica's) may take longer than
+        // the statement timeout services use.
+        lock_migrations(&mut conn, "SET statement_timeout = 0")?;
         lock_migrations(&mut conn, LOCK_SQL)?;
         let result = f(&mut conn);
         // The lock dies with the session anyway; unlock explicitly to be tidy.
@@ -80,6 +89,7 @@ where
     .await?
 }
 
+/// Runs one session-level statement of the harness (lock, unlock, settings).
 fn lock_migrations(conn: &mut Wrapper, sql: &str) -> Result<(), MigrateError> {
     use diesel::RunQueryDsl;
     diesel::sql_query(sql)

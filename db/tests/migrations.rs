@@ -2,7 +2,7 @@
 
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::RunQueryDsl;
-use wfm_db::migrate;
+use wfm_db::migrate::{self, migration_count};
 use wfm_testing::TestDb;
 
 const WFM_TABLES: [&str; 8] = [
@@ -26,13 +26,6 @@ struct Name {
 struct Count {
     #[diesel(sql_type = BigInt)]
     n: i64,
-}
-
-fn migration_count() -> usize {
-    use diesel::migration::MigrationSource;
-    MigrationSource::<diesel::pg::Pg>::migrations(&migrate::MIGRATIONS)
-        .expect("embedded migrations")
-        .len()
 }
 
 async fn tables(db: &TestDb) -> Vec<String> {

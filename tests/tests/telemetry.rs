@@ -18,6 +18,7 @@ async fn traces_reach_an_otlp_collector_when_configured() {
             ("DATABASE_URL", db.url()),
             ("WFM_LISTEN_ADDR", &addr),
             ("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint),
+            ("OTEL_SERVICE_NAME", "wfm-api-under-test"),
         ],
     );
     api.wait_for_status(
@@ -52,11 +53,14 @@ async fn traces_reach_an_otlp_collector_when_configured() {
     let contains = |needle: &str| body.windows(needle.len()).any(|w| w == needle.as_bytes());
     assert!(contains("http_request"), "the request span is exported");
     assert!(contains("/healthz"), "with its route");
-    assert!(contains("wfm-api"), "under the service's name");
+    assert!(
+        contains("wfm-api-under-test"),
+        "under the service.name OTEL_SERVICE_NAME gives"
+    );
 }
 
 #[tokio::test]
-async fn without_an_endpoint_nothing_is_exported_and_json_logs_are_one_object_per_line() {
+async fn json_logs_are_one_object_per_line() {
     let db = TestDb::new().await;
     let addr = format!("127.0.0.1:{}", free_port());
     let mut collector = ServiceProcess::spawn(

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use wfm_db::{DbConfig, migrate};
-use wfm_env::{EXIT_CONFIG, Env};
+use wfm_env::{EXIT_CONFIG, Env, config_error_exit};
 
 #[derive(Debug, Parser)]
 #[command(name = "wfm", version, about = "Administer a wfm installation")]
@@ -49,10 +49,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let db = match DbConfig::from_env(&Env::Process, "wfm-cli") {
         Ok(db) => db,
-        Err(e) => {
-            eprintln!("wfm: configuration error: {e}");
-            return ExitCode::from(EXIT_CONFIG as u8);
-        }
+        Err(e) => return config_error_exit("wfm", &e),
     };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -103,7 +100,7 @@ async fn execute(command: Command, db: &DbConfig) -> anyhow::Result<ExitCode> {
             MigrateAction::RevertAll { yes } => {
                 if !yes {
                     eprintln!("wfm: revert-all drops every wfm table; pass --yes to confirm");
-                    return Ok(ExitCode::from(EXIT_CONFIG as u8));
+                    return Ok(ExitCode::from(EXIT_CONFIG));
                 }
                 let reverted = migrate::revert_all(db).await?;
                 println!("migrations: {} reverted", reverted.len());

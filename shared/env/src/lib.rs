@@ -14,7 +14,13 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// Exit code of a binary whose configuration is missing or invalid.
-pub const EXIT_CONFIG: i32 = 2;
+pub const EXIT_CONFIG: u8 = 2;
+
+/// Prints `<program>: configuration error: <error>` on stderr and returns exit code 2.
+pub fn config_error_exit(program: &str, error: &dyn Display) -> std::process::ExitCode {
+    eprintln!("{program}: configuration error: {error}");
+    std::process::ExitCode::from(EXIT_CONFIG)
+}
 
 /// A configuration error, always about one named variable.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use tokio_util::sync::CancellationToken;
 use wfm_db::{DbPool, migrate};
-use wfm_env::{EXIT_CONFIG, Env, EnvError};
+use wfm_env::{Env, EnvError, config_error_exit};
 use wfm_telemetry::Metrics;
 
 use crate::config::{CommonConfig, ServiceInfo};
@@ -52,10 +52,7 @@ where
     let loaded = CommonConfig::from_env(&env, &info).and_then(|common| Ok((common, load(&env)?)));
     let (common, config) = match loaded {
         Ok(loaded) => loaded,
-        Err(e) => {
-            eprintln!("{}: configuration error: {e}", info.name);
-            return ExitCode::from(EXIT_CONFIG as u8);
-        }
+        Err(e) => return config_error_exit(info.name, &e),
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -160,7 +157,7 @@ impl<C> Service<C> {
         })
         .workers(workers.max(1))
         .disable_signals()
-        .shutdown_timeout(self.common.shutdown_timeout.as_secs())
+        .shutdown_timeout(whole_seconds(self.common.shutdown_timeout))
         .bind(addr)
         .with_context(|| format!("cannot listen on {addr} (WFM_LISTEN_ADDR)"))?
         .run();
@@ -173,4 +170,9 @@ impl<C> Service<C> {
         tracing::info!(%addr, "listening");
         server.await.context("HTTP server failed")
     }
+}
+
+/// actix counts its shutdown timeout in whole seconds: round up, so `500ms` is 1 s, not 0.
+fn whole_seconds(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis().div_ceil(1000)).unwrap_or(u64::MAX)
 }

@@ -3,7 +3,7 @@
 //! `DATABASE_URL` when set. Otherwise a private server, started once per test
 //! process from the system's server binaries (`WFM_PG_BINDIR`, `pg_config --bindir`,
 //! or the newest `/usr/lib/postgresql/*/bin`):
-//! - `initdb` runs once into a template folder under `$TMPDIR/wfm-test-pg/`
+//! - `initdb` runs once into a template under `$TMPDIR/wfm-test-pg-<uid>/<version>/`
 //!   (guarded by a file lock), and each process starts from a copy of it, which
 //!   takes a fraction of a second;
 //! - the server listens on a free loopback port with durability off (tests need
@@ -42,7 +42,11 @@ pub fn server_url() -> &'static str {
 
 fn start_private_server() -> Result<String, String> {
     let bindir = find_bindir()?;
-    let root = std::env::temp_dir().join("wfm-test-pg");
+    // Per user (a root run must not lock others out) and per server version
+    // (a template from another major version would not start).
+    let root = std::env::temp_dir()
+        .join(format!("wfm-test-pg-{}", current_uid()))
+        .join(server_version(&bindir)?);
     fs::create_dir_all(&root).map_err(|e| format!("create {}: {e}", root.display()))?;
     let owner = server_user()?;
     let data = {
@@ -106,10 +110,28 @@ fn server_user() -> Result<Owner, String> {
         .ok_or_else(|| "running as root and there is no `postgres` user to run the server".into())
 }
 
-#[expect(unsafe_code, reason = "geteuid has no safe wrapper in std")]
 fn is_root() -> bool {
+    current_uid() == 0
+}
+
+#[expect(unsafe_code, reason = "geteuid has no safe wrapper in std")]
+fn current_uid() -> u32 {
     // SAFETY: geteuid cannot fail and touches no memory.
-    unsafe { libc::geteuid() == 0 }
+    unsafe { libc::geteuid() }
+}
+
+/// `15.20` from `postgres (PostgreSQL) 15.20 (Debian …)`.
+fn server_version(bindir: &Path) -> Result<String, String> {
+    let out = Command::new(bindir.join("postgres"))
+        .arg("--version")
+        .output()
+        .map_err(|e| format!("postgres --version: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace()
+        .nth(2)
+        .filter(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+        .map(str::to_owned)
+        .ok_or_else(|| format!("cannot read the server version from {text:?}"))
 }
 
 fn chown_tree(path: &Path, owner: Owner) -> Result<(), String> {
@@ -168,8 +190,12 @@ fn start_server(bindir: &Path, data: &Path, port: u16, owner: Owner) -> Result<(
             let log = fs::read_to_string(data.join("server.log")).unwrap_or_default();
             return Err(format!("postgres exited ({status}) on port {port}:\n{log}"));
         }
+        // Ask our own socket: another server on the port must not look like ours.
         let ready = Command::new(bindir.join("pg_isready"))
-            .args(["-q", "-h", "127.0.0.1", "-p", &port.to_string()])
+            .arg("-q")
+            .arg("-h")
+            .arg(data)
+            .args(["-p", &port.to_string()])
             .status()
             .is_ok_and(|s| s.success());
         if ready {

@@ -66,6 +66,20 @@ impl ServiceProcess {
         }
     }
 
+    /// Runs `bin` to completion (at most `timeout`); returns its exit code and output.
+    pub fn run_to_end(
+        bin: &str,
+        args: &[&str],
+        envs: &[(&str, &str)],
+        timeout: Duration,
+    ) -> (Option<i32>, String) {
+        let mut process = Self::spawn(bin, args, envs);
+        let status = process
+            .wait_exit(timeout)
+            .unwrap_or_else(|| panic!("{bin} {args:?} still running after {timeout:?}"));
+        (status.code(), process.output())
+    }
+
     /// Everything the process printed so far.
     pub fn output(&self) -> String {
         self.output.lock().map(|o| o.clone()).unwrap_or_default()
