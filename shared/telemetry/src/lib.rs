@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | `WFM_LOG_FORMAT` | `human` | `human` (coloured when a terminal) or `json` (one object per line) |
 //! | `RUST_LOG` | `info` | log filter, e.g. `info,wfm_db=debug` |
-//! | `OTEL_EXPORTER_OTLP_ENDPOINT` | unset | base URL of an OTLP/HTTP collector (`http://otel:4318`); traces are exported only when set |
+//! | `OTEL_EXPORTER_OTLP_ENDPOINT` | unset | base `http://` URL of an OTLP/HTTP collector (`http://otel:4318`); traces are exported only when set; `https://` is refused (no TLS in this build) |
 //! | `OTEL_SERVICE_NAME` | the binary's name | `service.name` of exported spans |
 
 mod metrics;
@@ -50,14 +50,25 @@ impl TelemetryConfig {
         tracing_subscriber::EnvFilter::try_new(&log_filter)
             .map_err(|e| EnvError::invalid("RUST_LOG", &log_filter, e))?;
         let otlp_endpoint = env.var("OTEL_EXPORTER_OTLP_ENDPOINT");
-        if let Some(endpoint) = &otlp_endpoint
-            && !(endpoint.starts_with("http://") || endpoint.starts_with("https://"))
-        {
-            return Err(EnvError::invalid(
-                "OTEL_EXPORTER_OTLP_ENDPOINT",
-                endpoint,
-                "expected an http:// or https:// URL",
-            ));
+        if let Some(endpoint) = &otlp_endpoint {
+            // The exporter is built without a TLS stack (it usually talks to a
+            // collector agent or sidecar): refuse https now rather than fail every export.
+            let reason = if endpoint.starts_with("https://") {
+                Some(
+                    "https is not supported by this build; use an http:// collector (agent or sidecar)",
+                )
+            } else if !endpoint.starts_with("http://") {
+                Some("expected an http:// URL")
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                return Err(EnvError::invalid(
+                    "OTEL_EXPORTER_OTLP_ENDPOINT",
+                    endpoint,
+                    reason,
+                ));
+            }
         }
         Ok(Self {
             service_name: env
@@ -94,6 +105,7 @@ mod tests {
             ("WFM_LOG_FORMAT", "xml"),
             ("RUST_LOG", "info,[[["),
             ("OTEL_EXPORTER_OTLP_ENDPOINT", "otel:4318"),
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://otel:4318"),
         ];
         for (name, value) in bad {
             let err = TelemetryConfig::from_env(&Env::from_pairs([(name, value)]), "x")
