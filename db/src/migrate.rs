@@ -79,23 +79,23 @@ where
     tokio::task::spawn_blocking(move || {
         // A migration (or the wait for another replica's) may take longer than
         // the statement timeout services use.
-        lock_migrations(&mut conn, "SET statement_timeout = 0")?;
-        lock_migrations(&mut conn, LOCK_SQL)?;
+        session_statement(&mut conn, "SET statement_timeout = 0")?;
+        session_statement(&mut conn, LOCK_SQL)?;
         let result = f(&mut conn);
         // The lock dies with the session anyway; unlock explicitly to be tidy.
-        let _ = lock_migrations(&mut conn, UNLOCK_SQL);
+        let _ = session_statement(&mut conn, UNLOCK_SQL);
         result
     })
     .await?
 }
 
-/// Runs one session-level statement of the harness (lock, unlock, settings).
-fn lock_migrations(conn: &mut Wrapper, sql: &str) -> Result<(), MigrateError> {
+/// Runs one statement on the migration session (a setting, the lock, the unlock).
+fn session_statement(conn: &mut Wrapper, sql: &str) -> Result<(), MigrateError> {
     use diesel::RunQueryDsl;
     diesel::sql_query(sql)
         .execute(conn)
         .map(drop)
-        .map_err(|e| MigrateError::Migration(format!("migration lock: {e}")))
+        .map_err(|e| MigrateError::Migration(format!("migration session ({sql}): {e}")))
 }
 
 const LOCK_SQL: &str = "SELECT pg_advisory_lock(hashtext(current_schema() || '.wfm_migrations'))";

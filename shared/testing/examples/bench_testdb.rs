@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
 use wfm_db::{DbConfig, migrate};
-use wfm_testing::{TestDb, server_url};
+use wfm_testing::{TestDb, admin_execute, server_url};
 
 const N: u32 = 16;
 
@@ -28,15 +28,15 @@ async fn main() {
     drop(dbs);
 
     let template = "wfm_bench_template";
-    admin(&format!("DROP DATABASE IF EXISTS {template}")).await;
-    admin(&format!("CREATE DATABASE {template}")).await;
+    admin_execute(&format!("DROP DATABASE IF EXISTS {template}")).await;
+    admin_execute(&format!("CREATE DATABASE {template}")).await;
     migrate::run_pending(&DbConfig::new(url_of(template), "wfm-bench"))
         .await
         .expect("migrating the template");
 
     let start = Instant::now();
     for i in 0..N {
-        admin(&format!(
+        admin_execute(&format!(
             "CREATE DATABASE wfm_bench_seq_{i} TEMPLATE {template}"
         ))
         .await;
@@ -45,7 +45,7 @@ async fn main() {
 
     let start = Instant::now();
     join_all((0..N).map(|i| async move {
-        admin(&format!(
+        admin_execute(&format!(
             "CREATE DATABASE wfm_bench_par_{i} TEMPLATE {template}"
         ))
         .await;
@@ -54,10 +54,10 @@ async fn main() {
     let db_par = start.elapsed();
 
     for i in 0..N {
-        admin(&format!("DROP DATABASE wfm_bench_seq_{i}")).await;
-        admin(&format!("DROP DATABASE wfm_bench_par_{i}")).await;
+        admin_execute(&format!("DROP DATABASE wfm_bench_seq_{i}")).await;
+        admin_execute(&format!("DROP DATABASE wfm_bench_par_{i}")).await;
     }
-    admin(&format!("DROP DATABASE {template}")).await;
+    admin_execute(&format!("DROP DATABASE {template}")).await;
 
     let per = |d: Duration| d.as_secs_f64() * 1000.0 / f64::from(N);
     println!("{N} test databases, ms per test database (wall time / {N}):");
@@ -79,17 +79,4 @@ fn url_of(database: &str) -> String {
     let base = server_url();
     let (prefix, _) = base.rsplit_once('/').expect("a URL with a database name");
     format!("{prefix}/{database}")
-}
-
-async fn admin(sql: &str) {
-    let (client, connection) = tokio_postgres::connect(server_url(), tokio_postgres::NoTls)
-        .await
-        .expect("connecting");
-    let driver = tokio::spawn(connection);
-    client
-        .batch_execute(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    drop(client);
-    let _ = driver.await;
 }

@@ -13,6 +13,6 @@ mod postgres;
 mod process;
 pub mod service_checks;
 
-pub use db::TestDb;
+pub use db::{TestDb, admin_execute};
 pub use postgres::server_url;
 pub use process::{ServiceProcess, free_port, http_get};
