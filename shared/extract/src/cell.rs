@@ -1,0 +1,258 @@
+//! One text cell → a typed value: numbers with thousands separators, units,
+//! percent signs, `x ± y` and `x (y)` forms, booleans and placeholders.
+
+/// What a text cell holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell<'a> {
+    /// Empty, `-`, `n/a`, `null`…: a measurement that is missing, never 0.
+    Missing,
+    Bool(bool),
+    Number(Number<'a>),
+    Text(&'a str),
+}
+
+/// A number as printed, with what came around it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Number<'a> {
+    pub value: f64,
+    /// Written without a fraction or exponent (`42`, `1,024`).
+    pub integral: bool,
+    pub unit: Option<&'a str>,
+    /// The `y` of `x ± y`.
+    pub stddev: Option<f64>,
+    /// `x (y)`: an alternative value in parentheses, dropped; the cell's text
+    /// is kept for dimensions.
+    pub has_alternative: bool,
+}
+
+const PLACEHOLDERS: &[&str] = &[
+    "-", "--", "—", "–", "n/a", "na", "n.a.", "none", "null", "nil", "nan", "-nan", "?", "",
+];
+
+/// Reads one trimmed cell.
+pub fn parse_cell(raw: &str) -> Cell<'_> {
+    let text = raw.trim();
+    if PLACEHOLDERS.iter().any(|p| text.eq_ignore_ascii_case(p)) {
+        return Cell::Missing;
+    }
+    if text.eq_ignore_ascii_case("true") {
+        return Cell::Bool(true);
+    }
+    if text.eq_ignore_ascii_case("false") {
+        return Cell::Bool(false);
+    }
+    match parse_number(text) {
+        Some(number) => Cell::Number(number),
+        None => Cell::Text(text),
+    }
+}
+
+/// A number with an optional unit, `± stddev` or `(alternative)`; `None` when
+/// the text is anything else (a version, a date, a name).
+pub fn parse_number(text: &str) -> Option<Number<'_>> {
+    let (value, integral, rest) = leading_number(text)?;
+    let rest = rest.trim_start();
+    let (unit, rest) = split_unit(rest);
+    let rest = rest.trim_start();
+    if rest.is_empty() {
+        return Some(Number {
+            value,
+            integral,
+            unit,
+            stddev: None,
+            has_alternative: false,
+        });
+    }
+    if let Some(after) = rest.strip_prefix('±').or_else(|| rest.strip_prefix("+-")) {
+        let (stddev, _, tail) = leading_number(after.trim_start())?;
+        let tail = tail.trim_start();
+        let (tail_unit, tail) = split_unit(tail);
+        if !tail.trim().is_empty() {
+            return None;
+        }
+        return Some(Number {
+            value,
+            integral,
+            unit: unit.or(tail_unit),
+            stddev: Some(stddev),
+            has_alternative: false,
+        });
+    }
+    if let Some(inner) = rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+        let (_, _, tail) = leading_number(inner.trim())?;
+        let (_, tail) = split_unit(tail.trim_start());
+        if tail.trim().is_empty() {
+            return Some(Number {
+                value,
+                integral,
+                unit,
+                stddev: None,
+                has_alternative: true,
+            });
+        }
+    }
+    None
+}
+
+/// The numeric prefix of `text`: sign, digits with optional `,` thousands
+/// groups, fraction, exponent. Returns the value, whether it was integral, and
+/// the rest.
+fn leading_number(text: &str) -> Option<(f64, bool, &str)> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    if matches!(bytes.first(), Some(b'+' | b'-')) {
+        i += 1;
+    }
+    let int_start = i;
+    let mut grouped = false;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'0'..=b'9' => i += 1,
+            // "1,234,567": a comma followed by exactly three digits, and the
+            // first group at most three digits long.
+            b',' if i > int_start
+                && bytes
+                    .get(i + 1..i + 4)
+                    .is_some_and(|g| g.iter().all(u8::is_ascii_digit))
+                && !bytes.get(i + 4).is_some_and(u8::is_ascii_digit)
+                && (grouped || i - int_start <= 3) =>
+            {
+                grouped = true;
+                i += 4;
+            }
+            _ => break,
+        }
+    }
+    let int_digits = i - int_start;
+    let mut integral = true;
+    if bytes.get(i) == Some(&b'.') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
+        integral = false;
+        i += 1;
+        while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+    } else if int_digits == 0 {
+        // ".5" is a number, "." or "-" alone is not.
+        if bytes.get(i) == Some(&b'.') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            integral = false;
+        } else {
+            return None;
+        }
+    }
+    if matches!(bytes.get(i), Some(b'e' | b'E')) {
+        let mut j = i + 1;
+        if matches!(bytes.get(j), Some(b'+' | b'-')) {
+            j += 1;
+        }
+        if bytes.get(j).is_some_and(u8::is_ascii_digit) {
+            while bytes.get(j).is_some_and(u8::is_ascii_digit) {
+                j += 1;
+            }
+            integral = false;
+            i = j;
+        }
+    }
+    // A number glued to more digits or letters-then-digits ("1.2.3", "0x1F",
+    // "2019-11-29") is not a number.
+    let rest = &text[i..];
+    if rest.starts_with('.')
+        || rest.starts_with(',') && rest[1..].starts_with(|c: char| c.is_ascii_digit())
+    {
+        return None;
+    }
+    if rest.starts_with('-') || rest.starts_with('/') || rest.starts_with(':') {
+        return None;
+    }
+    let literal = &text[..i];
+    let value = if grouped {
+        literal.replace(',', "").parse::<f64>().ok()?
+    } else {
+        literal.parse::<f64>().ok()?
+    };
+    value.is_finite().then_some((value, integral, rest))
+}
+
+/// Splits a unit off the front of `rest`: `%`, a known unit, or one short
+/// word of letters and `/` (`tokens/s`). Returns the unit and what follows.
+fn split_unit(rest: &str) -> (Option<&str>, &str) {
+    if let Some(after) = rest.strip_prefix('%') {
+        return (Some("%"), after);
+    }
+    let end = rest
+        .char_indices()
+        .find(|&(_, c)| !(c.is_alphanumeric() || matches!(c, '/' | '%' | 'µ' | 'μ' | '·' | '_')))
+        .map_or(rest.len(), |(i, _)| i);
+    let word = &rest[..end];
+    if word.is_empty() || word.len() > 16 {
+        return (None, rest);
+    }
+    let first_is_letter = word.chars().next().is_some_and(|c| c.is_alphabetic());
+    let plain_word = word
+        .chars()
+        .all(|c| c.is_alphabetic() || c == '/' || c == '%');
+    if first_is_letter && (crate::units::is_known(word) || plain_word) {
+        (Some(word), &rest[end..])
+    } else {
+        (None, rest)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn number(text: &str) -> Number<'_> {
+        match parse_cell(text) {
+            Cell::Number(n) => n,
+            other => panic!("{text:?} parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn numbers_with_units_and_separators() {
+        assert_eq!(number("496.64 TFLOPS").unit, Some("TFLOPS"));
+        assert_eq!(number("12.3 ms").value, 12.3);
+        assert_eq!(number("12.3ms").unit, Some("ms"));
+        assert_eq!(number("85%").unit, Some("%"));
+        assert_eq!(number("1,234,567.5").value, 1_234_567.5);
+        assert!(number("1,234").integral);
+        assert_eq!(number("2.1498980114547953e+02").value, 214.98980114547953);
+        assert_eq!(number("-3").value, -3.0);
+        assert_eq!(number(".5").value, 0.5);
+        assert_eq!(number("111.89 KB").unit, Some("KB"));
+        assert_eq!(number("3515 tokens/s").unit, Some("tokens/s"));
+    }
+
+    #[test]
+    fn deviation_and_alternative_forms() {
+        let n = number("150.1 ± 34.7");
+        assert_eq!((n.value, n.stddev), (150.1, Some(34.7)));
+        assert_eq!(number("3.67 +- 0.86").stddev, Some(0.86));
+        let alt = number("31357 (29925)");
+        assert_eq!(alt.value, 31357.0);
+        assert!(alt.has_alternative);
+    }
+
+    #[test]
+    fn placeholders_booleans_and_text() {
+        for missing in ["", " - ", "n/a", "N/A", "NaN", "null", "—"] {
+            assert_eq!(parse_cell(missing), Cell::Missing, "{missing:?}");
+        }
+        assert_eq!(parse_cell("False"), Cell::Bool(false));
+        for text in [
+            "v4.1",
+            "1.2.3",
+            "2019-11-29",
+            "0x1F",
+            "H200 TGP 700W",
+            "4096 x 4096",
+            "12:30",
+            "1,23",
+        ] {
+            assert!(
+                matches!(parse_cell(text), Cell::Text(_)),
+                "{text:?} should stay text"
+            );
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! The pipeline for one file: limits, decoding, format detection, parsing,
+//! schema inference or schema-guided placement, records.
+
+use serde::Serialize;
+
+use crate::builder::Builder;
+use crate::error::ExtractError;
+use crate::format::{Format, detect};
+use crate::infer::infer;
+use crate::parse;
+use crate::records::Records;
+use crate::schema::Schema;
+
+/// The default cap on a result file's size: 5 MiB.
+pub const DEFAULT_MAX_BYTES: usize = 5 * 1024 * 1024;
+
+/// Limits for one extraction.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Files larger than this are refused.
+    pub max_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_bytes: DEFAULT_MAX_BYTES,
+        }
+    }
+}
+
+/// What one file yielded.
+#[derive(Debug, Serialize)]
+pub struct Extraction {
+    pub path: String,
+    pub format: Format,
+    /// The inferred schema, or the one that was applied.
+    pub schema: Schema,
+    pub records: Records,
+    /// Things the user should know: skipped lines, fields the schema lacks…
+    pub warnings: Vec<String>,
+}
+
+/// Extracts the records of one file and infers their schema.
+pub fn extract(path: &str, bytes: &[u8], options: &Options) -> Result<Extraction, ExtractError> {
+    let (format, builder, mut warnings) = parse_file(path, bytes, options)?;
+    let (schema, placements) = infer(&builder);
+    if schema.metric_fields.is_empty() && builder.rows() > 0 {
+        warnings.push("no field holds measured numbers: no records".to_owned());
+    }
+    let records = Records::assemble(path, builder, &placements);
+    Ok(Extraction {
+        path: path.to_owned(),
+        format,
+        schema,
+        records,
+        warnings,
+    })
+}
+
+/// Extracts exactly the fields of `schema`, matched by name.
+pub fn extract_with_schema(
+    path: &str,
+    bytes: &[u8],
+    schema: &Schema,
+    options: &Options,
+) -> Result<Extraction, ExtractError> {
+    schema.validate()?;
+    let (format, builder, mut warnings) = parse_file(path, bytes, options)?;
+    let (_, inferred) = infer(&builder);
+    let placements = crate::guided::place(&builder, &inferred, schema, &mut warnings);
+    let records = Records::assemble(path, builder, &placements);
+    Ok(Extraction {
+        path: path.to_owned(),
+        format,
+        schema: schema.clone(),
+        records,
+        warnings,
+    })
+}
+
+/// Checks limits, decodes and parses; returns what the parser found.
+pub(crate) fn parse_file(
+    path: &str,
+    bytes: &[u8],
+    options: &Options,
+) -> Result<(Format, Builder, Vec<String>), ExtractError> {
+    if bytes.len() > options.max_bytes {
+        return Err(ExtractError::TooLarge {
+            size: bytes.len(),
+            limit: options.max_bytes,
+        });
+    }
+    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+        return Err(ExtractError::Binary { offset });
+    }
+    let mut warnings = Vec::new();
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(e) => {
+            warnings.push(format!(
+                "not valid UTF-8 (first bad byte at offset {}); invalid bytes replaced with U+FFFD",
+                e.valid_up_to()
+            ));
+            String::from_utf8_lossy(bytes)
+        }
+    };
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let (format, lied) = detect(path, text);
+    warnings.extend(lied);
+    let mut builder = Builder::new(bytes.len());
+    match format {
+        Format::Json => parse::json::parse_document(text, &mut builder, &mut warnings)?,
+        Format::Jsonl => parse::json::parse_lines(text, &mut builder, &mut warnings)?,
+        Format::Csv | Format::Tsv => {
+            parse::delimited::parse(text, format == Format::Tsv, &mut builder, &mut warnings)?
+        }
+        Format::Markdown => parse::markdown::parse(text, &mut builder, &mut warnings)?,
+        Format::Text => parse::text::parse(text, &mut builder, &mut warnings)?,
+    }
+    if builder.dropped_fields > 0 {
+        warnings.push(format!(
+            "more than {} distinct fields; {} more were ignored",
+            crate::builder::MAX_FIELDS,
+            builder.dropped_fields
+        ));
+    }
+    Ok((format, builder, warnings))
+}

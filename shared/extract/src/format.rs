@@ -1,0 +1,204 @@
+//! Which parser reads a file: by extension, overruled by the content when
+//! the content clearly is something else.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    Json,
+    Jsonl,
+    Csv,
+    Tsv,
+    Markdown,
+    Text,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+            Format::Csv => "csv",
+            Format::Tsv => "tsv",
+            Format::Markdown => "markdown",
+            Format::Text => "text",
+        }
+    }
+
+    /// The format a file name promises.
+    pub fn from_path(path: &str) -> Option<Format> {
+        let ext = path.rsplit_once('.')?.1.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "json" => Format::Json,
+            "jsonl" | "ndjson" => Format::Jsonl,
+            "csv" => Format::Csv,
+            "tsv" | "tab" => Format::Tsv,
+            "md" | "markdown" => Format::Markdown,
+            "txt" | "log" | "out" => Format::Text,
+            _ => return None,
+        })
+    }
+
+    fn is_delimited(self) -> bool {
+        matches!(self, Format::Csv | Format::Tsv)
+    }
+
+    fn is_json(self) -> bool {
+        matches!(self, Format::Json | Format::Jsonl)
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The format to parse `text` as, with a warning when the extension lied.
+pub fn detect(path: &str, text: &str) -> (Format, Option<String>) {
+    let claimed = Format::from_path(path);
+    let sniffed = sniff(text);
+    let chosen = match (claimed, sniffed) {
+        (None, None) => Format::Text,
+        (Some(c), None) => c,
+        (None, Some(s)) => s,
+        (Some(c), Some(s)) if c == s => c,
+        // A .csv with tabs or semicolons, a .json holding JSON Lines: same family.
+        (Some(c), Some(s))
+            if c.is_delimited() && s.is_delimited() || c.is_json() && s.is_json() =>
+        {
+            s
+        }
+        // Prose with commas must not turn a Markdown document into CSV.
+        (Some(Format::Markdown), Some(s)) if !s.is_json() => Format::Markdown,
+        (Some(Format::Text), Some(s)) => s,
+        (Some(_), Some(s)) => s,
+    };
+    let warning = match claimed {
+        Some(c)
+            if c != chosen && !(c.is_delimited() && chosen.is_delimited()) && c != Format::Text =>
+        {
+            Some(format!(
+                "content is {chosen}, not {c} as the file name says; read as {chosen}"
+            ))
+        }
+        _ => None,
+    };
+    (chosen, warning)
+}
+
+/// The format the content shows positive evidence of, if any.
+pub fn sniff(text: &str) -> Option<Format> {
+    let body = text.trim_start_matches('\u{feff}').trim_start();
+    if body.starts_with('{') || body.starts_with('[') {
+        let first_line = body.lines().next().unwrap_or("");
+        let more = body[first_line.len()..].trim_start();
+        let first_is_value = serde_json::from_str::<serde::de::IgnoredAny>(first_line).is_ok();
+        if first_is_value && (more.starts_with('{') || more.starts_with('[')) {
+            return Some(Format::Jsonl);
+        }
+        return Some(Format::Json);
+    }
+    if has_markdown_table(body) {
+        return Some(Format::Markdown);
+    }
+    match sniff_delimiter(body) {
+        Some(b'\t') => Some(Format::Tsv),
+        Some(_) => Some(Format::Csv),
+        None => None,
+    }
+}
+
+/// A GFM table delimiter row (`|---|:--:|`) under a row with pipes.
+fn has_markdown_table(text: &str) -> bool {
+    let mut previous_has_pipe = false;
+    for line in text.lines().take(10_000) {
+        let t = line.trim();
+        if previous_has_pipe && is_delimiter_row(t) {
+            return true;
+        }
+        previous_has_pipe = t.contains('|');
+    }
+    false
+}
+
+pub(crate) fn is_delimiter_row(line: &str) -> bool {
+    line.contains('-')
+        && line.contains('|')
+        && line
+            .chars()
+            .all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'))
+        && line
+            .split('|')
+            .filter(|s| !s.trim().is_empty())
+            .all(|s| !s.trim().trim_matches(':').is_empty())
+}
+
+/// The delimiter that splits the first lines into the same number (≥ 2) of
+/// fields, preferring the one that gives most lines that agree, then most
+/// fields.
+pub fn sniff_delimiter(text: &str) -> Option<u8> {
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(20)
+        .collect();
+    let mut best: Option<(usize, usize, u8)> = None;
+    for delimiter in [b',', b'\t', b';', b'|'] {
+        let counts: Vec<usize> = lines.iter().map(|l| count_fields(l, delimiter)).collect();
+        let Some(&first) = counts.first() else {
+            continue;
+        };
+        if first < 2 {
+            continue;
+        }
+        let agreeing = counts.iter().filter(|&&c| c == first).count();
+        let enough = if lines.len() == 1 {
+            true
+        } else {
+            agreeing * 10 >= lines.len() * 8 && agreeing >= 2
+        };
+        if enough && best.is_none_or(|(a, f, _)| (agreeing, first) > (a, f)) {
+            best = Some((agreeing, first, delimiter));
+        }
+    }
+    best.map(|(_, _, d)| d)
+}
+
+/// Fields in one line, honouring double quotes.
+fn count_fields(line: &str, delimiter: u8) -> usize {
+    let mut quoted = false;
+    let mut fields = 1;
+    for &b in line.as_bytes() {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if b == delimiter && !quoted {
+            fields += 1;
+        }
+    }
+    fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_overrules_a_lying_extension() {
+        assert_eq!(detect("r.json", "a,b\n1,2\n3,4\n").0, Format::Csv);
+        assert!(detect("r.json", "a,b\n1,2\n3,4\n").1.is_some());
+        assert_eq!(detect("r.csv", "{\"a\": 1}").0, Format::Json);
+        assert_eq!(detect("r.json", "{\"a\":1}\n{\"a\":2}\n").0, Format::Jsonl);
+        assert_eq!(
+            detect("r.txt", "| a | b |\n|---|---|\n| 1 | 2 |\n").0,
+            Format::Markdown
+        );
+        assert_eq!(detect("r.csv", "a\tb\n1\t2\n").0, Format::Tsv);
+        assert_eq!(
+            detect("notes.md", "Hello, world, again\nMore, prose, here\n").0,
+            Format::Markdown
+        );
+        assert_eq!(detect("r", "x y\n1 2\n").0, Format::Text);
+    }
+}

@@ -1,0 +1,388 @@
+//! JSON and JSON Lines. A document yields one record per benchmark case:
+//!
+//! - the best *collection* in the document gives the records: an array of
+//!   objects (`{"benchmarks": [{…}, {…}]}`) or a map of objects keyed by case
+//!   name (`{"results": {"taskA": {…}}}`, the key becoming a dimension);
+//!   shallower wins, then a conventional name (`results`, `benchmarks`…),
+//!   then the larger share of numbers;
+//! - a sibling map with scalar values keyed by the same cases
+//!   (`"versions": {"taskA": 1.1}`) is joined into each record;
+//! - every other scalar of the document (model, date, commit) is copied into
+//!   each record as a dimension;
+//! - with no collection, the document is one record.
+//!
+//! Nested objects flatten to dotted names (`stats.mean`); arrays inside a
+//! record (raw samples, exit codes) are not records and are skipped.
+//! Large documents are walked as borrowed raw slices, so only one record's
+//! values are decoded at a time.
+
+mod flatten;
+mod node;
+
+use std::borrow::Cow;
+
+use serde_json::value::RawValue;
+
+use crate::builder::Builder;
+use crate::column::Origin;
+use crate::error::ExtractError;
+use flatten::{Scalar, flatten_record, flatten_scalars};
+use node::{Node, is_object, parse_node};
+
+/// Keys that conventionally hold a document's records.
+const COLLECTION_NAMES: &[&str] = &[
+    "benchmarks",
+    "results",
+    "data",
+    "runs",
+    "cases",
+    "tests",
+    "records",
+    "items",
+    "entries",
+    "rows",
+    "measurements",
+    "experiments",
+    "tasks",
+];
+/// How deep a collection may sit.
+const MAX_DEPTH: usize = 3;
+/// Most file-level values copied into each record.
+const MAX_SHARED: usize = 200;
+
+pub(crate) fn parse_document(
+    text: &str,
+    builder: &mut Builder,
+    warnings: &mut Vec<String>,
+) -> Result<(), ExtractError> {
+    let root: &RawValue = serde_json::from_str(text)?;
+    document(root, builder, warnings)
+}
+
+/// JSON Lines: each line a document; a bad line is reported and skipped.
+pub(crate) fn parse_lines(
+    text: &str,
+    builder: &mut Builder,
+    warnings: &mut Vec<String>,
+) -> Result<(), ExtractError> {
+    let (mut good, mut bad) = (0usize, 0usize);
+    let mut first_error = None;
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<&RawValue>(line) {
+            Ok(root) => {
+                document(root, builder, warnings)?;
+                good += 1;
+            }
+            Err(e) => {
+                bad += 1;
+                if bad <= 5 {
+                    warnings.push(format!(
+                        "line {}: invalid JSON ({e}); line skipped",
+                        number + 1
+                    ));
+                }
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    if bad > 5 {
+        warnings.push(format!("{bad} lines in all were invalid JSON and skipped"));
+    }
+    match first_error {
+        Some(e) if good == 0 => Err(ExtractError::Json(e)),
+        _ => Ok(()),
+    }
+}
+
+/// An object's entries, values still raw.
+type Entries<'a> = Vec<(Cow<'a, str>, &'a RawValue)>;
+
+/// Where the records of a document are.
+struct Collection<'a> {
+    /// Keys from the root to the collection.
+    path: Vec<Cow<'a, str>>,
+    items: Items<'a>,
+    depth: usize,
+    named: bool,
+    numeric_share: f64,
+    /// Sibling maps keyed by the same cases.
+    joins: Vec<(Cow<'a, str>, Entries<'a>)>,
+}
+
+enum Items<'a> {
+    Array(Vec<&'a RawValue>),
+    Map(Vec<(Cow<'a, str>, &'a RawValue)>),
+}
+
+impl Items<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Items::Array(v) => v.len(),
+            Items::Map(v) => v.len(),
+        }
+    }
+}
+
+fn document(
+    root: &RawValue,
+    builder: &mut Builder,
+    warnings: &mut Vec<String>,
+) -> Result<(), ExtractError> {
+    match parse_node(root)? {
+        Node::Array(items) => {
+            let objects: Vec<&RawValue> = items.into_iter().filter(|i| is_object(i)).collect();
+            if objects.is_empty() {
+                warnings.push("the JSON array holds no objects: no records".to_owned());
+            }
+            for item in objects {
+                flatten_record(item, builder, &[])?;
+            }
+            Ok(())
+        }
+        Node::Object(entries) => {
+            let mut found = Vec::new();
+            search(&entries, &mut Vec::new(), 1, &mut found)?;
+            let best = found.into_iter().min_by(|a, b| {
+                (a.depth, !a.named)
+                    .cmp(&(b.depth, !b.named))
+                    .then(b.numeric_share.total_cmp(&a.numeric_share))
+                    .then(b.items.len().cmp(&a.items.len()))
+            });
+            match best {
+                None => flatten_record(root, builder, &[]),
+                Some(collection) => collection_records(&entries, collection, builder, warnings),
+            }
+        }
+        Node::Scalar => {
+            warnings.push("the JSON document is a single value: no records".to_owned());
+            Ok(())
+        }
+    }
+}
+
+/// Finds collections among `entries` and below, down to `MAX_DEPTH`.
+fn search<'a>(
+    entries: &[(Cow<'a, str>, &'a RawValue)],
+    path: &mut Vec<Cow<'a, str>>,
+    depth: usize,
+    found: &mut Vec<Collection<'a>>,
+) -> Result<(), ExtractError> {
+    for (key, value) in entries {
+        let node = match parse_node(value)? {
+            Node::Scalar => continue,
+            node => node,
+        };
+        path.push(key.clone());
+        let items = match node {
+            Node::Array(items) if !items.is_empty() && items.iter().all(|i| is_object(i)) => {
+                Some(Items::Array(items))
+            }
+            Node::Object(children) => {
+                if depth < MAX_DEPTH {
+                    search(&children, path, depth + 1, found)?;
+                }
+                (!children.is_empty() && children.iter().all(|(_, v)| is_object(v)))
+                    .then_some(Items::Map(children))
+            }
+            _ => None,
+        };
+        if let Some(items) = items {
+            let numeric_share = numeric_share(&items);
+            if numeric_share > 0.0 {
+                let joins = match &items {
+                    Items::Map(cases) => joins(entries, key, cases)?,
+                    Items::Array(_) => Vec::new(),
+                };
+                found.push(Collection {
+                    path: path.clone(),
+                    named: COLLECTION_NAMES.contains(&key.to_ascii_lowercase().as_str()),
+                    items,
+                    depth,
+                    numeric_share,
+                    joins,
+                });
+            }
+        }
+        path.pop();
+    }
+    Ok(())
+}
+
+/// Share of numbers among the scalar leaves of the first few items.
+fn numeric_share(items: &Items<'_>) -> f64 {
+    let sample: Vec<&RawValue> = match items {
+        Items::Array(v) => v.iter().take(3).copied().collect(),
+        Items::Map(v) => v.iter().take(3).map(|(_, r)| *r).collect(),
+    };
+    let (mut numbers, mut all) = (0usize, 0usize);
+    for raw in sample {
+        let mut scalars = Vec::new();
+        if flatten_scalars(raw, "", &mut scalars, 10_000).is_ok() {
+            all += scalars.len();
+            numbers += scalars
+                .iter()
+                .filter(|(_, s)| matches!(s, Scalar::Int(_) | Scalar::Float(_)))
+                .count();
+        }
+    }
+    if all == 0 {
+        0.0
+    } else {
+        numbers as f64 / all as f64
+    }
+}
+
+/// Sibling maps of scalars whose keys are mostly the collection's cases.
+fn joins<'a>(
+    siblings: &[(Cow<'a, str>, &'a RawValue)],
+    own_key: &str,
+    cases: &[(Cow<'a, str>, &'a RawValue)],
+) -> Result<Vec<(Cow<'a, str>, Entries<'a>)>, ExtractError> {
+    let mut out = Vec::new();
+    for (key, value) in siblings {
+        if key == own_key || !is_object(value) {
+            continue;
+        }
+        let Node::Object(map) = parse_node(value)? else {
+            continue;
+        };
+        let scalars = !map.is_empty()
+            && map
+                .iter()
+                .all(|(_, v)| !is_object(v) && !v.get().trim_start().starts_with('['));
+        let shared = map
+            .iter()
+            .filter(|(k, _)| cases.iter().any(|(c, _)| c == k))
+            .count();
+        if scalars && shared * 2 >= map.len().max(1) && shared * 2 >= cases.len().min(map.len()) {
+            out.push((key.clone(), map));
+        }
+    }
+    Ok(out)
+}
+
+fn collection_records(
+    root: &[(Cow<'_, str>, &RawValue)],
+    collection: Collection<'_>,
+    builder: &mut Builder,
+    warnings: &mut Vec<String>,
+) -> Result<(), ExtractError> {
+    let mut shared = Vec::new();
+    shared_values(root, &collection, 0, "", &mut shared)?;
+    if shared.len() > MAX_SHARED {
+        warnings.push(format!(
+            "{} file-level values; the first {MAX_SHARED} are copied into each record",
+            shared.len()
+        ));
+        shared.truncate(MAX_SHARED);
+    }
+    let mut context: Vec<(usize, Scalar)> = Vec::new();
+    for (name, value) in shared {
+        if let Some(id) = builder.field(&name, Origin::Shared) {
+            context.push((id, value));
+        }
+    }
+    match collection.items {
+        Items::Array(items) => {
+            for item in items {
+                flatten_record(item, builder, &context)?;
+            }
+        }
+        Items::Map(cases) => {
+            let last = collection.path.last().map_or("", |k| k.as_ref());
+            let key_name = key_dimension_name(last);
+            let key_id = builder.field(&key_name, Origin::Key);
+            let join_ids: Vec<Option<usize>> = collection
+                .joins
+                .iter()
+                .map(|(name, _)| builder.field(name, Origin::Joined))
+                .collect();
+            for (case, raw) in cases {
+                let mut extra = context.clone();
+                if let Some(id) = key_id {
+                    extra.push((id, Scalar::Str(case.to_string())));
+                }
+                for ((_, map), id) in collection.joins.iter().zip(&join_ids) {
+                    if let (Some(id), Some((_, v))) = (id, map.iter().find(|(k, _)| *k == case)) {
+                        extra.push((*id, Scalar::from_raw(v)));
+                    }
+                }
+                flatten_record(raw, builder, &extra)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The key of a case map is named after the map, singular: `results` →
+/// `result`, `tasks` → `task`, `models` → `model`.
+fn key_dimension_name(collection: &str) -> String {
+    let singular = collection
+        .strip_suffix("es")
+        .filter(|s| s.ends_with("ss") || s.ends_with('x'));
+    let singular = singular
+        .or_else(|| collection.strip_suffix('s'))
+        .unwrap_or(collection);
+    if singular.is_empty() || singular == collection {
+        format!("{collection}_key")
+    } else {
+        singular.to_owned()
+    }
+}
+
+/// File-level scalars outside the collection, with dotted names.
+fn shared_values(
+    entries: &[(Cow<'_, str>, &RawValue)],
+    collection: &Collection<'_>,
+    depth: usize,
+    prefix: &str,
+    out: &mut Vec<(String, Scalar)>,
+) -> Result<(), ExtractError> {
+    for (key, value) in entries {
+        let name = if prefix.is_empty() {
+            key.to_string()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        let on_path = collection.path.get(depth).is_some_and(|p| p == key);
+        if on_path {
+            if depth + 1 < collection.path.len()
+                && let Node::Object(children) = parse_node(value)?
+            {
+                shared_values(&children, collection, depth + 1, &name, out)?;
+            }
+            continue;
+        }
+        if depth + 1 == collection.path.len() && collection.joins.iter().any(|(j, _)| j == key) {
+            continue;
+        }
+        match parse_node(value)? {
+            Node::Array(_) => {}
+            Node::Scalar => out.push((name, Scalar::from_raw(value))),
+            Node::Object(children) => {
+                // Maps of objects are collections of something else: not file-level values.
+                if !(children.len() > 1 && children.iter().all(|(_, v)| is_object(v))) {
+                    flatten_scalars(value, &name, out, MAX_SHARED + 1)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::key_dimension_name;
+
+    #[test]
+    fn case_keys_are_named_after_their_map() {
+        assert_eq!(key_dimension_name("results"), "result");
+        assert_eq!(key_dimension_name("tasks"), "task");
+        assert_eq!(key_dimension_name("boxes"), "box");
+        assert_eq!(key_dimension_name("data"), "data_key");
+    }
+}
