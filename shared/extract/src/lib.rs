@@ -8,6 +8,7 @@ mod extract;
 mod format;
 mod guided;
 mod infer;
+pub mod llm;
 mod names;
 mod parse;
 mod records;
