@@ -5,9 +5,13 @@
 //! wfm migrate status       list migrations not yet applied
 //! wfm migrate revert-all --yes
 //!                          revert every migration (drops all wfm tables and data)
+//! wfm extract FILE... [--schema FILE] [--output json|table]
+//!                          extract metrics from result files (no database)
 //! ```
-//! Reads `DATABASE_URL` (and the `WFM_DB_*` settings) like the services; a bad
-//! value exits with code 2.
+//! `migrate` reads `DATABASE_URL` (and the `WFM_DB_*` settings) like the
+//! services; `extract` reads the `WFM_LLM_*` settings. A bad value exits 2.
+
+mod extract;
 
 use std::process::ExitCode;
 
@@ -29,6 +33,9 @@ enum Command {
         #[command(subcommand)]
         action: Option<MigrateAction>,
     },
+    /// Extract metrics from result files and print format, schema, records
+    /// and warnings; exits 1 when a file cannot be read or parsed.
+    Extract(extract::ExtractArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -47,6 +54,10 @@ enum MigrateAction {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let action = match cli.command {
+        Command::Extract(args) => return extract::run(args),
+        Command::Migrate { action } => action,
+    };
     let db = match DbConfig::from_env(&Env::Process, "wfm-cli") {
         Ok(db) => db,
         Err(e) => return config_error_exit("wfm", &e),
@@ -61,7 +72,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(execute(cli.command, &db)) {
+    match runtime.block_on(run_migrate(action, &db)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("wfm: {e:#}");
@@ -70,42 +81,40 @@ fn main() -> ExitCode {
     }
 }
 
-async fn execute(command: Command, db: &DbConfig) -> anyhow::Result<ExitCode> {
-    match command {
-        Command::Migrate { action } => match action.unwrap_or(MigrateAction::Up) {
-            MigrateAction::Up => {
-                let applied = migrate::run_pending(db).await?;
-                if applied.is_empty() {
-                    println!("migrations: up to date");
-                } else {
-                    for version in &applied {
-                        println!("applied {version}");
-                    }
-                    println!("migrations: {} applied", applied.len());
+async fn run_migrate(action: Option<MigrateAction>, db: &DbConfig) -> anyhow::Result<ExitCode> {
+    match action.unwrap_or(MigrateAction::Up) {
+        MigrateAction::Up => {
+            let applied = migrate::run_pending(db).await?;
+            if applied.is_empty() {
+                println!("migrations: up to date");
+            } else {
+                for version in &applied {
+                    println!("applied {version}");
                 }
-                Ok(ExitCode::SUCCESS)
+                println!("migrations: {} applied", applied.len());
             }
-            MigrateAction::Status => {
-                let pending = migrate::pending(db).await?;
-                for version in &pending {
-                    println!("pending {version}");
-                }
-                println!("migrations: {} pending", pending.len());
-                Ok(if pending.is_empty() {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::FAILURE
-                })
+            Ok(ExitCode::SUCCESS)
+        }
+        MigrateAction::Status => {
+            let pending = migrate::pending(db).await?;
+            for version in &pending {
+                println!("pending {version}");
             }
-            MigrateAction::RevertAll { yes } => {
-                if !yes {
-                    eprintln!("wfm: revert-all drops every wfm table; pass --yes to confirm");
-                    return Ok(ExitCode::from(EXIT_CONFIG));
-                }
-                let reverted = migrate::revert_all(db).await?;
-                println!("migrations: {} reverted", reverted.len());
-                Ok(ExitCode::SUCCESS)
+            println!("migrations: {} pending", pending.len());
+            Ok(if pending.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        MigrateAction::RevertAll { yes } => {
+            if !yes {
+                eprintln!("wfm: revert-all drops every wfm table; pass --yes to confirm");
+                return Ok(ExitCode::from(EXIT_CONFIG));
             }
-        },
+            let reverted = migrate::revert_all(db).await?;
+            println!("migrations: {} reverted", reverted.len());
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

@@ -1,0 +1,296 @@
+//! `wfm extract FILE...`: the extraction engine on local files, for trying a
+//! schema or a new benchmark's output before a config collects it.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+use serde_json::json;
+use wfm_env::{EXIT_CONFIG, Env, config_error_exit};
+use wfm_extract::llm::{LlmClient, LlmConfig, LlmRequest, Method, Outcome, extract_with_llm};
+use wfm_extract::{
+    DEFAULT_MAX_BYTES, ExtractError, Extraction, Options, Schema, extract, extract_with_schema,
+};
+
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// Result files (JSON, JSON Lines, CSV/TSV, Markdown, text).
+    #[arg(required = true)]
+    files: Vec<String>,
+    /// Apply this schema (JSON: fields, dimension_fields, metric_fields)
+    /// instead of inferring one.
+    #[arg(long, value_name = "FILE")]
+    schema: Option<String>,
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    output: Output,
+    /// Refuse files larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BYTES)]
+    max_bytes: usize,
+    /// Extra instructions for the LLM (used only when WFM_LLM_BASE_URL is set).
+    #[arg(long)]
+    prompt: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Output {
+    Json,
+    Table,
+}
+
+/// One file's result, as printed.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum FileResult {
+    Done(Box<Outcome>),
+    Failed { path: String, error: String },
+}
+
+pub fn run(args: ExtractArgs) -> ExitCode {
+    let schema = match args.schema.as_deref().map(read_schema).transpose() {
+        Ok(schema) => schema,
+        Err(message) => {
+            eprintln!("wfm extract: {message}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let llm = match LlmConfig::from_env(&Env::Process).map(|c| c.map(LlmClient::new)) {
+        Ok(None) => None,
+        Ok(Some(Ok(client))) => Some(client),
+        Ok(Some(Err(e))) => return config_error_exit("wfm", &e),
+        Err(e) => return config_error_exit("wfm", &e),
+    };
+    let options = Options {
+        max_bytes: args.max_bytes,
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("wfm: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let results: Vec<FileResult> = args
+        .files
+        .iter()
+        .map(|path| {
+            let outcome = read_capped(path, options.max_bytes).and_then(|bytes| {
+                runtime
+                    .block_on(one_file(
+                        path,
+                        &bytes,
+                        schema.as_ref(),
+                        &options,
+                        llm.as_ref(),
+                        args.prompt.as_deref(),
+                    ))
+                    .map_err(|e| e.to_string())
+            });
+            match outcome {
+                Ok(outcome) => FileResult::Done(Box::new(outcome)),
+                Err(error) => {
+                    eprintln!("wfm extract: {path}: {error}");
+                    FileResult::Failed {
+                        path: path.clone(),
+                        error,
+                    }
+                }
+            }
+        })
+        .collect();
+    let failed = results
+        .iter()
+        .any(|r| matches!(r, FileResult::Failed { .. }));
+    match args.output {
+        Output::Json => match serde_json::to_string_pretty(&json!({ "files": results })) {
+            Ok(text) => println!("{text}"),
+            Err(e) => {
+                eprintln!("wfm extract: cannot print the result: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        Output::Table => {
+            for result in &results {
+                print!("{}", render(result));
+            }
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+async fn one_file(
+    path: &str,
+    bytes: &[u8],
+    schema: Option<&Schema>,
+    options: &Options,
+    llm: Option<&LlmClient>,
+    prompt: Option<&str>,
+) -> Result<Outcome, ExtractError> {
+    if llm.is_some() {
+        let request = LlmRequest {
+            path,
+            bytes,
+            schema,
+            custom_prompt: prompt,
+        };
+        return extract_with_llm(request, options, llm).await;
+    }
+    let extraction = match schema {
+        Some(schema) => extract_with_schema(path, bytes, schema, options)?,
+        None => extract(path, bytes, options)?,
+    };
+    Ok(Outcome {
+        extraction,
+        method: Method::Builtin,
+        fallback_reason: None,
+        explanation: None,
+    })
+}
+
+fn read_schema(path: &str) -> Result<Schema, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read schema {path}: {e}"))?;
+    let schema: Schema = serde_json::from_str(&text)
+        .map_err(|e| format!("schema {path} is not a valid schema: {e}"))?;
+    schema
+        .validate()
+        .map_err(|e| format!("schema {path}: {e}"))?;
+    Ok(schema)
+}
+
+/// Reads at most `limit` + 1 bytes, so a huge file is refused without
+/// being read whole.
+fn read_capped(path: &str, limit: usize) -> Result<Vec<u8>, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > limit as u64 {
+        return Err(ExtractError::TooLarge {
+            size: usize::try_from(size).unwrap_or(usize::MAX),
+            limit,
+        }
+        .to_string());
+    }
+    let mut bytes = Vec::new();
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    Ok(bytes)
+}
+
+/// Most records shown per file in table output.
+const SHOWN: usize = 50;
+
+fn render(result: &FileResult) -> String {
+    let outcome = match result {
+        FileResult::Failed { path, error } => return format!("== {path}\nerror: {error}\n\n"),
+        FileResult::Done(outcome) => outcome,
+    };
+    let x: &Extraction = &outcome.extraction;
+    let method = match outcome.method {
+        Method::Llm => "llm",
+        Method::Builtin => "built-in extractor",
+    };
+    let mut out = format!(
+        "== {} ({}, {} records, {method})\n",
+        x.path,
+        x.format,
+        x.records.len()
+    );
+    if let Some(reason) = &outcome.fallback_reason {
+        out.push_str(&format!("llm fallback: {reason}\n"));
+    }
+    let describe = |names: &[String]| {
+        names
+            .iter()
+            .map(
+                |n| match x.schema.field(n).and_then(|f| f.unit.as_deref()) {
+                    Some(unit) if !n.contains(unit) => format!("{n} [{unit}]"),
+                    _ => n.clone(),
+                },
+            )
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    out.push_str(&format!(
+        "dimensions: {}\n",
+        describe(&x.schema.dimension_fields)
+    ));
+    out.push_str(&format!(
+        "metrics:    {}\n",
+        describe(&x.schema.metric_fields)
+    ));
+    let header: Vec<String> = x
+        .schema
+        .dimension_fields
+        .iter()
+        .chain(&x.schema.metric_fields)
+        .cloned()
+        .collect();
+    let rows: Vec<Vec<String>> = x
+        .records
+        .iter()
+        .take(SHOWN)
+        .map(|r| {
+            header
+                .iter()
+                .map(|h| {
+                    r.dimension(h)
+                        .map(|v| v.to_string())
+                        .or_else(|| r.metric(h).map(|m| m.to_string()))
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .collect();
+    out.push_str(&grid(&header, &rows));
+    if x.records.len() > SHOWN {
+        out.push_str(&format!(
+            "… {} more records (use --output json)\n",
+            x.records.len() - SHOWN
+        ));
+    }
+    for warning in &x.warnings {
+        out.push_str(&format!("warning: {warning}\n"));
+    }
+    out.push('\n');
+    out
+}
+
+/// A plain text table, columns padded to their widest cell.
+fn grid(header: &[String], rows: &[Vec<String>]) -> String {
+    let width = |i: usize| {
+        rows.iter()
+            .map(|r| r[i].chars().count())
+            .chain([header[i].chars().count()])
+            .max()
+            .unwrap_or(0)
+            .min(40)
+    };
+    let widths: Vec<usize> = (0..header.len()).map(width).collect();
+    let line = |cells: &[String]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| {
+                let c: String = c.chars().take(*w).collect();
+                format!("{c:<w$}")
+            })
+            .collect();
+        format!("{}\n", padded.join("  ").trim_end())
+    };
+    let mut out = line(header);
+    out.push_str(&line(
+        &widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>(),
+    ));
+    for row in rows {
+        out.push_str(&line(row));
+    }
+    out
+}
