@@ -95,7 +95,8 @@ pub fn sniff(text: &str) -> Option<Format> {
         let first_line = body.lines().next().unwrap_or("");
         let more = body[first_line.len()..].trim_start();
         let first_is_value = serde_json::from_str::<serde::de::IgnoredAny>(first_line).is_ok();
-        if first_is_value && (more.starts_with('{') || more.starts_with('[')) {
+        // One JSON document cannot have anything after its first line's value.
+        if first_is_value && !more.is_empty() {
             return Some(Format::Jsonl);
         }
         return Some(Format::Json);
