@@ -202,6 +202,11 @@ impl Builder {
         self.set_float(dev, stddev)
     }
 
+    /// Sets a column's unit from outside its cells (a units line of a text table).
+    pub(crate) fn set_unit(&mut self, id: FieldId, unit: &str) {
+        self.columns[id].unit = Some(unit.to_owned());
+    }
+
     pub(crate) fn field_names(&self) -> impl Iterator<Item = &str> {
         self.fields.keys().map(|k| &**k)
     }

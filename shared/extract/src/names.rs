@@ -209,6 +209,7 @@ const METRIC_WORDS: &[&str] = &[
     "hits",
     "misses",
     "qps",
+    "wrong",
 ];
 
 /// Path segments of nested settings: every field below them is a dimension.

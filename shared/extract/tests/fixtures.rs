@@ -1,6 +1,7 @@
 //! Every real benchmark output under tests/fixtures/results/ (JSON, JSONL,
-//! CSV, Markdown) against the ground truth in its expected.json: dimension
-//! and metric fields, record count, spot values. No LLM.
+//! CSV, Markdown, and the plain-text stretch goal) against the ground truth
+//! in its expected.json: dimension and metric fields, record count, spot
+//! values. No LLM.
 //!
 //! expected.json names some fields with a note in parentheses
 //! (`group (null)`, `task (results key)`); a name matches an extracted field
@@ -66,6 +67,12 @@ const NOT_EXTRACTED: &[(&str, &str)] = &[
         "md/benchmarkdotnet-github-rxwebsocket-memorybench.md",
         "BenchmarkDotNet version / OS / CPU / runtime (ini block)",
     ),
+    // Read from the quoted mpirun command and the device list: prose, not table.
+    (
+        "txt/nccl-tests-allreduce-h100-2node.txt",
+        "op (all_reduce_perf, from command)",
+    ),
+    ("txt/nccl-tests-allreduce-h100-2node.txt", "nranks (16)"),
 ];
 
 fn expected() -> Vec<Value> {
@@ -163,7 +170,14 @@ fn check_file(entry: &Value) -> Result<(), String> {
         .filter_map(|(_, v)| v.as_u64())
         .map(|v| v as usize)
         .collect();
-    if x.records.len() != rows && !alternatives.contains(&x.records.len()) {
+    // A file-level summary (`summary_metrics`) may come as one more record.
+    let with_summary = entry["alt_rows"]["summary_metrics"]
+        .as_u64()
+        .map(|n| rows + n as usize);
+    if x.records.len() != rows
+        && !alternatives.contains(&x.records.len())
+        && with_summary != Some(x.records.len())
+    {
         problems.push(format!(
             "{} records, expected {rows} (or one of {alternatives:?})",
             x.records.len()
@@ -232,6 +246,15 @@ fn spot_check(file: &str, x: &Extraction, check: &Value) -> Result<(), String> {
             check["match"]
         )),
     }
+}
+
+#[test]
+fn plain_text_tables_and_summaries_are_recognised() {
+    let entries = expected();
+    let text: Vec<&Value> = entries.iter().filter(|e| e["format"] == "txt").collect();
+    assert!(!text.is_empty());
+    let failures: Vec<String> = text.iter().filter_map(|e| check_file(e).err()).collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]

@@ -207,3 +207,27 @@ fn a_schema_is_matched_loosely_and_applied_exactly() {
         "invalid schema: field `a` is listed both as a dimension and as a metric"
     );
 }
+
+#[test]
+fn text_key_values_and_aligned_tables() {
+    let x = run(
+        "run.log",
+        "starting run\nThroughput: 3515.02 tok/s\nlatency p99 = 165.4 ms\nmodel: llama\n",
+    );
+    assert_eq!(x.format, Format::Text);
+    assert_eq!(x.records.len(), 1);
+    let r = x.records.get(0).expect("summary record");
+    assert_eq!(r.metric("Throughput"), Some(3515.02));
+    assert_eq!(r.metric("latency p99"), Some(165.4));
+    let table = run(
+        "out.txt",
+        "# batch   latency\n#          (ms)\n  1        12.5\n  8        40.25\n",
+    );
+    assert_eq!(table.records.len(), 2);
+    assert_eq!(table.schema.dimension_fields, ["batch"]);
+    assert_eq!(unit(&table, "latency").as_deref(), Some("ms"));
+    assert_eq!(
+        table.records.get(1).and_then(|r| r.metric("latency")),
+        Some(40.25)
+    );
+}
