@@ -115,8 +115,23 @@ impl Builder {
     }
 
     pub(crate) fn set_str(&mut self, id: FieldId, value: &str) -> Result<(), ExtractError> {
-        self.columns[id].stats.texts += 1;
-        let s = self.strings.intern(value);
+        let column = &mut self.columns[id];
+        column.stats.texts += 1;
+        // Columns repeat values row after row (`MI300X`, `PASS`): check the
+        // column's last string before hashing.
+        let s = match column.last_str {
+            Some(last)
+                if self
+                    .strings
+                    .strings
+                    .get(last as usize)
+                    .is_some_and(|s| **s == *value) =>
+            {
+                last
+            }
+            _ => self.strings.intern(value),
+        };
+        self.columns[id].last_str = Some(s);
         self.put(id, Dim::Str(s))
     }
 

@@ -32,6 +32,13 @@ const PLACEHOLDERS: &[&str] = &[
 /// Reads one trimmed cell.
 pub fn parse_cell(raw: &str) -> Cell<'_> {
     let text = raw.trim();
+    // Most cells are numbers: skip the word checks for them.
+    if text.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        return match parse_number(text) {
+            Some(number) => Cell::Number(number),
+            None => Cell::Text(text),
+        };
+    }
     if PLACEHOLDERS.iter().any(|p| text.eq_ignore_ascii_case(p)) {
         return Cell::Missing;
     }

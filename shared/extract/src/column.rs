@@ -207,6 +207,8 @@ pub(crate) struct Column {
     pub unit: Option<String>,
     /// For `Origin::Deviation`: the column whose spread this is.
     pub deviation_of: Option<usize>,
+    /// The string this column stored last, to skip re-interning repeats.
+    pub last_str: Option<u32>,
 }
 
 impl Column {
@@ -220,6 +222,7 @@ impl Column {
             stats: Stats::default(),
             unit,
             deviation_of: None,
+            last_str: None,
         }
     }
 

@@ -1,8 +1,6 @@
 //! CSV and TSV: delimiter sniffed, header detected, quoted fields, CRLF,
 //! ragged rows kept.
 
-use std::borrow::Cow;
-
 use crate::builder::Builder;
 use crate::cell::{Cell, parse_cell};
 use crate::error::ExtractError;
@@ -23,15 +21,15 @@ pub(crate) fn parse(
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut record = csv::ByteRecord::new();
+    let mut record = csv::StringRecord::new();
     let mut first: Option<Vec<String>> = None;
     let mut writer: Option<TableWriter> = None;
-    while reader.read_byte_record(&mut record)? {
-        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+    while reader.read_record(&mut record)? {
+        if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
         let Some(writer) = writer.as_mut() else {
-            let cells: Vec<String> = record.iter().map(|f| lossy(f).into_owned()).collect();
+            let cells: Vec<String> = record.iter().map(str::to_owned).collect();
             let is_header = cells
                 .iter()
                 .all(|c| !matches!(parse_cell(c), Cell::Number(_)));
@@ -49,8 +47,7 @@ pub(crate) fn parse(
             writer = Some(new_writer);
             continue;
         };
-        let fields: Vec<Cow<'_, str>> = record.iter().map(lossy).collect();
-        writer.write_row(builder, fields.iter().map(|c| c.as_ref()))?;
+        writer.write_row(builder, record.iter())?;
     }
     match writer {
         Some(writer) => {
@@ -66,8 +63,4 @@ pub(crate) fn parse(
         None => warnings.push("no rows".to_owned()),
     }
     Ok(())
-}
-
-fn lossy(field: &[u8]) -> Cow<'_, str> {
-    String::from_utf8_lossy(field)
 }

@@ -73,17 +73,15 @@ impl TableWriter {
     pub(crate) fn write_row<'c>(
         &mut self,
         builder: &mut Builder,
-        cells: impl ExactSizeIterator<Item = &'c str>,
+        cells: impl IntoIterator<Item = &'c str>,
     ) -> Result<(), ExtractError> {
         if self.key_value {
-            return self.write_pair(builder, cells);
+            return self.write_pair(builder, cells.into_iter());
         }
-        let count = cells.len();
-        if count != self.fields.len() {
-            self.ragged_rows += 1;
-        }
+        let (mut count, width) = (0, self.fields.len());
         let mut any = false;
-        for (i, cell) in cells.enumerate() {
+        for (i, cell) in cells.into_iter().enumerate() {
+            count = i + 1;
             if cell.trim().is_empty() {
                 continue;
             }
@@ -96,6 +94,9 @@ impl TableWriter {
                 builder.set_cell(*id, cell)?;
                 any = true;
             }
+        }
+        if count != width {
+            self.ragged_rows += 1;
         }
         if any {
             self.finish_row(builder)?;
