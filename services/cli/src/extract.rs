@@ -1,6 +1,7 @@
 //! `wfm extract FILE...`: the extraction engine on local files, for trying a
 //! schema or a new benchmark's output before a config collects it.
 
+use std::collections::HashMap;
 use std::io::Read;
 use std::process::ExitCode;
 
@@ -238,14 +239,13 @@ fn render(result: &FileResult) -> String {
         .iter()
         .take(SHOWN)
         .map(|r| {
+            // One pass over the record's fields, then a lookup per column.
+            let mut cells: HashMap<&str, String> =
+                r.dimensions().map(|(n, v)| (n, v.to_string())).collect();
+            cells.extend(r.metrics().map(|(n, m)| (n, m.to_string())));
             header
                 .iter()
-                .map(|h| {
-                    r.dimension(h)
-                        .map(|v| v.to_string())
-                        .or_else(|| r.metric(h).map(|m| m.to_string()))
-                        .unwrap_or_default()
-                })
+                .map(|h| cells.remove(h.as_str()).unwrap_or_default())
                 .collect()
         })
         .collect();

@@ -34,9 +34,9 @@ pub(crate) struct Builder {
 pub(crate) const MAX_FIELDS: usize = 20_000;
 
 impl Builder {
-    /// `input_len` sizes the cell budget: a file of n bytes has at most about
-    /// n/2 cells, so a budget of n + 1 M cells only stops pathological
-    /// sparse inputs, whose padding would otherwise grow quadratically.
+    /// `input_len` sizes the budget of padding cells (rows a field skipped):
+    /// n + 1 M of them only stops pathological sparse inputs, whose padding
+    /// would otherwise grow quadratically.
     pub(crate) fn new(input_len: usize) -> Self {
         Builder {
             fields: IndexMap::new(),
@@ -80,11 +80,28 @@ impl Builder {
         self.rows += 1;
     }
 
+    /// Whether field `id` already has a value in the row being written.
+    pub(crate) fn is_set(&self, id: FieldId) -> bool {
+        self.columns[id].present.get(self.rows)
+    }
+
+    /// Forgets the values written into the row being written (a record that
+    /// failed half-way).
+    pub(crate) fn discard_row(&mut self) {
+        let row = self.rows;
+        for column in &mut self.columns {
+            if column.present.get(row) {
+                column.present.set(row, false);
+            }
+        }
+    }
+
     fn put(&mut self, id: FieldId, value: Dim) -> Result<(), ExtractError> {
         let row = self.rows;
         let column = &mut self.columns[id];
-        let grow = (row + 1).saturating_sub(column.data.len());
-        self.cells += grow;
+        // Only padding can grow quadratically; real values are bounded by the input.
+        let padding = row.saturating_sub(column.data.len());
+        self.cells += padding;
         if self.cells > self.max_cells {
             return Err(ExtractError::TooSparse {
                 fields: self.columns.len(),

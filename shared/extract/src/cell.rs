@@ -25,8 +25,9 @@ pub struct Number<'a> {
     pub has_alternative: bool,
 }
 
+/// Words such as `none` stay text: `"quantization": "none"` is a value.
 const PLACEHOLDERS: &[&str] = &[
-    "-", "--", "—", "–", "n/a", "na", "n.a.", "none", "null", "nil", "nan", "-nan", "?", "",
+    "-", "--", "—", "–", "n/a", "n.a.", "null", "nan", "-nan", "",
 ];
 
 /// Reads one trimmed cell.

@@ -58,7 +58,7 @@ impl std::fmt::Display for Format {
 /// The format to parse `text` as, with a warning when the extension lied.
 pub fn detect(path: &str, text: &str) -> (Format, Option<String>) {
     let claimed = Format::from_path(path);
-    let sniffed = sniff(text);
+    let sniffed = sniff(text, claimed);
     let chosen = match (claimed, sniffed) {
         (None, None) => Format::Text,
         (Some(c), None) => c,
@@ -88,18 +88,37 @@ pub fn detect(path: &str, text: &str) -> (Format, Option<String>) {
     (chosen, warning)
 }
 
-/// The format the content shows positive evidence of, if any.
-pub fn sniff(text: &str) -> Option<Format> {
+/// The format the content shows positive evidence of, if any. Brackets
+/// alone are not evidence (a log line `[12:00:00] …`, a Markdown badge):
+/// unless the file name already says JSON, the text must parse as JSON or
+/// as JSON Lines.
+pub fn sniff(text: &str, claimed: Option<Format>) -> Option<Format> {
     let body = text.trim_start_matches('\u{feff}').trim_start();
     if body.starts_with('{') || body.starts_with('[') {
         let first_line = body.lines().next().unwrap_or("");
-        let more = body[first_line.len()..].trim_start();
-        let first_is_value = serde_json::from_str::<serde::de::IgnoredAny>(first_line).is_ok();
-        // One JSON document cannot have anything after its first line's value.
-        if first_is_value && !more.is_empty() {
-            return Some(Format::Jsonl);
+        let more = !body[first_line.len()..].trim().is_empty();
+        let parses = |t: &str| serde_json::from_str::<serde::de::IgnoredAny>(t).is_ok();
+        match claimed {
+            // One JSON document cannot have anything after its first line's value.
+            Some(Format::Json) => {
+                return Some(if parses(first_line) && more {
+                    Format::Jsonl
+                } else {
+                    Format::Json
+                });
+            }
+            // A bad first line is skipped like any other, unless the whole is one document.
+            Some(Format::Jsonl) => {
+                return Some(if parses(body) {
+                    Format::Json
+                } else {
+                    Format::Jsonl
+                });
+            }
+            _ if parses(body) => return Some(Format::Json),
+            _ if more && mostly_json_lines(body) => return Some(Format::Jsonl),
+            _ => {}
         }
-        return Some(Format::Json);
     }
     if has_markdown_table(body) {
         return Some(Format::Markdown);
@@ -109,6 +128,21 @@ pub fn sniff(text: &str) -> Option<Format> {
         Some(_) => Some(Format::Csv),
         None => None,
     }
+}
+
+/// At least 4 in 5 of the first 20 non-blank lines are JSON values.
+fn mostly_json_lines(text: &str) -> bool {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(20)
+        .collect();
+    let good = lines
+        .iter()
+        .filter(|l| serde_json::from_str::<serde::de::IgnoredAny>(l).is_ok())
+        .count();
+    lines.len() >= 2 && good * 5 >= lines.len() * 4
 }
 
 /// A GFM table delimiter row (`|---|:--:|`) under a row with pipes.
@@ -201,5 +235,15 @@ mod tests {
             Format::Markdown
         );
         assert_eq!(detect("r", "x y\n1 2\n").0, Format::Text);
+        assert_eq!(
+            detect("run.log", "[2025-01-01 12:00:00] INFO throughput: 12.5\n").0,
+            Format::Text
+        );
+        assert_eq!(
+            detect("README.md", "[![CI](x)](y)\n\n| a | b |\n|---|---|\n").0,
+            Format::Markdown
+        );
+        assert_eq!(detect("r.jsonl", "{\"a\":\n{\"t\":1.5}\n").0, Format::Jsonl);
+        assert_eq!(detect("r", "{\"a\": 1}\n{\"a\": 2}\n").0, Format::Jsonl);
     }
 }

@@ -8,18 +8,19 @@
 //!    with no values at all is a metric when its cells were placeholders
 //!    (`-`, `n/a`: a measurement that did not happen) and a dimension when it
 //!    was JSON `null` (a setting left unset).
-//! 3. Names that say "configuration knob" (batch, seq len, TP, GPUs, rank,
-//!    id, version, request rate, single letters such as M/N/K, anything under
-//!    `config.`/`options.`…) are dimensions.
-//! 4. A unit in the name or the cells (other than a size unit), or a name
-//!    that says "measurement" (time, latency, throughput, mean, p99, acc,
-//!    tokens, TFLOPS…), makes a metric.
-//! 5. Whole numbers are dimensions (counts and settings); other numbers are
+//! 3. Fields under a settings namespace (`config.`, `options.`…) are
+//!    dimensions.
+//! 4. A unit in the name or the cells (other than a size unit) makes a
+//!    metric.
+//! 5. The name's words: the last knob word (batch, seq len, TP, GPUs, rank,
+//!    id, version…) or measurement word (time, latency, throughput, mean,
+//!    p99, acc, tokens, TFLOPS…) decides; see `names::name_says`.
+//! 6. Whole numbers are dimensions (counts and settings); other numbers are
 //!    metrics.
 
 use crate::builder::{Builder, FieldId};
 use crate::column::{Column, Origin};
-use crate::names::{names_knob, names_metric};
+use crate::names::{NameSays, in_settings, name_says};
 use crate::schema::{Field, FieldType, Role, Schema};
 
 /// A builder column's place in the output.
@@ -29,6 +30,8 @@ pub(crate) struct Placement {
     pub name: String,
     pub role: Role,
     pub field_type: FieldType,
+    /// Multiplies a metric's values (a unit conversion); 1 otherwise.
+    pub scale: f64,
 }
 
 /// Infers the schema of what `builder` holds; returns it with each field's
@@ -58,6 +61,7 @@ pub(crate) fn infer(builder: &Builder) -> (Schema, Vec<Placement>) {
             name: column.name.to_string(),
             role,
             field_type,
+            scale: 1.0,
         });
     }
     (schema, placements)
@@ -103,7 +107,7 @@ fn classify(column: &Column) -> (Role, FieldType, Why) {
     } else {
         FieldType::Float
     };
-    if names_knob(&column.name) {
+    if in_settings(&column.name) {
         return (Role::Dimension, dim_type, Why::Knob);
     }
     let unit_says_metric = column
@@ -113,8 +117,10 @@ fn classify(column: &Column) -> (Role, FieldType, Why) {
     if unit_says_metric {
         return (Role::Metric, metric_type, Why::Unit);
     }
-    if names_metric(&column.name) {
-        return (Role::Metric, metric_type, Why::Named);
+    match name_says(&column.name) {
+        Some(NameSays::Knob) => return (Role::Dimension, dim_type, Why::Knob),
+        Some(NameSays::Measurement) => return (Role::Metric, metric_type, Why::Named),
+        None => {}
     }
     if stats.floats == 0 && stats.alternatives == 0 {
         return (Role::Dimension, dim_type, Why::Whole);

@@ -236,32 +236,54 @@ const SETTINGS_SEGMENTS: &[&str] = &[
     "metadata",
 ];
 
-/// Whether the name says "configuration knob".
-pub fn names_knob(name: &str) -> bool {
-    let words = words(name);
-    if words.len() == 1 && words[0].len() == 1 && words[0].chars().all(|c| c.is_alphabetic()) {
-        // GEMM shapes and friends: M, N, K, B, H, D.
-        return true;
-    }
-    let phrase = words.join("_");
-    phrase.contains("request_rate")
-        || words.iter().any(|w| KNOB_WORDS.contains(&w.as_str()))
-        || name
-            .split('.')
-            .rev()
-            .skip(1)
-            .any(|segment| SETTINGS_SEGMENTS.contains(&segment.to_ascii_lowercase().as_str()))
+/// What a field's name says it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameSays {
+    Knob,
+    Measurement,
 }
 
-/// Whether the name says "measurement".
-pub fn names_metric(name: &str) -> bool {
-    words(name).iter().any(|w| {
-        METRIC_WORDS.contains(&w.as_str())
-            || w.starts_with("rouge")
-            || w.starts_with("bleu")
-            || is_percentile(w)
-    }) || name.contains("/s")
-        || name.contains("/ s")
+/// Whether the field sits under a settings namespace (`config.`, `options.`…).
+pub fn in_settings(name: &str) -> bool {
+    name.split('.')
+        .rev()
+        .skip(1)
+        .any(|segment| SETTINGS_SEGMENTS.contains(&segment.to_ascii_lowercase().as_str()))
+}
+
+/// What the name's words say. The last knob or measurement word decides,
+/// as the head of an English compound does (`batch_time` is a time,
+/// `max_concurrency` a concurrency); in `X_per_Y` the words before `per`
+/// come first (`time_per_batch` is a time). A single letter (`M`, `N`, `K`)
+/// and `request_rate` are knobs; a name with `/s` is a measurement.
+pub fn name_says(name: &str) -> Option<NameSays> {
+    let words = words(name);
+    if words.len() == 1 && words[0].len() == 1 && words[0].chars().all(|c| c.is_alphabetic()) {
+        return Some(NameSays::Knob);
+    }
+    if words.join("_").contains("request_rate") {
+        return Some(NameSays::Knob);
+    }
+    let per = words.iter().position(|w| w == "per").unwrap_or(words.len());
+    let (head, tail) = words.split_at(per);
+    let decide = |ws: &[String]| ws.iter().rev().find_map(|w| word_says(w));
+    decide(head)
+        .or_else(|| decide(tail))
+        .or_else(|| (name.contains("/s") || name.contains("/ s")).then_some(NameSays::Measurement))
+}
+
+fn word_says(word: &str) -> Option<NameSays> {
+    if KNOB_WORDS.contains(&word) {
+        Some(NameSays::Knob)
+    } else if METRIC_WORDS.contains(&word)
+        || word.starts_with("rouge")
+        || word.starts_with("bleu")
+        || is_percentile(word)
+    {
+        Some(NameSays::Measurement)
+    } else {
+        None
+    }
 }
 
 /// `p50`, `p99`, `p999`.
@@ -303,9 +325,9 @@ mod tests {
             "M",
             "TP",
             "#-GPUs",
-            "options.max_time",
+            "max_batch_size",
         ] {
-            assert!(names_knob(knob), "{knob}");
+            assert_eq!(name_says(knob), Some(NameSays::Knob), "{knob}");
         }
         for metric in [
             "Forward TFLOPS",
@@ -313,10 +335,13 @@ mod tests {
             "Tokens / sec / GPU",
             "rouge2",
             "stats.rounds",
+            "batch_time",
+            "time_per_batch",
         ] {
-            assert!(names_metric(metric), "{metric}");
-            assert!(!names_knob(metric), "{metric}");
+            assert_eq!(name_says(metric), Some(NameSays::Measurement), "{metric}");
         }
+        assert_eq!(name_says("cuBLAS"), None);
+        assert!(in_settings("options.max_time") && !in_settings("stats.max"));
         assert_eq!(match_key("Backend:Stage"), match_key("backend stage"));
     }
 }

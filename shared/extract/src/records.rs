@@ -88,7 +88,7 @@ impl Records {
             let mut data = std::mem::take(&mut column.data);
             let mut present = std::mem::take(&mut column.present);
             if placement.role == Role::Metric {
-                data = to_metric(data, &mut present, &strings);
+                data = to_metric(data, &mut present, &strings, placement.scale);
             }
             out.push(OutColumn {
                 name: Arc::from(placement.name.as_str()),
@@ -178,8 +178,8 @@ impl Records {
     }
 }
 
-fn to_metric(data: Data, present: &mut Bits, strings: &[Arc<str>]) -> Data {
-    let values: Vec<f64> = match data {
+fn to_metric(data: Data, present: &mut Bits, strings: &[Arc<str>], scale: f64) -> Data {
+    let mut values: Vec<f64> = match data {
         Data::Float(v) => v,
         Data::Int(v) => v.into_iter().map(|x| x as f64).collect(),
         other => (0..other.len())
@@ -194,8 +194,9 @@ fn to_metric(data: Data, present: &mut Bits, strings: &[Arc<str>]) -> Data {
             })
             .collect(),
     };
-    for (row, value) in values.iter().enumerate() {
-        if value.is_nan() {
+    for (row, value) in values.iter_mut().enumerate() {
+        *value *= scale;
+        if !value.is_finite() {
             present.set(row, false);
         }
     }

@@ -231,3 +231,112 @@ fn text_key_values_and_aligned_tables() {
         Some(40.25)
     );
 }
+
+#[test]
+fn extra_cells_land_in_their_own_columns() {
+    let x = run("r.csv", "name,time_ms\na,1.5\nb,2.5,,x\nc,3.5,y\n");
+    let b = x.records.get(1).expect("b");
+    assert_eq!(b.dimension("column_4"), Some(DimValue::Str("x")));
+    assert_eq!(
+        x.records.get(2).and_then(|r| r.dimension("column_3")),
+        Some(DimValue::Str("y"))
+    );
+}
+
+#[test]
+fn file_level_values_never_overwrite_a_records_own_field() {
+    let x = run(
+        "r.json",
+        r#"{"name": "suite", "benchmarks": [{"name": "fib_10", "t_ms": 1.5}, {"t_ms": 3.1}]}"#,
+    );
+    assert_eq!(
+        x.records.get(0).and_then(|r| r.dimension("name")),
+        Some(DimValue::Str("fib_10"))
+    );
+    assert_eq!(
+        x.records.get(1).and_then(|r| r.dimension("name")),
+        Some(DimValue::Str("suite"))
+    );
+}
+
+#[test]
+fn brackets_alone_do_not_make_json() {
+    let log = run(
+        "run.log",
+        "[2025-01-01 12:00:00] start\nthroughput: 12.5 tok/s\n",
+    );
+    assert_eq!(log.format, Format::Text);
+    assert_eq!(
+        log.records.get(0).and_then(|r| r.metric("throughput")),
+        Some(12.5)
+    );
+    let deep = format!(
+        "{{\"qps\": 1, \"t_ms\": 2.5}}\n{}1{}\n",
+        "{\"a\":".repeat(200),
+        "}".repeat(200)
+    );
+    let x = run("r.jsonl", &deep);
+    assert_eq!(
+        x.records.len(),
+        1,
+        "the too-deep line is skipped, the good one kept"
+    );
+    assert!(
+        x.warnings
+            .iter()
+            .any(|w| w.starts_with("line 2:") && w.contains("recursion limit")),
+        "{:?}",
+        x.warnings
+    );
+}
+
+#[test]
+fn names_head_word_decides_and_none_stays_a_value() {
+    let x = run(
+        "r.csv",
+        "batch_time,time_per_batch,max_concurrency,quantization\n1.5,2.5,8,none\n2.5,3.5,16,fp8\n",
+    );
+    assert_eq!(x.schema.metric_fields, ["batch_time", "time_per_batch"]);
+    assert_eq!(
+        x.schema.dimension_fields,
+        ["max_concurrency", "quantization"]
+    );
+    assert_eq!(
+        x.records.get(0).and_then(|r| r.dimension("quantization")),
+        Some(DimValue::Str("none"))
+    );
+}
+
+#[test]
+fn markdown_tables_comrak_refuses_are_reported() {
+    let x = run("r.md", "| a | ms |\n|---|\n| x | 1 |\n");
+    assert!(
+        x.warnings.iter().any(|w| w.contains("1 table(s) not read")),
+        "{:?}",
+        x.warnings
+    );
+}
+
+#[test]
+fn schema_units_convert_or_refuse() {
+    let schema: Schema = serde_json::from_str(
+        r#"{"fields": [{"name": "Mean", "type": "float", "unit": "ms"}, {"name": "Max", "type": "float", "unit": "ms"}],
+            "dimension_fields": ["command"], "metric_fields": ["Mean", "Max"]}"#,
+    )
+    .expect("schema");
+    let text = "| command | Mean [s] | Max [KB] |\n|---|---|---|\n| a | 1.5 | 3 |\n";
+    let x = extract_with_schema("r.md", text.as_bytes(), &schema, &Options::default())
+        .expect("extracts");
+    assert_eq!(
+        x.records.get(0).and_then(|r| r.metric("Mean")),
+        Some(1500.0)
+    );
+    assert_eq!(x.records.get(0).and_then(|r| r.metric("Max")), None);
+    assert!(
+        x.warnings
+            .iter()
+            .any(|w| w.contains("`Max` is in ms but the file's `Max [KB]` is in KB")),
+        "{:?}",
+        x.warnings
+    );
+}

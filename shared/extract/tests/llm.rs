@@ -322,3 +322,19 @@ fn config_from_env_names_the_bad_variable() {
         "the key must not be printed"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_must_match_the_declared_types() {
+    // `throughput` is declared float: fine. Declare `Op` an int and the answer breaks it.
+    let typed = answer("throughput").replace(
+        r#""name":"Op","type":"string""#,
+        r#""name":"Op","type":"int""#,
+    );
+    assert_ne!(typed, answer("throughput"), "the replacement applied");
+    falls_back(
+        Reply::Content(typed),
+        Duration::from_secs(5),
+        "dimension `Op` = \"Attention\" does not match its declared type",
+    )
+    .await;
+}

@@ -61,7 +61,9 @@ fn sane(x: &Extraction) {
 
 proptest! {
     #[test]
-    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048), path in prop::sample::select(PATHS)) {
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>().prop_map(|b| b.max(1)), 0..2048), path in prop::sample::select(PATHS)) {
+        // NUL bytes are refused up front (see `binary_data_is_refused`); without
+        // them every input reaches a parser.
         if let Ok(x) = extract(path, &bytes, &Options::default()) { sane(&x) }
         if let Ok(x) = extract_with_schema(path, &bytes, &schema(), &Options::default()) { sane(&x) }
     }

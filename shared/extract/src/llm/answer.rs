@@ -125,6 +125,7 @@ impl Answer {
                     name: name.to_owned(),
                     role,
                     field_type,
+                    scale: 1.0,
                 })
             })
             .collect();
@@ -150,6 +151,11 @@ fn write_record(
     for (name, value) in &record.dimensions {
         let field = schema_name(&schema.dimension_fields, name)
             .ok_or_else(|| format!("record {index}: dimension `{name}` is not in the schema"))?;
+        if !fits(schema, field, value) {
+            return Err(format!(
+                "record {index}: dimension `{name}` = {value} does not match its declared type"
+            ));
+        }
         let id = builder
             .field(field, Origin::Data)
             .ok_or("too many fields")?;
@@ -178,6 +184,11 @@ fn write_record(
             _ => None,
         }
         .ok_or_else(|| format!("record {index}: metric `{name}` is not a number: {value}"))?;
+        if !fits(schema, field, value) {
+            return Err(format!(
+                "record {index}: metric `{name}` = {value} does not match its declared type"
+            ));
+        }
         let id = builder
             .field(field, Origin::Data)
             .ok_or("too many fields")?;
@@ -189,6 +200,22 @@ fn write_record(
     }
     builder.end_row();
     Ok(())
+}
+
+/// Whether `value` has the type the schema declares for `field` (a field
+/// the schema lists without declaring a type takes any scalar).
+fn fits(schema: &Schema, field: &str, value: &Value) -> bool {
+    let Some(declared) = schema.field(field).map(|f| f.field_type) else {
+        return true;
+    };
+    match (declared, value) {
+        (_, Value::Null) => true,
+        (FieldType::String, v) => !v.is_array() && !v.is_object(),
+        (FieldType::Int, Value::Number(n)) => n.as_f64().is_some_and(|x| x.fract() == 0.0),
+        (FieldType::Float, Value::Number(_)) => true,
+        (FieldType::Bool, Value::Bool(_)) => true,
+        _ => false,
+    }
 }
 
 /// The schema's spelling of `name`, matched exactly or by match key.

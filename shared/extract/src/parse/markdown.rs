@@ -67,6 +67,7 @@ pub(crate) fn parse(
         several: tables > 1,
         heading: None,
         ragged: 0,
+        unreadable: 0,
     };
     for (segment, events) in segments.iter().zip(prose) {
         match segment {
@@ -85,6 +86,12 @@ pub(crate) fn parse(
             } => sink.sliced_table(builder, header, delimiter, rows)?,
         }
     }
+    if sink.unreadable > 0 {
+        warnings.push(format!(
+            "{} table(s) not read: header and delimiter rows have different numbers of cells",
+            sink.unreadable
+        ));
+    }
     if sink.ragged > 0 {
         warnings.push(format!(
             "{} table rows had a different number of cells than their header",
@@ -98,6 +105,7 @@ struct Sink {
     several: bool,
     heading: Option<String>,
     ragged: usize,
+    unreadable: usize,
 }
 
 impl Sink {
@@ -156,7 +164,10 @@ impl Sink {
                 .descendants()
                 .find(|n| matches!(n.data().value, NodeValue::Table(_)))
             else {
-                continue;
+                // comrak refuses a table whose header and delimiter rows
+                // differ in cell count; say so rather than drop it quietly.
+                self.unreadable += 1;
+                break;
             };
             let table_rows = table_rows(table);
             let Some((head, body)) = table_rows.split_first() else {

@@ -85,9 +85,9 @@ impl TableWriter {
             if cell.trim().is_empty() {
                 continue;
             }
-            if i >= self.fields.len() {
-                // Keep what the header did not name rather than drop it.
-                let name = format!("column_{}", i + 1);
+            // Keep what the header did not name rather than drop it.
+            while self.fields.len() <= i {
+                let name = format!("column_{}", self.fields.len() + 1);
                 self.fields.push(builder.field(&name, Origin::Data));
             }
             if let Some(Some(id)) = self.fields.get(i) {
@@ -124,7 +124,10 @@ impl TableWriter {
 
     fn finish_row(&mut self, builder: &mut Builder) -> Result<(), ExtractError> {
         for (id, value) in &self.extras {
-            builder.set_str(*id, value)?;
+            // A heading never overwrites the row's own field of that name.
+            if !builder.is_set(*id) {
+                builder.set_str(*id, value)?;
+            }
         }
         builder.end_row();
         self.rows_written += 1;
@@ -145,6 +148,8 @@ impl TableWriter {
 pub(crate) fn unique_names(header: &[&str]) -> Vec<String> {
     let mut names: Vec<String> = Vec::with_capacity(header.len());
     let mut taken = std::collections::HashSet::new();
+    // Next suffix to try per base name, so 100k repeats stay linear.
+    let mut next: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for (i, raw) in header.iter().enumerate() {
         let base = raw.trim();
         let base = if base.is_empty() {
@@ -153,10 +158,15 @@ pub(crate) fn unique_names(header: &[&str]) -> Vec<String> {
             base.to_owned()
         };
         let mut name = base.clone();
-        let mut n = 2;
-        while taken.contains(&name) {
-            name = format!("{base}_{n}");
-            n += 1;
+        if taken.contains(&name) {
+            let n = next.entry(base.clone()).or_insert(2);
+            loop {
+                name = format!("{base}_{n}");
+                *n += 1;
+                if !taken.contains(&name) {
+                    break;
+                }
+            }
         }
         taken.insert(name.clone());
         names.push(name);

@@ -9,6 +9,8 @@
 //! - *`key: value` lines* with a numeric value (`# Avg bus bandwidth : 70.742`)
 //!   outside tables become one summary record.
 
+use std::collections::HashMap;
+
 use crate::builder::Builder;
 use crate::cell::{Cell, parse_cell, parse_number};
 use crate::column::Origin;
@@ -167,36 +169,41 @@ fn table(
 /// line above has one label per repetition (`out-of-place.time`, `in-place.time`).
 fn grouped_names(header: &[Token<'_>], groups: &[Token<'_>]) -> Vec<String> {
     let labels_ok = !groups.is_empty() && groups.iter().all(|g| !is_numeric(g.text));
+    let mut total: HashMap<&str, usize> = HashMap::new();
+    for t in header {
+        *total.entry(t.text).or_default() += 1;
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::new();
     header
         .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let occurrences: Vec<usize> = header
-                .iter()
-                .enumerate()
-                .filter(|(_, o)| o.text == t.text)
-                .map(|(j, _)| j)
-                .collect();
-            let nth = occurrences.iter().position(|&j| j == i).unwrap_or(0);
-            match groups.get(nth) {
-                Some(group)
-                    if labels_ok && occurrences.len() == groups.len() && occurrences.len() > 1 =>
-                {
+        .map(|t| {
+            let nth = seen.entry(t.text).or_default();
+            let occurrences = total.get(t.text).copied().unwrap_or(0);
+            let name = match groups.get(*nth) {
+                Some(group) if labels_ok && occurrences == groups.len() && occurrences > 1 => {
                     format!("{}.{}", group.text, t.text)
                 }
                 _ => t.text.to_owned(),
-            }
+            };
+            *nth += 1;
+            name
         })
         .collect()
 }
 
 /// The `(unit)` token that overlaps each header token most.
 fn units_by_position(header: &[Token<'_>], units: &[Token<'_>]) -> Vec<Option<String>> {
+    // Both lists are in line order: sweep them together.
+    let mut first = 0;
     header
         .iter()
         .map(|h| {
-            units
+            while units.get(first).is_some_and(|u| u.end <= h.start) {
+                first += 1;
+            }
+            units[first.min(units.len())..]
                 .iter()
+                .take_while(|u| u.start < h.end)
                 .map(|u| (u, u.end.min(h.end).saturating_sub(u.start.max(h.start))))
                 .filter(|(_, overlap)| *overlap > 0)
                 .max_by_key(|(_, overlap)| *overlap)

@@ -106,10 +106,16 @@ pub(crate) fn flatten_record(
     if let Some(error) = ctx.error.take() {
         return Err(error);
     }
-    outcome?;
+    if let Err(error) = outcome {
+        ctx.builder.discard_row();
+        return Err(error.into());
+    }
     if ctx.wrote {
         for (id, value) in extra {
-            value.write(ctx.builder, *id)?;
+            // File-level values never overwrite the record's own field.
+            if !ctx.builder.is_set(*id) {
+                value.write(ctx.builder, *id)?;
+            }
         }
         ctx.builder.end_row();
     }

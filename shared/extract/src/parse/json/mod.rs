@@ -20,6 +20,7 @@ mod flatten;
 mod node;
 
 use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::value::RawValue;
 
@@ -72,12 +73,11 @@ pub(crate) fn parse_lines(
         if line.is_empty() {
             continue;
         }
-        match serde_json::from_str::<&RawValue>(line) {
-            Ok(root) => {
-                document(root, builder, warnings)?;
-                good += 1;
-            }
-            Err(e) => {
+        let parsed = serde_json::from_str::<&RawValue>(line).map_err(ExtractError::Json);
+        match parsed.and_then(|root| document(root, builder, warnings)) {
+            Ok(()) => good += 1,
+            // A line too deep or malformed is skipped like any bad line.
+            Err(ExtractError::Json(e)) => {
                 bad += 1;
                 if bad <= 5 {
                     warnings.push(format!(
@@ -87,6 +87,7 @@ pub(crate) fn parse_lines(
                 }
                 first_error.get_or_insert(e);
             }
+            Err(other) => return Err(other),
         }
     }
     if bad > 5 {
@@ -243,6 +244,7 @@ fn joins<'a>(
     cases: &[(Cow<'a, str>, &'a RawValue)],
 ) -> Result<Vec<(Cow<'a, str>, Entries<'a>)>, ExtractError> {
     let mut out = Vec::new();
+    let case_keys: HashSet<&str> = cases.iter().map(|(c, _)| c.as_ref()).collect();
     for (key, value) in siblings {
         if key == own_key || !is_object(value) {
             continue;
@@ -256,7 +258,7 @@ fn joins<'a>(
                 .all(|(_, v)| !is_object(v) && !v.get().trim_start().starts_with('['));
         let shared = map
             .iter()
-            .filter(|(k, _)| cases.iter().any(|(c, _)| c == k))
+            .filter(|(k, _)| case_keys.contains(k.as_ref()))
             .count();
         if scalars && shared * 2 >= map.len().max(1) && shared * 2 >= cases.len().min(map.len()) {
             out.push((key.clone(), map));
@@ -301,13 +303,18 @@ fn collection_records(
                 .iter()
                 .map(|(name, _)| builder.field(name, Origin::Joined))
                 .collect();
+            let join_maps: Vec<HashMap<&str, &RawValue>> = collection
+                .joins
+                .iter()
+                .map(|(_, map)| map.iter().map(|(k, v)| (k.as_ref(), *v)).collect())
+                .collect();
             for (case, raw) in cases {
                 let mut extra = context.clone();
                 if let Some(id) = key_id {
                     extra.push((id, Scalar::Str(case.to_string())));
                 }
-                for ((_, map), id) in collection.joins.iter().zip(&join_ids) {
-                    if let (Some(id), Some((_, v))) = (id, map.iter().find(|(k, _)| *k == case)) {
+                for (map, id) in join_maps.iter().zip(&join_ids) {
+                    if let (Some(id), Some(v)) = (id, map.get(case.as_ref())) {
                         extra.push((*id, Scalar::from_raw(v)));
                     }
                 }
