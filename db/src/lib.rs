@@ -10,6 +10,7 @@ pub mod migrate;
 pub mod models;
 pub mod notify;
 pub mod pool;
+pub mod queue;
 pub mod schema;
 
 pub use enums::{

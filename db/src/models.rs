@@ -57,7 +57,9 @@ pub struct NewConfig {
 }
 
 /// A row of `github_workflow_runs`.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Queryable, QueryableByName, Selectable, Identifiable, Serialize,
+)]
 #[diesel(table_name = github_workflow_runs, check_for_backend(diesel::pg::Pg))]
 pub struct Run {
     pub id: i64,

@@ -1,0 +1,266 @@
+//! The run queue (ARCHITECTURE.md, "The queue protocol"), one small function
+//! per operation.
+//!
+//! A worker claims runs with a short statement that sets a lease, renews the
+//! lease while it works, and moves a run on only from the status it expects
+//! and only while it still holds the claim: every transition is an `UPDATE …
+//! WHERE id = $run AND claimed_by = $worker AND status = $expected`, so a
+//! lost race (the lease expired and another worker took the run) changes no
+//! row and the function returns `false`. Backoff lives in SQL
+//! (`next_attempt_at`), so no scheduler state is kept in Rust.
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Int4, Nullable, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::enums::RunStatus;
+use crate::models::{NewRun, Run};
+use crate::schema::github_workflow_runs as runs;
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+/// Inserts `run` as pending unless its `(config_id, workload_uid)` exists;
+/// returns the new run, or `None` when it was already there.
+pub async fn enqueue(conn: &mut AsyncPgConnection, run: &NewRun) -> QueryResult<Option<Run>> {
+    diesel::insert_into(runs::table)
+        .values(run)
+        .on_conflict((runs::config_id, runs::workload_uid))
+        .do_nothing()
+        .returning(Run::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Claims up to `limit` pending runs whose `next_attempt_at` has come, by
+/// priority then age, skipping rows other workers hold; they become
+/// `collecting` under `worker`'s lease.
+pub async fn claim(
+    conn: &mut AsyncPgConnection,
+    worker: &str,
+    limit: i64,
+    lease: Duration,
+) -> QueryResult<Vec<Run>> {
+    diesel::sql_query(
+        "UPDATE github_workflow_runs SET status = 'collecting', claimed_by = $1, \
+             lease_expires_at = now() + make_interval(secs => $2), \
+             collection_started_at = now(), collection_completed_at = NULL, error_message = NULL \
+         WHERE id IN (SELECT id FROM github_workflow_runs \
+                      WHERE status = 'pending' AND next_attempt_at <= now() \
+                      ORDER BY priority, id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+         RETURNING *",
+    )
+    .bind::<Text, _>(worker)
+    .bind::<Double, _>(secs(lease))
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await
+}
+
+/// Extends `worker`'s lease on a run it is working on; `false` when the
+/// claim was lost.
+pub async fn renew_lease(
+    conn: &mut AsyncPgConnection,
+    run_id: i64,
+    worker: &str,
+    lease: Duration,
+) -> QueryResult<bool> {
+    let changed = diesel::sql_query(
+        "UPDATE github_workflow_runs SET lease_expires_at = now() + make_interval(secs => $3) \
+         WHERE id = $1 AND claimed_by = $2 AND status IN ('collecting', 'extracting')",
+    )
+    .bind::<BigInt, _>(run_id)
+    .bind::<Text, _>(worker)
+    .bind::<Double, _>(secs(lease))
+    .execute(conn)
+    .await?;
+    Ok(changed == 1)
+}
+
+/// Moves a claimed run from `from` to `to` (`collecting` → `extracting`),
+/// recording `files_found`; `false` when the claim was lost.
+pub async fn advance(
+    conn: &mut AsyncPgConnection,
+    run_id: i64,
+    worker: &str,
+    from: RunStatus,
+    to: RunStatus,
+    files_found: i32,
+) -> QueryResult<bool> {
+    let changed = diesel::update(runs::table)
+        .filter(
+            runs::id
+                .eq(run_id)
+                .and(runs::claimed_by.eq(worker))
+                .and(runs::status.eq(from)),
+        )
+        .set((runs::status.eq(to), runs::files_found.eq(files_found)))
+        .execute(conn)
+        .await?;
+    Ok(changed == 1)
+}
+
+/// What a finished collection found, for `complete`.
+#[derive(Debug, Clone, Default)]
+pub struct Completion {
+    pub files_processed: i32,
+    pub metrics_count: i32,
+    /// Files that failed while others were stored.
+    pub error_message: Option<String>,
+}
+
+/// Marks an `extracting` run `completed`; call it in the transaction that
+/// stores the run's metrics, so both happen or neither. `false` when the
+/// claim was lost (roll the transaction back).
+pub async fn complete(
+    conn: &mut AsyncPgConnection,
+    run_id: i64,
+    worker: &str,
+    done: &Completion,
+) -> QueryResult<bool> {
+    let changed = diesel::sql_query(
+        "UPDATE github_workflow_runs SET status = 'completed', files_processed = $3, \
+             metrics_count = $4, error_message = $5, collection_completed_at = now(), \
+             claimed_by = NULL, lease_expires_at = NULL \
+         WHERE id = $1 AND claimed_by = $2 AND status = 'extracting'",
+    )
+    .bind::<BigInt, _>(run_id)
+    .bind::<Text, _>(worker)
+    .bind::<Int4, _>(done.files_processed)
+    .bind::<Int4, _>(done.metrics_count)
+    .bind::<Nullable<Text>, _>(done.error_message.as_deref())
+    .execute(conn)
+    .await?;
+    Ok(changed == 1)
+}
+
+/// Backoff of transient failures: `base × 2^retries`, at most `cap`.
+#[derive(Debug, Clone, Copy)]
+pub struct Backoff {
+    pub base: Duration,
+    pub cap: Duration,
+}
+
+/// A transient failure: the run goes back to `pending` with `next_attempt_at`
+/// pushed out by the backoff, or to `failed` once it has used `max_retries`.
+/// Returns the new status, `None` when the claim was lost.
+pub async fn retry_later(
+    conn: &mut AsyncPgConnection,
+    run_id: i64,
+    worker: &str,
+    error: &str,
+    backoff: Backoff,
+) -> QueryResult<Option<RunStatus>> {
+    #[derive(QueryableByName)]
+    struct NewStatus {
+        #[diesel(sql_type = Text)]
+        status: RunStatus,
+    }
+    let row: Option<NewStatus> = diesel::sql_query(
+        "UPDATE github_workflow_runs SET \
+             retry_count = retry_count + 1, \
+             status = CASE WHEN retry_count + 1 > max_retries THEN 'failed' ELSE 'pending' END, \
+             next_attempt_at = now() + make_interval(secs => LEAST($5, $4 * power(2, retry_count))), \
+             collection_completed_at = CASE WHEN retry_count + 1 > max_retries THEN now() END, \
+             error_message = $3, claimed_by = NULL, lease_expires_at = NULL \
+         WHERE id = $1 AND claimed_by = $2 AND status IN ('collecting', 'extracting') \
+         RETURNING status",
+    )
+    .bind::<BigInt, _>(run_id)
+    .bind::<Text, _>(worker)
+    .bind::<Text, _>(error)
+    .bind::<Double, _>(secs(backoff.base))
+    .bind::<Double, _>(secs(backoff.cap))
+    .get_result(conn)
+    .await
+    .optional()?;
+    Ok(row.map(|r| r.status))
+}
+
+/// Ends a claimed run in `failed` or `skipped` (a permanent outcome) with
+/// `reason`; `false` when the claim was lost.
+pub async fn finish(
+    conn: &mut AsyncPgConnection,
+    run_id: i64,
+    worker: &str,
+    outcome: RunStatus,
+    reason: &str,
+) -> QueryResult<bool> {
+    debug_assert!(matches!(outcome, RunStatus::Failed | RunStatus::Skipped));
+    let changed = diesel::update(runs::table)
+        .filter(runs::id.eq(run_id).and(runs::claimed_by.eq(worker)))
+        .filter(runs::status.eq_any([RunStatus::Collecting, RunStatus::Extracting]))
+        .set((
+            runs::status.eq(outcome),
+            runs::error_message.eq(reason),
+            runs::collection_completed_at.eq(diesel::dsl::now),
+            runs::claimed_by.eq(None::<String>),
+            runs::lease_expires_at.eq(None::<chrono::DateTime<chrono::Utc>>),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(changed == 1)
+}
+
+/// Hands a claimed run back (a worker shutting down): `pending` again at
+/// once, no retry counted; `false` when the claim was already lost.
+pub async fn release(conn: &mut AsyncPgConnection, run_id: i64, worker: &str) -> QueryResult<bool> {
+    let changed = diesel::update(runs::table)
+        .filter(runs::id.eq(run_id).and(runs::claimed_by.eq(worker)))
+        .filter(runs::status.eq_any([RunStatus::Collecting, RunStatus::Extracting]))
+        .set((
+            runs::status.eq(RunStatus::Pending),
+            runs::claimed_by.eq(None::<String>),
+            runs::lease_expires_at.eq(None::<chrono::DateTime<chrono::Utc>>),
+            runs::next_attempt_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(changed == 1)
+}
+
+/// Returns runs whose lease expired (their worker crashed or was killed)
+/// to `pending`, counting a retry, or to `failed` when retries are used up.
+/// Returns how many runs were reaped.
+pub async fn reap(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
+    diesel::sql_query(
+        "UPDATE github_workflow_runs SET \
+             retry_count = retry_count + 1, \
+             status = CASE WHEN retry_count + 1 > max_retries THEN 'failed' ELSE 'pending' END, \
+             collection_completed_at = CASE WHEN retry_count + 1 > max_retries THEN now() END, \
+             error_message = 'lease of ' || coalesce(claimed_by, '?') || ' expired while it was ' || status, \
+             next_attempt_at = now(), claimed_by = NULL, lease_expires_at = NULL \
+         WHERE status IN ('collecting', 'extracting') AND lease_expires_at < now()",
+    )
+    .execute(conn)
+    .await
+}
+
+/// Puts finished runs in `status` (`failed`, `skipped` or `completed`) back
+/// to `pending` with a fresh retry budget, for all configs or one; returns
+/// how many. A completed run collected again replaces its metrics.
+pub async fn requeue(
+    conn: &mut AsyncPgConnection,
+    status: RunStatus,
+    config_id: Option<i64>,
+) -> QueryResult<usize> {
+    let mut query = diesel::update(runs::table)
+        .filter(runs::status.eq(status))
+        .filter(runs::status.eq_any([RunStatus::Failed, RunStatus::Skipped, RunStatus::Completed]))
+        .into_boxed();
+    if let Some(config_id) = config_id {
+        query = query.filter(runs::config_id.eq(config_id));
+    }
+    query
+        .set((
+            runs::status.eq(RunStatus::Pending),
+            runs::retry_count.eq(0),
+            runs::next_attempt_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await
+}

@@ -1,0 +1,403 @@
+//! The run queue against a real PostgreSQL: claiming order and exclusivity,
+//! guarded transitions, leases, backoff, reaping, requeue.
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use wfm_db::RunStatus;
+use wfm_db::models::{Config, NewConfig, NewRun, Run};
+use wfm_db::queue::{self, Backoff, Completion};
+use wfm_db::schema::{github_workflow_configs as configs, github_workflow_runs as runs};
+use wfm_testing::TestDb;
+
+const LEASE: Duration = Duration::from_secs(60);
+
+async fn config(conn: &mut AsyncPgConnection) -> Config {
+    let new = NewConfig {
+        name: "bench".into(),
+        github_owner: Some("o".into()),
+        github_repo: Some("r".into()),
+        file_patterns: Some(serde_json::json!(["*.csv"])),
+        ..NewConfig::default()
+    };
+    diesel::insert_into(configs::table)
+        .values(&new)
+        .returning(Config::as_returning())
+        .get_result(conn)
+        .await
+        .expect("config")
+}
+
+fn new_run(config_id: i64, uid: &str) -> NewRun {
+    NewRun {
+        config_id,
+        workload_uid: uid.into(),
+        ..NewRun::default()
+    }
+}
+
+async fn get(conn: &mut AsyncPgConnection, id: i64) -> Run {
+    runs::table
+        .find(id)
+        .select(Run::as_select())
+        .first(conn)
+        .await
+        .expect("run")
+}
+
+#[tokio::test]
+async fn enqueue_is_idempotent_per_workload() {
+    let db = TestDb::new().await;
+    let mut conn = db.connect().await;
+    let c = config(&mut conn).await;
+    let first = queue::enqueue(&mut conn, &new_run(c.id, "uid-1"))
+        .await
+        .expect("insert");
+    assert!(first.is_some_and(|r| r.status == RunStatus::Pending));
+    let again = queue::enqueue(&mut conn, &new_run(c.id, "uid-1"))
+        .await
+        .expect("no error");
+    assert!(again.is_none(), "the same workload is one run");
+}
+
+#[tokio::test]
+async fn claims_by_priority_then_age_and_never_twice() {
+    let db = TestDb::new().await;
+    let mut conn = db.connect().await;
+    let c = config(&mut conn).await;
+    let backfill = NewRun {
+        priority: Some(10),
+        ..new_run(c.id, "old-backfill")
+    };
+    let backfill = queue::enqueue(&mut conn, &backfill)
+        .await
+        .expect("insert")
+        .expect("new");
+    let a = queue::enqueue(&mut conn, &new_run(c.id, "a"))
+        .await
+        .expect("insert")
+        .expect("new");
+    let later = NewRun {
+        ..new_run(c.id, "later")
+    };
+    let later = queue::enqueue(&mut conn, &later)
+        .await
+        .expect("insert")
+        .expect("new");
+    diesel::update(runs::table.find(later.id))
+        .set(runs::next_attempt_at.eq(chrono::Utc::now() + chrono::Duration::minutes(10)))
+        .execute(&mut conn)
+        .await
+        .expect("delay");
+
+    let first = queue::claim(&mut conn, "w1", 1, LEASE)
+        .await
+        .expect("claim");
+    assert_eq!(
+        first.iter().map(|r| r.id).collect::<Vec<_>>(),
+        [a.id],
+        "real time before backfill"
+    );
+    assert_eq!(first[0].status, RunStatus::Collecting);
+    assert_eq!(first[0].claimed_by.as_deref(), Some("w1"));
+    let rest = queue::claim(&mut conn, "w2", 10, LEASE)
+        .await
+        .expect("claim");
+    assert_eq!(
+        rest.iter().map(|r| r.id).collect::<Vec<_>>(),
+        [backfill.id],
+        "the delayed run waits"
+    );
+    assert!(
+        queue::claim(&mut conn, "w3", 10, LEASE)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn concurrent_claims_split_the_work() {
+    let db = TestDb::new().await;
+    let mut conn = db.connect().await;
+    let c = config(&mut conn).await;
+    for i in 0..200 {
+        queue::enqueue(&mut conn, &new_run(c.id, &format!("uid-{i}")))
+            .await
+            .expect("insert");
+    }
+    let workers = (0..4).map(|w| {
+        let pool = db.pool().clone();
+        tokio::spawn(async move {
+            let mut conn = pool.get().await.expect("conn");
+            let mut mine = Vec::new();
+            loop {
+                let got = queue::claim(&mut conn, &format!("w{w}"), 7, LEASE)
+                    .await
+                    .expect("claim");
+                if got.is_empty() {
+                    return mine;
+                }
+                mine.extend(got.into_iter().map(|r| r.id));
+            }
+        })
+    });
+    let mut all: Vec<i64> = Vec::new();
+    for worker in workers {
+        all.extend(worker.await.expect("worker"));
+    }
+    let claimed = all.len();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(
+        (claimed, all.len()),
+        (200, 200),
+        "every run claimed exactly once"
+    );
+}
+
+#[tokio::test]
+async fn transitions_need_the_claim_and_the_expected_status() {
+    let db = TestDb::new().await;
+    let mut conn = db.connect().await;
+    let c = config(&mut conn).await;
+    queue::enqueue(&mut conn, &new_run(c.id, "u"))
+        .await
+        .expect("insert");
+    let run = queue::claim(&mut conn, "w1", 1, LEASE)
+        .await
+        .expect("claim")
+        .remove(0);
+    let (collecting, extracting) = (RunStatus::Collecting, RunStatus::Extracting);
+    assert!(
+        !queue::advance(&mut conn, run.id, "w2", collecting, extracting, 3)
+            .await
+            .expect("q"),
+        "not w2's"
+    );
+    assert!(
+        !queue::advance(&mut conn, run.id, "w1", extracting, RunStatus::Completed, 3)
+            .await
+            .expect("q")
+    );
+    assert!(
+        queue::renew_lease(&mut conn, run.id, "w1", LEASE)
+            .await
+            .expect("renew")
+    );
+    assert!(
+        !queue::renew_lease(&mut conn, run.id, "w2", LEASE)
+            .await
+            .expect("renew")
+    );
+    let done = Completion {
+        files_processed: 2,
+        metrics_count: 40,
+        error_message: None,
+    };
+    assert!(
+        !queue::complete(&mut conn, run.id, "w1", &done)
+            .await
+            .expect("q"),
+        "still collecting"
+    );
+    assert!(
+        queue::advance(&mut conn, run.id, "w1", collecting, extracting, 3)
+            .await
+            .expect("q")
+    );
+    assert!(
+        queue::complete(&mut conn, run.id, "w1", &done)
+            .await
+            .expect("q")
+    );
+    let run = get(&mut conn, run.id).await;
+    assert_eq!(
+        (run.status, run.files_found, run.metrics_count),
+        (RunStatus::Completed, 3, 40)
+    );
+    assert!(run.claimed_by.is_none() && run.collection_completed_at.is_some());
+    assert!(
+        !queue::complete(&mut conn, run.id, "w1", &done)
+            .await
+            .expect("q"),
+        "only once"
+    );
+}
+
+#[tokio::test]
+async fn transient_failures_back_off_then_fail_with_the_last_error() {
+    let db = TestDb::new().await;
+    let mut conn = db.connect().await;
+    let c = config(&mut conn).await;
+    let new = NewRun {
+        max_retries: Some(2),
+        ..new_run(c.id, "flaky")
+    };
+    let id = queue::enqueue(&mut conn, &new)
+        .await
+        .expect("insert")
+        .expect("new")
+        .id;
+    let backoff = Backoff {
+        base: Duration::from_millis(300),
+        cap: Duration::from_secs(3600),
+    };
+    for attempt in 0..3 {
+        let claimed = loop {
+            let got = queue::claim(&mut conn, "w", 1, LEASE).await.expect("claim");
+            if let Some(run) = got.into_iter().next() {
+                break run;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert_eq!(claimed.id, id);
+        let status = queue::retry_later(&mut conn, id, "w", &format!("timeout {attempt}"), backoff)
+            .await
+            .expect("retry")
+            .expect("held the claim");
+        let run = get(&mut conn, id).await;
+        if attempt < 2 {
+            assert_eq!(status, RunStatus::Pending);
+            let wait = (run.next_attempt_at - chrono::Utc::now()).num_milliseconds();
+            let expected = 300 * (1 << attempt);
+            assert!(
+                (expected - 150..=expected).contains(&wait),
+                "attempt {attempt}: waits {wait} ms"
+            );
+            assert!(
+                queue::claim(&mut conn, "w", 1, LEASE)
+                    .await
+                    .expect("claim")
+                    .is_empty(),
+                "not before next_attempt_at"
+            );
+        } else {
+            assert_eq!(status, RunStatus::Failed);
+            assert_eq!(run.error_message.as_deref(), Some("timeout 2"));
+            assert_eq!(run.retry_count, 3);
+        }
+    }
+}
+
+#[tokio::test]
+async fn backoff_is_capped() {
+    let db = TestDb::new().await;
+    let mut conn = db.connect().await;
+    let c = config(&mut conn).await;
+    let new = NewRun {
+        max_retries: Some(50),
+        ..new_run(c.id, "x")
+    };
+    let id = queue::enqueue(&mut conn, &new)
+        .await
+        .expect("insert")
+        .expect("new")
+        .id;
+    diesel::update(runs::table.find(id))
+        .set(runs::retry_count.eq(40))
+        .execute(&mut conn)
+        .await
+        .expect("set");
+    queue::claim(&mut conn, "w", 1, LEASE).await.expect("claim");
+    let backoff = Backoff {
+        base: Duration::from_secs(30),
+        cap: Duration::from_secs(120),
+    };
+    queue::retry_later(&mut conn, id, "w", "e", backoff)
+        .await
+        .expect("retry");
+    let wait = (get(&mut conn, id).await.next_attempt_at - chrono::Utc::now()).num_seconds();
+    assert!((118..=120).contains(&wait), "capped at 120 s, got {wait}");
+}
+
+#[tokio::test]
+async fn expired_leases_are_reaped_and_the_old_worker_is_locked_out() {
+    let db = TestDb::new().await;
+    let mut conn = db.connect().await;
+    let c = config(&mut conn).await;
+    queue::enqueue(&mut conn, &new_run(c.id, "u"))
+        .await
+        .expect("insert");
+    let run = queue::claim(&mut conn, "dead", 1, Duration::from_millis(200))
+        .await
+        .expect("claim")
+        .remove(0);
+    assert_eq!(
+        queue::reap(&mut conn).await.expect("reap"),
+        0,
+        "lease still valid"
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(queue::reap(&mut conn).await.expect("reap"), 1);
+    let reaped = get(&mut conn, run.id).await;
+    assert_eq!((reaped.status, reaped.retry_count), (RunStatus::Pending, 1));
+    assert_eq!(
+        reaped.error_message.as_deref(),
+        Some("lease of dead expired while it was collecting")
+    );
+    let again = queue::claim(&mut conn, "alive", 1, LEASE)
+        .await
+        .expect("claim");
+    assert_eq!(again.len(), 1);
+    let (collecting, extracting) = (RunStatus::Collecting, RunStatus::Extracting);
+    assert!(
+        !queue::advance(&mut conn, run.id, "dead", collecting, extracting, 1)
+            .await
+            .expect("q")
+    );
+    assert!(
+        !queue::renew_lease(&mut conn, run.id, "dead", LEASE)
+            .await
+            .expect("q")
+    );
+}
+
+#[tokio::test]
+async fn skip_fail_release_and_requeue() {
+    let db = TestDb::new().await;
+    let mut conn = db.connect().await;
+    let c = config(&mut conn).await;
+    for uid in ["a", "b", "c"] {
+        queue::enqueue(&mut conn, &new_run(c.id, uid))
+            .await
+            .expect("insert");
+    }
+    let claimed = queue::claim(&mut conn, "w", 3, LEASE).await.expect("claim");
+    let [a, b, c_run] = [&claimed[0], &claimed[1], &claimed[2]];
+    assert!(
+        queue::finish(&mut conn, a.id, "w", RunStatus::Skipped, "root missing")
+            .await
+            .expect("q")
+    );
+    assert!(
+        queue::finish(&mut conn, b.id, "w", RunStatus::Failed, "bad pattern")
+            .await
+            .expect("q")
+    );
+    assert!(queue::release(&mut conn, c_run.id, "w").await.expect("q"));
+    let released = get(&mut conn, c_run.id).await;
+    assert_eq!(
+        (released.status, released.retry_count),
+        (RunStatus::Pending, 0)
+    );
+    assert_eq!(
+        get(&mut conn, a.id).await.error_message.as_deref(),
+        Some("root missing")
+    );
+    assert_eq!(
+        queue::requeue(&mut conn, RunStatus::Failed, Some(c.id))
+            .await
+            .expect("q"),
+        1
+    );
+    assert_eq!(
+        queue::requeue(&mut conn, RunStatus::Pending, None)
+            .await
+            .expect("q"),
+        0,
+        "only finished runs"
+    );
+    assert_eq!(get(&mut conn, b.id).await.status, RunStatus::Pending);
+}
