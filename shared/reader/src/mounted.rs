@@ -1,0 +1,208 @@
+//! The `mounted` reader: result files on a directory the collector can see
+//! (an RWX PVC mounted into the pod, a plain folder on a laptop). Nothing
+//! outside the root is ever listed or read: patterns with `..` or an
+//! absolute path are refused, and every match is resolved (symlinks
+//! included) and must stay under the root.
+
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::future::BoxFuture;
+
+use crate::{FileEntry, FileReader, ListError, ListRequest, Listing, ReadError, expand};
+
+/// A reader over one directory.
+#[derive(Debug, Clone)]
+pub struct MountedReader {
+    root: PathBuf,
+    read_timeout: Duration,
+}
+
+impl MountedReader {
+    /// `base` is the collector's mount point; `subdir` (from the config's
+    /// reader options) a relative directory under it.
+    pub fn new(
+        base: &Path,
+        subdir: Option<&str>,
+        read_timeout: Duration,
+    ) -> Result<Self, ListError> {
+        let mut root = base.to_path_buf();
+        if let Some(sub) = subdir.filter(|s| !s.is_empty()) {
+            let bad = Path::new(sub)
+                .components()
+                .any(|c| !matches!(c, Component::Normal(_)));
+            if bad {
+                return Err(ListError::BadPattern {
+                    pattern: sub.to_owned(),
+                    reason: "the reader's path must be relative, without `..`".to_owned(),
+                });
+            }
+            root.push(sub);
+        }
+        Ok(MountedReader { root, read_timeout })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn list_blocking(&self, request: &ListRequest) -> Result<Listing, ListError> {
+        let root = match self.root.canonicalize() {
+            Ok(root) => root,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ListError::RootMissing(self.root.display().to_string()));
+            }
+            Err(e) => return Err(ListError::Io(format!("{}: {e}", self.root.display()))),
+        };
+        let mut listing = Listing::default();
+        let mut found = std::collections::BTreeMap::new();
+        for pattern in &request.patterns {
+            let relative = checked_pattern(pattern, request)?;
+            let full = format!(
+                "{}/{relative}",
+                glob::Pattern::escape(&root.to_string_lossy())
+            );
+            let options = glob::MatchOptions {
+                require_literal_separator: true,
+                ..Default::default()
+            };
+            let paths = glob::glob_with(&full, options).map_err(|e| ListError::BadPattern {
+                pattern: pattern.clone(),
+                reason: e.to_string(),
+            })?;
+            for entry in paths {
+                let path = entry.map_err(|e| ListError::Io(e.to_string()))?;
+                let shown = path
+                    .strip_prefix(&root)
+                    .unwrap_or(&path)
+                    .to_string_lossy()
+                    .into_owned();
+                match inside(&root, &path) {
+                    Ok(Some(meta)) if in_window(&meta, request.window) => {
+                        found.insert(shown, meta.len());
+                    }
+                    Ok(_) => {}
+                    Err(reason) => listing.refused.push((shown, reason)),
+                }
+            }
+        }
+        listing.over_cap = found.len().saturating_sub(request.max_files);
+        listing.files = found
+            .into_iter()
+            .take(request.max_files)
+            .map(|(path, size)| FileEntry { path, size })
+            .collect();
+        Ok(listing)
+    }
+
+    fn read_blocking(root: &Path, file: &FileEntry, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
+        let root = root.canonicalize().map_err(|_| ReadError::NotFound)?;
+        let path = root.join(&file.path);
+        match inside(&root, &path) {
+            Ok(Some(_)) => {}
+            Ok(None) => return Err(ReadError::NotFound),
+            Err(_) => return Err(ReadError::Outside),
+        }
+        let handle = std::fs::File::open(&path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => ReadError::NotFound,
+            _ => ReadError::Io(e),
+        })?;
+        let size = handle.metadata().map_err(ReadError::Io)?.len();
+        if size > max_bytes {
+            return Err(ReadError::TooLarge {
+                size,
+                limit: max_bytes,
+            });
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        handle
+            .take(max_bytes + 1)
+            .read_to_end(&mut bytes)
+            .map_err(ReadError::Io)?;
+        if bytes.len() as u64 > max_bytes {
+            return Err(ReadError::TooLarge {
+                size: bytes.len() as u64,
+                limit: max_bytes,
+            });
+        }
+        Ok(bytes)
+    }
+}
+
+/// The pattern with placeholders filled, refused when it could leave the root.
+fn checked_pattern(pattern: &str, request: &ListRequest) -> Result<String, ListError> {
+    let bad = |reason: String| ListError::BadPattern {
+        pattern: pattern.to_owned(),
+        reason,
+    };
+    let filled = expand(pattern, &request.placeholders).map_err(bad)?;
+    if filled.starts_with('/') || filled.split('/').any(|part| part == "..") {
+        return Err(bad(
+            "patterns are relative to the result root and may not contain `..`".to_owned(),
+        ));
+    }
+    Ok(filled)
+}
+
+/// A regular file whose real path is under `root`: `Ok(Some(metadata))`;
+/// not a regular file: `Ok(None)`; resolving outside: `Err(reason)`.
+fn inside(root: &Path, path: &Path) -> Result<Option<std::fs::Metadata>, String> {
+    let Ok(real) = path.canonicalize() else {
+        return Ok(None);
+    };
+    if !real.starts_with(root) {
+        return Err(format!(
+            "resolves to {} outside the result root; refused",
+            real.display()
+        ));
+    }
+    match std::fs::metadata(&real) {
+        Ok(meta) if meta.is_file() => Ok(Some(meta)),
+        _ => Ok(None),
+    }
+}
+
+fn in_window(meta: &std::fs::Metadata, window: Option<(DateTime<Utc>, DateTime<Utc>)>) -> bool {
+    let Some((from, to)) = window else {
+        return true;
+    };
+    match meta.modified() {
+        Ok(modified) => {
+            let modified: DateTime<Utc> = modified.into();
+            from <= modified && modified <= to
+        }
+        Err(_) => true,
+    }
+}
+
+impl FileReader for MountedReader {
+    fn list<'a>(&'a self, request: &'a ListRequest) -> BoxFuture<'a, Result<Listing, ListError>> {
+        Box::pin(async move {
+            let (reader, request) = (self.clone(), request.clone());
+            tokio::task::spawn_blocking(move || reader.list_blocking(&request))
+                .await
+                .map_err(|e| ListError::Io(format!("listing task failed: {e}")))?
+        })
+    }
+
+    fn read<'a>(
+        &'a self,
+        file: &'a FileEntry,
+        max_bytes: u64,
+    ) -> BoxFuture<'a, Result<Vec<u8>, ReadError>> {
+        Box::pin(async move {
+            let (root, entry) = (self.root.clone(), file.clone());
+            let task =
+                tokio::task::spawn_blocking(move || Self::read_blocking(&root, &entry, max_bytes));
+            // A hung mount must not hold the run forever; the blocking thread
+            // is left to finish on its own.
+            match tokio::time::timeout(self.read_timeout, task).await {
+                Err(_) => Err(ReadError::Timeout(self.read_timeout)),
+                Ok(Err(e)) => Err(ReadError::Io(std::io::Error::other(e.to_string()))),
+                Ok(Ok(result)) => result,
+            }
+        })
+    }
+}

@@ -1,0 +1,180 @@
+//! The mounted reader on real directories: globs with placeholders, the
+//! root boundary (`..`, absolute paths, symlinks), caps and the time window.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use wfm_reader::{FileReader, ListError, ListRequest, MountedReader, Placeholders, ReadError};
+
+/// A fresh directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wfm-reader-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn write(root: &Path, path: &str, body: &str) {
+    let full = root.join(path);
+    std::fs::create_dir_all(full.parent().expect("parent")).expect("dirs");
+    std::fs::write(full, body).expect("write");
+}
+
+fn request(patterns: &[&str]) -> ListRequest {
+    ListRequest {
+        patterns: patterns.iter().map(|p| p.to_string()).collect(),
+        placeholders: Placeholders {
+            run_id: Some("7".into()),
+            ..Placeholders::default()
+        },
+        window: None,
+        max_files: 100,
+    }
+}
+
+fn reader(root: &Path) -> MountedReader {
+    MountedReader::new(root, None, Duration::from_secs(5)).expect("reader")
+}
+
+#[tokio::test]
+async fn globs_with_placeholders_find_only_this_runs_files() {
+    let root = scratch("globs");
+    write(&root, "runs/7/a/result.json", "{}");
+    write(&root, "runs/7/b/c/result.json", "{}");
+    write(&root, "runs/7/summary.csv", "a,b");
+    write(&root, "runs/8/result.json", "{}");
+    let listing = reader(&root)
+        .list(&request(&[
+            "runs/{run_id}/**/*.json",
+            "runs/{run_id}/*.csv",
+        ]))
+        .await
+        .expect("list");
+    let paths: Vec<&str> = listing.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "runs/7/a/result.json",
+            "runs/7/b/c/result.json",
+            "runs/7/summary.csv"
+        ]
+    );
+    let missing = reader(&root)
+        .list(&request(&["runs/{head_sha}/*.json"]))
+        .await;
+    assert!(
+        matches!(missing, Err(ListError::BadPattern { .. })),
+        "{missing:?}"
+    );
+}
+
+#[tokio::test]
+async fn nothing_outside_the_root_is_listed_or_read() {
+    let root = scratch("escape");
+    let outside = scratch("escape-outside");
+    write(&outside, "secret.csv", "password,1");
+    write(&root, "ok/real.csv", "a,1");
+    std::os::unix::fs::symlink(outside.join("secret.csv"), root.join("ok/link.csv"))
+        .expect("symlink");
+    std::os::unix::fs::symlink(root.join("ok/real.csv"), root.join("ok/inner.csv"))
+        .expect("symlink");
+    let r = reader(&root);
+    let listing = r.list(&request(&["ok/*.csv"])).await.expect("list");
+    let paths: Vec<&str> = listing.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["ok/inner.csv", "ok/real.csv"],
+        "a symlink inside the root is fine"
+    );
+    assert_eq!(listing.refused.len(), 1);
+    assert_eq!(listing.refused[0].0, "ok/link.csv");
+    assert!(
+        listing.refused[0].1.contains("outside the result root"),
+        "{:?}",
+        listing.refused
+    );
+    for pattern in ["../escape-outside-*/*.csv", "ok/../../*", "/etc/passwd"] {
+        let refused = r.list(&request(&[pattern])).await;
+        assert!(
+            matches!(refused, Err(ListError::BadPattern { .. })),
+            "{pattern}: {refused:?}"
+        );
+    }
+    let sneaky = wfm_reader::FileEntry {
+        path: "ok/link.csv".into(),
+        size: 0,
+    };
+    assert!(matches!(
+        r.read(&sneaky, 1024).await,
+        Err(ReadError::Outside)
+    ));
+    assert!(MountedReader::new(&root, Some("../x"), Duration::from_secs(1)).is_err());
+}
+
+#[tokio::test]
+async fn a_missing_root_says_so() {
+    let root = scratch("missing").join("not-mounted");
+    let err = reader(&root)
+        .list(&request(&["*.csv"]))
+        .await
+        .expect_err("missing");
+    assert!(matches!(err, ListError::RootMissing(_)));
+    assert!(err.to_string().contains("does not exist"), "{err}");
+}
+
+#[tokio::test]
+async fn caps_on_size_and_count() {
+    let root = scratch("caps");
+    for i in 0..5 {
+        write(&root, &format!("r{i}.csv"), "a,b\n1,2\n");
+    }
+    write(&root, "big.csv", &"x".repeat(2000));
+    let r = reader(&root);
+    let mut req = request(&["*.csv"]);
+    req.max_files = 3;
+    let listing = r.list(&req).await.expect("list");
+    assert_eq!((listing.files.len(), listing.over_cap), (3, 3));
+    let big = wfm_reader::FileEntry {
+        path: "big.csv".into(),
+        size: 2000,
+    };
+    let err = r.read(&big, 1000).await.expect_err("too large");
+    assert_eq!(
+        err.to_string(),
+        "file is 2000 bytes, over the 1000-byte limit"
+    );
+    assert!(!err.is_transient());
+    let small = wfm_reader::FileEntry {
+        path: "r0.csv".into(),
+        size: 8,
+    };
+    assert_eq!(r.read(&small, 1000).await.expect("read"), b"a,b\n1,2\n");
+}
+
+#[tokio::test]
+async fn the_time_window_keeps_files_written_during_the_run() {
+    let root = scratch("window");
+    write(&root, "old.csv", "a");
+    write(&root, "new.csv", "a");
+    let old = std::fs::File::options()
+        .write(true)
+        .open(root.join("old.csv"))
+        .expect("open");
+    old.set_modified(SystemTime::now() - Duration::from_secs(3 * 3600))
+        .expect("mtime");
+    let mut req = request(&["*.csv"]);
+    let now = chrono::Utc::now();
+    req.window = Some((
+        now - chrono::Duration::minutes(10),
+        now + chrono::Duration::minutes(1),
+    ));
+    let listing = reader(&root).list(&req).await.expect("list");
+    assert_eq!(
+        listing
+            .files
+            .iter()
+            .map(|f| f.path.as_str())
+            .collect::<Vec<_>>(),
+        ["new.csv"]
+    );
+}
