@@ -1,12 +1,14 @@
-//! Row types: what a query returns (`Config`, `Run`) and what an insert takes
-//! (`NewConfig`, `NewRun`). Later work adds the other tables' rows beside these.
+//! Row types: what a query returns (`Config`, `Run`, `MetricSchema`) and what an
+//! insert takes (`NewConfig`, `NewRun`, `NewMetricSchema`). Later work adds the other tables' rows beside these.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::enums::{ReaderKind, RunStatus, TriggerSource};
-use crate::schema::{github_workflow_configs, github_workflow_runs};
+use crate::enums::{GeneratedBy, ReaderKind, RunStatus, TriggerSource};
+use crate::schema::{
+    github_workflow_configs, github_workflow_metric_schemas, github_workflow_runs,
+};
 
 /// A row of `github_workflow_configs`.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize)]
@@ -113,4 +115,37 @@ pub struct NewRun {
     pub max_retries: Option<i32>,
     pub priority: Option<i16>,
     pub backfill_id: Option<i64>,
+}
+
+/// A row of `github_workflow_metric_schemas`.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize)]
+#[diesel(table_name = github_workflow_metric_schemas, check_for_backend(diesel::pg::Pg))]
+pub struct MetricSchema {
+    pub id: i64,
+    pub config_id: i64,
+    pub name: String,
+    pub version: i32,
+    pub fields: serde_json::Value,
+    pub dimension_fields: serde_json::Value,
+    pub metric_fields: serde_json::Value,
+    pub timestamp_field: Option<String>,
+    pub is_active: bool,
+    pub generated_by: GeneratedBy,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A schema version to insert.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = github_workflow_metric_schemas)]
+pub struct NewMetricSchema {
+    pub config_id: i64,
+    pub name: String,
+    pub version: i32,
+    pub fields: serde_json::Value,
+    pub dimension_fields: serde_json::Value,
+    pub metric_fields: serde_json::Value,
+    pub timestamp_field: Option<String>,
+    pub is_active: bool,
+    pub generated_by: GeneratedBy,
 }

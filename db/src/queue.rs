@@ -264,3 +264,19 @@ pub async fn requeue(
         .execute(conn)
         .await
 }
+
+/// Hands back every run `worker` still holds (a worker whose shutdown grace
+/// ran out); returns how many.
+pub async fn release_all(conn: &mut AsyncPgConnection, worker: &str) -> QueryResult<usize> {
+    diesel::update(runs::table)
+        .filter(runs::claimed_by.eq(worker))
+        .filter(runs::status.eq_any([RunStatus::Collecting, RunStatus::Extracting]))
+        .set((
+            runs::status.eq(RunStatus::Pending),
+            runs::claimed_by.eq(None::<String>),
+            runs::lease_expires_at.eq(None::<chrono::DateTime<chrono::Utc>>),
+            runs::next_attempt_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await
+}

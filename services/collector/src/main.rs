@@ -1,9 +1,12 @@
-//! wfm-collector: claims pending runs from the queue, reads their result files, extracts and stores metrics. The queue worker lands with the [collector] issue; until then the binary serves its health and metrics endpoints.
+//! wfm-collector: claims pending runs from the queue, reads their result
+//! files, extracts metrics and stores them. Settings: `CollectorConfig`.
 //!
 //! Health and metrics on `WFM_LISTEN_ADDR` (default `0.0.0.0:9101`).
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
+use wfm_collector::{Collector, CollectorConfig, CollectorMetrics, worker};
 use wfm_service::ServiceInfo;
 
 const INFO: ServiceInfo = ServiceInfo {
@@ -13,9 +16,17 @@ const INFO: ServiceInfo = ServiceInfo {
 };
 
 fn main() -> ExitCode {
-    wfm_service::run(
-        INFO,
-        |_env| Ok(()),
-        |service| async move { service.serve_ops().await },
-    )
+    wfm_service::run(INFO, CollectorConfig::from_env, |service| async move {
+        let metrics = CollectorMetrics::register(&service.metrics);
+        let collector = Collector::new(
+            service.pool.clone(),
+            service.common.db.clone(),
+            service.config.clone(),
+            service.common.instance_id.clone(),
+            metrics,
+        )?;
+        let work = worker::run(Arc::new(collector), service.shutdown.clone());
+        let (served, worked) = tokio::join!(service.serve_ops(), work);
+        served.and(worked)
+    })
 }

@@ -19,5 +19,5 @@ pub use error::ExtractError;
 pub use extract::{DEFAULT_MAX_BYTES, Extraction, Options, extract, extract_with_schema};
 pub use format::Format;
 pub use names::match_key;
-pub use records::{DimValue, Record, Records};
+pub use records::{DimValue, Record, Records, parse_time};
 pub use schema::{Field, FieldType, Role, Schema, SchemaError};

@@ -205,7 +205,7 @@ fn to_metric(data: Data, present: &mut Bits, strings: &[Arc<str>], scale: f64) -
 
 /// Dates as benchmark tools print them: RFC 3339, `2019-11-29 21:26:59`,
 /// `20250304-014141`, `2019-11-29`. Times without a zone are UTC.
-fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
     }
@@ -265,6 +265,18 @@ impl<'a> Record<'a> {
                 Some(DimValue::Float(v)) => Some((&*c.name, v)),
                 _ => None,
             })
+    }
+
+    /// The dimensions as a JSON object, written straight from the columns.
+    pub fn dimensions_json(&self) -> String {
+        serde_json::to_string(&Pairs(std::cell::Cell::new(Some(self.dimensions()))))
+            .unwrap_or_default()
+    }
+
+    /// The metrics as a JSON object.
+    pub fn metrics_json(&self) -> String {
+        serde_json::to_string(&Pairs(std::cell::Cell::new(Some(self.metrics()))))
+            .unwrap_or_default()
     }
 
     pub fn dimension(&self, name: &str) -> Option<DimValue<'a>> {

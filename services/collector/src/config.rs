@@ -1,0 +1,93 @@
+//! The collector's settings, from the environment.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use wfm_db::queue::Backoff;
+use wfm_env::{Env, EnvError};
+use wfm_extract::llm::LlmConfig;
+
+/// Settings of wfm-collector (besides the common `WFM_*` of every service).
+///
+/// | variable | default | meaning |
+/// |---|---|---|
+/// | `WFM_COLLECTOR_CONCURRENCY` | 4 | runs processed at once |
+/// | `WFM_COLLECTOR_LEASE` | 60s | a claim's lease, renewed every third of it |
+/// | `WFM_COLLECTOR_POLL_INTERVAL` | 30s | claim attempts without a NOTIFY |
+/// | `WFM_COLLECTOR_REAP_INTERVAL` | 15s | how often expired leases are reaped |
+/// | `WFM_COLLECTOR_RETRY_BASE` / `_CAP` | 30s / 1h | backoff of transient failures |
+/// | `WFM_COLLECTOR_SHUTDOWN_GRACE` | 20s | in-flight runs get this long, then are released |
+/// | `WFM_MOUNTED_ROOT` | unset | where result volumes are mounted (the `mounted` reader) |
+/// | `WFM_MAX_FILE_BYTES` | 5242880 | larger files fail, the run's others are stored |
+/// | `WFM_MAX_FILES_PER_RUN` | 200 | files beyond this are not read (noted on the run) |
+/// | `WFM_READ_TIMEOUT` | 60s | one file read; a timeout retries the run |
+/// | `WFM_INSERT_BATCH_ROWS` | 5000 | metric rows per insert statement |
+/// | `WFM_LLM_*` | unset | LLM extraction, see wfm-extract |
+#[derive(Debug, Clone)]
+pub struct CollectorConfig {
+    pub concurrency: usize,
+    pub lease: Duration,
+    pub poll_interval: Duration,
+    pub reap_interval: Duration,
+    pub backoff: Backoff,
+    pub shutdown_grace: Duration,
+    pub mounted_root: Option<PathBuf>,
+    pub max_file_bytes: u64,
+    pub max_files: usize,
+    pub read_timeout: Duration,
+    pub insert_batch: usize,
+    pub llm: Option<LlmConfig>,
+}
+
+impl CollectorConfig {
+    pub fn from_env(env: &Env) -> Result<Self, EnvError> {
+        let concurrency: usize = env.var_or("WFM_COLLECTOR_CONCURRENCY", 4)?;
+        if concurrency == 0 {
+            return Err(EnvError::invalid(
+                "WFM_COLLECTOR_CONCURRENCY",
+                0,
+                "must be at least 1",
+            ));
+        }
+        let lease = env.duration_or("WFM_COLLECTOR_LEASE", Duration::from_secs(60))?;
+        if lease < Duration::from_millis(300) {
+            return Err(EnvError::invalid(
+                "WFM_COLLECTOR_LEASE",
+                humanish(lease),
+                "must be at least 300ms",
+            ));
+        }
+        let insert_batch: usize = env.var_or("WFM_INSERT_BATCH_ROWS", 5000)?;
+        if !(1..=20_000).contains(&insert_batch) {
+            return Err(EnvError::invalid(
+                "WFM_INSERT_BATCH_ROWS",
+                insert_batch,
+                "must be 1 to 20000",
+            ));
+        }
+        Ok(CollectorConfig {
+            concurrency,
+            lease,
+            poll_interval: env
+                .duration_or("WFM_COLLECTOR_POLL_INTERVAL", Duration::from_secs(30))?,
+            reap_interval: env
+                .duration_or("WFM_COLLECTOR_REAP_INTERVAL", Duration::from_secs(15))?,
+            backoff: Backoff {
+                base: env.duration_or("WFM_COLLECTOR_RETRY_BASE", Duration::from_secs(30))?,
+                cap: env.duration_or("WFM_COLLECTOR_RETRY_CAP", Duration::from_secs(3600))?,
+            },
+            shutdown_grace: env
+                .duration_or("WFM_COLLECTOR_SHUTDOWN_GRACE", Duration::from_secs(20))?,
+            mounted_root: env.var("WFM_MOUNTED_ROOT").map(PathBuf::from),
+            max_file_bytes: env.var_or("WFM_MAX_FILE_BYTES", wfm_reader::DEFAULT_MAX_FILE_BYTES)?,
+            max_files: env.var_or("WFM_MAX_FILES_PER_RUN", wfm_reader::DEFAULT_MAX_FILES)?,
+            read_timeout: env.duration_or("WFM_READ_TIMEOUT", Duration::from_secs(60))?,
+            insert_batch,
+            llm: LlmConfig::from_env(env)?,
+        })
+    }
+}
+
+fn humanish(d: Duration) -> String {
+    format!("{}ms", d.as_millis())
+}

@@ -1,0 +1,107 @@
+//! wfm-collector: claims pending runs from the queue, reads their result
+//! files, extracts metrics and stores them, exactly once per run.
+//!
+//! - `worker`: the claim loop, bounded concurrency, leases, shutdown;
+//! - `listener`: LISTEN for new pending runs on a dedicated connection;
+//! - `pipeline`: one run from `collecting` to its final status;
+//! - `schema`, `store`: the active schema and the metric rows.
+
+pub mod config;
+pub mod listener;
+pub mod metrics;
+pub mod pipeline;
+pub mod schema;
+pub mod store;
+pub mod worker;
+
+use wfm_db::models::Run;
+use wfm_db::queue;
+use wfm_db::{DbConfig, DbPool, RunStatus};
+use wfm_extract::llm::LlmClient;
+
+pub use config::CollectorConfig;
+pub use metrics::CollectorMetrics;
+pub use pipeline::Outcome;
+
+/// Everything a run's processing needs; shared by the worker's tasks.
+pub struct Collector {
+    pub pool: DbPool,
+    pub db: DbConfig,
+    pub config: CollectorConfig,
+    /// This process's name in `claimed_by`.
+    pub worker: String,
+    pub metrics: CollectorMetrics,
+    pub llm: Option<LlmClient>,
+}
+
+impl std::fmt::Debug for Collector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The pool has no Debug; its state is on /metrics.
+        f.debug_struct("Collector")
+            .field("worker", &self.worker)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Collector {
+    pub fn new(
+        pool: DbPool,
+        db: DbConfig,
+        config: CollectorConfig,
+        worker: String,
+        metrics: CollectorMetrics,
+    ) -> anyhow::Result<Self> {
+        let llm = config.llm.clone().map(LlmClient::new).transpose()?;
+        Ok(Collector {
+            pool,
+            db,
+            config,
+            worker,
+            metrics,
+            llm,
+        })
+    }
+
+    /// Records `outcome` on the run in the queue and counts it.
+    pub async fn settle(&self, run: &Run, outcome: &Outcome) -> anyhow::Result<()> {
+        let mut conn = self.pool.get().await?;
+        let (id, me) = (run.id, self.worker.as_str());
+        match outcome {
+            Outcome::Completed { files, records } => {
+                self.metrics.completed.inc();
+                self.metrics.records_stored.inc_by(*records as u64);
+                tracing::info!(run = id, files, records, "run completed");
+            }
+            Outcome::Skipped(reason) => {
+                if queue::finish(&mut conn, id, me, RunStatus::Skipped, reason).await? {
+                    self.metrics.skipped.inc();
+                    tracing::info!(run = id, reason, "run skipped");
+                }
+            }
+            Outcome::Failed(reason) => {
+                if queue::finish(&mut conn, id, me, RunStatus::Failed, reason).await? {
+                    self.metrics.failed.inc();
+                    tracing::warn!(run = id, reason, "run failed");
+                }
+            }
+            Outcome::Retry(error) => {
+                match queue::retry_later(&mut conn, id, me, error, self.config.backoff).await? {
+                    Some(RunStatus::Failed) => {
+                        self.metrics.failed.inc();
+                        tracing::warn!(run = id, error, "run failed: retries used up");
+                    }
+                    Some(_) => {
+                        self.metrics.retried.inc();
+                        tracing::warn!(run = id, error, "run will be retried");
+                    }
+                    None => tracing::warn!(run = id, "claim lost before the retry was recorded"),
+                }
+            }
+            Outcome::Lost => {
+                tracing::warn!(run = id, "claim lost to another collector; nothing written")
+            }
+        }
+        Ok(())
+    }
+}

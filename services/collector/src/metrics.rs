@@ -1,0 +1,97 @@
+//! The collector's Prometheus metrics (`wfm_collector_*` on /metrics).
+
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use wfm_telemetry::Metrics;
+
+#[derive(Debug, Clone)]
+pub struct CollectorMetrics {
+    pub claimed: Counter,
+    pub completed: Counter,
+    pub failed: Counter,
+    pub skipped: Counter,
+    pub retried: Counter,
+    pub released: Counter,
+    pub reaped: Counter,
+    pub files_read: Counter,
+    pub bytes_read: Counter,
+    pub records_stored: Counter,
+    /// Parsing and extraction of one run's files.
+    pub extraction_seconds: Histogram,
+    /// Claim to final status.
+    pub run_seconds: Histogram,
+    /// Claim time minus the run's creation.
+    pub queue_lag_seconds: Histogram,
+}
+
+impl CollectorMetrics {
+    pub fn register(metrics: &Metrics) -> Self {
+        let seconds = || Histogram::new(exponential_buckets(0.005, 2.5, 14));
+        let m = CollectorMetrics {
+            claimed: Counter::default(),
+            completed: Counter::default(),
+            failed: Counter::default(),
+            skipped: Counter::default(),
+            retried: Counter::default(),
+            released: Counter::default(),
+            reaped: Counter::default(),
+            files_read: Counter::default(),
+            bytes_read: Counter::default(),
+            records_stored: Counter::default(),
+            extraction_seconds: seconds(),
+            run_seconds: seconds(),
+            queue_lag_seconds: seconds(),
+        };
+        let counters = [
+            ("collector_runs_claimed", "Runs claimed", &m.claimed),
+            ("collector_runs_completed", "Runs completed", &m.completed),
+            ("collector_runs_failed", "Runs ended failed", &m.failed),
+            ("collector_runs_skipped", "Runs ended skipped", &m.skipped),
+            (
+                "collector_runs_retried",
+                "Runs put back for a retry after a transient error",
+                &m.retried,
+            ),
+            (
+                "collector_runs_released",
+                "Runs handed back at shutdown",
+                &m.released,
+            ),
+            (
+                "collector_runs_reaped",
+                "Runs whose expired lease this collector reaped",
+                &m.reaped,
+            ),
+            ("collector_files_read", "Result files read", &m.files_read),
+            (
+                "collector_bytes_read",
+                "Bytes of result files read",
+                &m.bytes_read,
+            ),
+            (
+                "collector_records_stored",
+                "Metric records stored",
+                &m.records_stored,
+            ),
+        ];
+        for (name, help, counter) in counters {
+            metrics.register(name, help, counter.clone());
+        }
+        metrics.register(
+            "collector_extraction_seconds",
+            "Extraction time of a run's files",
+            m.extraction_seconds.clone(),
+        );
+        metrics.register(
+            "collector_run_seconds",
+            "Claim to final status of a run",
+            m.run_seconds.clone(),
+        );
+        metrics.register(
+            "collector_queue_lag_seconds",
+            "Claim time minus run creation",
+            m.queue_lag_seconds.clone(),
+        );
+        m
+    }
+}

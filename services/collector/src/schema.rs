@@ -1,0 +1,146 @@
+//! The config's active schema: read it, or create version 1 from the first
+//! run's files so collection never waits for a human.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use wfm_db::GeneratedBy;
+use wfm_db::models::{MetricSchema, NewMetricSchema};
+use wfm_db::schema::{
+    github_workflow_configs as configs, github_workflow_metric_schemas as schemas,
+};
+use wfm_extract::Schema;
+
+/// The schema in force for a config, with its row id.
+#[derive(Debug, Clone)]
+pub struct ActiveSchema {
+    pub id: i64,
+    pub schema: Schema,
+    pub timestamp_field: Option<String>,
+}
+
+/// The config's active schema, if it has one; a row that does not parse as a
+/// schema is an error naming it.
+pub async fn active(
+    conn: &mut AsyncPgConnection,
+    config_id: i64,
+) -> anyhow::Result<Option<ActiveSchema>> {
+    let row: Option<MetricSchema> = schemas::table
+        .filter(
+            schemas::config_id
+                .eq(config_id)
+                .and(schemas::is_active.eq(true)),
+        )
+        .select(MetricSchema::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    row.map(|row| {
+        Ok(ActiveSchema {
+            id: row.id,
+            schema: Schema {
+                fields: parse_json(&row, &row.fields, "fields")?,
+                dimension_fields: parse_json(&row, &row.dimension_fields, "dimension_fields")?,
+                metric_fields: parse_json(&row, &row.metric_fields, "metric_fields")?,
+            },
+            timestamp_field: row.timestamp_field.clone(),
+        })
+    })
+    .transpose()
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(
+    row: &MetricSchema,
+    value: &serde_json::Value,
+    what: &str,
+) -> anyhow::Result<T> {
+    serde_json::from_value(value.clone()).map_err(|e| {
+        anyhow::anyhow!(
+            "schema {} (version {}): {what} is invalid: {e}",
+            row.id,
+            row.version
+        )
+    })
+}
+
+/// Stores `schema` as the config's next version, active, and points the
+/// config at it. Two collectors racing on a new config both end up with the
+/// one that won (the partial unique index allows one active schema).
+pub async fn create_active(
+    conn: &mut AsyncPgConnection,
+    config_id: i64,
+    name: &str,
+    schema: &Schema,
+    generated_by: GeneratedBy,
+) -> anyhow::Result<ActiveSchema> {
+    let inserted = conn
+        .build_transaction()
+        .run(async |conn| {
+            let version: Option<i32> = schemas::table
+                .filter(schemas::config_id.eq(config_id))
+                .select(diesel::dsl::max(schemas::version))
+                .first(conn)
+                .await?;
+            let new = NewMetricSchema {
+                config_id,
+                name: name.to_owned(),
+                version: version.unwrap_or(0) + 1,
+                fields: serde_json::to_value(&schema.fields).unwrap_or_default(),
+                dimension_fields: serde_json::to_value(&schema.dimension_fields)
+                    .unwrap_or_default(),
+                metric_fields: serde_json::to_value(&schema.metric_fields).unwrap_or_default(),
+                timestamp_field: None,
+                is_active: true,
+                generated_by,
+            };
+            let id: i64 = diesel::insert_into(schemas::table)
+                .values(&new)
+                .returning(schemas::id)
+                .get_result(conn)
+                .await?;
+            diesel::update(configs::table.find(config_id))
+                .set(configs::metric_schema_id.eq(id))
+                .execute(conn)
+                .await?;
+            Ok::<_, diesel::result::Error>(id)
+        })
+        .await;
+    match inserted {
+        Ok(id) => Ok(ActiveSchema {
+            id,
+            schema: schema.clone(),
+            timestamp_field: None,
+        }),
+        // Another collector created the active schema first: use theirs.
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => active(conn, config_id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("schema race lost and no active schema found")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// One schema for a run's files: the union of the files' schemas, a field
+/// keeping the role it had where it was first seen.
+pub fn union(schemas: impl IntoIterator<Item = Schema>) -> Schema {
+    let mut out = Schema::default();
+    for schema in schemas {
+        for field in schema.fields {
+            if !out.fields.iter().any(|f| f.name == field.name) {
+                out.fields.push(field);
+            }
+        }
+        for name in schema.dimension_fields {
+            if !out.dimension_fields.contains(&name) && !out.metric_fields.contains(&name) {
+                out.dimension_fields.push(name);
+            }
+        }
+        for name in schema.metric_fields {
+            if !out.dimension_fields.contains(&name) && !out.metric_fields.contains(&name) {
+                out.metric_fields.push(name);
+            }
+        }
+    }
+    out
+}

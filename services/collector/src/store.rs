@@ -1,0 +1,101 @@
+//! Storing a run's records: in one transaction, delete what an earlier
+//! attempt stored, insert the records in batches (one `INSERT … SELECT FROM
+//! unnest(…)` statement per batch, not a round trip per row) and mark the
+//! run completed, guarded by the claim.
+
+use chrono::{DateTime, Utc};
+use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use wfm_db::queue::{self, Completion};
+
+/// One metric row, its JSON already written.
+#[derive(Debug, Clone)]
+pub struct MetricRow {
+    pub timestamp: DateTime<Utc>,
+    pub source_file: String,
+    pub dimensions: String,
+    pub metrics: String,
+    pub raw_data: Option<String>,
+}
+
+/// What storing found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Stored {
+    Completed {
+        rows: usize,
+    },
+    /// The claim was lost meanwhile: nothing was written.
+    Lost,
+}
+
+/// Replaces the run's metrics with `rows` and completes it, or writes
+/// nothing when the claim is gone.
+#[allow(clippy::too_many_arguments)]
+pub async fn store_and_complete(
+    conn: &mut AsyncPgConnection,
+    run_id: i64,
+    config_id: i64,
+    schema_id: i64,
+    worker: &str,
+    rows: &[MetricRow],
+    batch: usize,
+    done: &Completion,
+) -> anyhow::Result<Stored> {
+    let outcome = conn
+        .transaction::<_, anyhow::Error, _>(async |conn| {
+            diesel::sql_query("DELETE FROM github_workflow_metrics WHERE run_id = $1")
+                .bind::<BigInt, _>(run_id)
+                .execute(conn)
+                .await?;
+            for chunk in rows.chunks(batch.max(1)) {
+                insert_batch(conn, run_id, config_id, schema_id, chunk).await?;
+            }
+            if !queue::complete(conn, run_id, worker, done).await? {
+                return Err(anyhow::Error::new(LostClaimError));
+            }
+            Ok(())
+        })
+        .await;
+    match outcome {
+        Ok(()) => Ok(Stored::Completed { rows: rows.len() }),
+        Err(e) if e.is::<LostClaimError>() => Ok(Stored::Lost),
+        Err(e) => Err(e),
+    }
+}
+
+/// Rolls the transaction back when the final transition finds the claim gone.
+#[derive(Debug)]
+struct LostClaimError;
+
+impl std::fmt::Display for LostClaimError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the run's claim was lost before it completed")
+    }
+}
+
+impl std::error::Error for LostClaimError {}
+
+async fn insert_batch(
+    conn: &mut AsyncPgConnection,
+    run_id: i64,
+    config_id: i64,
+    schema_id: i64,
+    rows: &[MetricRow],
+) -> diesel::QueryResult<usize> {
+    diesel::sql_query(
+        "INSERT INTO github_workflow_metrics \
+             (config_id, run_id, schema_id, \"timestamp\", source_file, dimensions, metrics, raw_data) \
+         SELECT $1, $2, $3, t, f, d::jsonb, m::jsonb, r::jsonb \
+         FROM unnest($4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[]) AS u(t, f, d, m, r)",
+    )
+    .bind::<BigInt, _>(config_id)
+    .bind::<BigInt, _>(run_id)
+    .bind::<BigInt, _>(schema_id)
+    .bind::<Array<Timestamptz>, _>(rows.iter().map(|r| r.timestamp).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(rows.iter().map(|r| r.source_file.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(rows.iter().map(|r| r.dimensions.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(rows.iter().map(|r| r.metrics.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(rows.iter().map(|r| r.raw_data.as_deref()).collect::<Vec<_>>())
+    .execute(conn)
+    .await
+}

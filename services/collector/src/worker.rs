@@ -1,0 +1,184 @@
+//! The claim loop. It claims as many runs as it has free slots
+//! (`WFM_COLLECTOR_CONCURRENCY`), processes each in its own task under a
+//! lease it renews every third of the lease, and sleeps until a NOTIFY, a
+//! freed slot or the poll interval. A reaper returns runs whose lease
+//! expired (a crashed collector) to the queue. On shutdown it stops
+//! claiming, gives in-flight runs `WFM_COLLECTOR_SHUTDOWN_GRACE` to finish,
+//! then hands back the rest.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use wfm_db::models::Run;
+use wfm_db::queue;
+
+use crate::{Collector, listener};
+
+/// Runs the collector until `shutdown` is cancelled.
+pub async fn run(collector: Arc<Collector>, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let wake = Arc::new(Notify::new());
+    let freed = Arc::new(Notify::new());
+    let background = CancellationToken::new();
+    tokio::spawn(listener::run(
+        collector.db.clone(),
+        wake.clone(),
+        background.clone(),
+    ));
+    tokio::spawn(reap_loop(collector.clone(), background.clone()));
+    let slots = Arc::new(Semaphore::new(collector.config.concurrency));
+    let mut tasks = JoinSet::new();
+    while !shutdown.is_cancelled() {
+        let free = slots.available_permits();
+        let mut full_batch = false;
+        if free > 0 {
+            match claim(&collector, free).await {
+                Ok(runs) => {
+                    full_batch = runs.len() == free;
+                    for run in runs {
+                        let Ok(permit) = slots.clone().acquire_owned().await else {
+                            break;
+                        };
+                        tasks.spawn(one_run(collector.clone(), run, permit, freed.clone()));
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(
+                        error = format!("{e:#}"),
+                        "claiming failed; trying again shortly"
+                    );
+                    tokio::select! {
+                        () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                        () = shutdown.cancelled() => break,
+                    }
+                    continue;
+                }
+            }
+        }
+        while tasks.try_join_next().is_some() {}
+        if full_batch && slots.available_permits() > 0 {
+            continue; // there may be more waiting
+        }
+        tokio::select! {
+            () = wake.notified() => {}
+            () = freed.notified() => {}
+            () = tokio::time::sleep(collector.config.poll_interval) => {}
+            () = shutdown.cancelled() => break,
+        }
+    }
+    background.cancel();
+    drain(&collector, tasks).await;
+    Ok(())
+}
+
+async fn claim(collector: &Collector, limit: usize) -> anyhow::Result<Vec<Run>> {
+    let mut conn = collector.pool.get().await?;
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    Ok(queue::claim(&mut conn, &collector.worker, limit, collector.config.lease).await?)
+}
+
+async fn one_run(
+    collector: Arc<Collector>,
+    run: Run,
+    permit: OwnedSemaphorePermit,
+    freed: Arc<Notify>,
+) {
+    let started = Instant::now();
+    collector.metrics.claimed.inc();
+    let lag = (chrono::Utc::now() - run.created_at)
+        .num_milliseconds()
+        .max(0) as f64
+        / 1000.0;
+    collector.metrics.queue_lag_seconds.observe(lag);
+    let heartbeat = tokio::spawn(heartbeat(collector.clone(), run.id));
+    let outcome = collector.process(&run).await;
+    heartbeat.abort();
+    if let Err(e) = collector.settle(&run, &outcome).await {
+        // The lease runs out and the reaper puts the run back.
+        tracing::error!(
+            run = run.id,
+            error = format!("{e:#}"),
+            "cannot record the run's outcome"
+        );
+    }
+    collector
+        .metrics
+        .run_seconds
+        .observe(started.elapsed().as_secs_f64());
+    drop(permit);
+    freed.notify_one();
+}
+
+/// Renews the run's lease every third of it while the run is processed.
+async fn heartbeat(collector: Arc<Collector>, run_id: i64) {
+    let lease = collector.config.lease;
+    loop {
+        tokio::time::sleep(lease / 3).await;
+        let renewed = match collector.pool.get().await {
+            Ok(mut conn) => queue::renew_lease(&mut conn, run_id, &collector.worker, lease).await,
+            Err(e) => {
+                tracing::warn!(run = run_id, error = %e, "cannot renew the lease");
+                continue;
+            }
+        };
+        match renewed {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(run = run_id, "lease lost; the run's writes will be refused");
+                return;
+            }
+            Err(e) => tracing::warn!(run = run_id, error = %e, "cannot renew the lease"),
+        }
+    }
+}
+
+async fn reap_loop(collector: Arc<Collector>, stop: CancellationToken) {
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(collector.config.reap_interval) => {}
+            () = stop.cancelled() => return,
+        }
+        let reaped = match collector.pool.get().await {
+            Ok(mut conn) => queue::reap(&mut conn).await.map_err(anyhow::Error::from),
+            Err(e) => Err(e.into()),
+        };
+        match reaped {
+            Ok(0) => {}
+            Ok(n) => {
+                collector.metrics.reaped.inc_by(n as u64);
+                tracing::info!(runs = n, "returned runs with expired leases to the queue");
+            }
+            Err(e) => tracing::warn!(error = format!("{e:#}"), "reaping failed"),
+        }
+    }
+}
+
+/// Shutdown: in-flight runs get the grace period, then are handed back.
+async fn drain(collector: &Collector, mut tasks: JoinSet<()>) {
+    if tasks.is_empty() {
+        return;
+    }
+    tracing::info!(in_flight = tasks.len(), "finishing in-flight runs");
+    let grace = tokio::time::sleep(collector.config.shutdown_grace);
+    tokio::pin!(grace);
+    loop {
+        tokio::select! {
+            next = tasks.join_next() => if next.is_none() { return },
+            () = &mut grace => break,
+        }
+    }
+    tasks.abort_all();
+    while tasks.join_next().await.is_some() {}
+    match collector.pool.get().await {
+        Ok(mut conn) => match queue::release_all(&mut conn, &collector.worker).await {
+            Ok(n) => {
+                collector.metrics.released.inc_by(n as u64);
+                tracing::info!(runs = n, "handed unfinished runs back to the queue");
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot hand runs back; their leases will expire"),
+        },
+        Err(e) => tracing::warn!(error = %e, "cannot hand runs back; their leases will expire"),
+    }
+}

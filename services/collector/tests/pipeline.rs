@@ -1,0 +1,331 @@
+//! One run through the collector's pipeline, on real files and a real
+//! PostgreSQL: good and bad files, a missing root, a symlink escape, a
+//! retried run, the first schema.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use wfm_collector::{Collector, CollectorConfig, CollectorMetrics, Outcome};
+use wfm_db::models::{Config, MetricSchema, NewConfig, NewRun, Run};
+use wfm_db::queue;
+use wfm_db::schema::{
+    github_workflow_configs as configs, github_workflow_metric_schemas as schemas,
+    github_workflow_metrics as metrics, github_workflow_runs as runs,
+};
+use wfm_db::{GeneratedBy, RunStatus};
+use wfm_env::Env;
+use wfm_testing::TestDb;
+
+const CSV: &str = "model,batch,latency_ms,throughput\nllama,1,12.5,80.1\nllama,8,40.2,199.0\n";
+
+struct Harness {
+    db: TestDb,
+    root: PathBuf,
+    collector: Collector,
+    config: Config,
+}
+
+impl Harness {
+    async fn new(name: &str, patterns: serde_json::Value) -> Harness {
+        let db = TestDb::new().await;
+        let root =
+            std::env::temp_dir().join(format!("wfm-collector-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).expect("root");
+        let env = Env::from_pairs([
+            ("WFM_MOUNTED_ROOT", root.to_str().expect("utf-8 path")),
+            ("WFM_MAX_FILE_BYTES", "1000"),
+        ]);
+        let settings = CollectorConfig::from_env(&env).expect("config");
+        let registry = wfm_telemetry::Metrics::new("test", "0");
+        let collector = Collector::new(
+            db.pool().clone(),
+            db.config(),
+            settings,
+            "test-worker".into(),
+            CollectorMetrics::register(&registry),
+        )
+        .expect("collector");
+        let new = NewConfig {
+            name: "bench".into(),
+            github_owner: Some("o".into()),
+            github_repo: Some("r".into()),
+            file_patterns: Some(patterns),
+            ..NewConfig::default()
+        };
+        let mut conn = db.connect().await;
+        let config = diesel::insert_into(configs::table)
+            .values(&new)
+            .returning(Config::as_returning())
+            .get_result(&mut conn)
+            .await
+            .expect("config");
+        Harness {
+            db,
+            root,
+            collector,
+            config,
+        }
+    }
+
+    fn write(&self, path: &str, body: &str) {
+        let full = self.root.join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("dirs");
+        std::fs::write(full, body).expect("write");
+    }
+
+    async fn enqueue(&self, uid: &str, github_run_id: i64) -> Run {
+        let mut conn = self.db.connect().await;
+        let new = NewRun {
+            config_id: self.config.id,
+            workload_uid: uid.into(),
+            github_run_id: Some(github_run_id),
+            workload_completed_at: Some(completed_at()),
+            ..NewRun::default()
+        };
+        queue::enqueue(&mut conn, &new)
+            .await
+            .expect("enqueue")
+            .expect("new run")
+    }
+
+    /// Claims the next run as the harness's collector, processes and settles it.
+    async fn collect(&self) -> (Run, Outcome) {
+        let mut conn = self.db.connect().await;
+        let claimed = queue::claim(&mut conn, "test-worker", 1, Duration::from_secs(60))
+            .await
+            .expect("claim");
+        let run = claimed.into_iter().next().expect("a pending run");
+        let outcome = self.collector.process(&run).await;
+        self.collector.settle(&run, &outcome).await.expect("settle");
+        let after = runs::table
+            .find(run.id)
+            .select(Run::as_select())
+            .first(&mut conn)
+            .await
+            .expect("run");
+        (after, outcome)
+    }
+
+    async fn metric_rows(
+        &self,
+        run_id: i64,
+    ) -> Vec<(
+        i64,
+        DateTime<Utc>,
+        String,
+        serde_json::Value,
+        serde_json::Value,
+    )> {
+        let mut conn = self.db.connect().await;
+        metrics::table
+            .filter(metrics::run_id.eq(run_id))
+            .select((
+                metrics::id,
+                metrics::timestamp,
+                metrics::source_file,
+                metrics::dimensions,
+                metrics::metrics,
+            ))
+            .order(metrics::id)
+            .load(&mut conn)
+            .await
+            .expect("metrics")
+    }
+}
+
+fn completed_at() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 4, 1, 41, 41)
+        .single()
+        .expect("time")
+}
+
+#[tokio::test]
+async fn good_files_are_stored_and_bad_ones_reported() {
+    let h = Harness::new("mixed", serde_json::json!(["runs/{run_id}/*"])).await;
+    h.write("runs/42/good.csv", CSV);
+    h.write("runs/42/broken.json", "{\"results\": [1, 2");
+    h.write("runs/42/huge.md", &"x".repeat(2000));
+    h.write("runs/43/other.csv", CSV);
+    h.enqueue("uid-42", 42).await;
+    let (run, outcome) = h.collect().await;
+    assert_eq!(
+        outcome,
+        Outcome::Completed {
+            files: 1,
+            records: 2
+        }
+    );
+    assert_eq!(
+        (
+            run.status,
+            run.files_found,
+            run.files_processed,
+            run.metrics_count
+        ),
+        (RunStatus::Completed, 3, 1, 2)
+    );
+    let error = run.error_message.expect("problems recorded");
+    assert!(
+        error.contains("runs/42/broken.json: ") && error.contains("invalid JSON"),
+        "{error}"
+    );
+    assert!(
+        error.contains("runs/42/huge.md: file is 2000 bytes, over the 1000-byte limit"),
+        "{error}"
+    );
+    let rows = h.metric_rows(run.id).await;
+    assert_eq!(rows.len(), 2);
+    let (_, timestamp, source, dims, values) = &rows[1];
+    assert_eq!(*timestamp, completed_at(), "the workload's completion time");
+    assert_eq!(source, "runs/42/good.csv");
+    assert_eq!(dims, &serde_json::json!({"model": "llama", "batch": 8}));
+    assert_eq!(
+        values,
+        &serde_json::json!({"latency_ms": 40.2, "throughput": 199.0})
+    );
+
+    let mut conn = h.db.connect().await;
+    let schema: MetricSchema = schemas::table
+        .filter(schemas::config_id.eq(h.config.id))
+        .select(MetricSchema::as_select())
+        .first(&mut conn)
+        .await
+        .expect("the first schema");
+    assert_eq!(
+        (schema.version, schema.is_active, schema.generated_by),
+        (1, true, GeneratedBy::Inference)
+    );
+    assert_eq!(
+        schema.metric_fields,
+        serde_json::json!(["latency_ms", "throughput"])
+    );
+    let config: Config = configs::table
+        .find(h.config.id)
+        .select(Config::as_select())
+        .first(&mut conn)
+        .await
+        .expect("config");
+    assert_eq!(config.metric_schema_id, Some(schema.id));
+}
+
+#[tokio::test]
+async fn a_run_whose_every_file_fails_is_failed() {
+    let h = Harness::new("allbad", serde_json::json!(["*.json"])).await;
+    h.write("a.json", "{oops");
+    h.write("b.json", "[1,");
+    h.enqueue("u", 1).await;
+    let (run, outcome) = h.collect().await;
+    assert!(matches!(outcome, Outcome::Failed(_)), "{outcome:?}");
+    assert_eq!(run.status, RunStatus::Failed);
+    let error = run.error_message.expect("reason");
+    assert!(
+        error.contains("a.json") && error.contains("b.json"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_root_or_no_match_skips_the_run() {
+    let h = Harness::new("skip", serde_json::json!(["*.csv"])).await;
+    h.enqueue("nothing-here", 1).await;
+    let (run, _) = h.collect().await;
+    assert_eq!(run.status, RunStatus::Skipped);
+    assert_eq!(
+        run.error_message.as_deref(),
+        Some("no file matched [\"*.csv\"]")
+    );
+    std::fs::remove_dir_all(&h.root).expect("unmount");
+    h.enqueue("gone", 2).await;
+    let (run, _) = h.collect().await;
+    assert_eq!(run.status, RunStatus::Skipped);
+    assert!(
+        run.error_message
+            .is_some_and(|e| e.contains("does not exist"))
+    );
+}
+
+#[tokio::test]
+async fn a_symlink_out_of_the_root_is_refused() {
+    let h = Harness::new("symlink", serde_json::json!(["*.csv"])).await;
+    let outside =
+        std::env::temp_dir().join(format!("wfm-collector-outside-{}", std::process::id()));
+    std::fs::create_dir_all(&outside).expect("dir");
+    std::fs::write(outside.join("secret.csv"), CSV).expect("write");
+    std::os::unix::fs::symlink(outside.join("secret.csv"), h.root.join("leak.csv"))
+        .expect("symlink");
+    h.write("ok.csv", CSV);
+    h.enqueue("u", 1).await;
+    let (run, _) = h.collect().await;
+    assert_eq!(
+        (run.status, run.files_found, run.metrics_count),
+        (RunStatus::Completed, 1, 2)
+    );
+    let error = run.error_message.expect("refusal recorded");
+    assert!(
+        error.contains("leak.csv: resolves to") && error.contains("outside the result root"),
+        "{error}"
+    );
+    assert!(h.metric_rows(run.id).await.iter().all(|r| r.2 == "ok.csv"));
+}
+
+#[tokio::test]
+async fn collecting_a_run_again_replaces_its_metrics() {
+    let h = Harness::new("again", serde_json::json!(["*.csv"])).await;
+    h.write("r.csv", CSV);
+    h.enqueue("u", 1).await;
+    let (first, _) = h.collect().await;
+    let before = h.metric_rows(first.id).await;
+    let mut conn = h.db.connect().await;
+    assert_eq!(
+        queue::requeue(&mut conn, RunStatus::Completed, Some(h.config.id))
+            .await
+            .expect("requeue"),
+        1
+    );
+    let (second, outcome) = h.collect().await;
+    assert_eq!(
+        outcome,
+        Outcome::Completed {
+            files: 1,
+            records: 2
+        }
+    );
+    let after = h.metric_rows(second.id).await;
+    assert_eq!(after.len(), 2, "replaced, not duplicated");
+    assert!(
+        after
+            .iter()
+            .all(|row| before.iter().all(|old| old.0 != row.0)),
+        "new rows"
+    );
+    let versions: i64 = schemas::table
+        .filter(schemas::config_id.eq(h.config.id))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(versions, 1, "the active schema is reused");
+}
+
+#[tokio::test]
+async fn a_lost_claim_writes_nothing() {
+    let h = Harness::new("lost", serde_json::json!(["*.csv"])).await;
+    h.write("r.csv", CSV);
+    let run = h.enqueue("u", 1).await;
+    let mut conn = h.db.connect().await;
+    let claimed = queue::claim(&mut conn, "someone-else", 1, Duration::from_secs(60))
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 1);
+    let outcome = h.collector.process(&claimed[0]).await;
+    assert_eq!(
+        outcome,
+        Outcome::Lost,
+        "the harness's worker does not hold the claim"
+    );
+    assert!(h.metric_rows(run.id).await.is_empty());
+}
