@@ -1,0 +1,288 @@
+//! wfm-collector as real processes on one database: NOTIFY wakes an idle
+//! collector, three collectors share 500 runs exactly once, and a collector
+//! killed while it holds a run loses nothing.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use wfm_db::RunStatus;
+use wfm_db::models::{Config, NewConfig, NewRun, Run};
+use wfm_db::queue;
+use wfm_db::schema::{
+    github_workflow_configs as configs, github_workflow_metrics as metrics,
+    github_workflow_runs as runs,
+};
+use wfm_testing::{ServiceProcess, TestDb, free_port, http_get};
+
+const BIN: &str = env!("CARGO_BIN_EXE_wfm-collector");
+const CSV: &str = "case,latency_ms\na,1.5\nb,2.5\n";
+
+fn results_root(name: &str) -> PathBuf {
+    let root =
+        std::env::temp_dir().join(format!("wfm-collector-proc-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).expect("root");
+    root
+}
+
+/// Starts a collector on `db` with `extra` settings; returns it once ready,
+/// with its address.
+async fn collector(
+    db: &TestDb,
+    root: &Path,
+    id: &str,
+    extra: &[(&str, &str)],
+) -> (ServiceProcess, String) {
+    let port = free_port().to_string();
+    let addr = format!("127.0.0.1:{port}");
+    let mut env = vec![
+        ("DATABASE_URL", db.url()),
+        ("WFM_LISTEN_ADDR", addr.as_str()),
+        ("WFM_INSTANCE_ID", id),
+        ("WFM_MOUNTED_ROOT", root.to_str().expect("utf-8")),
+        ("WFM_LOG_FORMAT", "json"),
+    ];
+    env.extend_from_slice(extra);
+    let mut process = ServiceProcess::spawn(BIN, &[], &env);
+    process
+        .wait_for_status(
+            &format!("http://{addr}/readyz"),
+            200,
+            Duration::from_secs(30),
+        )
+        .await;
+    (process, addr)
+}
+
+async fn config(conn: &mut AsyncPgConnection) -> Config {
+    let new = NewConfig {
+        name: "bench".into(),
+        github_owner: Some("o".into()),
+        github_repo: Some("r".into()),
+        file_patterns: Some(serde_json::json!(["runs/{run_id}/*.csv"])),
+        ..NewConfig::default()
+    };
+    diesel::insert_into(configs::table)
+        .values(&new)
+        .returning(Config::as_returning())
+        .get_result(conn)
+        .await
+        .expect("config")
+}
+
+async fn enqueue(conn: &mut AsyncPgConnection, root: &Path, config: i64, n: i64) {
+    let path = root.join(format!("runs/{n}"));
+    std::fs::create_dir_all(&path).expect("dir");
+    std::fs::write(path.join("r.csv"), CSV).expect("file");
+    let new = NewRun {
+        config_id: config,
+        workload_uid: format!("uid-{n}"),
+        github_run_id: Some(n),
+        ..NewRun::default()
+    };
+    queue::enqueue(conn, &new).await.expect("enqueue");
+}
+
+/// Waits until `n` runs are in a final state; returns the time it took.
+async fn until_finished(conn: &mut AsyncPgConnection, n: i64, timeout: Duration) -> Duration {
+    let start = Instant::now();
+    loop {
+        let finished: i64 = runs::table
+            .filter(runs::status.eq_any([
+                RunStatus::Completed,
+                RunStatus::Failed,
+                RunStatus::Skipped,
+            ]))
+            .count()
+            .get_result(conn)
+            .await
+            .expect("count");
+        if finished >= n {
+            return start.elapsed();
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "{finished} of {n} runs finished after {timeout:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_notify_wakes_an_idle_collector_long_before_its_poll() {
+    let db = TestDb::new().await;
+    let root = results_root("notify");
+    let _c = collector(
+        &db,
+        &root,
+        "idle",
+        &[("WFM_COLLECTOR_POLL_INTERVAL", "60s")],
+    )
+    .await;
+    let mut conn = db.connect().await;
+    let c = config(&mut conn).await;
+    // Let the first poll pass and the listener connect.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    enqueue(&mut conn, &root, c.id, 1).await;
+    let took = until_finished(&mut conn, 1, Duration::from_secs(30)).await;
+    assert!(
+        took < Duration::from_secs(6),
+        "woken by NOTIFY, not the 60 s poll: took {took:?}"
+    );
+}
+
+#[tokio::test]
+async fn three_collectors_process_500_runs_exactly_once() {
+    let db = TestDb::new().await;
+    let root = results_root("three");
+    let mut conn = db.connect().await;
+    let c = config(&mut conn).await;
+    let settings = [
+        ("WFM_COLLECTOR_CONCURRENCY", "4"),
+        ("WFM_COLLECTOR_POLL_INTERVAL", "1s"),
+    ];
+    let collectors = [
+        collector(&db, &root, "c1", &settings).await.0,
+        collector(&db, &root, "c2", &settings).await.0,
+        collector(&db, &root, "c3", &settings).await.0,
+    ];
+    for n in 0..500 {
+        enqueue(&mut conn, &root, c.id, n).await;
+    }
+    until_finished(&mut conn, 500, Duration::from_secs(180)).await;
+    let all: Vec<Run> = runs::table
+        .select(Run::as_select())
+        .load(&mut conn)
+        .await
+        .expect("runs");
+    assert!(
+        all.iter().all(|r| r.status == RunStatus::Completed
+            && r.retry_count == 0
+            && r.metrics_count == 2)
+    );
+    let rows: i64 = metrics::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(rows, 1000, "two records per run, stored once");
+    // Every run was processed by exactly one collector, once.
+    let mut completed: Vec<i64> = Vec::new();
+    let mut per_collector = Vec::new();
+    for c in &collectors {
+        let mine: Vec<i64> = c
+            .output()
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter(|v| v["message"] == "run completed")
+            .filter_map(|v| v["run"].as_i64())
+            .collect();
+        per_collector.push(mine.len());
+        completed.extend(mine);
+    }
+    let total = completed.len();
+    completed.sort_unstable();
+    completed.dedup();
+    assert_eq!(
+        (total, completed.len()),
+        (500, 500),
+        "per collector: {per_collector:?}"
+    );
+    assert!(
+        per_collector.iter().all(|&n| n > 0),
+        "all three took work: {per_collector:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_killed_collectors_run_is_completed_by_another_once() {
+    let db = TestDb::new().await;
+    let root = results_root("kill");
+    let mut conn = db.connect().await;
+    let c = config(&mut conn).await;
+    let fast = [
+        ("WFM_COLLECTOR_LEASE", "2s"),
+        ("WFM_COLLECTOR_REAP_INTERVAL", "500ms"),
+        ("WFM_COLLECTOR_POLL_INTERVAL", "1s"),
+    ];
+    let (victim, _) = collector(&db, &root, "victim", &fast).await;
+    // Hold the metrics table so the victim stops inside its store transaction.
+    let mut blocker = db.connect().await;
+    diesel::sql_query("BEGIN")
+        .execute(&mut blocker)
+        .await
+        .expect("begin");
+    diesel::sql_query("LOCK TABLE github_workflow_metrics IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut blocker)
+        .await
+        .expect("lock");
+    enqueue(&mut conn, &root, c.id, 1).await;
+    let start = Instant::now();
+    loop {
+        let run: Run = runs::table
+            .select(Run::as_select())
+            .first(&mut conn)
+            .await
+            .expect("run");
+        if run.status == RunStatus::Extracting && run.claimed_by.as_deref() == Some("victim") {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the victim never reached its store: {run:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    victim.signal(SIGKILL);
+    diesel::sql_query("ROLLBACK")
+        .execute(&mut blocker)
+        .await
+        .expect("unlock");
+    let _rescuer = collector(&db, &root, "rescuer", &fast).await;
+    until_finished(&mut conn, 1, Duration::from_secs(30)).await;
+    let run: Run = runs::table
+        .select(Run::as_select())
+        .first(&mut conn)
+        .await
+        .expect("run");
+    assert_eq!(
+        (run.status, run.retry_count),
+        (RunStatus::Completed, 1),
+        "{run:?}"
+    );
+    let rows: i64 = metrics::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(rows, 2, "stored once");
+}
+
+const SIGKILL: i32 = 9;
+
+#[tokio::test]
+async fn prometheus_counts_runs_files_and_records() {
+    let db = TestDb::new().await;
+    let root = results_root("metrics");
+    let mut conn = db.connect().await;
+    let c = config(&mut conn).await;
+    let (_c, addr) = collector(&db, &root, "m", &[]).await;
+    enqueue(&mut conn, &root, c.id, 1).await;
+    until_finished(&mut conn, 1, Duration::from_secs(30)).await;
+    let (_, text) = http_get(&format!("http://{addr}/metrics"))
+        .await
+        .expect("metrics");
+    for line in [
+        "wfm_collector_runs_claimed_total 1",
+        "wfm_collector_runs_completed_total 1",
+        "wfm_collector_files_read_total 1",
+        "wfm_collector_records_stored_total 2",
+        "wfm_collector_queue_lag_seconds_count 1",
+        "wfm_collector_extraction_seconds_count 1",
+    ] {
+        assert!(text.contains(line), "{line} missing from:\n{text}");
+    }
+}
