@@ -7,11 +7,15 @@
 //!                          revert every migration (drops all wfm tables and data)
 //! wfm extract FILE... [--schema FILE] [--output json|table]
 //!                          extract metrics from result files (no database)
+//! wfm runs reap            return runs whose lease expired to the queue
+//! wfm runs requeue --status failed [--config N]
+//!                          collect finished runs again
 //! ```
 //! `migrate` reads `DATABASE_URL` (and the `WFM_DB_*` settings) like the
 //! services; `extract` reads the `WFM_LLM_*` settings. A bad value exits 2.
 
 mod extract;
+mod runs;
 
 use std::process::ExitCode;
 
@@ -36,6 +40,11 @@ enum Command {
     /// Extract metrics from result files and print format, schema, records
     /// and warnings; exits 1 when a file cannot be read or parsed.
     Extract(extract::ExtractArgs),
+    /// Queue maintenance: reap expired leases, requeue finished runs.
+    Runs {
+        #[command(subcommand)]
+        action: runs::RunsAction,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -54,9 +63,9 @@ enum MigrateAction {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let action = match cli.command {
+    let command = match cli.command {
         Command::Extract(args) => return extract::run(args),
-        Command::Migrate { action } => action,
+        other => other,
     };
     let db = match DbConfig::from_env(&Env::Process, "wfm-cli") {
         Ok(db) => db,
@@ -72,7 +81,14 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run_migrate(action, &db)) {
+    let outcome = runtime.block_on(async {
+        match command {
+            Command::Migrate { action } => run_migrate(action, &db).await,
+            Command::Runs { action } => runs::run(action, &db).await,
+            Command::Extract(_) => Ok(ExitCode::SUCCESS),
+        }
+    });
+    match outcome {
         Ok(code) => code,
         Err(e) => {
             eprintln!("wfm: {e:#}");

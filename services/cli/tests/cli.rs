@@ -85,3 +85,36 @@ async fn an_unreachable_database_is_a_clear_failure() {
         "{out}"
     );
 }
+
+#[tokio::test]
+async fn runs_requeue_and_reap() {
+    use diesel_async::RunQueryDsl;
+    let db = TestDb::new().await;
+    let env = [("DATABASE_URL", db.url())];
+    let mut conn = db.connect().await;
+    diesel::sql_query(
+        "INSERT INTO github_workflow_configs (name, github_owner, github_repo, file_patterns) \
+         VALUES ('c', 'o', 'r', '[\"*.csv\"]')",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("config");
+    diesel::sql_query(
+        "INSERT INTO github_workflow_runs (config_id, workload_uid, status, claimed_by, lease_expires_at) \
+         SELECT id, 'failed-1', 'failed', NULL, NULL FROM github_workflow_configs UNION ALL \
+         SELECT id, 'stuck-1', 'collecting', 'gone', now() - interval '1 minute' FROM github_workflow_configs",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("runs");
+
+    let (code, out) = wfm(&["runs", "requeue", "--status", "failed"], &env);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("runs: 1 requeued"), "{out}");
+    let (code, out) = wfm(&["runs", "reap"], &env);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("runs: 1 reaped"), "{out}");
+    let (code, out) = wfm(&["runs", "requeue", "--status", "pending"], &env);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(out.contains("not finished"), "{out}");
+}

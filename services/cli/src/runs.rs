@@ -1,0 +1,47 @@
+//! `wfm runs`: queue maintenance from the command line.
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use wfm_db::{DbConfig, RunStatus, queue};
+
+#[derive(Debug, Subcommand)]
+pub enum RunsAction {
+    /// Return runs whose lease expired (a crashed collector) to the queue now.
+    Reap,
+    /// Put finished runs back to pending with a fresh retry budget; a
+    /// completed run collected again replaces its metrics.
+    Requeue {
+        /// Which finished runs: failed, skipped or completed.
+        #[arg(long, value_parser = finished_status)]
+        status: RunStatus,
+        /// Only this config's runs.
+        #[arg(long)]
+        config: Option<i64>,
+    },
+}
+
+fn finished_status(text: &str) -> Result<RunStatus, String> {
+    match text.parse::<RunStatus>() {
+        Ok(s @ (RunStatus::Failed | RunStatus::Skipped | RunStatus::Completed)) => Ok(s),
+        Ok(other) => Err(format!(
+            "{other} runs are not finished; use failed, skipped or completed"
+        )),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+pub async fn run(action: RunsAction, db: &DbConfig) -> anyhow::Result<ExitCode> {
+    let mut conn = wfm_db::pool::connect(&db.url, db).await?;
+    match action {
+        RunsAction::Reap => {
+            let n = queue::reap(&mut conn).await?;
+            println!("runs: {n} reaped");
+        }
+        RunsAction::Requeue { status, config } => {
+            let n = queue::requeue(&mut conn, status, config).await?;
+            println!("runs: {n} requeued");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
