@@ -114,7 +114,8 @@ pub struct Completion {
 }
 
 /// Marks an `extracting` run `completed`; call it in the transaction that
-/// stores the run's metrics, so both happen or neither. `false` when the
+/// stores the run's metrics, so both happen or neither. The completion time
+/// is the clock's, not the transaction's start. `false` when the
 /// claim was lost (roll the transaction back).
 pub async fn complete(
     conn: &mut AsyncPgConnection,
@@ -124,7 +125,7 @@ pub async fn complete(
 ) -> QueryResult<bool> {
     let changed = diesel::sql_query(
         "UPDATE github_workflow_runs SET status = 'completed', files_processed = $3, \
-             metrics_count = $4, error_message = $5, collection_completed_at = now(), \
+             metrics_count = $4, error_message = $5, collection_completed_at = clock_timestamp(), \
              claimed_by = NULL, lease_expires_at = NULL \
          WHERE id = $1 AND claimed_by = $2 AND status = 'extracting'",
     )
