@@ -329,3 +329,27 @@ async fn a_lost_claim_writes_nothing() {
     );
     assert!(h.metric_rows(run.id).await.is_empty());
 }
+
+#[tokio::test]
+async fn raw_data_is_kept_when_the_config_asks() {
+    let h = Harness::new("raw", serde_json::json!(["*.csv"])).await;
+    let mut conn = h.db.connect().await;
+    diesel::update(configs::table.find(h.config.id))
+        .set(configs::keep_raw_data.eq(true))
+        .execute(&mut conn)
+        .await
+        .expect("set");
+    h.write("r.csv", CSV);
+    h.enqueue("u", 1).await;
+    let (run, _) = h.collect().await;
+    let raw: Vec<Option<serde_json::Value>> = metrics::table
+        .filter(metrics::run_id.eq(run.id))
+        .select(metrics::raw_data)
+        .load(&mut conn)
+        .await
+        .expect("raw");
+    assert_eq!(raw.len(), 2);
+    let first = raw[0].as_ref().expect("raw data kept");
+    assert_eq!(first["source_file"], "r.csv");
+    assert_eq!(first["metrics"]["latency_ms"], 12.5);
+}

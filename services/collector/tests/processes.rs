@@ -262,6 +262,7 @@ async fn a_killed_collectors_run_is_completed_by_another_once() {
 }
 
 const SIGKILL: i32 = 9;
+const SIGTERM: i32 = 15;
 
 #[tokio::test]
 async fn prometheus_counts_runs_files_and_records() {
@@ -285,4 +286,114 @@ async fn prometheus_counts_runs_files_and_records() {
     ] {
         assert!(text.contains(line), "{line} missing from:\n{text}");
     }
+}
+
+#[tokio::test]
+async fn sigterm_hands_an_unfinished_run_back_after_the_grace() {
+    let db = TestDb::new().await;
+    let root = results_root("sigterm");
+    let mut conn = db.connect().await;
+    let c = config(&mut conn).await;
+    let (mut stopping, _) = collector(
+        &db,
+        &root,
+        "stopping",
+        &[("WFM_COLLECTOR_SHUTDOWN_GRACE", "1s")],
+    )
+    .await;
+    let mut blocker = db.connect().await;
+    diesel::sql_query("BEGIN")
+        .execute(&mut blocker)
+        .await
+        .expect("begin");
+    diesel::sql_query("LOCK TABLE github_workflow_metrics IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut blocker)
+        .await
+        .expect("lock");
+    enqueue(&mut conn, &root, c.id, 1).await;
+    let start = Instant::now();
+    while runs::table
+        .select(runs::status)
+        .first::<RunStatus>(&mut conn)
+        .await
+        .expect("status")
+        != RunStatus::Extracting
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "never reached its store"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stopping.signal(SIGTERM);
+    let exit = stopping
+        .wait_exit(Duration::from_secs(15))
+        .expect("stops within the grace and a bit");
+    assert!(
+        exit.success(),
+        "clean exit: {exit:?}\n{}",
+        stopping.output()
+    );
+    let run: Run = runs::table
+        .select(Run::as_select())
+        .first(&mut conn)
+        .await
+        .expect("run");
+    assert_eq!(
+        (run.status, run.retry_count, run.claimed_by),
+        (RunStatus::Pending, 0, None),
+        "handed back, no retry counted"
+    );
+    diesel::sql_query("ROLLBACK")
+        .execute(&mut blocker)
+        .await
+        .expect("unlock");
+    let rows: i64 = metrics::table
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count");
+    assert_eq!(rows, 0, "nothing half-stored");
+}
+
+#[tokio::test]
+async fn the_listener_reconnects_after_its_connection_dies() {
+    let db = TestDb::new().await;
+    let root = results_root("relisten");
+    let mut conn = db.connect().await;
+    let c = config(&mut conn).await;
+    let _c = collector(
+        &db,
+        &root,
+        "relisten",
+        &[("WFM_COLLECTOR_POLL_INTERVAL", "60s")],
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let channel = format!("LISTEN \"{}.wfm_runs_pending\"", db.schema());
+    let killed: Vec<bool> = diesel::sql_query(format!(
+        "SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE query = '{}'",
+        channel.replace('\'', "''")
+    ))
+    .load::<Killed>(&mut conn)
+    .await
+    .expect("terminate")
+    .into_iter()
+    .map(|k| k.killed)
+    .collect();
+    assert_eq!(killed, [true], "exactly the collector's LISTEN connection");
+    // Reconnecting takes the first backoff step (1 s).
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    enqueue(&mut conn, &root, c.id, 1).await;
+    let took = until_finished(&mut conn, 1, Duration::from_secs(30)).await;
+    assert!(
+        took < Duration::from_secs(6),
+        "woken by NOTIFY on the new connection: took {took:?}"
+    );
+}
+
+#[derive(diesel::QueryableByName)]
+struct Killed {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    killed: bool,
 }
