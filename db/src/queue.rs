@@ -3,10 +3,12 @@
 //!
 //! A worker claims runs with a short statement that sets a lease, renews the
 //! lease while it works, and moves a run on only from the status it expects
-//! and only while it still holds the claim: every transition is an `UPDATE …
-//! WHERE id = $run AND claimed_by = $worker AND status = $expected`, so a
-//! lost race (the lease expired and another worker took the run) changes no
-//! row and the function returns `false`. Backoff lives in SQL
+//! and only while it still holds the claim. Each claim gets its own token in
+//! `claimed_by` (`<worker>:<random>`, returned in the claimed `Run`), and every
+//! transition is an `UPDATE … WHERE id = $run AND claimed_by = $token AND
+//! status = $expected`: a lost race (the lease expired and the run was
+//! claimed again, even by the same worker) changes no row and the function
+//! returns `false`. The functions below take that token as `claim`. Backoff lives in SQL
 //! (`next_attempt_at`), so no scheduler state is kept in Rust.
 
 use std::time::Duration;
@@ -38,7 +40,8 @@ pub async fn enqueue(conn: &mut AsyncPgConnection, run: &NewRun) -> QueryResult<
 
 /// Claims up to `limit` pending runs whose `next_attempt_at` has come, by
 /// priority then age, skipping rows other workers hold; they become
-/// `collecting` under `worker`'s lease.
+/// `collecting` under `worker`'s lease, each with its own claim token in
+/// `claimed_by`.
 pub async fn claim(
     conn: &mut AsyncPgConnection,
     worker: &str,
@@ -46,7 +49,8 @@ pub async fn claim(
     lease: Duration,
 ) -> QueryResult<Vec<Run>> {
     diesel::sql_query(
-        "UPDATE github_workflow_runs SET status = 'collecting', claimed_by = $1, \
+        "UPDATE github_workflow_runs SET status = 'collecting', \
+             claimed_by = $1 || ':' || substr(md5(random()::text || clock_timestamp()::text), 1, 12), \
              lease_expires_at = now() + make_interval(secs => $2), \
              collection_started_at = now(), collection_completed_at = NULL, error_message = NULL \
          WHERE id IN (SELECT id FROM github_workflow_runs \
@@ -61,12 +65,12 @@ pub async fn claim(
     .await
 }
 
-/// Extends `worker`'s lease on a run it is working on; `false` when the
+/// Extends the lease of the claim `claim` on a run being worked on; `false` when the
 /// claim was lost.
 pub async fn renew_lease(
     conn: &mut AsyncPgConnection,
     run_id: i64,
-    worker: &str,
+    claim: &str,
     lease: Duration,
 ) -> QueryResult<bool> {
     let changed = diesel::sql_query(
@@ -74,7 +78,7 @@ pub async fn renew_lease(
          WHERE id = $1 AND claimed_by = $2 AND status IN ('collecting', 'extracting')",
     )
     .bind::<BigInt, _>(run_id)
-    .bind::<Text, _>(worker)
+    .bind::<Text, _>(claim)
     .bind::<Double, _>(secs(lease))
     .execute(conn)
     .await?;
@@ -86,7 +90,7 @@ pub async fn renew_lease(
 pub async fn advance(
     conn: &mut AsyncPgConnection,
     run_id: i64,
-    worker: &str,
+    claim: &str,
     from: RunStatus,
     to: RunStatus,
     files_found: i32,
@@ -95,7 +99,7 @@ pub async fn advance(
         .filter(
             runs::id
                 .eq(run_id)
-                .and(runs::claimed_by.eq(worker))
+                .and(runs::claimed_by.eq(claim))
                 .and(runs::status.eq(from)),
         )
         .set((runs::status.eq(to), runs::files_found.eq(files_found)))
@@ -120,7 +124,7 @@ pub struct Completion {
 pub async fn complete(
     conn: &mut AsyncPgConnection,
     run_id: i64,
-    worker: &str,
+    claim: &str,
     done: &Completion,
 ) -> QueryResult<bool> {
     let changed = diesel::sql_query(
@@ -130,7 +134,7 @@ pub async fn complete(
          WHERE id = $1 AND claimed_by = $2 AND status = 'extracting'",
     )
     .bind::<BigInt, _>(run_id)
-    .bind::<Text, _>(worker)
+    .bind::<Text, _>(claim)
     .bind::<Int4, _>(done.files_processed)
     .bind::<Int4, _>(done.metrics_count)
     .bind::<Nullable<Text>, _>(done.error_message.as_deref())
@@ -152,7 +156,7 @@ pub struct Backoff {
 pub async fn retry_later(
     conn: &mut AsyncPgConnection,
     run_id: i64,
-    worker: &str,
+    claim: &str,
     error: &str,
     backoff: Backoff,
 ) -> QueryResult<Option<RunStatus>> {
@@ -172,7 +176,7 @@ pub async fn retry_later(
          RETURNING status",
     )
     .bind::<BigInt, _>(run_id)
-    .bind::<Text, _>(worker)
+    .bind::<Text, _>(claim)
     .bind::<Text, _>(error)
     .bind::<Double, _>(secs(backoff.base))
     .bind::<Double, _>(secs(backoff.cap))
@@ -187,13 +191,13 @@ pub async fn retry_later(
 pub async fn finish(
     conn: &mut AsyncPgConnection,
     run_id: i64,
-    worker: &str,
+    claim: &str,
     outcome: RunStatus,
     reason: &str,
 ) -> QueryResult<bool> {
     debug_assert!(matches!(outcome, RunStatus::Failed | RunStatus::Skipped));
     let changed = diesel::update(runs::table)
-        .filter(runs::id.eq(run_id).and(runs::claimed_by.eq(worker)))
+        .filter(runs::id.eq(run_id).and(runs::claimed_by.eq(claim)))
         .filter(runs::status.eq_any([RunStatus::Collecting, RunStatus::Extracting]))
         .set((
             runs::status.eq(outcome),
@@ -209,9 +213,9 @@ pub async fn finish(
 
 /// Hands a claimed run back (a worker shutting down): `pending` again at
 /// once, no retry counted; `false` when the claim was already lost.
-pub async fn release(conn: &mut AsyncPgConnection, run_id: i64, worker: &str) -> QueryResult<bool> {
+pub async fn release(conn: &mut AsyncPgConnection, run_id: i64, claim: &str) -> QueryResult<bool> {
     let changed = diesel::update(runs::table)
-        .filter(runs::id.eq(run_id).and(runs::claimed_by.eq(worker)))
+        .filter(runs::id.eq(run_id).and(runs::claimed_by.eq(claim)))
         .filter(runs::status.eq_any([RunStatus::Collecting, RunStatus::Extracting]))
         .set((
             runs::status.eq(RunStatus::Pending),
@@ -225,18 +229,22 @@ pub async fn release(conn: &mut AsyncPgConnection, run_id: i64, worker: &str) ->
 }
 
 /// Returns runs whose lease expired (their worker crashed or was killed)
-/// to `pending`, counting a retry, or to `failed` when retries are used up.
-/// Returns how many runs were reaped.
-pub async fn reap(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
+/// to `pending` after the backoff, counting a retry (a file that crashes
+/// collectors is not retried at once by each in turn), or to `failed` when
+/// retries are used up. Returns how many runs were reaped.
+pub async fn reap(conn: &mut AsyncPgConnection, backoff: Backoff) -> QueryResult<usize> {
     diesel::sql_query(
         "UPDATE github_workflow_runs SET \
              retry_count = retry_count + 1, \
              status = CASE WHEN retry_count + 1 > max_retries THEN 'failed' ELSE 'pending' END, \
              collection_completed_at = CASE WHEN retry_count + 1 > max_retries THEN now() END, \
              error_message = 'lease of ' || coalesce(claimed_by, '?') || ' expired while it was ' || status, \
-             next_attempt_at = now(), claimed_by = NULL, lease_expires_at = NULL \
+             next_attempt_at = now() + make_interval(secs => LEAST($2, $1 * power(2, retry_count))), \
+             claimed_by = NULL, lease_expires_at = NULL \
          WHERE status IN ('collecting', 'extracting') AND lease_expires_at < now()",
     )
+    .bind::<Double, _>(secs(backoff.base))
+    .bind::<Double, _>(secs(backoff.cap))
     .execute(conn)
     .await
 }
@@ -266,18 +274,16 @@ pub async fn requeue(
         .await
 }
 
-/// Hands back every run `worker` still holds (a worker whose shutdown grace
-/// ran out); returns how many.
+/// Hands back every run `worker` still holds under any of its claims (a
+/// worker whose shutdown grace ran out); returns how many.
 pub async fn release_all(conn: &mut AsyncPgConnection, worker: &str) -> QueryResult<usize> {
-    diesel::update(runs::table)
-        .filter(runs::claimed_by.eq(worker))
-        .filter(runs::status.eq_any([RunStatus::Collecting, RunStatus::Extracting]))
-        .set((
-            runs::status.eq(RunStatus::Pending),
-            runs::claimed_by.eq(None::<String>),
-            runs::lease_expires_at.eq(None::<chrono::DateTime<chrono::Utc>>),
-            runs::next_attempt_at.eq(diesel::dsl::now),
-        ))
-        .execute(conn)
-        .await
+    diesel::sql_query(
+        "UPDATE github_workflow_runs SET status = 'pending', claimed_by = NULL, \
+             lease_expires_at = NULL, next_attempt_at = now() \
+         WHERE status IN ('collecting', 'extracting') \
+           AND left(claimed_by, length($1) + 1) = $1 || ':'",
+    )
+    .bind::<Text, _>(worker)
+    .execute(conn)
+    .await
 }

@@ -37,6 +37,11 @@ fn new_run(config_id: i64, uid: &str) -> NewRun {
     }
 }
 
+/// The claim token a run was claimed under.
+fn token(run: &Run) -> String {
+    run.claimed_by.clone().expect("a claimed run")
+}
+
 async fn get(conn: &mut AsyncPgConnection, id: i64) -> Run {
     runs::table
         .find(id)
@@ -78,10 +83,7 @@ async fn claims_by_priority_then_age_and_never_twice() {
         .await
         .expect("insert")
         .expect("new");
-    let later = NewRun {
-        ..new_run(c.id, "later")
-    };
-    let later = queue::enqueue(&mut conn, &later)
+    let later = queue::enqueue(&mut conn, &new_run(c.id, "later"))
         .await
         .expect("insert")
         .expect("new");
@@ -100,7 +102,7 @@ async fn claims_by_priority_then_age_and_never_twice() {
         "real time before backfill"
     );
     assert_eq!(first[0].status, RunStatus::Collecting);
-    assert_eq!(first[0].claimed_by.as_deref(), Some("w1"));
+    assert!(token(&first[0]).starts_with("w1:"), "a claim token of w1");
     let rest = queue::claim(&mut conn, "w2", 10, LEASE)
         .await
         .expect("claim");
@@ -169,25 +171,32 @@ async fn transitions_need_the_claim_and_the_expected_status() {
         .await
         .expect("claim")
         .remove(0);
+    let me = token(&run);
     let (collecting, extracting) = (RunStatus::Collecting, RunStatus::Extracting);
-    assert!(
-        !queue::advance(&mut conn, run.id, "w2", collecting, extracting, 3)
+    let advance = async |conn: &mut AsyncPgConnection, claim: &str, from, to| {
+        queue::advance(conn, run.id, claim, from, to, 3)
             .await
-            .expect("q"),
+            .expect("advance")
+    };
+    assert!(
+        !advance(&mut conn, "w2:x", collecting, extracting).await,
         "not w2's"
     );
     assert!(
-        !queue::advance(&mut conn, run.id, "w1", extracting, RunStatus::Completed, 3)
-            .await
-            .expect("q")
+        !advance(&mut conn, "w1", collecting, extracting).await,
+        "the worker name is not the claim"
     );
     assert!(
-        queue::renew_lease(&mut conn, run.id, "w1", LEASE)
+        !advance(&mut conn, &me, extracting, RunStatus::Completed).await,
+        "wrong status"
+    );
+    assert!(
+        queue::renew_lease(&mut conn, run.id, &me, LEASE)
             .await
             .expect("renew")
     );
     assert!(
-        !queue::renew_lease(&mut conn, run.id, "w2", LEASE)
+        !queue::renew_lease(&mut conn, run.id, "w2:x", LEASE)
             .await
             .expect("renew")
     );
@@ -197,18 +206,14 @@ async fn transitions_need_the_claim_and_the_expected_status() {
         error_message: None,
     };
     assert!(
-        !queue::complete(&mut conn, run.id, "w1", &done)
+        !queue::complete(&mut conn, run.id, &me, &done)
             .await
             .expect("q"),
         "still collecting"
     );
+    assert!(advance(&mut conn, &me, collecting, extracting).await);
     assert!(
-        queue::advance(&mut conn, run.id, "w1", collecting, extracting, 3)
-            .await
-            .expect("q")
-    );
-    assert!(
-        queue::complete(&mut conn, run.id, "w1", &done)
+        queue::complete(&mut conn, run.id, &me, &done)
             .await
             .expect("q")
     );
@@ -219,7 +224,7 @@ async fn transitions_need_the_claim_and_the_expected_status() {
     );
     assert!(run.claimed_by.is_none() && run.collection_completed_at.is_some());
     assert!(
-        !queue::complete(&mut conn, run.id, "w1", &done)
+        !queue::complete(&mut conn, run.id, &me, &done)
             .await
             .expect("q"),
         "only once"
@@ -241,29 +246,38 @@ async fn transient_failures_back_off_then_fail_with_the_last_error() {
         .expect("new")
         .id;
     let backoff = Backoff {
-        base: Duration::from_millis(300),
+        base: Duration::from_secs(2),
         cap: Duration::from_secs(3600),
     };
     for attempt in 0..3 {
-        let claimed = loop {
-            let got = queue::claim(&mut conn, "w", 1, LEASE).await.expect("claim");
-            if let Some(run) = got.into_iter().next() {
-                break run;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        };
-        assert_eq!(claimed.id, id);
-        let status = queue::retry_later(&mut conn, id, "w", &format!("timeout {attempt}"), backoff)
+        // Make the run due now rather than sleeping through its backoff.
+        diesel::update(runs::table.find(id))
+            .set(runs::next_attempt_at.eq(chrono::Utc::now()))
+            .execute(&mut conn)
             .await
-            .expect("retry")
-            .expect("held the claim");
+            .expect("due");
+        let claimed = queue::claim(&mut conn, "w", 1, LEASE)
+            .await
+            .expect("claim")
+            .remove(0);
+        assert_eq!(claimed.id, id);
+        let status = queue::retry_later(
+            &mut conn,
+            id,
+            &token(&claimed),
+            &format!("timeout {attempt}"),
+            backoff,
+        )
+        .await
+        .expect("retry")
+        .expect("held the claim");
         let run = get(&mut conn, id).await;
         if attempt < 2 {
             assert_eq!(status, RunStatus::Pending);
             let wait = (run.next_attempt_at - chrono::Utc::now()).num_milliseconds();
-            let expected = 300 * (1 << attempt);
+            let expected = 2000 * (1 << attempt);
             assert!(
-                (expected - 150..=expected).contains(&wait),
+                (expected - 1500..=expected).contains(&wait),
                 "attempt {attempt}: waits {wait} ms"
             );
             assert!(
@@ -300,57 +314,101 @@ async fn backoff_is_capped() {
         .execute(&mut conn)
         .await
         .expect("set");
-    queue::claim(&mut conn, "w", 1, LEASE).await.expect("claim");
+    let claimed = queue::claim(&mut conn, "w", 1, LEASE)
+        .await
+        .expect("claim")
+        .remove(0);
     let backoff = Backoff {
         base: Duration::from_secs(30),
         cap: Duration::from_secs(120),
     };
-    queue::retry_later(&mut conn, id, "w", "e", backoff)
+    queue::retry_later(&mut conn, id, &token(&claimed), "e", backoff)
         .await
         .expect("retry");
     let wait = (get(&mut conn, id).await.next_attempt_at - chrono::Utc::now()).num_seconds();
-    assert!((118..=120).contains(&wait), "capped at 120 s, got {wait}");
+    assert!((110..=120).contains(&wait), "capped at 120 s, got {wait}");
 }
 
 #[tokio::test]
-async fn expired_leases_are_reaped_and_the_old_worker_is_locked_out() {
+async fn expired_leases_are_reaped_and_the_old_claim_is_locked_out() {
     let db = TestDb::new().await;
     let mut conn = db.connect().await;
     let c = config(&mut conn).await;
     queue::enqueue(&mut conn, &new_run(c.id, "u"))
         .await
         .expect("insert");
-    let run = queue::claim(&mut conn, "dead", 1, Duration::from_millis(200))
+    let run = queue::claim(&mut conn, "w", 1, Duration::from_secs(2))
         .await
         .expect("claim")
         .remove(0);
+    let stale = token(&run);
+    let no_wait = Backoff {
+        base: Duration::ZERO,
+        cap: Duration::ZERO,
+    };
     assert_eq!(
-        queue::reap(&mut conn).await.expect("reap"),
+        queue::reap(&mut conn, no_wait).await.expect("reap"),
         0,
         "lease still valid"
     );
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(queue::reap(&mut conn).await.expect("reap"), 1);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(queue::reap(&mut conn, no_wait).await.expect("reap"), 1);
     let reaped = get(&mut conn, run.id).await;
     assert_eq!((reaped.status, reaped.retry_count), (RunStatus::Pending, 1));
     assert_eq!(
-        reaped.error_message.as_deref(),
-        Some("lease of dead expired while it was collecting")
+        reaped.error_message,
+        Some(format!("lease of {stale} expired while it was collecting"))
     );
-    let again = queue::claim(&mut conn, "alive", 1, LEASE)
-        .await
-        .expect("claim");
+    // The same worker claims it again: its old task's claim must not work.
+    let again = queue::claim(&mut conn, "w", 1, LEASE).await.expect("claim");
     assert_eq!(again.len(), 1);
+    assert_ne!(token(&again[0]), stale, "a new claim, a new token");
     let (collecting, extracting) = (RunStatus::Collecting, RunStatus::Extracting);
     assert!(
-        !queue::advance(&mut conn, run.id, "dead", collecting, extracting, 1)
+        !queue::advance(&mut conn, run.id, &stale, collecting, extracting, 1)
             .await
             .expect("q")
     );
     assert!(
-        !queue::renew_lease(&mut conn, run.id, "dead", LEASE)
+        !queue::renew_lease(&mut conn, run.id, &stale, LEASE)
             .await
             .expect("q")
+    );
+    assert!(
+        queue::renew_lease(&mut conn, run.id, &token(&again[0]), LEASE)
+            .await
+            .expect("q")
+    );
+}
+
+#[tokio::test]
+async fn reaped_runs_wait_out_the_backoff() {
+    let db = TestDb::new().await;
+    let mut conn = db.connect().await;
+    let c = config(&mut conn).await;
+    queue::enqueue(&mut conn, &new_run(c.id, "u"))
+        .await
+        .expect("insert");
+    let run = queue::claim(&mut conn, "w", 1, LEASE)
+        .await
+        .expect("claim")
+        .remove(0);
+    diesel::update(runs::table.find(run.id))
+        .set(runs::lease_expires_at.eq(chrono::Utc::now() - chrono::Duration::seconds(1)))
+        .execute(&mut conn)
+        .await
+        .expect("expire");
+    let backoff = Backoff {
+        base: Duration::from_secs(60),
+        cap: Duration::from_secs(3600),
+    };
+    assert_eq!(queue::reap(&mut conn, backoff).await.expect("reap"), 1);
+    assert!(
+        queue::claim(&mut conn, "w", 1, LEASE)
+            .await
+            .expect("claim")
+            .is_empty(),
+        "a crashing run is not retried at once"
     );
 }
 
@@ -367,16 +425,26 @@ async fn skip_fail_release_and_requeue() {
     let claimed = queue::claim(&mut conn, "w", 3, LEASE).await.expect("claim");
     let [a, b, c_run] = [&claimed[0], &claimed[1], &claimed[2]];
     assert!(
-        queue::finish(&mut conn, a.id, "w", RunStatus::Skipped, "root missing")
+        queue::finish(
+            &mut conn,
+            a.id,
+            &token(a),
+            RunStatus::Skipped,
+            "root missing"
+        )
+        .await
+        .expect("q")
+    );
+    assert!(
+        queue::finish(&mut conn, b.id, &token(b), RunStatus::Failed, "bad pattern")
             .await
             .expect("q")
     );
     assert!(
-        queue::finish(&mut conn, b.id, "w", RunStatus::Failed, "bad pattern")
+        queue::release(&mut conn, c_run.id, &token(c_run))
             .await
             .expect("q")
     );
-    assert!(queue::release(&mut conn, c_run.id, "w").await.expect("q"));
     let released = get(&mut conn, c_run.id).await;
     assert_eq!(
         (released.status, released.retry_count),
@@ -400,4 +468,25 @@ async fn skip_fail_release_and_requeue() {
         "only finished runs"
     );
     assert_eq!(get(&mut conn, b.id).await.status, RunStatus::Pending);
+}
+
+#[tokio::test]
+async fn release_all_hands_back_every_claim_of_one_worker_only() {
+    let db = TestDb::new().await;
+    let mut conn = db.connect().await;
+    let c = config(&mut conn).await;
+    for uid in ["a", "b", "c"] {
+        queue::enqueue(&mut conn, &new_run(c.id, uid))
+            .await
+            .expect("insert");
+    }
+    queue::claim(&mut conn, "w", 2, LEASE).await.expect("claim");
+    queue::claim(&mut conn, "w2", 1, LEASE)
+        .await
+        .expect("claim");
+    assert_eq!(
+        queue::release_all(&mut conn, "w").await.expect("release"),
+        2,
+        "not w2's run"
+    );
 }

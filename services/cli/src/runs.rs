@@ -1,6 +1,7 @@
 //! `wfm runs`: queue maintenance from the command line.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Subcommand;
 use wfm_db::{DbConfig, RunStatus, queue};
@@ -35,7 +36,12 @@ pub async fn run(action: RunsAction, db: &DbConfig) -> anyhow::Result<ExitCode> 
     let mut conn = wfm_db::pool::connect(&db.url, db).await?;
     match action {
         RunsAction::Reap => {
-            let n = queue::reap(&mut conn).await?;
+            // The collector's default backoff before a reaped run is tried again.
+            let backoff = queue::Backoff {
+                base: Duration::from_secs(30),
+                cap: Duration::from_secs(3600),
+            };
+            let n = queue::reap(&mut conn, backoff).await?;
             println!("runs: {n} reaped");
         }
         RunsAction::Requeue { status, config } => {

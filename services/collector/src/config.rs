@@ -17,6 +17,7 @@ use wfm_extract::llm::LlmConfig;
 /// | `WFM_COLLECTOR_REAP_INTERVAL` | 15s | how often expired leases are reaped |
 /// | `WFM_COLLECTOR_RETRY_BASE` / `_CAP` | 30s / 1h | backoff of transient failures |
 /// | `WFM_COLLECTOR_SHUTDOWN_GRACE` | 20s | in-flight runs get this long, then are released |
+/// | `WFM_COLLECTOR_RUN_TIMEOUT` | 30m | one run's processing; longer is a transient failure |
 /// | `WFM_MOUNTED_ROOT` | unset | where result volumes are mounted (the `mounted` reader) |
 /// | `WFM_MAX_FILE_BYTES` | 5242880 | larger files fail, the run's others are stored |
 /// | `WFM_MAX_FILES_PER_RUN` | 200 | files beyond this are not read (noted on the run) |
@@ -31,6 +32,7 @@ pub struct CollectorConfig {
     pub reap_interval: Duration,
     pub backoff: Backoff,
     pub shutdown_grace: Duration,
+    pub run_timeout: Duration,
     pub mounted_root: Option<PathBuf>,
     pub max_file_bytes: u64,
     pub max_files: usize,
@@ -78,6 +80,7 @@ impl CollectorConfig {
             },
             shutdown_grace: env
                 .duration_or("WFM_COLLECTOR_SHUTDOWN_GRACE", Duration::from_secs(20))?,
+            run_timeout: env.duration_or("WFM_COLLECTOR_RUN_TIMEOUT", Duration::from_secs(1800))?,
             mounted_root: env.var("WFM_MOUNTED_ROOT").map(PathBuf::from),
             max_file_bytes: env.var_or("WFM_MAX_FILE_BYTES", wfm_reader::DEFAULT_MAX_FILE_BYTES)?,
             max_files: env.var_or("WFM_MAX_FILES_PER_RUN", wfm_reader::DEFAULT_MAX_FILES)?,

@@ -23,6 +23,13 @@ pub use config::CollectorConfig;
 pub use metrics::CollectorMetrics;
 pub use pipeline::Outcome;
 
+/// The claim token a run was claimed under (`<worker>:<random>`): every
+/// write for the run is guarded by it, so a task whose claim was lost — even
+/// to its own process — writes nothing.
+pub fn claim_of(run: &Run) -> &str {
+    run.claimed_by.as_deref().unwrap_or("")
+}
+
 /// Everything a run's processing needs; shared by the worker's tasks.
 pub struct Collector {
     pub pool: DbPool,
@@ -52,6 +59,16 @@ impl Collector {
         worker: String,
         metrics: CollectorMetrics,
     ) -> anyhow::Result<Self> {
+        // Each run holds a connection while it works and its heartbeat needs
+        // another; too small a pool would starve heartbeats and lose leases.
+        let needed = 2 * config.concurrency + 2;
+        if db.pool_max_size < needed {
+            anyhow::bail!(
+                "WFM_DB_POOL_MAX_SIZE is {} but WFM_COLLECTOR_CONCURRENCY {} needs at least {needed} (2 × concurrency + 2)",
+                db.pool_max_size,
+                config.concurrency
+            );
+        }
         let llm = config.llm.clone().map(LlmClient::new).transpose()?;
         Ok(Collector {
             pool,
@@ -66,7 +83,7 @@ impl Collector {
     /// Records `outcome` on the run in the queue and counts it.
     pub async fn settle(&self, run: &Run, outcome: &Outcome) -> anyhow::Result<()> {
         let mut conn = self.pool.get().await?;
-        let (id, me) = (run.id, self.worker.as_str());
+        let (id, me) = (run.id, claim_of(run));
         match outcome {
             Outcome::Completed { files, records } => {
                 self.metrics.completed.inc();

@@ -69,10 +69,14 @@ impl Collector {
                 ));
             }
         };
+        let window = match window(&config, run) {
+            Ok(window) => window,
+            Err(reason) => return Ok(Outcome::Skipped(reason)),
+        };
         let request = ListRequest {
             patterns: patterns.clone(),
             placeholders: placeholders(run),
-            window: window(&config, run),
+            window,
             max_files: self.config.max_files,
         };
         let listing = match reader.list(&request).await {
@@ -114,7 +118,7 @@ impl Collector {
         if !queue::advance(
             &mut conn,
             run.id,
-            &self.worker,
+            crate::claim_of(run),
             RunStatus::Collecting,
             RunStatus::Extracting,
             found,
@@ -124,9 +128,13 @@ impl Collector {
             return Ok(Outcome::Lost);
         }
         let started = Instant::now();
-        let active = match schema::active(&mut conn, config.id).await? {
-            Some(active) => active,
-            None => match self
+        let active = match schema::active(&mut conn, config.id).await {
+            Err(e) if e.is::<schema::InvalidSchema>() => {
+                return Ok(Outcome::Failed(format!("{e:#}")));
+            }
+            Err(e) => return Err(e),
+            Ok(Some(active)) => active,
+            Ok(None) => match self
                 .new_schema(&mut conn, &config, &files, &mut problems)
                 .await?
             {
@@ -154,7 +162,7 @@ impl Collector {
             run.id,
             config.id,
             active.id,
-            &self.worker,
+            crate::claim_of(run),
             &rows,
             batch,
             &done,
@@ -305,26 +313,33 @@ fn placeholders(run: &Run) -> Placeholders {
     }
 }
 
+/// Modification times a run's files may have.
+type Window = (DateTime<Utc>, DateTime<Utc>);
+
 /// `reader_options: {"mtime_window": true, "mtime_margin_seconds": 300}`:
 /// only files modified between the runner's start and completion (± margin).
-fn window(config: &Config, run: &Run) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+/// Without those times the window cannot be applied, and collecting every
+/// run's files instead would be wrong: the run is skipped with that reason.
+fn window(config: &Config, run: &Run) -> Result<Option<Window>, String> {
     let options = &config.reader_options;
     if options
         .get("mtime_window")
         .and_then(serde_json::Value::as_bool)
         != Some(true)
     {
-        return None;
+        return Ok(None);
     }
     let margin = options
         .get("mtime_margin_seconds")
         .and_then(serde_json::Value::as_i64)
         .unwrap_or(300);
     let margin = chrono::Duration::seconds(margin.max(0));
-    Some((
-        run.workload_started_at? - margin,
-        run.workload_completed_at? + margin,
-    ))
+    match (run.workload_started_at, run.workload_completed_at) {
+        (Some(start), Some(end)) => Ok(Some((start - margin, end + margin))),
+        _ => Err(
+            "mtime_window is on but the run has no workload start and completion time".to_owned(),
+        ),
+    }
 }
 
 /// The record's own time when the schema names a timestamp field, else the

@@ -48,17 +48,28 @@ pub async fn active(
     .transpose()
 }
 
+/// An active schema row that cannot be used: the run fails, it is not retried.
+#[derive(Debug)]
+pub struct InvalidSchema(String);
+
+impl std::fmt::Display for InvalidSchema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InvalidSchema {}
+
 fn parse_json<T: serde::de::DeserializeOwned>(
     row: &MetricSchema,
     value: &serde_json::Value,
     what: &str,
 ) -> anyhow::Result<T> {
     serde_json::from_value(value.clone()).map_err(|e| {
-        anyhow::anyhow!(
-            "schema {} (version {}): {what} is invalid: {e}",
-            row.id,
-            row.version
-        )
+        anyhow::Error::new(InvalidSchema(format!(
+            "active schema {} (version {}): {what} is invalid: {e}",
+            row.id, row.version
+        )))
     })
 }
 

@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use wfm_db::models::Run;
 use wfm_db::queue;
 
-use crate::{Collector, listener};
+use crate::{Collector, Outcome, listener};
 
 /// Runs the collector until `shutdown` is cancelled.
 pub async fn run(collector: Arc<Collector>, shutdown: CancellationToken) -> anyhow::Result<()> {
@@ -92,9 +92,20 @@ async fn one_run(
         .max(0) as f64
         / 1000.0;
     collector.metrics.queue_lag_seconds.observe(lag);
-    let heartbeat = tokio::spawn(heartbeat(collector.clone(), run.id));
-    let outcome = collector.process(&run).await;
-    heartbeat.abort();
+    let heartbeat = AbortOnDrop(tokio::spawn(heartbeat(
+        collector.clone(),
+        run.id,
+        crate::claim_of(&run).to_owned(),
+    )));
+    let deadline = collector.config.run_timeout;
+    let outcome = match tokio::time::timeout(deadline, collector.process(&run)).await {
+        Ok(outcome) => outcome,
+        // A hung mount or an endless listing must not hold the run forever.
+        Err(_) => Outcome::Retry(format!(
+            "run took longer than {deadline:?} (WFM_COLLECTOR_RUN_TIMEOUT)"
+        )),
+    };
+    drop(heartbeat);
     if let Err(e) = collector.settle(&run, &outcome).await {
         // The lease runs out and the reaper puts the run back.
         tracing::error!(
@@ -111,13 +122,22 @@ async fn one_run(
     freed.notify_one();
 }
 
+/// Aborts the heartbeat when the run's task ends, however it ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Renews the run's lease every third of it while the run is processed.
-async fn heartbeat(collector: Arc<Collector>, run_id: i64) {
+async fn heartbeat(collector: Arc<Collector>, run_id: i64, claim: String) {
     let lease = collector.config.lease;
     loop {
         tokio::time::sleep(lease / 3).await;
         let renewed = match collector.pool.get().await {
-            Ok(mut conn) => queue::renew_lease(&mut conn, run_id, &collector.worker, lease).await,
+            Ok(mut conn) => queue::renew_lease(&mut conn, run_id, &claim, lease).await,
             Err(e) => {
                 tracing::warn!(run = run_id, error = %e, "cannot renew the lease");
                 continue;
@@ -141,7 +161,9 @@ async fn reap_loop(collector: Arc<Collector>, stop: CancellationToken) {
             () = stop.cancelled() => return,
         }
         let reaped = match collector.pool.get().await {
-            Ok(mut conn) => queue::reap(&mut conn).await.map_err(anyhow::Error::from),
+            Ok(mut conn) => queue::reap(&mut conn, collector.config.backoff)
+                .await
+                .map_err(anyhow::Error::from),
             Err(e) => Err(e.into()),
         };
         match reaped {

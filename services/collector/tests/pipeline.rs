@@ -317,17 +317,97 @@ async fn a_lost_claim_writes_nothing() {
     h.write("r.csv", CSV);
     let run = h.enqueue("u", 1).await;
     let mut conn = h.db.connect().await;
-    let claimed = queue::claim(&mut conn, "someone-else", 1, Duration::from_secs(60))
+    let mut claimed = queue::claim(&mut conn, "test-worker", 1, Duration::from_secs(60))
         .await
-        .expect("claim");
-    assert_eq!(claimed.len(), 1);
-    let outcome = h.collector.process(&claimed[0]).await;
-    assert_eq!(
-        outcome,
-        Outcome::Lost,
-        "the harness's worker does not hold the claim"
-    );
+        .expect("claim")
+        .remove(0);
+    // A task holding an older claim of the same worker: its writes are refused.
+    claimed.claimed_by = Some("test-worker:stale".into());
+    assert_eq!(h.collector.process(&claimed).await, Outcome::Lost);
     assert!(h.metric_rows(run.id).await.is_empty());
+}
+
+#[tokio::test]
+async fn losing_the_claim_during_the_store_rolls_it_back() {
+    use wfm_collector::store::{MetricRow, Stored, store_and_complete};
+    let h = Harness::new("lost-store", serde_json::json!(["*.csv"])).await;
+    h.write("r.csv", CSV);
+    let run = h.enqueue("u", 1).await;
+    let mut conn = h.db.connect().await;
+    let claimed = queue::claim(&mut conn, "test-worker", 1, Duration::from_secs(60))
+        .await
+        .expect("claim")
+        .remove(0);
+    let claim = claimed.claimed_by.clone().expect("token");
+    assert!(
+        queue::advance(
+            &mut conn,
+            run.id,
+            &claim,
+            RunStatus::Collecting,
+            RunStatus::Extracting,
+            1
+        )
+        .await
+        .expect("advance")
+    );
+    let schema_id: i64 = diesel::sql_query(format!(
+        "INSERT INTO github_workflow_metric_schemas (config_id, name, version, is_active) VALUES ({}, 's', 1, true) RETURNING id AS id",
+        h.config.id
+    ))
+    .get_result::<Id>(&mut conn)
+    .await
+    .expect("schema")
+    .id;
+    let rows = vec![MetricRow {
+        timestamp: completed_at(),
+        source_file: "r.csv".into(),
+        dimensions: "{}".into(),
+        metrics: r#"{"x": 1}"#.into(),
+        raw_data: None,
+    }];
+    let done = queue::Completion {
+        files_processed: 1,
+        metrics_count: 1,
+        error_message: None,
+    };
+    let stored = store_and_complete(
+        &mut conn,
+        run.id,
+        h.config.id,
+        schema_id,
+        "test-worker:stale",
+        &rows,
+        100,
+        &done,
+    )
+    .await
+    .expect("no database error");
+    assert_eq!(stored, Stored::Lost);
+    assert!(
+        h.metric_rows(run.id).await.is_empty(),
+        "the inserted rows were rolled back"
+    );
+    let stored = store_and_complete(
+        &mut conn,
+        run.id,
+        h.config.id,
+        schema_id,
+        &claim,
+        &rows,
+        100,
+        &done,
+    )
+    .await
+    .expect("store");
+    assert_eq!(stored, Stored::Completed { rows: 1 });
+    assert_eq!(h.metric_rows(run.id).await.len(), 1);
+}
+
+#[derive(diesel::QueryableByName)]
+struct Id {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
 }
 
 #[tokio::test]

@@ -128,7 +128,7 @@ async fn a_notify_wakes_an_idle_collector_long_before_its_poll() {
     enqueue(&mut conn, &root, c.id, 1).await;
     let took = until_finished(&mut conn, 1, Duration::from_secs(30)).await;
     assert!(
-        took < Duration::from_secs(6),
+        took < Duration::from_secs(15),
         "woken by NOTIFY, not the 60 s poll: took {took:?}"
     );
 }
@@ -206,6 +206,7 @@ async fn a_killed_collectors_run_is_completed_by_another_once() {
         ("WFM_COLLECTOR_LEASE", "2s"),
         ("WFM_COLLECTOR_REAP_INTERVAL", "500ms"),
         ("WFM_COLLECTOR_POLL_INTERVAL", "1s"),
+        ("WFM_COLLECTOR_RETRY_BASE", "1s"),
     ];
     let (victim, _) = collector(&db, &root, "victim", &fast).await;
     // Hold the metrics table so the victim stops inside its store transaction.
@@ -226,7 +227,12 @@ async fn a_killed_collectors_run_is_completed_by_another_once() {
             .first(&mut conn)
             .await
             .expect("run");
-        if run.status == RunStatus::Extracting && run.claimed_by.as_deref() == Some("victim") {
+        if run.status == RunStatus::Extracting
+            && run
+                .claimed_by
+                .as_deref()
+                .is_some_and(|c| c.starts_with("victim:"))
+        {
             break;
         }
         assert!(
@@ -387,7 +393,7 @@ async fn the_listener_reconnects_after_its_connection_dies() {
     enqueue(&mut conn, &root, c.id, 1).await;
     let took = until_finished(&mut conn, 1, Duration::from_secs(30)).await;
     assert!(
-        took < Duration::from_secs(6),
+        took < Duration::from_secs(15),
         "woken by NOTIFY on the new connection: took {took:?}"
     );
 }

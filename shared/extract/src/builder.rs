@@ -53,7 +53,13 @@ impl Builder {
     /// The id of field `name`, created with `origin` on first use; `None`
     /// once the file has more than `MAX_FIELDS` distinct fields.
     pub(crate) fn field(&mut self, name: &str, origin: Origin) -> Option<FieldId> {
-        let name = name.trim();
+        let cleaned;
+        let name = if name.contains('\0') {
+            cleaned = name.replace('\0', "\u{FFFD}");
+            cleaned.trim()
+        } else {
+            name.trim()
+        };
         if let Some(&id) = self.fields.get(name) {
             return Some(id);
         }
@@ -132,6 +138,14 @@ impl Builder {
     }
 
     pub(crate) fn set_str(&mut self, id: FieldId, value: &str) -> Result<(), ExtractError> {
+        // PostgreSQL's jsonb refuses U+0000 (a JSON file may escape one in).
+        let cleaned;
+        let value = if value.contains('\0') {
+            cleaned = value.replace('\0', "\u{FFFD}");
+            cleaned.as_str()
+        } else {
+            value
+        };
         let column = &mut self.columns[id];
         column.stats.texts += 1;
         // Columns repeat values row after row (`MI300X`, `PASS`): check the

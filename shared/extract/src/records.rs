@@ -206,6 +206,12 @@ fn to_metric(data: Data, present: &mut Bits, strings: &[Arc<str>], scale: f64) -
 /// Dates as benchmark tools print them: RFC 3339, `2019-11-29 21:26:59`,
 /// `20250304-014141`, `2019-11-29`. Times without a zone are UTC.
 pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    use chrono::Datelike;
+    // Years a database column and a dashboard can hold; anything else is not a time.
+    parse_any_time(text).filter(|t| (1900..=2200).contains(&t.year()))
+}
+
+fn parse_any_time(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
     }

@@ -340,3 +340,15 @@ fn schema_units_convert_or_refuse() {
         x.warnings
     );
 }
+
+#[test]
+fn nul_characters_and_impossible_dates_never_reach_the_database() {
+    let x = run(
+        "r.json",
+        r#"{"name": "a\u0000b", "date": "99999-01-01", "t_ms": 1.5}"#,
+    );
+    let r = x.records.get(0).expect("record");
+    assert_eq!(r.dimension("name"), Some(DimValue::Str("a\u{FFFD}b")));
+    assert!(r.timestamp().is_none(), "year 99999 is not a time");
+    assert!(wfm_extract::parse_time("2025-03-04T01:41:41Z").is_some());
+}

@@ -75,6 +75,8 @@ pub enum ReadError {
     Outside,
     #[error("file is gone")]
     NotFound,
+    #[error("not a regular file")]
+    NotRegular,
     #[error("read timed out after {0:?}")]
     Timeout(Duration),
     #[error("cannot read: {0}")]
@@ -82,9 +84,32 @@ pub enum ReadError {
 }
 
 impl ReadError {
-    /// Whether trying again later may succeed.
+    /// Whether trying again later may succeed: timeouts and the I/O errors of
+    /// a flaky mount; not permissions or a directory where a file was.
     pub fn is_transient(&self) -> bool {
-        matches!(self, ReadError::Timeout(_) | ReadError::Io(_))
+        use std::io::ErrorKind::{
+            BrokenPipe, ConnectionAborted, ConnectionReset, Interrupted, NotConnected, TimedOut,
+            WouldBlock,
+        };
+        match self {
+            ReadError::Timeout(_) => true,
+            ReadError::Io(e) => {
+                matches!(
+                    e.kind(),
+                    TimedOut
+                        | Interrupted
+                        | WouldBlock
+                        | ConnectionReset
+                        | ConnectionAborted
+                        | NotConnected
+                        | BrokenPipe
+                ) || matches!(
+                    e.raw_os_error(),
+                    Some(libc::EIO | libc::ESTALE | libc::EAGAIN | libc::ETIMEDOUT)
+                )
+            }
+            _ => false,
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 //! included) and must stay under the root.
 
 use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
@@ -16,6 +17,8 @@ use crate::{FileEntry, FileReader, ListError, ListRequest, Listing, ReadError, e
 /// A reader over one directory.
 #[derive(Debug, Clone)]
 pub struct MountedReader {
+    /// The collector's mount point: nothing outside it is ever read.
+    base: PathBuf,
     root: PathBuf,
     read_timeout: Duration,
 }
@@ -41,21 +44,39 @@ impl MountedReader {
             }
             root.push(sub);
         }
-        Ok(MountedReader { root, read_timeout })
+        Ok(MountedReader {
+            base: base.to_path_buf(),
+            root,
+            read_timeout,
+        })
     }
 
     pub fn root(&self) -> &Path {
         &self.root
     }
 
-    fn list_blocking(&self, request: &ListRequest) -> Result<Listing, ListError> {
-        let root = match self.root.canonicalize() {
-            Ok(root) => root,
+    /// The root, resolved, and checked to be under the resolved base (the
+    /// config's directory may itself be a symlink someone planted).
+    fn resolved_root(&self) -> Result<PathBuf, ListError> {
+        let resolve = |p: &Path| match p.canonicalize() {
+            Ok(real) => Ok(real),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(ListError::RootMissing(self.root.display().to_string()));
+                Err(ListError::RootMissing(p.display().to_string()))
             }
-            Err(e) => return Err(ListError::Io(format!("{}: {e}", self.root.display()))),
+            Err(e) => Err(ListError::Io(format!("{}: {e}", p.display()))),
         };
+        let (base, root) = (resolve(&self.base)?, resolve(&self.root)?);
+        if !root.starts_with(&base) {
+            return Err(ListError::BadPattern {
+                pattern: self.root.display().to_string(),
+                reason: format!("resolves to {} outside the mount point", root.display()),
+            });
+        }
+        Ok(root)
+    }
+
+    fn list_blocking(&self, request: &ListRequest) -> Result<Listing, ListError> {
+        let root = self.resolved_root()?;
         let mut listing = Listing::default();
         let mut found = std::collections::BTreeMap::new();
         for pattern in &request.patterns {
@@ -73,7 +94,18 @@ impl MountedReader {
                 reason: e.to_string(),
             })?;
             for entry in paths {
-                let path = entry.map_err(|e| ListError::Io(e.to_string()))?;
+                // An unreadable directory fails its files, not the listing.
+                let path = match entry {
+                    Ok(path) => path,
+                    Err(e) => {
+                        let at = e.path().strip_prefix(&root).unwrap_or(e.path());
+                        let shown = at.to_string_lossy().into_owned();
+                        listing
+                            .refused
+                            .push((shown, format!("cannot read: {}", e.error())));
+                        continue;
+                    }
+                };
                 let shown = path
                     .strip_prefix(&root)
                     .unwrap_or(&path)
@@ -97,19 +129,29 @@ impl MountedReader {
         Ok(listing)
     }
 
-    fn read_blocking(root: &Path, file: &FileEntry, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
-        let root = root.canonicalize().map_err(|_| ReadError::NotFound)?;
-        let path = root.join(&file.path);
-        match inside(&root, &path) {
-            Ok(Some(_)) => {}
-            Ok(None) => return Err(ReadError::NotFound),
-            Err(_) => return Err(ReadError::Outside),
+    fn read_blocking(&self, file: &FileEntry, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
+        let root = self.resolved_root().map_err(|_| ReadError::NotFound)?;
+        let real = match root.join(&file.path).canonicalize() {
+            Ok(real) if real.starts_with(&root) => real,
+            Ok(_) => return Err(ReadError::Outside),
+            Err(_) => return Err(ReadError::NotFound),
+        };
+        // Open the resolved path without following a symlink swapped in
+        // since, and without blocking on a FIFO; then insist on a regular file.
+        let handle = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+            .open(&real)
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => ReadError::NotFound,
+                _ if e.raw_os_error() == Some(libc::ELOOP) => ReadError::Outside,
+                _ => ReadError::Io(e),
+            })?;
+        let meta = handle.metadata().map_err(ReadError::Io)?;
+        if !meta.is_file() {
+            return Err(ReadError::NotRegular);
         }
-        let handle = std::fs::File::open(&path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => ReadError::NotFound,
-            _ => ReadError::Io(e),
-        })?;
-        let size = handle.metadata().map_err(ReadError::Io)?.len();
+        let size = meta.len();
         if size > max_bytes {
             return Err(ReadError::TooLarge {
                 size,
@@ -181,9 +223,14 @@ impl FileReader for MountedReader {
     fn list<'a>(&'a self, request: &'a ListRequest) -> BoxFuture<'a, Result<Listing, ListError>> {
         Box::pin(async move {
             let (reader, request) = (self.clone(), request.clone());
-            tokio::task::spawn_blocking(move || reader.list_blocking(&request))
-                .await
-                .map_err(|e| ListError::Io(format!("listing task failed: {e}")))?
+            let task = tokio::task::spawn_blocking(move || reader.list_blocking(&request));
+            // A hung mount must not hold the run; the listing gets a few reads' time.
+            let limit = self.read_timeout * 5;
+            match tokio::time::timeout(limit, task).await {
+                Err(_) => Err(ListError::Io(format!("listing timed out after {limit:?}"))),
+                Ok(Err(e)) => Err(ListError::Io(format!("listing task failed: {e}"))),
+                Ok(Ok(result)) => result,
+            }
         })
     }
 
@@ -193,9 +240,8 @@ impl FileReader for MountedReader {
         max_bytes: u64,
     ) -> BoxFuture<'a, Result<Vec<u8>, ReadError>> {
         Box::pin(async move {
-            let (root, entry) = (self.root.clone(), file.clone());
-            let task =
-                tokio::task::spawn_blocking(move || Self::read_blocking(&root, &entry, max_bytes));
+            let (reader, entry) = (self.clone(), file.clone());
+            let task = tokio::task::spawn_blocking(move || reader.read_blocking(&entry, max_bytes));
             // A hung mount must not hold the run forever; the blocking thread
             // is left to finish on its own.
             match tokio::time::timeout(self.read_timeout, task).await {

@@ -178,3 +178,41 @@ async fn the_time_window_keeps_files_written_during_the_run() {
         ["new.csv"]
     );
 }
+
+#[tokio::test]
+async fn a_planted_directory_symlink_and_a_fifo_are_refused() {
+    let base = scratch("planted");
+    let outside = scratch("planted-outside");
+    write(&outside, "secret.csv", "x");
+    std::os::unix::fs::symlink(&outside, base.join("team-x")).expect("symlink");
+    let planted =
+        MountedReader::new(&base, Some("team-x"), Duration::from_secs(5)).expect("reader");
+    let refused = planted.list(&request(&["*.csv"])).await;
+    assert!(
+        matches!(refused, Err(ListError::BadPattern { .. })),
+        "{refused:?}"
+    );
+
+    let root = scratch("fifo");
+    let fifo = root.join("pipe.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success());
+    let entry = wfm_reader::FileEntry {
+        path: "pipe.csv".into(),
+        size: 0,
+    };
+    let started = std::time::Instant::now();
+    let err = reader(&root)
+        .read(&entry, 1024)
+        .await
+        .expect_err("not a file");
+    assert!(matches!(err, ReadError::NotRegular), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "opening a FIFO must not block"
+    );
+    assert!(!err.is_transient());
+}
