@@ -43,19 +43,7 @@ pub struct Extraction {
 
 /// Extracts the records of one file and infers their schema.
 pub fn extract(path: &str, bytes: &[u8], options: &Options) -> Result<Extraction, ExtractError> {
-    let (format, builder, mut warnings) = parse_file(path, bytes, options)?;
-    let (schema, placements) = infer(&builder);
-    if schema.metric_fields.is_empty() && builder.rows() > 0 {
-        warnings.push("no field holds measured numbers: no records".to_owned());
-    }
-    let records = Records::assemble(path, builder, &placements);
-    Ok(Extraction {
-        path: path.to_owned(),
-        format,
-        schema,
-        records,
-        warnings,
-    })
+    Ok(inferred(path, parse_file(path, bytes, options)?))
 }
 
 /// Extracts exactly the fields of `schema`, matched by name.
@@ -66,17 +54,44 @@ pub fn extract_with_schema(
     options: &Options,
 ) -> Result<Extraction, ExtractError> {
     schema.validate()?;
-    let (format, builder, mut warnings) = parse_file(path, bytes, options)?;
+    Ok(guided(path, parse_file(path, bytes, options)?, schema))
+}
+
+/// What the parser found in a file, before a schema places it.
+pub(crate) type Parsed = (Format, Builder, Vec<String>);
+
+/// The records of a parsed file under the schema inferred from them.
+pub(crate) fn inferred(path: &str, (format, builder, mut warnings): Parsed) -> Extraction {
+    let (schema, placements) = infer(&builder);
+    if schema.metric_fields.is_empty() && builder.rows() > 0 {
+        warnings.push("no field holds measured numbers: no records".to_owned());
+    }
+    let records = Records::assemble(path, builder, &placements);
+    Extraction {
+        path: path.to_owned(),
+        format,
+        schema,
+        records,
+        warnings,
+    }
+}
+
+/// The records of a parsed file under `schema` (already validated).
+pub(crate) fn guided(
+    path: &str,
+    (format, builder, mut warnings): Parsed,
+    schema: &Schema,
+) -> Extraction {
     let (_, inferred) = infer(&builder);
     let placements = crate::guided::place(&builder, &inferred, schema, &mut warnings);
     let records = Records::assemble(path, builder, &placements);
-    Ok(Extraction {
+    Extraction {
         path: path.to_owned(),
         format,
         schema: schema.clone(),
         records,
         warnings,
-    })
+    }
 }
 
 /// Checks limits, decodes and parses; returns what the parser found.
@@ -84,7 +99,7 @@ pub(crate) fn parse_file(
     path: &str,
     bytes: &[u8],
     options: &Options,
-) -> Result<(Format, Builder, Vec<String>), ExtractError> {
+) -> Result<Parsed, ExtractError> {
     if bytes.len() > options.max_bytes {
         return Err(ExtractError::TooLarge {
             size: bytes.len(),

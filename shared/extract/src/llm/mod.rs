@@ -17,7 +17,9 @@ pub use client::{LlmClient, LlmError};
 pub use config::LlmConfig;
 
 use crate::error::ExtractError;
-use crate::extract::{Extraction, Options, extract, extract_with_schema, parse_file};
+use crate::extract::{
+    Extraction, Options, extract, extract_with_schema, guided, inferred, parse_file,
+};
 use crate::schema::Schema;
 
 /// Which extractor produced a result.
@@ -63,30 +65,43 @@ pub async fn extract_with_llm(
     options: &Options,
     llm: Option<&LlmClient>,
 ) -> Result<Outcome, ExtractError> {
-    let reason = match llm {
-        None => "no LLM endpoint configured".to_owned(),
-        Some(client) => {
-            // Limits, decoding and format detection are the built-in ones.
-            let (format, _, warnings) = parse_file(request.path, request.bytes, options)?;
-            match client.extract(request, format).await {
-                Ok(answer) => match answer.into_extraction(request, format, warnings) {
-                    Ok((extraction, explanation)) => {
-                        return Ok(Outcome {
-                            extraction,
-                            method: Method::Llm,
-                            fallback_reason: None,
-                            explanation,
-                        });
-                    }
-                    Err(invalid) => format!("LLM answer rejected: {invalid}"),
-                },
-                Err(error) => format!("LLM request failed: {error}"),
+    let Some(client) = llm else {
+        let extraction = match request.schema {
+            Some(schema) => extract_with_schema(request.path, request.bytes, schema, options)?,
+            None => extract(request.path, request.bytes, options)?,
+        };
+        let reason = "no LLM endpoint configured".to_owned();
+        return Ok(Outcome {
+            extraction,
+            method: Method::Builtin,
+            fallback_reason: Some(reason),
+            explanation: None,
+        });
+    };
+    // Limits, decoding and format detection are the built-in ones; the parse
+    // is kept so that a fallback does not parse the file a second time.
+    let parsed = parse_file(request.path, request.bytes, options)?;
+    let format = parsed.0;
+    let reason = match client.extract(request, format).await {
+        Ok(answer) => match answer.into_extraction(request, format, parsed.2.clone()) {
+            Ok((extraction, explanation)) => {
+                return Ok(Outcome {
+                    extraction,
+                    method: Method::Llm,
+                    fallback_reason: None,
+                    explanation,
+                });
             }
-        }
+            Err(invalid) => format!("LLM answer rejected: {invalid}"),
+        },
+        Err(error) => format!("LLM request failed: {error}"),
     };
     let extraction = match request.schema {
-        Some(schema) => extract_with_schema(request.path, request.bytes, schema, options)?,
-        None => extract(request.path, request.bytes, options)?,
+        Some(schema) => {
+            schema.validate()?;
+            guided(request.path, parsed, schema)
+        }
+        None => inferred(request.path, parsed),
     };
     Ok(Outcome {
         extraction,
