@@ -64,15 +64,9 @@ pub fn run(args: ExtractArgs) -> ExitCode {
     let options = Options {
         max_bytes: args.max_bytes,
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("wfm: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
     let results: Vec<FileResult> = args
         .files
@@ -227,13 +221,7 @@ fn render(result: &FileResult) -> String {
         "metrics:    {}\n",
         describe(&x.schema.metric_fields)
     ));
-    let header: Vec<String> = x
-        .schema
-        .dimension_fields
-        .iter()
-        .chain(&x.schema.metric_fields)
-        .cloned()
-        .collect();
+    let header: Vec<String> = x.schema.roles().map(|(name, _)| name.to_owned()).collect();
     let rows: Vec<Vec<String>> = x
         .records
         .iter()

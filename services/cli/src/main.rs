@@ -62,33 +62,37 @@ enum MigrateAction {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let command = match cli.command {
-        Command::Extract(args) => return extract::run(args),
-        other => other,
-    };
+    match Cli::parse().command {
+        Command::Extract(args) => extract::run(args),
+        Command::Migrate { action } => with_database(async |db| run_migrate(action, db).await),
+        Command::Runs { action } => with_database(async |db| runs::run(action, db).await),
+    }
+}
+
+/// A single-threaded runtime for one command; on failure, the exit code
+/// after saying why.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("wfm: cannot start the async runtime: {e}");
+            ExitCode::FAILURE
+        })
+}
+
+/// Runs a database command: configuration from the environment (exit 2 when
+/// bad), errors printed (exit 1).
+fn with_database(command: impl AsyncFnOnce(&DbConfig) -> anyhow::Result<ExitCode>) -> ExitCode {
     let db = match DbConfig::from_env(&Env::Process, "wfm-cli") {
         Ok(db) => db,
         Err(e) => return config_error_exit("wfm", &e),
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("wfm: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(code) => return code,
     };
-    let outcome = runtime.block_on(async {
-        match command {
-            Command::Migrate { action } => run_migrate(action, &db).await,
-            Command::Runs { action } => runs::run(action, &db).await,
-            Command::Extract(_) => Ok(ExitCode::SUCCESS),
-        }
-    });
-    match outcome {
+    match runtime.block_on(command(&db)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("wfm: {e:#}");

@@ -198,13 +198,7 @@ fn check_file(entry: &Value) -> Result<(), String> {
 }
 
 fn spot_check(file: &str, x: &Extraction, check: &Value) -> Result<(), String> {
-    let all_fields: Vec<String> = x
-        .schema
-        .dimension_fields
-        .iter()
-        .chain(&x.schema.metric_fields)
-        .cloned()
-        .collect();
+    let all_fields: Vec<String> = x.schema.roles().map(|(name, _)| name.to_owned()).collect();
     let conditions: Vec<(String, &Value)> = check["match"]
         .as_object()
         .into_iter()
