@@ -6,27 +6,15 @@ use std::time::Duration;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use wfm_db::RunStatus;
-use wfm_db::models::{Config, NewConfig, NewRun, Run};
+use wfm_db::models::{Config, NewRun, Run};
 use wfm_db::queue::{self, Backoff, Completion};
-use wfm_db::schema::{github_workflow_configs as configs, github_workflow_runs as runs};
+use wfm_db::schema::github_workflow_runs as runs;
 use wfm_testing::TestDb;
 
 const LEASE: Duration = Duration::from_secs(60);
 
 async fn config(conn: &mut AsyncPgConnection) -> Config {
-    let new = NewConfig {
-        name: "bench".into(),
-        github_owner: Some("o".into()),
-        github_repo: Some("r".into()),
-        file_patterns: Some(serde_json::json!(["*.csv"])),
-        ..NewConfig::default()
-    };
-    diesel::insert_into(configs::table)
-        .values(&new)
-        .returning(Config::as_returning())
-        .get_result(conn)
-        .await
-        .expect("config")
+    wfm_testing::repo_config(conn, serde_json::json!(["*.csv"])).await
 }
 
 fn new_run(config_id: i64, uid: &str) -> NewRun {

@@ -14,7 +14,7 @@ use wfm_db::{
     BackfillState, GeneratedBy, JobStatus, ReaderKind, RunStatus, TriggerSource, WorkloadKind,
     WorkloadStatus, notify,
 };
-use wfm_testing::TestDb;
+use wfm_testing::{TestDb, insert_config};
 
 fn runner_set_config(name: &str, ns: &str, set: &str, cluster: &str) -> NewConfig {
     NewConfig {
@@ -25,14 +25,6 @@ fn runner_set_config(name: &str, ns: &str, set: &str, cluster: &str) -> NewConfi
         file_patterns: Some(serde_json::json!(["results/**/*.json"])),
         ..NewConfig::default()
     }
-}
-
-async fn insert_config(conn: &mut AsyncPgConnection, new: &NewConfig) -> QueryResult<Config> {
-    diesel::insert_into(configs::table)
-        .values(new)
-        .returning(Config::as_returning())
-        .get_result(conn)
-        .await
 }
 
 async fn insert_run(conn: &mut AsyncPgConnection, new: &NewRun) -> QueryResult<Run> {

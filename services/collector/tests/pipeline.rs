@@ -9,7 +9,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use wfm_collector::{Collector, CollectorConfig, CollectorMetrics, Outcome};
-use wfm_db::models::{Config, MetricSchema, NewConfig, NewRun, Run};
+use wfm_db::models::{Config, MetricSchema, NewRun, Run};
 use wfm_db::queue;
 use wfm_db::schema::{
     github_workflow_configs as configs, github_workflow_metric_schemas as schemas,
@@ -49,20 +49,8 @@ impl Harness {
             CollectorMetrics::register(&registry),
         )
         .expect("collector");
-        let new = NewConfig {
-            name: "bench".into(),
-            github_owner: Some("o".into()),
-            github_repo: Some("r".into()),
-            file_patterns: Some(patterns),
-            ..NewConfig::default()
-        };
         let mut conn = db.connect().await;
-        let config = diesel::insert_into(configs::table)
-            .values(&new)
-            .returning(Config::as_returning())
-            .get_result(&mut conn)
-            .await
-            .expect("config");
+        let config = wfm_testing::repo_config(&mut conn, patterns).await;
         Harness {
             db,
             root,

@@ -8,12 +8,9 @@ use std::time::{Duration, Instant};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use wfm_db::RunStatus;
-use wfm_db::models::{Config, NewConfig, NewRun, Run};
+use wfm_db::models::{Config, NewRun, Run};
 use wfm_db::queue;
-use wfm_db::schema::{
-    github_workflow_configs as configs, github_workflow_metrics as metrics,
-    github_workflow_runs as runs,
-};
+use wfm_db::schema::{github_workflow_metrics as metrics, github_workflow_runs as runs};
 use wfm_testing::{ServiceProcess, TestDb, free_port, http_get};
 
 const BIN: &str = env!("CARGO_BIN_EXE_wfm-collector");
@@ -57,19 +54,7 @@ async fn collector(
 }
 
 async fn config(conn: &mut AsyncPgConnection) -> Config {
-    let new = NewConfig {
-        name: "bench".into(),
-        github_owner: Some("o".into()),
-        github_repo: Some("r".into()),
-        file_patterns: Some(serde_json::json!(["runs/{run_id}/*.csv"])),
-        ..NewConfig::default()
-    };
-    diesel::insert_into(configs::table)
-        .values(&new)
-        .returning(Config::as_returning())
-        .get_result(conn)
-        .await
-        .expect("config")
+    wfm_testing::repo_config(conn, serde_json::json!(["runs/{run_id}/*.csv"])).await
 }
 
 async fn enqueue(conn: &mut AsyncPgConnection, root: &Path, config: i64, n: i64) {

@@ -11,8 +11,10 @@
 mod db;
 mod postgres;
 mod process;
+mod rows;
 pub mod service_checks;
 
 pub use db::{TestDb, admin_execute};
 pub use postgres::server_url;
 pub use process::{ServiceProcess, free_port, http_get};
+pub use rows::{insert_config, repo_config};
