@@ -95,6 +95,47 @@ async fn until_finished(conn: &mut AsyncPgConnection, n: i64, timeout: Duration)
     }
 }
 
+/// Holds an exclusive lock on the metrics table in an open transaction, so a
+/// collector stops inside its store transaction until the lock is rolled back.
+async fn lock_metrics(db: &TestDb) -> AsyncPgConnection {
+    let mut blocker = db.connect().await;
+    for sql in [
+        "BEGIN",
+        "LOCK TABLE github_workflow_metrics IN ACCESS EXCLUSIVE MODE",
+    ] {
+        diesel::sql_query(sql)
+            .execute(&mut blocker)
+            .await
+            .expect(sql);
+    }
+    blocker
+}
+
+/// Waits until the (only) run is `extracting` under a claim of `worker`.
+async fn until_in_store(conn: &mut AsyncPgConnection, worker: &str) {
+    let start = Instant::now();
+    let prefix = format!("{worker}:");
+    loop {
+        let run: Run = runs::table
+            .select(Run::as_select())
+            .first(conn)
+            .await
+            .expect("run");
+        let mine = run
+            .claimed_by
+            .as_deref()
+            .is_some_and(|c| c.starts_with(&prefix));
+        if run.status == RunStatus::Extracting && mine {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{worker} never reached its store: {run:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test]
 async fn a_notify_wakes_an_idle_collector_long_before_its_poll() {
     let db = TestDb::new().await;
@@ -194,38 +235,9 @@ async fn a_killed_collectors_run_is_completed_by_another_once() {
         ("WFM_COLLECTOR_RETRY_BASE", "1s"),
     ];
     let (victim, _) = collector(&db, &root, "victim", &fast).await;
-    // Hold the metrics table so the victim stops inside its store transaction.
-    let mut blocker = db.connect().await;
-    diesel::sql_query("BEGIN")
-        .execute(&mut blocker)
-        .await
-        .expect("begin");
-    diesel::sql_query("LOCK TABLE github_workflow_metrics IN ACCESS EXCLUSIVE MODE")
-        .execute(&mut blocker)
-        .await
-        .expect("lock");
+    let mut blocker = lock_metrics(&db).await;
     enqueue(&mut conn, &root, c.id, 1).await;
-    let start = Instant::now();
-    loop {
-        let run: Run = runs::table
-            .select(Run::as_select())
-            .first(&mut conn)
-            .await
-            .expect("run");
-        if run.status == RunStatus::Extracting
-            && run
-                .claimed_by
-                .as_deref()
-                .is_some_and(|c| c.starts_with("victim:"))
-        {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "the victim never reached its store: {run:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    until_in_store(&mut conn, "victim").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     victim.signal(SIGKILL);
     diesel::sql_query("ROLLBACK")
@@ -292,30 +304,9 @@ async fn sigterm_hands_an_unfinished_run_back_after_the_grace() {
         &[("WFM_COLLECTOR_SHUTDOWN_GRACE", "1s")],
     )
     .await;
-    let mut blocker = db.connect().await;
-    diesel::sql_query("BEGIN")
-        .execute(&mut blocker)
-        .await
-        .expect("begin");
-    diesel::sql_query("LOCK TABLE github_workflow_metrics IN ACCESS EXCLUSIVE MODE")
-        .execute(&mut blocker)
-        .await
-        .expect("lock");
+    let mut blocker = lock_metrics(&db).await;
     enqueue(&mut conn, &root, c.id, 1).await;
-    let start = Instant::now();
-    while runs::table
-        .select(runs::status)
-        .first::<RunStatus>(&mut conn)
-        .await
-        .expect("status")
-        != RunStatus::Extracting
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "never reached its store"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    until_in_store(&mut conn, "stopping").await;
     stopping.signal(SIGTERM);
     let exit = stopping
         .wait_exit(Duration::from_secs(15))
