@@ -1,13 +1,15 @@
-//! Row types: what a query returns (`Config`, `Run`, `MetricSchema`) and what an
+//! Row types: what a query returns (`Config`, `Run`, `MetricSchema`, `Workload`) and what an
 //! insert takes (`NewConfig`, `NewRun`, `NewMetricSchema`). Later work adds the other tables' rows beside these.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::enums::{GeneratedBy, ReaderKind, RunStatus, TriggerSource};
+use crate::enums::{
+    GeneratedBy, ReaderKind, RunStatus, TriggerSource, WorkloadKind, WorkloadStatus,
+};
 use crate::schema::{
-    github_workflow_configs, github_workflow_metric_schemas, github_workflow_runs,
+    github_workflow_configs, github_workflow_metric_schemas, github_workflow_runs, gpu_workloads,
 };
 
 /// A row of `github_workflow_configs`.
@@ -148,4 +150,42 @@ pub struct NewMetricSchema {
     pub timestamp_field: Option<String>,
     pub is_active: bool,
     pub generated_by: GeneratedBy,
+}
+
+/// A row of `gpu_workloads`: a runner set or runner the scanner recorded.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize)]
+#[diesel(table_name = gpu_workloads, check_for_backend(diesel::pg::Pg))]
+pub struct Workload {
+    pub id: i64,
+    pub kind: WorkloadKind,
+    pub uid: String,
+    pub name: String,
+    pub namespace: String,
+    pub cluster_name: String,
+    pub parent_kind: Option<String>,
+    pub parent_name: Option<String>,
+    pub parent_uid: Option<String>,
+    pub runner_set_name: Option<String>,
+    pub labels: serde_json::Value,
+    pub annotations: serde_json::Value,
+    pub spec: Option<serde_json::Value>,
+    pub status: WorkloadStatus,
+    pub phase: Option<String>,
+    pub github_repository: Option<String>,
+    pub github_workflow_ref: Option<String>,
+    pub github_workflow_name: Option<String>,
+    pub github_head_branch: Option<String>,
+    pub github_head_sha: Option<String>,
+    pub github_run_id: Option<i64>,
+    pub github_run_number: Option<i32>,
+    pub github_job_id: Option<i64>,
+    pub github_job_guid: Option<String>,
+    pub github_job_name: Option<String>,
+    pub github_runner_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub completed_at_approximate: bool,
+    pub first_seen_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }

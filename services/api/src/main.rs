@@ -1,9 +1,11 @@
-//! wfm-api: the HTTP API that dashboards and users talk to, and the GitHub
-//! webhook receiver. Serves on `WFM_LISTEN_ADDR` (default `0.0.0.0:8080`)
-//! together with `/healthz`, `/readyz` and `/metrics`.
+//! wfm-api: the HTTP API that dashboards and users talk to. Serves on
+//! `WFM_LISTEN_ADDR` (default `0.0.0.0:8080`) together with `/healthz`,
+//! `/readyz` and `/metrics`. Settings: `ApiConfig`.
 
 use std::process::ExitCode;
 
+use actix_web::web;
+use wfm_api::{ApiConfig, AppState};
 use wfm_service::ServiceInfo;
 
 const INFO: ServiceInfo = ServiceInfo {
@@ -12,15 +14,22 @@ const INFO: ServiceInfo = ServiceInfo {
     default_port: 8080,
 };
 
-/// HTTP worker threads: one per core, as actix-web does by default.
-fn http_workers() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get())
-}
-
 fn main() -> ExitCode {
-    wfm_service::run(
-        INFO,
-        |_env| Ok(()),
-        |service| async move { service.serve(http_workers(), |_routes| {}).await },
-    )
+    wfm_service::run(INFO, ApiConfig::from_env, |service| async move {
+        if service.config.tokens.is_open() {
+            tracing::warn!(
+                "no WFM_API_READ_TOKENS or WFM_API_ADMIN_TOKENS set: the API is open to anyone who can reach it"
+            );
+        }
+        let state = web::Data::new(AppState {
+            pool: service.pool.clone(),
+            cluster: service.common.cluster_name.clone(),
+            tokens: service.config.tokens.clone(),
+        });
+        service
+            .serve(service.config.workers, move |cfg| {
+                wfm_api::configure(cfg, state.clone())
+            })
+            .await
+    })
 }

@@ -1,3 +1,64 @@
 //! wfm-api as a process: health, readiness, metrics, SIGTERM, bad configuration.
 
 wfm_testing::service_process_tests!("wfm-api", env!("CARGO_BIN_EXE_wfm-api"));
+
+/// The binary with tokens set: the API wants a token, the ops routes do not,
+/// and the open-API warning is not logged.
+#[tokio::test]
+async fn tokens_guard_the_api_but_not_the_ops_routes() {
+    use std::time::Duration;
+    use wfm_testing::{ServiceProcess, TestDb, free_port, http_get};
+
+    let db = TestDb::new().await;
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut api = ServiceProcess::spawn(
+        env!("CARGO_BIN_EXE_wfm-api"),
+        &[],
+        &[
+            ("DATABASE_URL", db.url()),
+            ("WFM_LISTEN_ADDR", &addr),
+            ("WFM_API_ADMIN_TOKENS", "s3cret"),
+        ],
+    );
+    let base = format!("http://{addr}");
+    api.wait_for_status(&format!("{base}/readyz"), 200, Duration::from_secs(20))
+        .await;
+    let (status, body) = http_get(&format!("{base}/v1/github-workflow-metrics/configs"))
+        .await
+        .expect("the API answers");
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("\"code\":4010"), "{body}");
+    let (status, _) = http_get(&format!("{base}/metrics"))
+        .await
+        .expect("/metrics answers");
+    assert_eq!(status, 200);
+    assert!(
+        !api.output().contains("the API is open"),
+        "{}",
+        api.output()
+    );
+}
+
+/// Without tokens the binary serves the API and warns that it is open.
+#[tokio::test]
+async fn without_tokens_the_binary_warns() {
+    use std::time::Duration;
+    use wfm_testing::{ServiceProcess, TestDb, free_port, http_get};
+
+    let db = TestDb::new().await;
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut api = ServiceProcess::spawn(
+        env!("CARGO_BIN_EXE_wfm-api"),
+        &[],
+        &[("DATABASE_URL", db.url()), ("WFM_LISTEN_ADDR", &addr)],
+    );
+    let base = format!("http://{addr}");
+    api.wait_for_status(&format!("{base}/readyz"), 200, Duration::from_secs(20))
+        .await;
+    let (status, body) = http_get(&format!("{base}/v1/github-workflow-metrics/configs"))
+        .await
+        .expect("the API answers");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"total\":0"), "{body}");
+    assert!(api.output().contains("the API is open"), "{}", api.output());
+}

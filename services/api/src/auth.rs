@@ -1,0 +1,135 @@
+//! Bearer tokens: read tokens for GETs and query POSTs, admin tokens for every
+//! write (an admin token reads too). With no tokens configured the API is open.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{Error, web};
+use subtle::ConstantTimeEq as _;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// What a request needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Access {
+    Read,
+    Admin,
+}
+
+/// The configured tokens.
+#[derive(Clone, Default)]
+pub struct Tokens {
+    read: Vec<String>,
+    admin: Vec<String>,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the tokens themselves.
+        f.debug_struct("Tokens")
+            .field("read", &self.read.len())
+            .field("admin", &self.admin.len())
+            .finish()
+    }
+}
+
+impl Tokens {
+    pub fn new(read: Vec<String>, admin: Vec<String>) -> Self {
+        Self { read, admin }
+    }
+
+    /// No tokens at all: every request is let through.
+    pub fn is_open(&self) -> bool {
+        self.read.is_empty() && self.admin.is_empty()
+    }
+
+    /// The access `token` grants, comparing in constant time.
+    fn grants(&self, token: &str) -> Option<Access> {
+        let matches = |list: &[String]| {
+            list.iter().fold(false, |found, t| {
+                found | bool::from(t.as_bytes().ct_eq(token.as_bytes()))
+            })
+        };
+        if matches(&self.admin) {
+            Some(Access::Admin)
+        } else if matches(&self.read) {
+            Some(Access::Read)
+        } else {
+            None
+        }
+    }
+}
+
+/// What `method` on `path` needs: reads, and the three query POSTs, need a read token.
+pub fn required(method: &Method, path: &str) -> Access {
+    let query_post = *method == Method::POST
+        && ["/metrics/query", "/metrics/aggregate", "/metrics/trends"]
+            .iter()
+            .any(|suffix| path.ends_with(suffix));
+    if *method == Method::GET || *method == Method::HEAD || query_post {
+        Access::Read
+    } else {
+        Access::Admin
+    }
+}
+
+/// Middleware over the API scope.
+pub async fn check(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let tokens = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.tokens.clone())
+        .unwrap_or_default();
+    if !tokens.is_open() {
+        let needed = required(req.method(), req.path());
+        let granted = req
+            .headers()
+            .get(actix_web::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .and_then(|token| tokens.grants(token.trim()));
+        match granted {
+            None => return Err(ApiError::Unauthenticated.into()),
+            Some(access) if access < needed => {
+                return Err(ApiError::Forbidden("write; an admin token is needed").into());
+            }
+            Some(_) => {}
+        }
+    }
+    next.call(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_posts_only_need_read() {
+        let base = "/v1/github-workflow-metrics/configs/1";
+        assert_eq!(required(&Method::GET, base), Access::Read);
+        assert_eq!(
+            required(&Method::POST, &format!("{base}/metrics/trends")),
+            Access::Read
+        );
+        assert_eq!(
+            required(&Method::POST, &format!("{base}/enable")),
+            Access::Admin
+        );
+        assert_eq!(required(&Method::DELETE, base), Access::Admin);
+    }
+
+    #[test]
+    fn admin_tokens_also_read() {
+        let tokens = Tokens::new(vec!["r".into()], vec!["a".into()]);
+        assert_eq!(tokens.grants("a"), Some(Access::Admin));
+        assert_eq!(tokens.grants("r"), Some(Access::Read));
+        assert_eq!(tokens.grants("x"), None);
+        assert_eq!(tokens.grants(""), None);
+        assert!(!tokens.is_open());
+        assert!(Tokens::default().is_open());
+    }
+}

@@ -1,0 +1,102 @@
+//! wfm-api: the HTTP API dashboards and users talk to, under
+//! `/v1/github-workflow-metrics`. Every answer is an envelope (`reply`, `error`);
+//! every handler error is an [`ApiError`].
+
+pub mod auth;
+pub mod body;
+mod configs;
+pub mod error;
+mod lookup;
+pub mod params;
+pub mod reply;
+mod runs;
+
+use actix_web::middleware::from_fn;
+use actix_web::web;
+use wfm_db::{DbPool, PooledConn};
+use wfm_env::{Env, EnvError};
+
+pub use auth::Tokens;
+pub use error::{ApiError, ApiResult};
+
+/// The base path of every API route.
+pub const BASE_PATH: &str = "/v1/github-workflow-metrics";
+
+/// wfm-api's own settings (the common ones are in `wfm_service::CommonConfig`).
+///
+/// | variable | default | meaning |
+/// |---|---|---|
+/// | `WFM_API_READ_TOKENS` | none | comma-separated bearer tokens allowed to read (GET and the metric query POSTs) |
+/// | `WFM_API_ADMIN_TOKENS` | none | comma-separated bearer tokens allowed to read and write |
+/// | `WFM_API_WORKERS` | one per core | HTTP worker threads |
+///
+/// With neither token list set the API is open (a warning is logged at start).
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    pub tokens: Tokens,
+    pub workers: usize,
+}
+
+impl ApiConfig {
+    pub fn from_env(env: &Env) -> Result<Self, EnvError> {
+        let default_workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let workers: usize = env.var_or("WFM_API_WORKERS", default_workers)?;
+        if workers == 0 {
+            return Err(EnvError::invalid(
+                "WFM_API_WORKERS",
+                0,
+                "must be at least 1",
+            ));
+        }
+        Ok(Self {
+            tokens: Tokens::new(
+                env.list("WFM_API_READ_TOKENS"),
+                env.list("WFM_API_ADMIN_TOKENS"),
+            ),
+            workers,
+        })
+    }
+}
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: DbPool,
+    /// The cluster a request is about when it names none.
+    pub cluster: String,
+    pub tokens: Tokens,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("cluster", &self.cluster)
+            .field("tokens", &self.tokens)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    pub async fn conn(&self) -> ApiResult<PooledConn> {
+        Ok(self.pool.get().await?)
+    }
+}
+
+/// Mounts the API under [`BASE_PATH`].
+pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
+    cfg.app_data(state).service(
+        web::scope(BASE_PATH)
+            .wrap(from_fn(auth::check))
+            .configure(configs::routes)
+            .configure(runs::routes)
+            .default_service(web::to(not_found)),
+    );
+}
+
+async fn not_found(req: actix_web::HttpRequest) -> ApiResult<actix_web::HttpResponse> {
+    Err(ApiError::not_found(format!(
+        "no route for {} {}",
+        req.method(),
+        req.path()
+    )))
+}

@@ -1,0 +1,41 @@
+//! The success envelope: `{"meta":{"code":2000},"data":…}`.
+
+use actix_web::HttpResponse;
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Meta {
+    code: u32,
+}
+
+#[derive(Serialize)]
+struct Envelope<T> {
+    meta: Meta,
+    data: T,
+}
+
+/// 200 with `data` in the envelope.
+pub fn ok<T: Serialize>(data: T) -> HttpResponse {
+    HttpResponse::Ok().json(Envelope {
+        meta: Meta { code: 2000 },
+        data,
+    })
+}
+
+/// 201 with `data` in the envelope (the code stays 2000, as the frontend expects).
+pub fn created<T: Serialize>(data: T) -> HttpResponse {
+    HttpResponse::Created().json(Envelope {
+        meta: Meta { code: 2000 },
+        data,
+    })
+}
+
+/// A list page: the items under `key`, with the paging that produced them.
+#[derive(Debug, Serialize)]
+pub struct Page<T> {
+    #[serde(flatten)]
+    pub items: T,
+    pub total: i64,
+    pub offset: i64,
+    pub limit: i64,
+}

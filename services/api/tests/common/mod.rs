@@ -1,0 +1,220 @@
+//! An in-process wfm-api on a free port over a fresh test schema, and a small
+//! HTTP client that returns status, headers and the parsed envelope.
+
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+
+use actix_web::dev::ServerHandle;
+use actix_web::{App, HttpServer, web};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde_json::{Value, json};
+use wfm_api::{AppState, Tokens};
+use wfm_db::models::{Config, NewConfig, NewRun, Run};
+use wfm_db::schema::github_workflow_runs as runs;
+use wfm_testing::TestDb;
+
+pub const BASE: &str = "/v1/github-workflow-metrics";
+
+pub struct TestApi {
+    pub db: TestDb,
+    pub base_url: String,
+    client: reqwest::Client,
+    server: ServerHandle,
+}
+
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+
+    /// `data` of a 2000 envelope; panics with the body otherwise.
+    pub fn data(&self) -> Value {
+        let body = self.json();
+        assert_eq!(
+            body["meta"]["code"], 2000,
+            "not a success: {} {}",
+            self.status, self.text
+        );
+        assert!(
+            self.status == 200 || self.status == 201,
+            "status {}",
+            self.status
+        );
+        body["data"].clone()
+    }
+
+    /// The error envelope's code and message, checking the status matches the code.
+    pub fn error(&self) -> (u64, String) {
+        let body = self.json();
+        let code = body["meta"]["code"].as_u64().expect("meta.code");
+        assert_eq!(
+            u64::from(self.status) * 10,
+            code,
+            "status/code mismatch: {}",
+            self.text
+        );
+        assert!(
+            body.get("data").is_none(),
+            "an error carries no data: {}",
+            self.text
+        );
+        (code, body["message"].as_str().expect("message").to_owned())
+    }
+}
+
+impl TestApi {
+    pub async fn start() -> Self {
+        Self::with_tokens(Tokens::default()).await
+    }
+
+    pub async fn with_tokens(tokens: Tokens) -> Self {
+        let db = TestDb::new().await;
+        let state = web::Data::new(AppState {
+            pool: db.pool().clone(),
+            cluster: "default".into(),
+            tokens,
+        });
+        let listener = TcpListener::bind("127.0.0.1:0").expect("binding a free port");
+        let port = listener.local_addr().expect("local addr").port();
+        let server = HttpServer::new(move || {
+            let state = state.clone();
+            App::new().configure(move |cfg| wfm_api::configure(cfg, state.clone()))
+        })
+        .workers(1)
+        .disable_signals()
+        .listen(listener)
+        .expect("listening")
+        .run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        Self {
+            db,
+            base_url: format!("http://127.0.0.1:{port}"),
+            client: reqwest::Client::new(),
+            server: handle,
+        }
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&str>,
+        token: Option<&str>,
+    ) -> Reply {
+        let url = if path.starts_with('/') {
+            format!("{}{path}", self.base_url)
+        } else {
+            format!("{}{BASE}/{path}", self.base_url)
+        };
+        let mut request = self.client.request(method, url);
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_owned());
+        }
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("sending the request");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("reading the body");
+        Reply {
+            status,
+            headers,
+            text,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(reqwest::Method::GET, path, None, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        self.send(reqwest::Method::POST, path, Some(&body.to_string()), None)
+            .await
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Reply {
+        self.send(reqwest::Method::PUT, path, Some(&body.to_string()), None)
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Reply {
+        self.send(reqwest::Method::PATCH, path, Some(&body.to_string()), None)
+            .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Reply {
+        self.send(reqwest::Method::DELETE, path, None, None).await
+    }
+
+    pub async fn conn(&self) -> diesel_async::AsyncPgConnection {
+        self.db.connect().await
+    }
+
+    /// A config bound to runner set `ns/name` through the API; its id.
+    pub async fn create_config(&self, name: &str, ns: &str, set: &str) -> i64 {
+        let reply = self
+            .post(
+                "configs",
+                json!({
+                    "name": name,
+                    "runner_set_namespace": ns,
+                    "runner_set_name": set,
+                    "file_patterns": ["results/*.csv"],
+                }),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        reply.data()["id"].as_i64().expect("id")
+    }
+
+    /// A config inserted straight into the table.
+    pub async fn insert_config(&self, new: NewConfig) -> Config {
+        let mut conn = self.conn().await;
+        wfm_testing::insert_config(&mut conn, &new)
+            .await
+            .expect("inserting a config")
+    }
+
+    /// A run of `config_id` with `status`, inserted straight into the table.
+    pub async fn insert_run(&self, config_id: i64, uid: &str, status: wfm_db::RunStatus) -> Run {
+        let mut conn = self.conn().await;
+        diesel::insert_into(runs::table)
+            .values(&NewRun {
+                config_id,
+                workload_uid: uid.into(),
+                status: Some(status),
+                ..NewRun::default()
+            })
+            .returning(Run::as_returning())
+            .get_result(&mut conn)
+            .await
+            .expect("inserting a run")
+    }
+}
+
+impl Drop for TestApi {
+    fn drop(&mut self) {
+        // Stop accepting; the runtime ends with the test anyway.
+        drop(self.server.stop(false));
+    }
+}
+
+pub fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .expect("RFC 3339 time")
+        .with_timezone(&Utc)
+}

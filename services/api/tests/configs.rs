@@ -1,0 +1,355 @@
+//! `/configs`: every route's success shape, validation errors, 4040 and 4090.
+
+mod common;
+
+use common::TestApi;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde_json::json;
+use wfm_db::RunStatus;
+use wfm_db::schema::{
+    github_workflow_configs as configs, github_workflow_metrics as metrics,
+    github_workflow_runs as runs,
+};
+
+fn runner_set_body() -> serde_json::Value {
+    json!({
+        "name": "MI325 Benchmark",
+        "description": "nightly",
+        "runner_set_namespace": "arc",
+        "runner_set_name": "mi325",
+        "workflow_filter": "bench.yml",
+        "file_patterns": ["results/**/*.json", "results/*.csv"],
+    })
+}
+
+#[tokio::test]
+async fn create_get_list() {
+    let api = TestApi::start().await;
+    let created = api.post("configs", runner_set_body()).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let config = created.data();
+    let id = config["id"].as_i64().unwrap();
+    assert_eq!(config["name"], "MI325 Benchmark");
+    assert_eq!(config["enabled"], true);
+    assert_eq!(config["reader"], "mounted");
+    assert_eq!(config["cluster_name"], "default");
+    assert_eq!(
+        config["file_patterns"],
+        json!(["results/**/*.json", "results/*.csv"])
+    );
+    assert!(
+        config["created_at"].as_str().unwrap().ends_with('Z'),
+        "{config}"
+    );
+
+    let got = api.get(&format!("configs/{id}")).await.data();
+    assert_eq!(got, config);
+
+    api.post(
+        "configs",
+        json!({"name": "repo", "github_owner": "o", "github_repo": "r", "file_patterns": ["*.md"]}),
+    )
+    .await
+    .data();
+    let list = api.get("configs").await.data();
+    assert_eq!(list["total"], 2);
+    assert_eq!(list["offset"], 0);
+    assert_eq!(list["limit"], 20);
+    assert_eq!(list["configs"][0]["id"], id);
+    let page = api.get("configs?limit=1&offset=1").await.data();
+    assert_eq!(page["configs"].as_array().unwrap().len(), 1);
+    assert_eq!(page["configs"][0]["name"], "repo");
+    let page = api.get("configs?page=2&page_size=1").await.data();
+    assert_eq!(page["configs"][0]["name"], "repo");
+    let other_cluster = api.get("configs?cluster=other").await.data();
+    assert_eq!(other_cluster["total"], 0);
+    assert_eq!(
+        api.get(&format!("configs/{id}?cluster=other"))
+            .await
+            .error()
+            .0,
+        4040
+    );
+}
+
+#[tokio::test]
+async fn create_refuses_bad_fields_by_name() {
+    let api = TestApi::start().await;
+    let cases = [
+        (
+            json!({"name": " ", "github_owner": "o", "github_repo": "r", "file_patterns": ["a"]}),
+            "invalid name: must not be empty",
+        ),
+        (
+            json!({"name": "x", "github_owner": "o", "github_repo": "r", "file_patterns": []}),
+            "invalid file_patterns: give at least one pattern",
+        ),
+        (
+            json!({"name": "x", "github_owner": "o", "github_repo": "r", "file_patterns": ["a/[b"]}),
+            "invalid file_patterns[0]: \"a/[b\" is not a glob",
+        ),
+        (
+            json!({"name": "x", "github_owner": "o", "github_repo": "r", "file_patterns": ["ok", ""]}),
+            "invalid file_patterns[1]: must not be empty",
+        ),
+        (
+            json!({"name": "x", "file_patterns": ["a"]}),
+            "invalid binding: give runner_set_namespace and runner_set_name",
+        ),
+        (
+            json!({"name": "x", "runner_set_name": "s", "file_patterns": ["a"]}),
+            "invalid runner_set_namespace/runner_set_name: give both or neither",
+        ),
+        (
+            json!({"name": "x", "github_owner": "o", "file_patterns": ["a"]}),
+            "invalid binding",
+        ),
+        (
+            json!({"name": "x", "github_owner": "o", "github_repo": "r", "file_patterns": ["a"], "reader": "ftp"}),
+            "invalid JSON body at reader: unknown variant `ftp`",
+        ),
+        (
+            json!({"name": "x", "github_owner": "o", "github_repo": "r", "file_patterns": "a"}),
+            "invalid JSON body at file_patterns: invalid type: string",
+        ),
+        (
+            json!({"name": "x", "github_owner": "o", "github_repo": "r", "file_patterns": ["a"], "colour": 1}),
+            "invalid JSON body at colour: unknown field `colour`",
+        ),
+        (
+            json!({"github_owner": "o", "github_repo": "r", "file_patterns": ["a"]}),
+            "invalid JSON body: missing field `name`",
+        ),
+        (
+            json!({"name": "x".repeat(256), "github_owner": "o", "github_repo": "r", "file_patterns": ["a"]}),
+            "invalid name: longer than 255 characters",
+        ),
+    ];
+    for (body, expected) in cases {
+        let (code, message) = api.post("configs", body.clone()).await.error();
+        assert_eq!(code, 4000, "{body}");
+        assert!(message.starts_with(expected), "{body}: {message}");
+    }
+    let raw = api
+        .send(reqwest::Method::POST, "configs", Some("{not json"), None)
+        .await
+        .error();
+    assert_eq!(raw.0, 4000);
+    assert!(
+        raw.1.starts_with("invalid JSON body: key must be a string"),
+        "{}",
+        raw.1
+    );
+    let big = format!("{{\"name\": \"{}\"}}", "x".repeat(1_100_000));
+    let (code, message) = api
+        .send(reqwest::Method::POST, "configs", Some(&big), None)
+        .await
+        .error();
+    assert_eq!(
+        (code, message.as_str()),
+        (4000, "request body exceeds 1048576 bytes")
+    );
+    assert_eq!(
+        api.get("configs").await.data()["total"],
+        0,
+        "nothing was stored"
+    );
+}
+
+#[tokio::test]
+async fn duplicate_bindings_conflict() {
+    let api = TestApi::start().await;
+    api.post("configs", runner_set_body()).await.data();
+    let (code, message) = api.post("configs", runner_set_body()).await.error();
+    assert_eq!(code, 4090);
+    assert_eq!(
+        message,
+        "a config bound to runner set arc/mi325 already exists in cluster \"default\""
+    );
+    // the same runner set in another cluster is another binding
+    let other = api.post("configs?cluster=c2", runner_set_body()).await;
+    assert_eq!(other.data()["cluster_name"], "c2");
+
+    let repo =
+        json!({"name": "r", "github_owner": "o", "github_repo": "r", "file_patterns": ["a"]});
+    api.post("configs", repo.clone()).await.data();
+    let (code, message) = api.post("configs", repo).await.error();
+    assert_eq!(code, 4090);
+    assert_eq!(
+        message,
+        "a config bound to repository o/r already exists in cluster \"default\""
+    );
+
+    // moving a config onto a taken binding through PATCH is a conflict too
+    let id = api.create_config("third", "arc", "other").await;
+    let (code, _) = api
+        .patch(
+            &format!("configs/{id}"),
+            json!({"runner_set_name": "mi325"}),
+        )
+        .await
+        .error();
+    assert_eq!(code, 4090);
+}
+
+#[tokio::test]
+async fn put_replaces_and_patch_changes_only_what_is_sent() {
+    let api = TestApi::start().await;
+    let created = api.post("configs", runner_set_body()).await.data();
+    let id = created["id"].as_i64().unwrap();
+
+    let patched = api
+        .patch(
+            &format!("configs/{id}"),
+            json!({"enabled": false, "branch_filter": "main"}),
+        )
+        .await
+        .data();
+    assert_eq!(patched["enabled"], false);
+    assert_eq!(patched["branch_filter"], "main");
+    for unchanged in [
+        "name",
+        "description",
+        "workflow_filter",
+        "file_patterns",
+        "runner_set_name",
+    ] {
+        assert_eq!(patched[unchanged], created[unchanged], "{unchanged}");
+    }
+    // null clears an optional field
+    let cleared = api
+        .patch(&format!("configs/{id}"), json!({"workflow_filter": null}))
+        .await
+        .data();
+    assert_eq!(cleared["workflow_filter"], serde_json::Value::Null);
+    assert_eq!(cleared["branch_filter"], "main");
+    // a patch that breaks the config is refused and changes nothing
+    let (code, message) = api
+        .patch(
+            &format!("configs/{id}"),
+            json!({"file_patterns": [], "name": "new"}),
+        )
+        .await
+        .error();
+    assert_eq!(
+        (code, message.as_str()),
+        (4000, "invalid file_patterns: give at least one pattern")
+    );
+    assert_eq!(
+        api.get(&format!("configs/{id}")).await.data()["name"],
+        "MI325 Benchmark"
+    );
+
+    // PUT: a whole config; the echoed read-only fields of a GET are accepted
+    let mut whole = api.get(&format!("configs/{id}")).await.data();
+    whole["name"] = json!("renamed");
+    whole["description"] = json!("");
+    whole["branch_filter"] = json!(null);
+    let replaced = api.put(&format!("configs/{id}"), whole).await.data();
+    assert_eq!(replaced["name"], "renamed");
+    assert_eq!(replaced["branch_filter"], serde_json::Value::Null);
+    assert_eq!(replaced["id"], id);
+    let (code, _) = api
+        .put(&format!("configs/{id}"), json!({"name": "only a name"}))
+        .await
+        .error();
+    assert_eq!(code, 4000);
+    assert_eq!(
+        api.patch("configs/999", json!({"enabled": true}))
+            .await
+            .error()
+            .0,
+        4040
+    );
+    assert_eq!(
+        api.put("configs/999", runner_set_body()).await.error().0,
+        4040
+    );
+}
+
+#[tokio::test]
+async fn enable_disable() {
+    let api = TestApi::start().await;
+    let id = api.create_config("c", "arc", "set").await;
+    let off = api
+        .post(&format!("configs/{id}/disable"), json!({}))
+        .await
+        .data();
+    assert_eq!(off["enabled"], false);
+    assert_eq!(api.get("configs?enabled=false").await.data()["total"], 1);
+    assert_eq!(api.get("configs?enabled=true").await.data()["total"], 0);
+    let on = api
+        .post(&format!("configs/{id}/enable"), json!({}))
+        .await
+        .data();
+    assert_eq!(on["enabled"], true);
+    assert_eq!(
+        api.post("configs/999/enable", json!({})).await.error().0,
+        4040
+    );
+    let (code, message) = api.get("configs?enabled=maybe").await.error();
+    assert_eq!(
+        (code, message.as_str()),
+        (4000, "invalid enabled: \"maybe\" is not true or false")
+    );
+}
+
+#[tokio::test]
+async fn delete_removes_runs_metrics_and_schemas() {
+    let api = TestApi::start().await;
+    let id = api.create_config("c", "arc", "set").await;
+    let keep = api.create_config("keep", "arc", "other").await;
+    let run = api.insert_run(id, "w1", RunStatus::Completed).await;
+    let kept_run = api.insert_run(keep, "w1", RunStatus::Completed).await;
+    let mut conn = api.conn().await;
+    for (config, run) in [(id, run.id), (keep, kept_run.id)] {
+        diesel::insert_into(metrics::table)
+            .values((
+                metrics::config_id.eq(config),
+                metrics::run_id.eq(run),
+                metrics::timestamp.eq(chrono::Utc::now()),
+                metrics::metrics.eq(json!({"x": 1.0})),
+            ))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    api.put(
+        &format!("configs/{id}/schema"),
+        json!({"fields": [{"name": "x", "type": "float"}], "metric_fields": ["x"]}),
+    )
+    .await;
+    let deleted = api.delete(&format!("configs/{id}")).await.data();
+    assert_eq!(deleted["id"], id);
+    assert_eq!(deleted["runs_deleted"], 1);
+    assert_eq!(deleted["metrics_deleted"], 1);
+    assert_eq!(api.get(&format!("configs/{id}")).await.error().0, 4040);
+    assert_eq!(api.delete(&format!("configs/{id}")).await.error().0, 4040);
+    let left_runs: i64 = runs::table.count().get_result(&mut conn).await.unwrap();
+    let left_metrics: i64 = metrics::table.count().get_result(&mut conn).await.unwrap();
+    let left_configs: i64 = configs::table.count().get_result(&mut conn).await.unwrap();
+    assert_eq!(
+        (left_runs, left_metrics, left_configs),
+        (1, 1, 1),
+        "the other config is untouched"
+    );
+}
+
+#[tokio::test]
+async fn bad_ids_and_unknown_routes() {
+    let api = TestApi::start().await;
+    let (code, message) = api.get("configs/abc").await.error();
+    assert_eq!(
+        (code, message.as_str()),
+        (4000, "invalid id: \"abc\" is not a positive whole number")
+    );
+    let (code, message) = api.get("configs/0").await.error();
+    assert_eq!(code, 4000, "{message}");
+    let (code, message) = api.get("nothing-here").await.error();
+    assert_eq!(code, 4040);
+    assert_eq!(
+        message,
+        "no route for GET /v1/github-workflow-metrics/nothing-here"
+    );
+}
