@@ -8,13 +8,18 @@ mod configs;
 pub mod error;
 mod lookup;
 pub mod params;
+mod regenerate;
 pub mod reply;
 mod runs;
+mod schemas;
+
+use std::sync::Arc;
 
 use actix_web::middleware::from_fn;
 use actix_web::web;
 use wfm_db::{DbPool, PooledConn};
 use wfm_env::{Env, EnvError};
+use wfm_extract::llm::{LlmClient, LlmConfig};
 
 pub use auth::Tokens;
 pub use error::{ApiError, ApiResult};
@@ -35,6 +40,8 @@ pub const BASE_PATH: &str = "/v1/github-workflow-metrics";
 pub struct ApiConfig {
     pub tokens: Tokens,
     pub workers: usize,
+    /// The LLM that drafts schemas (`WFM_LLM_*`, as the collector's); none: built-in inference.
+    pub llm: Option<LlmConfig>,
 }
 
 impl ApiConfig {
@@ -54,6 +61,7 @@ impl ApiConfig {
                 env.list("WFM_API_ADMIN_TOKENS"),
             ),
             workers,
+            llm: LlmConfig::from_env(env)?,
         })
     }
 }
@@ -65,6 +73,7 @@ pub struct AppState {
     /// The cluster a request is about when it names none.
     pub cluster: String,
     pub tokens: Tokens,
+    pub llm: Option<Arc<LlmClient>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -72,6 +81,7 @@ impl std::fmt::Debug for AppState {
         f.debug_struct("AppState")
             .field("cluster", &self.cluster)
             .field("tokens", &self.tokens)
+            .field("llm", &self.llm.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -89,6 +99,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
             .wrap(from_fn(auth::check))
             .configure(configs::routes)
             .configure(runs::routes)
+            .configure(schemas::routes)
             .default_service(web::to(not_found)),
     );
 }

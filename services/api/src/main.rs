@@ -3,9 +3,11 @@
 //! `/readyz` and `/metrics`. Settings: `ApiConfig`.
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use actix_web::web;
 use wfm_api::{ApiConfig, AppState};
+use wfm_extract::llm::LlmClient;
 use wfm_service::ServiceInfo;
 
 const INFO: ServiceInfo = ServiceInfo {
@@ -21,10 +23,15 @@ fn main() -> ExitCode {
                 "no WFM_API_READ_TOKENS or WFM_API_ADMIN_TOKENS set: the API is open to anyone who can reach it"
             );
         }
+        let llm = match service.config.llm.clone() {
+            Some(config) => Some(Arc::new(LlmClient::new(config)?)),
+            None => None,
+        };
         let state = web::Data::new(AppState {
             pool: service.pool.clone(),
             cluster: service.common.cluster_name.clone(),
             tokens: service.config.tokens.clone(),
+            llm,
         });
         service
             .serve(service.config.workers, move |cfg| {

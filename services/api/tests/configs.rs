@@ -319,11 +319,13 @@ async fn delete_removes_runs_metrics_and_schemas() {
         &format!("configs/{id}/schema"),
         json!({"fields": [{"name": "x", "type": "float"}], "metric_fields": ["x"]}),
     )
-    .await;
+    .await
+    .data();
     let deleted = api.delete(&format!("configs/{id}")).await.data();
     assert_eq!(deleted["id"], id);
     assert_eq!(deleted["runs_deleted"], 1);
     assert_eq!(deleted["metrics_deleted"], 1);
+    assert_eq!(deleted["schemas_deleted"], 1);
     assert_eq!(api.get(&format!("configs/{id}")).await.error().0, 4040);
     assert_eq!(api.delete(&format!("configs/{id}")).await.error().0, 4040);
     let left_runs: i64 = runs::table.count().get_result(&mut conn).await.unwrap();

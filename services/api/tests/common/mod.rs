@@ -83,6 +83,7 @@ impl TestApi {
             pool: db.pool().clone(),
             cluster: "default".into(),
             tokens,
+            llm: None,
         });
         let listener = TcpListener::bind("127.0.0.1:0").expect("binding a free port");
         let port = listener.local_addr().expect("local addr").port();
