@@ -7,6 +7,7 @@ pub mod body;
 mod configs;
 pub mod error;
 mod lookup;
+mod metrics;
 pub mod params;
 mod regenerate;
 pub mod reply;
@@ -100,6 +101,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
             .configure(configs::routes)
             .configure(runs::routes)
             .configure(schemas::routes)
+            .configure(metrics::routes)
             .default_service(web::to(not_found)),
     );
 }

@@ -1,0 +1,267 @@
+//! `metrics/aggregate` and `metrics/trends`: values per time bucket, group and
+//! metric, and trend series with their change.
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use diesel::QueryableByName;
+use diesel::sql_types::{Array, BigInt, Double, Jsonb, Nullable, Text, Timestamptz};
+use diesel_async::RunQueryDsl;
+use serde::{Deserialize, Serialize};
+
+use super::filter::{Filter, FilterBody};
+use super::sql::Sql;
+use super::{Aggregation, Interval, metric_names};
+use crate::body::Json;
+use crate::error::{ApiError, ApiResult};
+use crate::params::{Params, path_id};
+use crate::{AppState, lookup, reply};
+
+/// Group keys a request may name.
+const MAX_GROUP_BY: usize = 10;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AggregateBody {
+    #[serde(default)]
+    start: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default)]
+    end: Option<chrono::DateTime<chrono::Utc>>,
+    /// `{"dim": "v"}` or `{"dim": ["v1", "v2"]}`.
+    #[serde(default)]
+    dimensions: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default)]
+    run_id: Option<i64>,
+    /// Metric names; default: the active schema's metric fields.
+    #[serde(default)]
+    metrics: Option<Vec<String>>,
+    /// One metric (trends' frontend sends this); joined to `metrics`.
+    #[serde(default)]
+    metric: Option<String>,
+    #[serde(default)]
+    group_by: Vec<String>,
+    #[serde(default)]
+    interval: Option<Interval>,
+    #[serde(default)]
+    aggregation: Option<Aggregation>,
+}
+
+/// One aggregated value.
+#[derive(Debug, QueryableByName, Serialize)]
+pub struct Point {
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub time: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Jsonb)]
+    pub group: serde_json::Value,
+    #[diesel(sql_type = Text)]
+    pub metric: String,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub value: Option<f64>,
+    /// Records behind the value.
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+}
+
+struct Request {
+    filter: Filter,
+    metrics: Vec<String>,
+    group_by: Vec<String>,
+    interval: Option<Interval>,
+    aggregation: Aggregation,
+}
+
+async fn prepare(
+    req: &HttpRequest,
+    state: &AppState,
+    body: AggregateBody,
+    default_interval: Option<Interval>,
+) -> ApiResult<Request> {
+    let (id, params) = (path_id(req, "id")?, Params::from_request(req)?);
+    let mut conn = state.conn().await?;
+    lookup::config(&mut conn, id, params.cluster(&state.cluster)).await?;
+    if body.group_by.len() > MAX_GROUP_BY {
+        return Err(ApiError::bad_request(format!(
+            "invalid group_by: more than {MAX_GROUP_BY} dimensions"
+        )));
+    }
+    let requested = match (body.metrics, body.metric) {
+        (Some(mut list), Some(one)) => {
+            list.push(one);
+            Some(list)
+        }
+        (list, one) => list.or(one.map(|m| vec![m])),
+    };
+    let metrics = metric_names(&mut conn, id, requested).await?;
+    let filter = Filter::new(
+        id,
+        FilterBody {
+            start: body.start,
+            end: body.end,
+            dimensions: body.dimensions,
+            run_id: body.run_id,
+        },
+    )?;
+    let interval = body.interval.or(default_interval);
+    if let (Some(interval), Some(start), Some(end)) =
+        (interval, filter.range.start, filter.range.end)
+    {
+        interval.check_buckets(start, end)?;
+    }
+    Ok(Request {
+        filter,
+        metrics,
+        group_by: body.group_by,
+        interval,
+        aggregation: body.aggregation.unwrap_or(Aggregation::Avg),
+    })
+}
+
+/// Runs the aggregation over the raw rows.
+async fn points(state: &AppState, request: &Request) -> ApiResult<Vec<Point>> {
+    let mut sql = Sql::new("SELECT ");
+    match request.interval {
+        Some(interval) => {
+            sql.push("date_bin(make_interval(secs => ")
+                .bind::<Double, _>(interval.seconds() as f64)
+                .push("), m.\"timestamp\", TIMESTAMPTZ '2000-01-03 00:00:00+00') AS time");
+        }
+        None => {
+            sql.push("NULL::timestamptz AS time");
+        }
+    }
+    sql.push(", (SELECT coalesce(jsonb_object_agg(g.key, m.dimensions -> g.key), '{}'::jsonb) FROM unnest(")
+        .bind::<Array<Text>, _>(request.group_by.clone())
+        .push("::text[]) AS g(key)) AS \"group\", mf.name AS metric, ")
+        .push(&request.aggregation.sql("v.value"))
+        .push(" AS value, count(*) AS count FROM github_workflow_metrics m CROSS JOIN LATERAL unnest(")
+        .bind::<Array<Text>, _>(request.metrics.clone())
+        .push("::text[]) AS mf(name) CROSS JOIN LATERAL (SELECT (m.metrics -> mf.name)::float8 AS value) v");
+    request.filter.write_where(&mut sql);
+    sql.push(
+        " AND jsonb_typeof(m.metrics -> mf.name) = 'number' GROUP BY 1, 2, 3 ORDER BY 3, 2, 1",
+    );
+    let mut conn = state.conn().await?;
+    Ok(sql.into_query().load(&mut conn).await?)
+}
+
+#[derive(Serialize)]
+struct Aggregated {
+    interval: Option<Interval>,
+    aggregation: Aggregation,
+    group_by: Vec<String>,
+    metrics: Vec<String>,
+    points: Vec<Point>,
+}
+
+pub async fn aggregate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Json(body): Json<AggregateBody>,
+) -> ApiResult<HttpResponse> {
+    let request = prepare(&req, &state, body, None).await?;
+    let points = points(&state, &request).await?;
+    Ok(reply::ok(Aggregated {
+        interval: request.interval,
+        aggregation: request.aggregation,
+        group_by: request.group_by,
+        metrics: request.metrics,
+        points,
+    }))
+}
+
+/// A change between two values.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Change {
+    pub absolute: f64,
+    /// `None` when the earlier value is 0.
+    pub percent: Option<f64>,
+}
+
+impl Change {
+    pub fn between(from: f64, to: f64) -> Self {
+        Self {
+            absolute: to - from,
+            percent: (from != 0.0).then(|| (to - from) / from.abs() * 100.0),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct TrendPoint {
+    time: Option<DateTime<Utc>>,
+    value: Option<f64>,
+    count: i64,
+}
+
+#[derive(Debug, Serialize)]
+struct Series {
+    group: serde_json::Value,
+    metric: String,
+    points: Vec<TrendPoint>,
+    first: Option<f64>,
+    last: Option<f64>,
+    /// First point to last.
+    change: Option<Change>,
+    /// Second-to-last point to last.
+    last_change: Option<Change>,
+}
+
+#[derive(Serialize)]
+struct Trends {
+    interval: Option<Interval>,
+    aggregation: Aggregation,
+    group_by: Vec<String>,
+    metrics: Vec<String>,
+    series: Vec<Series>,
+}
+
+pub async fn trends(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Json(body): Json<AggregateBody>,
+) -> ApiResult<HttpResponse> {
+    let request = prepare(&req, &state, body, Some(Interval::DAY)).await?;
+    let points = points(&state, &request).await?;
+    // Rows arrive ordered by metric, group, time: consecutive rows form a series.
+    let mut by_series: BTreeMap<(String, String), Series> = BTreeMap::new();
+    for p in points {
+        let key = (p.metric.clone(), p.group.to_string());
+        let series = by_series.entry(key).or_insert_with(|| Series {
+            group: p.group.clone(),
+            metric: p.metric.clone(),
+            points: Vec::new(),
+            first: None,
+            last: None,
+            change: None,
+            last_change: None,
+        });
+        series.points.push(TrendPoint {
+            time: p.time,
+            value: p.value,
+            count: p.count,
+        });
+    }
+    let series = by_series
+        .into_values()
+        .map(|mut s| {
+            let values: Vec<f64> = s.points.iter().filter_map(|p| p.value).collect();
+            s.first = <[f64]>::first(&values).copied();
+            s.last = <[f64]>::last(&values).copied();
+            if let [first, .., last] = values.as_slice() {
+                s.change = Some(Change::between(*first, *last));
+            }
+            if let [.., before, last] = values.as_slice() {
+                s.last_change = Some(Change::between(*before, *last));
+            }
+            s
+        })
+        .collect();
+    Ok(reply::ok(Trends {
+        interval: request.interval,
+        aggregation: request.aggregation,
+        group_by: request.group_by,
+        metrics: request.metrics,
+        series,
+    }))
+}

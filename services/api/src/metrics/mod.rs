@@ -1,0 +1,219 @@
+//! Metric queries over `github_workflow_metrics`: raw records, aggregates,
+//! trends, summary, dimensions and CSV export.
+
+mod aggregate;
+mod dimensions;
+mod export;
+mod filter;
+mod query;
+mod sql;
+mod summary;
+
+use std::fmt;
+use std::str::FromStr;
+
+use actix_web::web;
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncPgConnection;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ApiError, ApiResult};
+use crate::schemas::find_active;
+
+pub use aggregate::Change;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/configs/{id}/metrics/query", web::post().to(query::query))
+        .route(
+            "/configs/{id}/metrics/aggregate",
+            web::post().to(aggregate::aggregate),
+        )
+        .route(
+            "/configs/{id}/metrics/trends",
+            web::post().to(aggregate::trends),
+        )
+        .route(
+            "/configs/{id}/metrics/summary",
+            web::get().to(summary::summary),
+        )
+        .route("/configs/{id}/dimensions", web::get().to(dimensions::all))
+        .route(
+            "/configs/{id}/dimensions/{dimension}/values",
+            web::get().to(dimensions::values),
+        )
+        .route("/configs/{id}/export", web::get().to(export::export));
+}
+
+/// Metric names a request may name at once.
+const MAX_METRICS: usize = 50;
+
+/// The metrics a request is about: those it names, else the active schema's.
+async fn metric_names(
+    conn: &mut AsyncPgConnection,
+    config_id: i64,
+    requested: Option<Vec<String>>,
+) -> ApiResult<Vec<String>> {
+    let names = match requested.filter(|names| !names.is_empty()) {
+        Some(names) => names,
+        None => {
+            let schema = find_active(conn, config_id).await?.ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "invalid metrics: none given, and config {config_id} has no active schema to take them from"
+                ))
+            })?;
+            serde_json::from_value(schema.metric_fields).unwrap_or_default()
+        }
+    };
+    if names.len() > MAX_METRICS {
+        return Err(ApiError::bad_request(format!(
+            "invalid metrics: more than {MAX_METRICS} names"
+        )));
+    }
+    if names.iter().any(|n| n.is_empty()) {
+        return Err(ApiError::bad_request("invalid metrics: a name is empty"));
+    }
+    Ok(names)
+}
+
+/// A time bucket width: `<n>m`, `<n>h`, `<n>d` or `<n>w` (`5m`, `1h`, `1d`, `1w`…).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interval {
+    count: u32,
+    unit: char,
+}
+
+impl Interval {
+    pub const DAY: Self = Self {
+        count: 1,
+        unit: 'd',
+    };
+    /// Buckets one request may ask for.
+    const MAX_BUCKETS: i64 = 10_000;
+
+    pub fn seconds(self) -> i64 {
+        let unit = match self.unit {
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            _ => 604_800,
+        };
+        i64::from(self.count) * unit
+    }
+
+    fn check_buckets(self, start: DateTime<Utc>, end: DateTime<Utc>) -> ApiResult<()> {
+        let buckets = (end - start).num_seconds() / self.seconds();
+        if buckets > Self::MAX_BUCKETS {
+            return Err(ApiError::bad_request(format!(
+                "invalid interval: {self} makes {buckets} buckets between start and end; at most {}",
+                Self::MAX_BUCKETS
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl FromStr for Interval {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let unit = s
+            .chars()
+            .last()
+            .filter(|c| matches!(c, 'm' | 'h' | 'd' | 'w'));
+        let count = s
+            .get(..s.len().saturating_sub(1))
+            .and_then(|n| n.parse::<u32>().ok())
+            .filter(|n| (1..=1000).contains(n));
+        match (count, unit) {
+            (Some(count), Some(unit)) => Ok(Self { count, unit }),
+            _ => Err(format!(
+                "{s:?} is not an interval like 5m, 1h, 1d or 1w (1 to 1000 minutes, hours, days or weeks)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Interval {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.count, self.unit)
+    }
+}
+
+impl Serialize for Interval {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Interval {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        raw.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// How the values of one bucket become one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Aggregation {
+    Avg,
+    Min,
+    Max,
+    Sum,
+    Count,
+    P50,
+    P90,
+    P95,
+    P99,
+    /// The value of the newest record.
+    Last,
+}
+
+impl Aggregation {
+    /// The SQL aggregate over `value` (an expression of ours, never a request's).
+    fn sql(self, value: &str) -> String {
+        let percentile = |p: &str| format!("percentile_cont({p}) WITHIN GROUP (ORDER BY {value})");
+        match self {
+            Self::Avg => format!("avg({value})"),
+            Self::Min => format!("min({value})"),
+            Self::Max => format!("max({value})"),
+            Self::Sum => format!("sum({value})"),
+            Self::Count => format!("count({value})::float8"),
+            Self::P50 => percentile("0.5"),
+            Self::P90 => percentile("0.9"),
+            Self::P95 => percentile("0.95"),
+            Self::P99 => percentile("0.99"),
+            Self::Last => {
+                format!("(array_agg({value} ORDER BY m.\"timestamp\" DESC, m.id DESC))[1]")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intervals() {
+        assert_eq!("5m".parse::<Interval>().unwrap().seconds(), 300);
+        assert_eq!("1w".parse::<Interval>().unwrap().seconds(), 604_800);
+        assert_eq!("12h".parse::<Interval>().unwrap().to_string(), "12h");
+        for bad in ["", "d", "0d", "1y", "-1h", "1.5h", "99999d"] {
+            assert!(bad.parse::<Interval>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn change_percent() {
+        assert_eq!(
+            Change::between(100.0, 110.0),
+            Change {
+                absolute: 10.0,
+                percent: Some(10.0)
+            }
+        );
+        assert_eq!(Change::between(0.0, 5.0).percent, None);
+        assert_eq!(Change::between(-10.0, -5.0).percent, Some(50.0));
+    }
+}

@@ -1,0 +1,156 @@
+//! `GET metrics/summary`: per metric over a period (default: the last 7 days),
+//! with the change of its average against the period of equal length before.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Duration, Utc};
+use diesel::QueryableByName;
+use diesel::sql_types::{Array, BigInt, Double, Nullable, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
+
+use super::filter::Filter;
+use super::sql::Sql;
+use super::{Change, metric_names};
+use crate::error::{ApiError, ApiResult};
+use crate::params::{Params, TimeRange, path_id};
+use crate::{AppState, lookup, reply};
+
+/// The period when a request gives no start.
+const DEFAULT_PERIOD_DAYS: i64 = 7;
+
+#[derive(Debug, QueryableByName)]
+struct Row {
+    #[diesel(sql_type = Text)]
+    metric: String,
+    #[diesel(sql_type = BigInt)]
+    count: i64,
+    #[diesel(sql_type = Nullable<Double>)]
+    min: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    max: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    avg: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    p50: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    p95: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    latest: Option<f64>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    latest_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize)]
+struct MetricSummary {
+    name: String,
+    count: i64,
+    min: Option<f64>,
+    max: Option<f64>,
+    avg: Option<f64>,
+    p50: Option<f64>,
+    p95: Option<f64>,
+    latest: Option<f64>,
+    latest_at: Option<DateTime<Utc>>,
+    previous_count: i64,
+    previous_avg: Option<f64>,
+    /// Average of this period against the previous one.
+    change: Option<Change>,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    previous_start: DateTime<Utc>,
+    previous_end: DateTime<Utc>,
+    metrics: Vec<MetricSummary>,
+}
+
+pub async fn summary(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
+    let range = params.time_range("start", "end")?;
+    let end = range.end.unwrap_or_else(Utc::now);
+    let start = range
+        .start
+        .unwrap_or(end - Duration::days(DEFAULT_PERIOD_DAYS));
+    if start > end {
+        return Err(ApiError::bad_request("invalid start: it is after end"));
+    }
+    let previous_start = start - (end - start);
+    let requested = params
+        .str("metrics")
+        .map(|list| list.split(',').map(|m| m.trim().to_owned()).collect());
+    let dimensions = params
+        .str("dimensions")
+        .map(Filter::parse_dimensions)
+        .transpose()?
+        .unwrap_or_default();
+    let mut conn = state.conn().await?;
+    lookup::config(&mut conn, id, params.cluster(&state.cluster)).await?;
+    let metrics = metric_names(&mut conn, id, requested).await?;
+    let period = |start, end| Filter {
+        config_id: id,
+        range: TimeRange {
+            start: Some(start),
+            end: Some(end),
+        },
+        run_id: None,
+        dimensions: dimensions.clone(),
+    };
+    let current = stats(&mut conn, &period(start, end), &metrics).await?;
+    // The previous period ends just before this one starts.
+    let previous_end = start - Duration::microseconds(1);
+    let previous = stats(&mut conn, &period(previous_start, previous_end), &metrics).await?;
+    let metrics = metrics
+        .into_iter()
+        .map(|name| {
+            let now = current.iter().find(|r| r.metric == name);
+            let before = previous.iter().find(|r| r.metric == name);
+            let previous_avg = before.and_then(|r| r.avg);
+            MetricSummary {
+                count: now.map_or(0, |r| r.count),
+                min: now.and_then(|r| r.min),
+                max: now.and_then(|r| r.max),
+                avg: now.and_then(|r| r.avg),
+                p50: now.and_then(|r| r.p50),
+                p95: now.and_then(|r| r.p95),
+                latest: now.and_then(|r| r.latest),
+                latest_at: now.and_then(|r| r.latest_at),
+                previous_count: before.map_or(0, |r| r.count),
+                change: previous_avg
+                    .zip(now.and_then(|r| r.avg))
+                    .map(|(from, to)| Change::between(from, to)),
+                previous_avg,
+                name,
+            }
+        })
+        .collect();
+    Ok(reply::ok(Summary {
+        start,
+        end,
+        previous_start,
+        previous_end,
+        metrics,
+    }))
+}
+
+async fn stats(
+    conn: &mut AsyncPgConnection,
+    filter: &Filter,
+    metrics: &[String],
+) -> ApiResult<Vec<Row>> {
+    let mut sql = Sql::new(
+        "SELECT mf.name AS metric, count(*) AS count, min(v.value) AS min, max(v.value) AS max, \
+         avg(v.value) AS avg, \
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY v.value) AS p50, \
+         percentile_cont(0.95) WITHIN GROUP (ORDER BY v.value) AS p95, \
+         (array_agg(v.value ORDER BY m.\"timestamp\" DESC, m.id DESC))[1] AS latest, \
+         max(m.\"timestamp\") AS latest_at \
+         FROM github_workflow_metrics m CROSS JOIN LATERAL unnest(",
+    );
+    sql.bind::<Array<Text>, _>(metrics.to_vec())
+        .push("::text[]) AS mf(name) CROSS JOIN LATERAL (SELECT (m.metrics -> mf.name)::float8 AS value) v");
+    filter.write_where(&mut sql);
+    sql.push(" AND jsonb_typeof(m.metrics -> mf.name) = 'number' GROUP BY 1");
+    Ok(sql.into_query().load(conn).await?)
+}

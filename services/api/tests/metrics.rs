@@ -1,0 +1,562 @@
+//! Metric queries on seeded rows: query filters, aggregate/trends/summary
+//! numbers against values computed here, dimensions, injection-safe keys.
+
+mod common;
+
+use chrono::{DateTime, Duration, Utc};
+use common::{TestApi, at};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde_json::{Value, json};
+use wfm_db::RunStatus;
+use wfm_db::schema::github_workflow_metrics as metrics;
+
+/// (time, model, gpus, throughput, latency)
+type Seed = (&'static str, &'static str, i64, f64, Option<f64>);
+
+const SEED: &[Seed] = &[
+    ("2025-01-01T10:00:00Z", "a", 1, 10.0, Some(1.0)),
+    ("2025-01-01T10:00:00Z", "b", 1, 20.0, Some(2.0)),
+    ("2025-01-01T12:00:00Z", "a", 2, 30.0, None),
+    ("2025-01-02T10:00:00Z", "a", 1, 40.0, Some(4.0)),
+    ("2025-01-02T10:00:00Z", "b", 2, 60.0, Some(3.0)),
+    ("2025-01-03T10:00:00Z", "a", 1, 50.0, Some(5.0)),
+];
+
+struct Seeded {
+    api: TestApi,
+    config: i64,
+    run: i64,
+}
+
+async fn seeded() -> Seeded {
+    let api = TestApi::start().await;
+    let config = api.create_config("bench", "arc", "set").await;
+    let schema = api
+        .put(
+            &format!("configs/{config}/schema"),
+            json!({
+                "fields": [
+                    {"name": "model", "type": "string"},
+                    {"name": "throughput", "type": "float", "unit": "tokens/s"},
+                    {"name": "gpus", "type": "int"},
+                    {"name": "latency", "type": "float", "unit": "ms"}
+                ],
+                "dimension_fields": ["gpus", "model"],
+                "metric_fields": ["latency", "throughput"]
+            }),
+        )
+        .await;
+    schema.data();
+    let run = api.insert_run(config, "w1", RunStatus::Completed).await.id;
+    let mut conn = api.conn().await;
+    for (time, model, gpus, throughput, latency) in SEED {
+        let mut values = json!({"throughput": throughput});
+        if let Some(latency) = latency {
+            values["latency"] = json!(latency);
+        }
+        diesel::insert_into(metrics::table)
+            .values((
+                metrics::config_id.eq(config),
+                metrics::run_id.eq(run),
+                metrics::timestamp.eq(at(time)),
+                metrics::source_file.eq("results/summary.csv"),
+                metrics::dimensions.eq(json!({"model": model, "gpus": gpus})),
+                metrics::metrics.eq(values),
+            ))
+            .execute(&mut conn)
+            .await
+            .expect("seeding a metric row");
+    }
+    Seeded { api, config, run }
+}
+
+fn day(time: &str) -> String {
+    format!("{}T00:00:00Z", &time[..10])
+}
+
+/// `percentile_cont` as Postgres computes it.
+fn percentile(values: &[f64], p: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = p * (sorted.len() - 1) as f64;
+    let (lo, hi) = (rank.floor() as usize, rank.ceil() as usize);
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo as f64)
+}
+
+fn close(a: &Value, b: f64) -> bool {
+    a.as_f64().is_some_and(|a| (a - b).abs() < 1e-9)
+}
+
+#[tokio::test]
+async fn query_filters_records() {
+    let s = seeded().await;
+    let path = format!("configs/{}/metrics/query", s.config);
+    let all = s.api.post(&path, json!({})).await.data();
+    assert_eq!(all["total"], 6);
+    assert_eq!(
+        all["records"][0]["timestamp"], "2025-01-03T10:00:00Z",
+        "newest first"
+    );
+    assert_eq!(all["records"][0]["run_id"], s.run);
+    assert_eq!(all["records"][0]["source_file"], "results/summary.csv");
+
+    let a_only = s
+        .api
+        .post(&path, json!({"dimensions": {"model": "a"}, "order": "asc"}))
+        .await
+        .data();
+    assert_eq!(a_only["total"], 4);
+    assert_eq!(a_only["records"][0]["metrics"]["throughput"], 10.0);
+    let listed = s
+        .api
+        .post(
+            &path,
+            json!({"dimensions": {"model": ["a", "b"], "gpus": 2}}),
+        )
+        .await
+        .data();
+    assert_eq!(
+        listed["total"], 2,
+        "numbers match the stored number: {listed}"
+    );
+    let ranged = s
+        .api
+        .post(&path, json!({"start": "2025-01-02T00:00:00Z", "end": "2025-01-02T23:59:59Z", "metrics": ["latency"]}))
+        .await
+        .data();
+    assert_eq!(ranged["total"], 2);
+    assert_eq!(
+        ranged["records"][0]["metrics"],
+        json!({"latency": 3.0}),
+        "only the metrics asked for"
+    );
+    let paged = s
+        .api
+        .post(&path, json!({"limit": 2, "offset": 4}))
+        .await
+        .data();
+    assert_eq!(
+        (
+            paged["total"].as_i64(),
+            paged["records"].as_array().map(Vec::len)
+        ),
+        (Some(6), Some(2))
+    );
+    assert_eq!(
+        s.api.post(&path, json!({"run_id": s.run + 1})).await.data()["total"],
+        0
+    );
+
+    // a hostile key is only ever a key
+    let hostile = s
+        .api
+        .post(
+            &path,
+            json!({"dimensions": {"x') OR 1=1 --": "a", "model": "a"}}),
+        )
+        .await
+        .data();
+    assert_eq!(hostile["total"], 0);
+    let hostile_value = s
+        .api
+        .post(&path, json!({"dimensions": {"model": "a' OR '1'='1"}}))
+        .await
+        .data();
+    assert_eq!(hostile_value["total"], 0);
+
+    for (body, expected) in [
+        (json!({"start": "yesterday"}), "invalid JSON body at start:"),
+        (
+            json!({"start": "2025-02-01T00:00:00Z", "end": "2025-01-01T00:00:00Z"}),
+            "invalid start: it is after end",
+        ),
+        (
+            json!({"dimensions": {"model": {"nested": 1}}}),
+            "invalid dimensions.model: values are strings, numbers or booleans",
+        ),
+        (
+            json!({"dimensions": {"model": []}}),
+            "invalid dimensions.model: give at least one value",
+        ),
+        (
+            json!({"limit": 1000}),
+            "invalid limit: 1000 is outside 1..=100",
+        ),
+        (
+            json!({"order": "sideways"}),
+            "invalid JSON body at order: unknown variant `sideways`",
+        ),
+        (json!({"colour": "red"}), "invalid JSON body"),
+    ] {
+        let (code, message) = s.api.post(&path, body.clone()).await.error();
+        assert_eq!(code, 4000, "{body}");
+        assert!(message.starts_with(expected), "{body}: {message}");
+    }
+    assert_eq!(
+        s.api
+            .post("configs/999/metrics/query", json!({}))
+            .await
+            .error()
+            .0,
+        4040
+    );
+}
+
+#[tokio::test]
+async fn aggregate_numbers_match_the_rows() {
+    let s = seeded().await;
+    let path = format!("configs/{}/metrics/aggregate", s.config);
+    for aggregation in [
+        "avg", "min", "max", "sum", "count", "p50", "p90", "p95", "p99", "last",
+    ] {
+        let data = s
+            .api
+            .post(&path, json!({"metrics": ["throughput"], "group_by": ["model"], "interval": "1d", "aggregation": aggregation}))
+            .await
+            .data();
+        let points = data["points"].as_array().expect("points");
+        // expected: per (day, model) from SEED
+        let mut expected: std::collections::BTreeMap<(String, String), Vec<f64>> =
+            Default::default();
+        for (time, model, _, throughput, _) in SEED {
+            expected
+                .entry((model.to_string(), day(time)))
+                .or_default()
+                .push(*throughput);
+        }
+        assert_eq!(points.len(), expected.len(), "{aggregation}: {data}");
+        for p in points {
+            let key = (
+                p["group"]["model"].as_str().unwrap().to_owned(),
+                p["time"].as_str().unwrap().to_owned(),
+            );
+            let values = &expected[&key];
+            let want = match aggregation {
+                "avg" => values.iter().sum::<f64>() / values.len() as f64,
+                "min" => values.iter().copied().fold(f64::INFINITY, f64::min),
+                "max" => values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                "sum" => values.iter().sum(),
+                "count" => values.len() as f64,
+                "p50" => percentile(values, 0.5),
+                "p90" => percentile(values, 0.9),
+                "p95" => percentile(values, 0.95),
+                "p99" => percentile(values, 0.99),
+                _ => *values.last().unwrap(), // SEED is in time order
+            };
+            assert!(
+                close(&p["value"], want),
+                "{aggregation} {key:?}: {} != {want}",
+                p["value"]
+            );
+            assert_eq!(p["count"], values.len(), "{key:?}");
+            assert_eq!(p["metric"], "throughput");
+        }
+    }
+    // no interval, no group: one value per metric over everything (schema metrics by default)
+    let whole = s.api.post(&path, json!({})).await.data();
+    assert_eq!(whole["metrics"], json!(["latency", "throughput"]));
+    let points = whole["points"].as_array().unwrap();
+    assert_eq!(points.len(), 2);
+    let latencies: Vec<f64> = SEED.iter().filter_map(|s| s.4).collect();
+    assert!(close(
+        &points[0]["value"],
+        latencies.iter().sum::<f64>() / latencies.len() as f64
+    ));
+    assert_eq!(
+        points[0]["count"],
+        latencies.len(),
+        "a record without the metric is not counted"
+    );
+    assert_eq!(points[0]["time"], Value::Null);
+    assert_eq!(points[0]["group"], json!({}));
+
+    for (body, expected) in [
+        (
+            json!({"interval": "1y"}),
+            "invalid JSON body at interval: \"1y\" is not an interval",
+        ),
+        (
+            json!({"aggregation": "median"}),
+            "invalid JSON body at aggregation: unknown variant `median`",
+        ),
+        (
+            json!({"interval": "1m", "start": "2000-01-01T00:00:00Z", "end": "2025-01-01T00:00:00Z"}),
+            "invalid interval: 1m makes",
+        ),
+        (
+            json!({"group_by": "model"}),
+            "invalid JSON body at group_by: invalid type: string",
+        ),
+    ] {
+        let (code, message) = s.api.post(&path, body.clone()).await.error();
+        assert_eq!(code, 4000);
+        assert!(message.starts_with(expected), "{body}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn trends_have_series_and_changes() {
+    let s = seeded().await;
+    let path = format!("configs/{}/metrics/trends", s.config);
+    let data = s
+        .api
+        .post(
+            &path,
+            json!({"metric": "throughput", "group_by": ["model"]}),
+        )
+        .await
+        .data();
+    assert_eq!(data["interval"], "1d", "daily by default");
+    let series = data["series"].as_array().unwrap();
+    assert_eq!(series.len(), 2);
+    let a = series.iter().find(|s| s["group"]["model"] == "a").unwrap();
+    // model a: day1 avg(10, 30) = 20, day2 40, day3 50
+    let values: Vec<f64> = a["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["value"].as_f64().unwrap())
+        .collect();
+    assert_eq!(values, vec![20.0, 40.0, 50.0]);
+    assert_eq!(a["points"][0]["time"], "2025-01-01T00:00:00Z");
+    assert_eq!(a["change"], json!({"absolute": 30.0, "percent": 150.0}));
+    assert_eq!(a["last_change"], json!({"absolute": 10.0, "percent": 25.0}));
+    let b = series.iter().find(|s| s["group"]["model"] == "b").unwrap();
+    assert_eq!(b["change"], json!({"absolute": 40.0, "percent": 200.0}));
+    assert_eq!(
+        (b["first"].as_f64(), b["last"].as_f64()),
+        (Some(20.0), Some(60.0))
+    );
+
+    let weekly = s
+        .api
+        .post(&path, json!({"metric": "throughput", "interval": "1w"}))
+        .await
+        .data();
+    let only = &weekly["series"][0];
+    assert_eq!(only["points"].as_array().unwrap().len(), 1, "{weekly}");
+    assert_eq!(
+        only["points"][0]["time"], "2024-12-30T00:00:00Z",
+        "weeks start on Monday"
+    );
+    assert_eq!(only["change"], Value::Null, "one point has no change");
+}
+
+#[tokio::test]
+async fn summary_compares_with_the_previous_period() {
+    let s = seeded().await;
+    let path = format!(
+        "configs/{}/metrics/summary?start=2025-01-02T00:00:00Z&end=2025-01-04T00:00:00Z",
+        s.config
+    );
+    let data = s.api.get(&path).await.data();
+    assert_eq!(data["previous_start"], "2024-12-31T00:00:00Z");
+    let tp = data["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "throughput")
+        .unwrap();
+    let now = [40.0, 60.0, 50.0];
+    let before = [10.0, 20.0, 30.0];
+    assert_eq!(tp["count"], 3);
+    assert!(close(&tp["min"], 40.0) && close(&tp["max"], 60.0));
+    assert!(close(&tp["avg"], 50.0));
+    assert!(close(&tp["p50"], percentile(&now, 0.5)));
+    assert!(close(&tp["p95"], percentile(&now, 0.95)));
+    assert!(close(&tp["latest"], 50.0));
+    assert_eq!(tp["latest_at"], "2025-01-03T10:00:00Z");
+    assert_eq!(tp["previous_count"], 3);
+    assert!(close(&tp["previous_avg"], before.iter().sum::<f64>() / 3.0));
+    assert_eq!(tp["change"], json!({"absolute": 30.0, "percent": 150.0}));
+
+    let filtered = s
+        .api
+        .get(&format!(
+            "{path}&metrics=throughput&dimensions=%7B%22model%22%3A%22b%22%7D"
+        ))
+        .await
+        .data();
+    assert_eq!(filtered["metrics"].as_array().unwrap().len(), 1);
+    assert_eq!(filtered["metrics"][0]["count"], 1);
+    assert!(close(&filtered["metrics"][0]["avg"], 60.0));
+
+    // the default period is the last 7 days: nothing seeded there
+    let recent = s
+        .api
+        .get(&format!("configs/{}/metrics/summary", s.config))
+        .await
+        .data();
+    let end: DateTime<Utc> = recent["end"].as_str().unwrap().parse().unwrap();
+    let start: DateTime<Utc> = recent["start"].as_str().unwrap().parse().unwrap();
+    assert_eq!(end - start, Duration::days(7));
+    assert_eq!(recent["metrics"][0]["count"], 0);
+    assert_eq!(recent["metrics"][0]["avg"], Value::Null);
+
+    let (code, message) = s
+        .api
+        .get(&format!(
+            "configs/{}/metrics/summary?dimensions=%5B1%5D",
+            s.config
+        ))
+        .await
+        .error();
+    assert_eq!(code, 4000);
+    assert!(message.starts_with("invalid dimensions:"), "{message}");
+}
+
+#[tokio::test]
+async fn dimensions_and_values() {
+    let s = seeded().await;
+    let all = s
+        .api
+        .get(&format!("configs/{}/dimensions", s.config))
+        .await
+        .data();
+    assert_eq!(
+        all["dimensions"],
+        json!({"gpus": ["1", "2"], "model": ["a", "b"]})
+    );
+    assert_eq!(all["truncated"], json!([]));
+    let limited = s
+        .api
+        .get(&format!("configs/{}/dimensions?limit=1", s.config))
+        .await
+        .data();
+    assert_eq!(limited["dimensions"]["model"], json!(["a"]));
+    assert_eq!(limited["truncated"], json!(["gpus", "model"]));
+    let late = s
+        .api
+        .get(&format!(
+            "configs/{}/dimensions?start=2025-01-03T00:00:00Z",
+            s.config
+        ))
+        .await
+        .data();
+    assert_eq!(late["dimensions"], json!({"gpus": ["1"], "model": ["a"]}));
+
+    let values = s
+        .api
+        .get(&format!("configs/{}/dimensions/model/values", s.config))
+        .await
+        .data();
+    assert_eq!(
+        values,
+        json!({"dimension": "model", "values": ["a", "b"], "total": 2})
+    );
+    let one = s
+        .api
+        .get(&format!(
+            "configs/{}/dimensions/model/values?limit=1",
+            s.config
+        ))
+        .await
+        .data();
+    assert_eq!(
+        one,
+        json!({"dimension": "model", "values": ["a"], "total": 2})
+    );
+    let hostile = s
+        .api
+        .get(&format!(
+            "configs/{}/dimensions/x')%20OR%201=1%20--/values",
+            s.config
+        ))
+        .await
+        .data();
+    assert_eq!(
+        hostile,
+        json!({"dimension": "x') OR 1=1 --", "values": [], "total": 0})
+    );
+    let (code, message) = s
+        .api
+        .get(&format!("configs/{}/dimensions?limit=0", s.config))
+        .await
+        .error();
+    assert_eq!(
+        (code, message.as_str()),
+        (4000, "invalid limit: 0 is outside 1..=1000")
+    );
+    let (code, _) = s
+        .api
+        .get(&format!("configs/{}/dimensions?end=soon", s.config))
+        .await
+        .error();
+    assert_eq!(code, 4000);
+    assert_eq!(s.api.get("configs/999/dimensions").await.error().0, 4040);
+}
+
+#[tokio::test]
+async fn export_streams_csv_in_schema_order() {
+    let s = seeded().await;
+    let reply = s.api.get(&format!("configs/{}/export", s.config)).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.headers["content-type"], "text/csv; charset=utf-8");
+    let disposition = reply.headers["content-disposition"].to_str().unwrap();
+    let today = Utc::now().format("%Y%m%d");
+    assert_eq!(
+        disposition,
+        format!(
+            "attachment; filename=\"metrics-config-{}-{today}.csv\"",
+            s.config
+        )
+    );
+    let lines: Vec<&str> = reply.text.lines().collect();
+    // schema field order: model, throughput, gpus, latency → dims (model, gpus) then metrics (throughput, latency)
+    assert_eq!(
+        lines[0],
+        "model,gpus,throughput,latency,collected_at,source_file,run_id"
+    );
+    assert_eq!(
+        lines[1],
+        format!(
+            "a,1,10.0,1.0,2025-01-01T10:00:00Z,results/summary.csv,{}",
+            s.run
+        )
+    );
+    assert_eq!(
+        lines[3],
+        format!(
+            "a,2,30.0,,2025-01-01T12:00:00Z,results/summary.csv,{}",
+            s.run
+        ),
+        "a missing metric is empty"
+    );
+    assert_eq!(lines.len(), 1 + SEED.len());
+
+    let narrowed = s
+        .api
+        .get(&format!(
+            "configs/{}/export?metric_fields=latency&dimensions=%7B%22model%22%3A%22b%22%7D&limit=1",
+            s.config
+        ))
+        .await;
+    let lines: Vec<&str> = narrowed.text.lines().collect();
+    assert_eq!(
+        lines,
+        vec![
+            "model,gpus,latency,collected_at,source_file,run_id".to_owned(),
+            format!("b,1,2.0,2025-01-01T10:00:00Z,results/summary.csv,{}", s.run),
+        ]
+    );
+    let (code, message) = s
+        .api
+        .get(&format!("configs/{}/export?metric_fields=power", s.config))
+        .await
+        .error();
+    assert_eq!(
+        (code, message.as_str()),
+        (
+            4000,
+            "invalid metric_fields: \"power\" is not a metric of this config"
+        )
+    );
+    let (code, _) = s
+        .api
+        .get(&format!("configs/{}/export?limit=-1", s.config))
+        .await
+        .error();
+    assert_eq!(code, 4000);
+    assert_eq!(s.api.get("configs/999/export").await.error().0, 4040);
+}
