@@ -1,4 +1,4 @@
-//! Row types: what a query returns (`Config`, `Run`, `MetricSchema`, `Workload`) and what an
+//! Row types: what a query returns (`Config`, `Run`, `MetricSchema`, `Workload`, `Backfill`) and what an
 //! insert takes (`NewConfig`, `NewRun`, `NewMetricSchema`). Later work adds the other tables' rows beside these.
 
 use chrono::{DateTime, Utc};
@@ -6,10 +6,11 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::enums::{
-    GeneratedBy, ReaderKind, RunStatus, TriggerSource, WorkloadKind, WorkloadStatus,
+    BackfillState, GeneratedBy, ReaderKind, RunStatus, TriggerSource, WorkloadKind, WorkloadStatus,
 };
 use crate::schema::{
-    github_workflow_configs, github_workflow_metric_schemas, github_workflow_runs, gpu_workloads,
+    github_workflow_backfills, github_workflow_configs, github_workflow_metric_schemas,
+    github_workflow_runs, gpu_workloads,
 };
 
 /// A row of `github_workflow_configs`.
@@ -187,5 +188,30 @@ pub struct Workload {
     pub completed_at: Option<DateTime<Utc>>,
     pub completed_at_approximate: bool,
     pub first_seen_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A row of `github_workflow_backfills`.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize)]
+#[diesel(table_name = github_workflow_backfills, check_for_backend(diesel::pg::Pg))]
+pub struct Backfill {
+    pub id: i64,
+    pub config_id: i64,
+    pub state: BackfillState,
+    pub start_time: Option<DateTime<Utc>>,
+    pub end_time: Option<DateTime<Utc>>,
+    pub workload_uids: Option<serde_json::Value>,
+    pub rate_limit_per_minute: Option<i32>,
+    pub total_workloads: i32,
+    pub enqueued_count: i32,
+    pub cursor_completed_at: Option<DateTime<Utc>>,
+    pub cursor_workload_uid: Option<String>,
+    pub claimed_by: Option<String>,
+    pub lease_expires_at: Option<DateTime<Utc>>,
+    pub error_message: Option<String>,
+    pub requested_by: Option<String>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

@@ -3,6 +3,7 @@
 //! every handler error is an [`ApiError`].
 
 pub mod auth;
+mod backfill;
 pub mod body;
 mod configs;
 pub mod error;
@@ -11,6 +12,7 @@ mod metrics;
 pub mod params;
 mod regenerate;
 pub mod reply;
+mod runners;
 mod runs;
 mod schemas;
 
@@ -102,6 +104,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
             .configure(runs::routes)
             .configure(schemas::routes)
             .configure(metrics::routes)
+            .configure(runners::routes)
+            .configure(backfill::routes)
             .default_service(web::to(not_found)),
     );
 }

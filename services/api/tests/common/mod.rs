@@ -13,7 +13,7 @@ use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
 use wfm_api::{AppState, Tokens};
 use wfm_db::models::{Config, NewConfig, NewRun, Run};
-use wfm_db::schema::github_workflow_runs as runs;
+use wfm_db::schema::{github_workflow_runs as runs, gpu_workloads as workloads};
 use wfm_testing::TestDb;
 
 pub const BASE: &str = "/v1/github-workflow-metrics";
@@ -204,6 +204,83 @@ impl TestApi {
             .get_result(&mut conn)
             .await
             .expect("inserting a run")
+    }
+}
+
+/// A `gpu_workloads` row to insert; `Default` is a running runner of `arc/set`.
+#[derive(Debug, Clone)]
+pub struct WorkloadRow {
+    pub kind: &'static str,
+    pub uid: String,
+    pub namespace: &'static str,
+    pub runner_set: &'static str,
+    pub status: &'static str,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub workflow_ref: Option<String>,
+    pub branch: Option<&'static str>,
+    pub repository: Option<&'static str>,
+}
+
+impl Default for WorkloadRow {
+    fn default() -> Self {
+        Self {
+            kind: "EphemeralRunner",
+            uid: "uid".into(),
+            namespace: "arc",
+            runner_set: "set",
+            status: "running",
+            created_at: at("2025-01-01T00:00:00Z"),
+            started_at: None,
+            completed_at: None,
+            workflow_ref: None,
+            branch: None,
+            repository: None,
+        }
+    }
+}
+
+impl TestApi {
+    pub async fn insert_workload(&self, row: WorkloadRow) {
+        let mut conn = self.conn().await;
+        let name = if row.kind == "AutoscalingRunnerSet" {
+            row.runner_set.to_owned()
+        } else {
+            format!("{}-{}", row.runner_set, row.uid)
+        };
+        diesel::insert_into(workloads::table)
+            .values((
+                workloads::kind.eq(row.kind),
+                workloads::uid.eq(&row.uid),
+                workloads::name.eq(name),
+                workloads::namespace.eq(row.namespace),
+                workloads::runner_set_name.eq(row.runner_set),
+                workloads::status.eq(row.status),
+                workloads::created_at.eq(row.created_at),
+                workloads::started_at.eq(row.started_at),
+                workloads::completed_at.eq(row.completed_at),
+                workloads::github_workflow_ref.eq(&row.workflow_ref),
+                workloads::github_head_branch.eq(row.branch),
+                workloads::github_repository.eq(row.repository),
+            ))
+            .execute(&mut conn)
+            .await
+            .expect("inserting a workload");
+    }
+
+    /// A completed runner of `arc/set` that finished at `completed` after running `seconds`.
+    pub async fn completed_runner(&self, uid: &str, completed: &str, seconds: i64) {
+        let completed = at(completed);
+        self.insert_workload(WorkloadRow {
+            uid: uid.into(),
+            status: "completed",
+            created_at: completed - chrono::Duration::seconds(seconds + 5),
+            started_at: Some(completed - chrono::Duration::seconds(seconds)),
+            completed_at: Some(completed),
+            ..WorkloadRow::default()
+        })
+        .await;
     }
 }
 

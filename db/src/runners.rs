@@ -1,0 +1,99 @@
+//! Which recorded runners a config collects: completed EphemeralRunners of its
+//! runner set that pass its workflow and branch filters. The api (dry runs,
+//! runner lists) and wfm-backfill select with these same rules.
+
+use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
+use diesel::prelude::*;
+
+use crate::enums::{WorkloadKind, WorkloadStatus};
+use crate::models::Config;
+use crate::schema::{github_workflow_runs as runs, gpu_workloads as workloads};
+
+/// What to select.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub config_id: i64,
+    pub cluster: String,
+    pub namespace: String,
+    pub runner_set: String,
+    pub workflow_filter: Option<String>,
+    pub branch_filter: Option<String>,
+    /// Completed at or after.
+    pub start: Option<DateTime<Utc>>,
+    /// Completed at or before.
+    pub end: Option<DateTime<Utc>>,
+    /// Only these runners.
+    pub uids: Option<Vec<String>>,
+}
+
+impl Selection {
+    /// The selection of `config`'s runner set; `None` for a repository-bound config.
+    pub fn of(config: &Config) -> Option<Self> {
+        Some(Self {
+            config_id: config.id,
+            cluster: config.cluster_name.clone(),
+            namespace: config.runner_set_namespace.clone()?,
+            runner_set: config.runner_set_name.clone()?,
+            workflow_filter: config.workflow_filter.clone(),
+            branch_filter: config.branch_filter.clone(),
+            ..Self::default()
+        })
+    }
+
+    /// Completed runners of the set matching the filters and range, unordered
+    /// (so it can be counted); backfills page in `(completed_at, uid)` order.
+    pub fn completed(&self) -> workloads::BoxedQuery<'static, Pg> {
+        let mut query = workloads::table
+            .filter(workloads::cluster_name.eq(self.cluster.clone()))
+            .filter(workloads::kind.eq(WorkloadKind::EphemeralRunner))
+            .filter(workloads::status.eq(WorkloadStatus::Completed))
+            .filter(workloads::namespace.eq(self.namespace.clone()))
+            .filter(workloads::runner_set_name.eq(self.runner_set.clone()))
+            .into_boxed();
+        if let Some(workflow) = &self.workflow_filter {
+            // `owner/repo/.github/workflows/<file>@<ref>`, or the workflow's name
+            query = query.filter(
+                workloads::github_workflow_ref
+                    .like(format!("%/{}@%", escape_like(workflow)))
+                    .or(workloads::github_workflow_name.eq(workflow.clone())),
+            );
+        }
+        if let Some(branch) = &self.branch_filter {
+            query = query.filter(
+                workloads::github_head_branch
+                    .eq(branch.clone())
+                    .or(workloads::github_workflow_ref
+                        .like(format!("%@refs/heads/{}", escape_like(branch)))),
+            );
+        }
+        if let Some(start) = self.start {
+            query = query.filter(workloads::completed_at.ge(start));
+        }
+        if let Some(end) = self.end {
+            query = query.filter(workloads::completed_at.le(end));
+        }
+        if let Some(uids) = &self.uids {
+            query = query.filter(workloads::uid.eq_any(uids.clone()));
+        }
+        query
+    }
+
+    /// [`Self::completed`] without the runners that already have a run of this config.
+    pub fn not_collected(&self) -> workloads::BoxedQuery<'static, Pg> {
+        self.completed().filter(
+            workloads::uid.ne_all(
+                runs::table
+                    .filter(runs::config_id.eq(self.config_id))
+                    .select(runs::workload_uid),
+            ),
+        )
+    }
+}
+
+/// `s` with LIKE's wildcards taken literally.
+pub fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
