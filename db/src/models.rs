@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::enums::{
     BackfillState, GeneratedBy, ReaderKind, RunStatus, TriggerSource, WorkloadKind, WorkloadStatus,
@@ -14,7 +15,7 @@ use crate::schema::{
 };
 
 /// A row of `github_workflow_configs`.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize, ToSchema)]
 #[diesel(table_name = github_workflow_configs, check_for_backend(diesel::pg::Pg))]
 pub struct Config {
     pub id: i64,
@@ -27,8 +28,10 @@ pub struct Config {
     pub github_repo: Option<String>,
     pub workflow_filter: Option<String>,
     pub branch_filter: Option<String>,
+    #[schema(value_type = Vec<String>)]
     pub file_patterns: serde_json::Value,
     pub reader: ReaderKind,
+    #[schema(value_type = Object)]
     pub reader_options: serde_json::Value,
     pub keep_raw_data: bool,
     pub metric_schema_id: Option<i64>,
@@ -63,7 +66,15 @@ pub struct NewConfig {
 
 /// A row of `github_workflow_runs`.
 #[derive(
-    Debug, Clone, PartialEq, Queryable, QueryableByName, Selectable, Identifiable, Serialize,
+    Debug,
+    Clone,
+    PartialEq,
+    Queryable,
+    QueryableByName,
+    Selectable,
+    Identifiable,
+    Serialize,
+    ToSchema,
 )]
 #[diesel(table_name = github_workflow_runs, check_for_backend(diesel::pg::Pg))]
 pub struct Run {
@@ -121,15 +132,18 @@ pub struct NewRun {
 }
 
 /// A row of `github_workflow_metric_schemas`.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize, ToSchema)]
 #[diesel(table_name = github_workflow_metric_schemas, check_for_backend(diesel::pg::Pg))]
 pub struct MetricSchema {
     pub id: i64,
     pub config_id: i64,
     pub name: String,
     pub version: i32,
+    #[schema(value_type = Vec<Object>)]
     pub fields: serde_json::Value,
+    #[schema(value_type = Vec<String>)]
     pub dimension_fields: serde_json::Value,
+    #[schema(value_type = Vec<String>)]
     pub metric_fields: serde_json::Value,
     pub timestamp_field: Option<String>,
     pub is_active: bool,
@@ -154,7 +168,7 @@ pub struct NewMetricSchema {
 }
 
 /// A row of `gpu_workloads`: a runner set or runner the scanner recorded.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize, ToSchema)]
 #[diesel(table_name = gpu_workloads, check_for_backend(diesel::pg::Pg))]
 pub struct Workload {
     pub id: i64,
@@ -167,7 +181,9 @@ pub struct Workload {
     pub parent_name: Option<String>,
     pub parent_uid: Option<String>,
     pub runner_set_name: Option<String>,
+    #[schema(value_type = Object)]
     pub labels: serde_json::Value,
+    #[schema(value_type = Object)]
     pub annotations: serde_json::Value,
     pub spec: Option<serde_json::Value>,
     pub status: WorkloadStatus,
@@ -192,7 +208,7 @@ pub struct Workload {
 }
 
 /// A row of `github_workflow_backfills`.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Identifiable, Serialize, ToSchema)]
 #[diesel(table_name = github_workflow_backfills, check_for_backend(diesel::pg::Pg))]
 pub struct Backfill {
     pub id: i64,

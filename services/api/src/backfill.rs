@@ -31,9 +31,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/configs/{id}/backfill/cancel", web::post().to(cancel));
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct BackfillBody {
+pub(crate) struct BackfillBody {
     #[serde(default)]
     start_time: Option<DateTime<Utc>>,
     #[serde(default)]
@@ -49,7 +49,7 @@ struct BackfillBody {
     rate_limit_per_minute: Option<i32>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct DryRun {
     dry_run: bool,
     /// Runners that would be enqueued.
@@ -58,7 +58,15 @@ struct DryRun {
     workloads: Vec<Workload>,
 }
 
-async fn request(
+#[utoipa::path(
+    post,
+    path = "/configs/{id}/backfill",
+    tag = "backfill",
+    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    request_body = BackfillBody,
+    responses((status = 201, description = "filed (a dry run answers 200 with `{dry_run, total, workloads}`)", body = crate::openapi::Envelope<Progress>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody), (status = 409, description = "conflict", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn request(
     req: HttpRequest,
     state: web::Data<AppState>,
     Json(body): Json<BackfillBody>,
@@ -163,7 +171,7 @@ async fn active_backfill(
 }
 
 /// A backfill with its progress, counted from its runs.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Progress {
     #[serde(flatten)]
     backfill: Backfill,
@@ -245,7 +253,17 @@ async fn find(
     })
 }
 
-async fn status(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    get,
+    path = "/configs/{id}/backfill/status",
+    tag = "backfill",
+    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery, ("backfill_id" = Option<i64>, Query, description = "default: the newest")),
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<Progress>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn status(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
     let backfill_id = params.i64("backfill_id")?;
     let mut conn = state.conn().await?;
@@ -254,7 +272,17 @@ async fn status(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpR
     Ok(reply::ok(progress(&mut conn, backfill).await?))
 }
 
-async fn cancel(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    post,
+    path = "/configs/{id}/backfill/cancel",
+    tag = "backfill",
+    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<Progress>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn cancel(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
     let mut conn = state.conn().await?;
     lookup::config(&mut conn, id, params.cluster(&state.cluster)).await?;

@@ -9,6 +9,7 @@ mod configs;
 pub mod error;
 mod lookup;
 mod metrics;
+pub mod openapi;
 pub mod params;
 mod regenerate;
 pub mod reply;
@@ -97,17 +98,19 @@ impl AppState {
 
 /// Mounts the API under [`BASE_PATH`].
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
-    cfg.app_data(state).service(
-        web::scope(BASE_PATH)
-            .wrap(from_fn(auth::check))
-            .configure(configs::routes)
-            .configure(runs::routes)
-            .configure(schemas::routes)
-            .configure(metrics::routes)
-            .configure(runners::routes)
-            .configure(backfill::routes)
-            .default_service(web::to(not_found)),
-    );
+    cfg.app_data(state)
+        .route("/v1/openapi.json", web::get().to(openapi::document))
+        .service(
+            web::scope(BASE_PATH)
+                .wrap(from_fn(auth::check))
+                .configure(configs::routes)
+                .configure(runs::routes)
+                .configure(schemas::routes)
+                .configure(metrics::routes)
+                .configure(runners::routes)
+                .configure(backfill::routes)
+                .default_service(web::to(not_found)),
+        );
 }
 
 async fn not_found(req: actix_web::HttpRequest) -> ApiResult<actix_web::HttpResponse> {

@@ -23,7 +23,7 @@ use crate::{AppState, lookup, reply};
 /// Records of the run the draft is inferred from, at most.
 const SAMPLE_RECORDS: i64 = 2000;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Draft {
     #[serde(flatten)]
     schema: MetricSchema,
@@ -35,7 +35,17 @@ struct Draft {
     fallback_reason: Option<String>,
 }
 
-pub async fn regenerate(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    post,
+    path = "/configs/{id}/schema/regenerate",
+    tag = "schemas",
+    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    responses((status = 200, description = "an inactive draft version", body = crate::openapi::Envelope<Draft>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn regenerate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
     let mut conn = state.conn().await?;
     let config = lookup::config(&mut conn, id, params.cluster(&state.cluster)).await?;

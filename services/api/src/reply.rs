@@ -3,12 +3,12 @@
 use actix_web::HttpResponse;
 use serde::Serialize;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Meta {
     code: u32,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Envelope<T> {
     meta: Meta,
     data: T,
@@ -31,7 +31,7 @@ pub fn created<T: Serialize>(data: T) -> HttpResponse {
 }
 
 /// A list page: the items under `key`, with the paging that produced them.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     #[serde(flatten)]
     pub items: T,

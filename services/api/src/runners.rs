@@ -36,7 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// A runner with its collection by this config, if any.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Runner {
     #[serde(flatten)]
     workload: Workload,
@@ -45,7 +45,7 @@ struct Runner {
     run_status: Option<RunStatus>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct RunnerList {
     runners: Vec<Runner>,
 }
@@ -68,7 +68,17 @@ fn bound_runners(config: &Config) -> workloads::BoxedQuery<'static, Pg> {
     }
 }
 
-async fn config_runners(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    get,
+    path = "/configs/{id}/runners",
+    tag = "runners",
+    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery, crate::openapi::PageQuery, ("start_time" = Option<String>, Query, description = "runners created at or after (RFC 3339)"), ("end_time" = Option<String>, Query), ("status" = Option<String>, Query, description = "pending, running, completed, failed or all"), ("processed" = Option<String>, Query, description = "true, false or all"), ("workflow" = Option<String>, Query, description = "workflow file or name")),
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<reply::Page<RunnerList>>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn config_runners(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
     let paging = params.paging()?;
     let range = params.time_range("start_time", "end_time")?;
@@ -158,7 +168,17 @@ async fn with_runs(
         .collect())
 }
 
-async fn config_runner(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    get,
+    path = "/configs/{id}/runners/{uid}",
+    tag = "runners",
+    params(("id" = i64, Path, description = "config id"), ("uid" = String, Path), crate::openapi::ClusterQuery),
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<Runner>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn config_runner(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
     let uid = req.match_info().get("uid").unwrap_or_default().to_owned();
     let mut conn = state.conn().await?;
@@ -174,12 +194,22 @@ async fn config_runner(req: HttpRequest, state: web::Data<AppState>) -> ApiResul
     Ok(reply::ok(runners.pop()))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct RunnerSetList {
     runner_sets: Vec<Workload>,
 }
 
-async fn runner_sets(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    get,
+    path = "/autoscaling-runner-sets",
+    tag = "runners",
+    params(crate::openapi::ClusterQuery, crate::openapi::PageQuery, ("namespace" = Option<String>, Query)),
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<reply::Page<RunnerSetList>>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn runner_sets(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     let params = Params::from_request(&req)?;
     let paging = params.paging()?;
     let cluster = params.cluster(&state.cluster).to_owned();
@@ -237,11 +267,21 @@ async fn find_runner_set(req: &HttpRequest, state: &AppState) -> ApiResult<(Work
     Ok((set, params))
 }
 
-async fn runner_set(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    get,
+    path = "/autoscaling-runner-sets/{namespace}/{name}",
+    tag = "runners",
+    params(("namespace" = String, Path), ("name" = String, Path), crate::openapi::ClusterQuery),
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<Workload>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn runner_set(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     Ok(reply::ok(find_runner_set(&req, &state).await?.0))
 }
 
-#[derive(Debug, QueryableByName, Serialize)]
+#[derive(Debug, QueryableByName, Serialize, utoipa::ToSchema)]
 struct Stats {
     #[diesel(sql_type = BigInt)]
     runners_total: i64,
@@ -267,7 +307,14 @@ struct Stats {
     last_completion_at: Option<DateTime<Utc>>,
 }
 
-async fn stats(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    get,
+    path = "/autoscaling-runner-sets/{namespace}/{name}/stats",
+    tag = "runners",
+    params(("namespace" = String, Path), ("name" = String, Path), crate::openapi::ClusterQuery, ("start_time" = Option<String>, Query), ("end_time" = Option<String>, Query)),
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<Stats>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn stats(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let (set, params) = find_runner_set(&req, &state).await?;
     let range = params.time_range("start_time", "end_time")?;
     let mut conn = state.conn().await?;

@@ -32,14 +32,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// A run with the name of its config.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct RunView {
     #[serde(flatten)]
     run: Run,
     config_name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct RunList {
     runs: Vec<RunView>,
 }
@@ -97,13 +97,33 @@ impl RunFilter {
     }
 }
 
-async fn list_all(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    get,
+    path = "/runs",
+    tag = "runs",
+    params(crate::openapi::ClusterQuery, crate::openapi::PageQuery, crate::openapi::RunQuery, ("config_id" = Option<i64>, Query)),
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<reply::Page<RunList>>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn list_all(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     let params = Params::from_request(&req)?;
     let filter = RunFilter::from_params(&params, &state.cluster, params.i64("config_id")?)?;
     list(&state, &params, filter).await
 }
 
-async fn list_of_config(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    get,
+    path = "/configs/{id}/runs",
+    tag = "runs",
+    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery, crate::openapi::PageQuery, crate::openapi::RunQuery),
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<reply::Page<RunList>>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn list_of_config(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
     let filter = RunFilter::from_params(&params, &state.cluster, Some(id))?;
     let mut conn = state.conn().await?;
@@ -177,7 +197,17 @@ async fn find(
     Ok(RunView { run, config_name })
 }
 
-async fn get_any(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    get,
+    path = "/runs/{run_id}",
+    tag = "runs",
+    params(("run_id" = i64, Path), crate::openapi::ClusterQuery),
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<RunView>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn get_any(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     let (run_id, params) = (path_id(&req, "run_id")?, Params::from_request(&req)?);
     let mut conn = state.conn().await?;
     Ok(reply::ok(
@@ -185,7 +215,17 @@ async fn get_any(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<Http
     ))
 }
 
-async fn get_of_config(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    get,
+    path = "/configs/{id}/runs/{run_id}",
+    tag = "runs",
+    params(("id" = i64, Path, description = "config id"), ("run_id" = i64, Path), crate::openapi::ClusterQuery),
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<RunView>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn get_of_config(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     let (id, run_id) = (path_id(&req, "id")?, path_id(&req, "run_id")?);
     let params = Params::from_request(&req)?;
     let cluster = params.cluster(&state.cluster);
@@ -194,7 +234,7 @@ async fn get_of_config(req: HttpRequest, state: web::Data<AppState>) -> ApiResul
     Ok(reply::ok(find(&mut conn, run_id, Some(id), cluster).await?))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Retried {
     message: &'static str,
     run_id: i64,
@@ -202,11 +242,31 @@ struct Retried {
     new_status: RunStatus,
 }
 
-async fn retry_any(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    post,
+    path = "/runs/{run_id}/retry",
+    tag = "runs",
+    params(("run_id" = i64, Path), crate::openapi::ClusterQuery),
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<Retried>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn retry_any(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     retry_one(&req, &state, None).await
 }
 
-async fn retry_of_config(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    post,
+    path = "/configs/{id}/runs/{run_id}/retry",
+    tag = "runs",
+    params(("id" = i64, Path, description = "config id"), ("run_id" = i64, Path), crate::openapi::ClusterQuery),
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<Retried>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn retry_of_config(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     let id = path_id(&req, "id")?;
     retry_one(&req, &state, Some(id)).await
 }
@@ -240,21 +300,29 @@ async fn retry_one(
     }))
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct BatchRetryBody {
+pub(crate) struct BatchRetryBody {
     /// Only these runs; default: every failed run of the config.
     #[serde(default)]
     run_ids: Option<Vec<i64>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct BatchRetried {
     retried: usize,
     run_ids: Vec<i64>,
 }
 
-async fn batch_retry(
+#[utoipa::path(
+    post,
+    path = "/configs/{id}/runs/batch-retry",
+    tag = "runs",
+    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    request_body = Option<BatchRetryBody>,
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<BatchRetried>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn batch_retry(
     req: HttpRequest,
     state: web::Data<AppState>,
     Json(body): Json<BatchRetryBody>,

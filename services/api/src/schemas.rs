@@ -28,7 +28,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::post().to(regenerate::regenerate),
     )
     .route("/configs/{id}/schemas", web::get().to(list))
-    .route("/configs/{id}/schemas/active", web::get().to(active))
+    .route(
+        "/configs/{id}/schemas/active",
+        web::get().to(active_version),
+    )
     .route(
         "/configs/{id}/schemas/{version}/activate",
         web::post().to(activate),
@@ -52,7 +55,17 @@ pub async fn find_active(
         .optional()?)
 }
 
-async fn active(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    get,
+    path = "/configs/{id}/schema",
+    tag = "schemas",
+    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    responses((status = 200, description = "the active schema; 404 when there is none", body = crate::openapi::Envelope<MetricSchema>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn active(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
     let mut conn = state.conn().await?;
     lookup::config(&mut conn, id, params.cluster(&state.cluster)).await?;
@@ -62,12 +75,33 @@ async fn active(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpR
     Ok(reply::ok(schema))
 }
 
-#[derive(Serialize)]
+#[utoipa::path(
+    get,
+    path = "/configs/{id}/schemas/active",
+    tag = "schemas",
+    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    responses((status = 200, description = "the active schema; 404 when there is none", body = crate::openapi::Envelope<MetricSchema>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn active_version(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    active(req, state).await
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
 struct SchemaList {
     schemas: Vec<MetricSchema>,
 }
 
-async fn list(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    get,
+    path = "/configs/{id}/schemas",
+    tag = "schemas",
+    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery, crate::openapi::PageQuery),
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<reply::Page<SchemaList>>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn list(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
     let paging = params.paging()?;
     let mut conn = state.conn().await?;
@@ -90,11 +124,13 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpRes
 }
 
 /// The body of PUT: a whole schema.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SchemaBody {
+pub(crate) struct SchemaBody {
     #[serde(default)]
     name: Option<String>,
+    /// `{name, type (string|int|float|bool), unit?, description?}`
+    #[schema(value_type = Vec<Object>)]
     fields: Vec<Field>,
     #[serde(default)]
     dimension_fields: Vec<String>,
@@ -224,7 +260,15 @@ async fn point_config_at(
         .await
 }
 
-async fn put(
+#[utoipa::path(
+    put,
+    path = "/configs/{id}/schema",
+    tag = "schemas",
+    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    request_body = SchemaBody,
+    responses((status = 200, description = "the new active version", body = crate::openapi::Envelope<MetricSchema>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn put(
     req: HttpRequest,
     state: web::Data<AppState>,
     Json(body): Json<SchemaBody>,
@@ -249,7 +293,17 @@ async fn put(
     Ok(reply::ok(row))
 }
 
-async fn activate(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    post,
+    path = "/configs/{id}/schemas/{version}/activate",
+    tag = "schemas",
+    params(("id" = i64, Path, description = "config id"), ("version" = i32, Path), crate::openapi::ClusterQuery),
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<MetricSchema>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn activate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
     let raw = req.match_info().get("version").unwrap_or_default();
     let version = i32::try_from(crate::params::parse_id("version", raw)?)

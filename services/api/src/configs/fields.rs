@@ -36,7 +36,7 @@ pub struct ConfigFields {
 
 /// The body of POST and PUT. Read-only fields a client may echo back from a GET
 /// (`id`, times…) are accepted and ignored; any other unknown field is refused.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigBody {
     name: String,
@@ -60,6 +60,7 @@ pub struct ConfigBody {
     #[serde(default)]
     reader: Option<ReaderKind>,
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     reader_options: Option<serde_json::Map<String, serde_json::Value>>,
     #[serde(default)]
     keep_raw_data: Option<bool>,
@@ -67,18 +68,25 @@ pub struct ConfigBody {
     enabled: Option<bool>,
     // echoed read-only fields
     #[serde(default, rename = "id")]
+    #[schema(ignore)]
     _id: Option<IgnoredAny>,
     #[serde(default, rename = "cluster_name")]
+    #[schema(ignore)]
     _cluster_name: Option<IgnoredAny>,
     #[serde(default, rename = "metric_schema_id")]
+    #[schema(ignore)]
     _metric_schema_id: Option<IgnoredAny>,
     #[serde(default, rename = "last_processed_workload_uid")]
+    #[schema(ignore)]
     _last_processed_workload_uid: Option<IgnoredAny>,
     #[serde(default, rename = "last_checked_at")]
+    #[schema(ignore)]
     _last_checked_at: Option<IgnoredAny>,
     #[serde(default, rename = "created_at")]
+    #[schema(ignore)]
     _created_at: Option<IgnoredAny>,
     #[serde(default, rename = "updated_at")]
+    #[schema(ignore)]
     _updated_at: Option<IgnoredAny>,
 }
 
@@ -106,7 +114,7 @@ impl ConfigBody {
 }
 
 /// The body of PATCH: only the fields sent change; `null` clears an optional one.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigPatch {
     name: Option<String>,
@@ -127,6 +135,7 @@ pub struct ConfigPatch {
     branch_filter: Option<Option<String>>,
     file_patterns: Option<Vec<String>>,
     reader: Option<ReaderKind>,
+    #[schema(value_type = Option<Object>)]
     reader_options: Option<serde_json::Map<String, serde_json::Value>>,
     keep_raw_data: Option<bool>,
     enabled: Option<bool>,

@@ -1,7 +1,7 @@
 //! `/configs`: create, list, read, replace, patch, delete, enable, disable, test.
 
 mod fields;
-mod test_run;
+pub(crate) mod test_run;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::prelude::*;
@@ -39,12 +39,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/configs/{id}/test", web::post().to(test_run::test));
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ConfigList {
     configs: Vec<Config>,
 }
 
-async fn list(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    get,
+    path = "/configs",
+    tag = "configs",
+    params(crate::openapi::ClusterQuery, crate::openapi::PageQuery, ("enabled" = Option<bool>, Query)),
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<reply::Page<ConfigList>>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn list(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let params = Params::from_request(&req)?;
     let cluster = params.cluster(&state.cluster).to_owned();
     let paging = params.paging()?;
@@ -75,7 +82,15 @@ async fn list(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpRes
     }))
 }
 
-async fn create(
+#[utoipa::path(
+    post,
+    path = "/configs",
+    tag = "configs",
+    params(crate::openapi::ClusterQuery),
+    request_body = ConfigBody,
+    responses((status = 201, description = "created", body = crate::openapi::Envelope<Config>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 409, description = "conflict", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
     Json(body): Json<ConfigBody>,
@@ -94,7 +109,14 @@ async fn create(
     Ok(reply::created(created))
 }
 
-async fn get(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    get,
+    path = "/configs/{id}",
+    tag = "configs",
+    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<Config>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn get(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
     let mut conn = state.conn().await?;
     Ok(reply::ok(
@@ -102,7 +124,15 @@ async fn get(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResp
     ))
 }
 
-async fn replace(
+#[utoipa::path(
+    put,
+    path = "/configs/{id}",
+    tag = "configs",
+    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    request_body = ConfigBody,
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<Config>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody), (status = 409, description = "conflict", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn replace(
     req: HttpRequest,
     state: web::Data<AppState>,
     Json(body): Json<ConfigBody>,
@@ -111,7 +141,15 @@ async fn replace(
     update(&req, &state, move |_| Ok(fields)).await
 }
 
-async fn patch(
+#[utoipa::path(
+    patch,
+    path = "/configs/{id}",
+    tag = "configs",
+    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    request_body = ConfigPatch,
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<Config>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody), (status = 409, description = "conflict", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn patch(
     req: HttpRequest,
     state: web::Data<AppState>,
     Json(body): Json<ConfigPatch>,
@@ -119,11 +157,31 @@ async fn patch(
     update(&req, &state, move |current| body.apply(current)).await
 }
 
-async fn enable(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    post,
+    path = "/configs/{id}/enable",
+    tag = "configs",
+    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<Config>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn enable(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     set_enabled(&req, &state, true).await
 }
 
-async fn disable(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    post,
+    path = "/configs/{id}/disable",
+    tag = "configs",
+    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<Config>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn disable(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     set_enabled(&req, &state, false).await
 }
 
@@ -177,7 +235,7 @@ where
     Ok(reply::ok(updated))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Deleted {
     id: i64,
     runs_deleted: usize,
@@ -186,7 +244,17 @@ struct Deleted {
 }
 
 /// Removes the config with its metrics, runs and schemas, all or nothing.
-async fn delete(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    delete,
+    path = "/configs/{id}",
+    tag = "configs",
+    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<Deleted>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
     let cluster = params.cluster(&state.cluster).to_owned();
     let mut conn = state.conn().await?;

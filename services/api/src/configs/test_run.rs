@@ -14,7 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::params::{Params, path_id};
 use crate::{AppState, lookup, reply};
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TestBody {
     /// The runner to collect; default: the runner set's newest completed runner.
@@ -22,7 +22,15 @@ pub struct TestBody {
     workload_uid: Option<String>,
 }
 
-pub async fn test(
+#[utoipa::path(
+    post,
+    path = "/configs/{id}/test",
+    tag = "configs",
+    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    request_body = Option<TestBody>,
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<Run>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody), (status = 409, description = "conflict", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn test(
     req: HttpRequest,
     state: web::Data<AppState>,
     Json(body): Json<TestBody>,

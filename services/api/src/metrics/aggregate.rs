@@ -21,7 +21,7 @@ use crate::{AppState, lookup, reply};
 /// Group keys a request may name.
 const MAX_GROUP_BY: usize = 10;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AggregateBody {
     #[serde(default)]
@@ -42,13 +42,14 @@ pub struct AggregateBody {
     #[serde(default)]
     group_by: Vec<String>,
     #[serde(default)]
+    #[schema(value_type = Option<String>, example = "1d")]
     interval: Option<Interval>,
     #[serde(default)]
     aggregation: Option<Aggregation>,
 }
 
 /// One aggregated value.
-#[derive(Debug, QueryableByName, Serialize)]
+#[derive(Debug, QueryableByName, Serialize, utoipa::ToSchema)]
 pub struct Point {
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub time: Option<DateTime<Utc>>,
@@ -145,8 +146,9 @@ async fn points(state: &AppState, request: &Request) -> ApiResult<Vec<Point>> {
     Ok(sql.into_query().load(&mut conn).await?)
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Aggregated {
+    #[schema(value_type = Option<String>, example = "1d")]
     interval: Option<Interval>,
     aggregation: Aggregation,
     group_by: Vec<String>,
@@ -154,7 +156,15 @@ struct Aggregated {
     points: Vec<Point>,
 }
 
-pub async fn aggregate(
+#[utoipa::path(
+    post,
+    path = "/configs/{id}/metrics/aggregate",
+    tag = "metrics",
+    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    request_body = AggregateBody,
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<Aggregated>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn aggregate(
     req: HttpRequest,
     state: web::Data<AppState>,
     Json(body): Json<AggregateBody>,
@@ -171,7 +181,7 @@ pub async fn aggregate(
 }
 
 /// A change between two values.
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Change {
     pub absolute: f64,
     /// `None` when the earlier value is 0.
@@ -187,14 +197,14 @@ impl Change {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct TrendPoint {
     time: Option<DateTime<Utc>>,
     value: Option<f64>,
     count: i64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct Series {
     group: serde_json::Value,
     metric: String,
@@ -207,8 +217,9 @@ struct Series {
     last_change: Option<Change>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Trends {
+    #[schema(value_type = Option<String>, example = "1d")]
     interval: Option<Interval>,
     aggregation: Aggregation,
     group_by: Vec<String>,
@@ -216,7 +227,15 @@ struct Trends {
     series: Vec<Series>,
 }
 
-pub async fn trends(
+#[utoipa::path(
+    post,
+    path = "/configs/{id}/metrics/trends",
+    tag = "metrics",
+    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    request_body = AggregateBody,
+    responses((status = 200, description = "one series per group and metric (interval default 1d)", body = crate::openapi::Envelope<Trends>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn trends(
     req: HttpRequest,
     state: web::Data<AppState>,
     Json(body): Json<AggregateBody>,

@@ -43,7 +43,7 @@ struct KeyValue {
     value: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Dimensions {
     /// Each dimension's distinct values, sorted, at most `limit`.
     dimensions: BTreeMap<String, Vec<String>>,
@@ -52,7 +52,14 @@ struct Dimensions {
     limit: i64,
 }
 
-pub async fn all(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    get,
+    path = "/configs/{id}/dimensions",
+    tag = "metrics",
+    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery, crate::openapi::RangeQuery, ("limit" = Option<i64>, Query, description = "values per dimension, default 100, at most 1000")),
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<Dimensions>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn all(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     let params = Params::from_request(&req)?;
     let (filter, limit) = request_filter(&req, &params)?;
     let mut conn = state.conn().await?;
@@ -93,7 +100,7 @@ struct Value {
     total: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Values {
     dimension: String,
     values: Vec<String>,
@@ -101,7 +108,17 @@ struct Values {
     total: i64,
 }
 
-pub async fn values(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    get,
+    path = "/configs/{id}/dimensions/{dimension}/values",
+    tag = "metrics",
+    params(("id" = i64, Path, description = "config id"), ("dimension" = String, Path), crate::openapi::ClusterQuery, crate::openapi::RangeQuery, ("limit" = Option<i64>, Query)),
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<Values>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn values(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     let params = Params::from_request(&req)?;
     let (filter, limit) = request_filter(&req, &params)?;
     let dimension = req

@@ -44,7 +44,17 @@ enum Column {
     Metric(String),
 }
 
-pub async fn export(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    get,
+    path = "/configs/{id}/export",
+    tag = "metrics",
+    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery, crate::openapi::RangeQuery, ("dimensions" = Option<String>, Query, description = "JSON object of dimension filters"), ("metric_fields" = Option<String>, Query, description = "comma-separated"), ("run_id" = Option<i64>, Query), ("limit" = Option<i64>, Query, description = "default 10000, at most 10000000")),
+    responses((status = 200, description = "CSV: schema fields, then collected_at,source_file,run_id", body = String), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn export(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
     let limit = params.i64("limit")?.unwrap_or(DEFAULT_ROWS);
     if !(1..=MAX_ROWS).contains(&limit) {

@@ -1,13 +1,13 @@
 //! Metric queries over `github_workflow_metrics`: raw records, aggregates,
 //! trends, summary, dimensions and CSV export.
 
-mod aggregate;
-mod dimensions;
-mod export;
+pub(crate) mod aggregate;
+pub(crate) mod dimensions;
+pub(crate) mod export;
 mod filter;
-mod query;
+pub(crate) mod query;
 mod sql;
-mod summary;
+pub(crate) mod summary;
 
 use std::fmt;
 use std::str::FromStr;
@@ -153,7 +153,7 @@ impl<'de> Deserialize<'de> for Interval {
 }
 
 /// How the values of one bucket become one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Aggregation {
     Avg,

@@ -14,7 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::params::{Paging, Params, path_id};
 use crate::{AppState, lookup, reply};
 
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 enum Order {
     Asc,
@@ -22,7 +22,7 @@ enum Order {
     Desc,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueryBody {
     #[serde(default)]
@@ -46,7 +46,7 @@ pub struct QueryBody {
     offset: Option<i64>,
 }
 
-#[derive(Debug, QueryableByName, Serialize)]
+#[derive(Debug, QueryableByName, Serialize, utoipa::ToSchema)]
 struct Record {
     #[diesel(sql_type = BigInt)]
     id: i64,
@@ -68,12 +68,20 @@ struct Count {
     total: i64,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Records {
     records: Vec<Record>,
 }
 
-pub async fn query(
+#[utoipa::path(
+    post,
+    path = "/configs/{id}/metrics/query",
+    tag = "metrics",
+    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    request_body = QueryBody,
+    responses((status = 200, description = "success", body = crate::openapi::Envelope<reply::Page<Records>>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn query(
     req: HttpRequest,
     state: web::Data<AppState>,
     Json(body): Json<QueryBody>,

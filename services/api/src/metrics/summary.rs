@@ -40,7 +40,7 @@ struct Row {
     latest_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct MetricSummary {
     name: String,
     count: i64,
@@ -57,7 +57,7 @@ struct MetricSummary {
     change: Option<Change>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Summary {
     start: DateTime<Utc>,
     end: DateTime<Utc>,
@@ -66,7 +66,17 @@ struct Summary {
     metrics: Vec<MetricSummary>,
 }
 
-pub async fn summary(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+#[utoipa::path(
+    get,
+    path = "/configs/{id}/metrics/summary",
+    tag = "metrics",
+    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery, crate::openapi::RangeQuery, ("metrics" = Option<String>, Query, description = "comma-separated; default: the schema's"), ("dimensions" = Option<String>, Query, description = "JSON object of dimension filters")),
+    responses((status = 200, description = "default period: the last 7 days", body = crate::openapi::Envelope<Summary>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+)]
+pub(crate) async fn summary(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
     let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
     let range = params.time_range("start", "end")?;
     let end = range.end.unwrap_or_else(Utc::now);

@@ -1,0 +1,117 @@
+//! The OpenAPI document: served without a token, and it lists every route the
+//! API serves with the methods it answers.
+
+mod common;
+
+use common::TestApi;
+use reqwest::Method;
+use wfm_api::Tokens;
+
+/// Every route under the base path, as registered.
+const ROUTES: &[(&str, &str)] = &[
+    ("get", "/configs"),
+    ("post", "/configs"),
+    ("get", "/configs/{id}"),
+    ("put", "/configs/{id}"),
+    ("patch", "/configs/{id}"),
+    ("delete", "/configs/{id}"),
+    ("post", "/configs/{id}/enable"),
+    ("post", "/configs/{id}/disable"),
+    ("post", "/configs/{id}/test"),
+    ("get", "/configs/{id}/runners"),
+    ("get", "/configs/{id}/runners/{uid}"),
+    ("get", "/autoscaling-runner-sets"),
+    ("get", "/autoscaling-runner-sets/{namespace}/{name}"),
+    ("get", "/autoscaling-runner-sets/{namespace}/{name}/stats"),
+    ("post", "/configs/{id}/backfill"),
+    ("get", "/configs/{id}/backfill/status"),
+    ("post", "/configs/{id}/backfill/cancel"),
+    ("get", "/configs/{id}/runs"),
+    ("get", "/configs/{id}/runs/{run_id}"),
+    ("post", "/configs/{id}/runs/{run_id}/retry"),
+    ("post", "/configs/{id}/runs/batch-retry"),
+    ("get", "/runs"),
+    ("get", "/runs/{run_id}"),
+    ("post", "/runs/{run_id}/retry"),
+    ("get", "/configs/{id}/schema"),
+    ("put", "/configs/{id}/schema"),
+    ("get", "/configs/{id}/schemas"),
+    ("get", "/configs/{id}/schemas/active"),
+    ("post", "/configs/{id}/schema/regenerate"),
+    ("post", "/configs/{id}/schemas/{version}/activate"),
+    ("post", "/configs/{id}/metrics/query"),
+    ("post", "/configs/{id}/metrics/aggregate"),
+    ("post", "/configs/{id}/metrics/trends"),
+    ("get", "/configs/{id}/metrics/summary"),
+    ("get", "/configs/{id}/dimensions"),
+    ("get", "/configs/{id}/dimensions/{dimension}/values"),
+    ("get", "/configs/{id}/export"),
+];
+
+#[tokio::test]
+async fn the_document_lists_every_route() {
+    let api = TestApi::with_tokens(Tokens::new(vec![], vec!["admin".into()])).await;
+    let reply = api.send(Method::GET, "/v1/openapi.json", None, None).await;
+    assert_eq!(reply.status, 200, "the document needs no token");
+    let doc = reply.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    assert_eq!(doc["servers"][0]["url"], "/v1/github-workflow-metrics");
+    let paths = doc["paths"].as_object().unwrap();
+    let mut documented = 0;
+    for (path, item) in paths {
+        documented += item.as_object().unwrap().len();
+        for (method, _) in item.as_object().unwrap() {
+            assert!(
+                ROUTES.contains(&(method.as_str(), path.as_str())),
+                "documented but not served: {method} {path}"
+            );
+        }
+    }
+    for (method, path) in ROUTES {
+        assert!(
+            paths.get(*path).and_then(|p| p.get(*method)).is_some(),
+            "served but not documented: {method} {path}"
+        );
+    }
+    assert_eq!(documented, ROUTES.len());
+    // a sample of what the document says
+    let create = &paths["/configs"]["post"];
+    assert!(create["responses"]["409"].is_object());
+    let schemas = &doc["components"]["schemas"];
+    assert!(
+        schemas["ConfigBody"]["properties"]["file_patterns"].is_object(),
+        "{}",
+        schemas["ConfigBody"]
+    );
+    assert!(
+        schemas["RunStatus"]["enum"]
+            .as_array()
+            .unwrap()
+            .contains(&"pending".into())
+    );
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+
+    // and every documented route answers something other than "no route"
+    for (method, path) in ROUTES {
+        let concrete = path
+            .replace("{id}", "1")
+            .replace("{run_id}", "1")
+            .replace("{uid}", "u")
+            .replace("{namespace}", "n")
+            .replace("{name}", "x")
+            .replace("{version}", "1")
+            .replace("{dimension}", "d");
+        let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+        let reply = api
+            .send(method.clone(), &concrete, Some("{}"), Some("admin"))
+            .await;
+        assert!(
+            !reply.text.contains("no route for"),
+            "{method} {concrete}: {}",
+            reply.text
+        );
+    }
+}
