@@ -11,6 +11,7 @@ pub mod models;
 pub mod notify;
 pub mod pool;
 pub mod queue;
+pub mod rollups;
 pub mod runners;
 pub mod schema;
 

@@ -68,7 +68,18 @@ async fn seeded() -> Seeded {
             .await
             .expect("seeding a metric row");
     }
+    refresh_rollups(&api, config).await;
     Seeded { api, config, run }
+}
+
+/// What wfm-collector does after storing a run: recompute the hourly rollups.
+async fn refresh_rollups(api: &TestApi, config: i64) {
+    let mut conn = api.conn().await;
+    diesel::sql_query("SELECT wfm_refresh_metric_rollups($1, NULL::timestamptz[])")
+        .bind::<diesel::sql_types::BigInt, _>(config)
+        .execute(&mut conn)
+        .await
+        .expect("refreshing the rollups");
 }
 
 fn day(time: &str) -> String {
@@ -559,4 +570,95 @@ async fn export_streams_csv_in_schema_order() {
         .error();
     assert_eq!(code, 4000);
     assert_eq!(s.api.get("configs/999/export").await.error().0, 4040);
+}
+
+/// Ranges that cut hours mix rollups (whole hours) and rows (cut hours); the
+/// answer must equal the one computed from the rows alone, here and by the
+/// percentile path (which reads rows only).
+#[tokio::test]
+async fn rollups_and_rows_agree_on_any_range() {
+    let s = seeded().await;
+    // records inside the hours, not only on them
+    let mut conn = s.api.conn().await;
+    let extra = [
+        ("2025-01-01T10:15:00Z", 11.0),
+        ("2025-01-01T10:45:00Z", 13.0),
+        ("2025-01-02T09:59:59Z", 17.0),
+    ];
+    for (time, throughput) in extra {
+        diesel::insert_into(metrics::table)
+            .values((
+                metrics::config_id.eq(s.config),
+                metrics::run_id.eq(s.run),
+                metrics::timestamp.eq(at(time)),
+                metrics::dimensions.eq(json!({"model": "a", "gpus": 1})),
+                metrics::metrics.eq(json!({"throughput": throughput})),
+            ))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    refresh_rollups(&s.api, s.config).await;
+    let mut rows: Vec<(DateTime<Utc>, f64)> = SEED.iter().map(|r| (at(r.0), r.3)).collect();
+    rows.extend(extra.iter().map(|(t, v)| (at(t), *v)));
+    let path = format!("configs/{}/metrics/aggregate", s.config);
+    for (start, end) in [
+        ("2025-01-01T10:30:00Z", "2025-01-02T10:00:00Z"),
+        ("2025-01-01T10:00:00Z", "2025-01-01T10:30:00Z"),
+        ("2025-01-01T10:14:00Z", "2025-01-01T10:46:00Z"),
+        ("2025-01-01T00:00:00Z", "2025-01-03T00:00:00Z"),
+        ("2025-01-01T11:00:00Z", "2025-01-02T09:59:59Z"),
+    ] {
+        let inside: Vec<f64> = rows
+            .iter()
+            .filter(|(t, _)| *t >= at(start) && *t <= at(end))
+            .map(|(_, v)| *v)
+            .collect();
+        for (aggregation, want) in [
+            ("avg", inside.iter().sum::<f64>() / inside.len() as f64),
+            ("sum", inside.iter().sum::<f64>()),
+            ("min", inside.iter().copied().fold(f64::INFINITY, f64::min)),
+            (
+                "max",
+                inside.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            ),
+            ("count", inside.len() as f64),
+        ] {
+            let data = s
+                .api
+                .post(&path, json!({"metrics": ["throughput"], "aggregation": aggregation, "start": start, "end": end}))
+                .await
+                .data();
+            let value = &data["points"][0]["value"];
+            assert!(
+                close(value, want),
+                "{aggregation} over [{start}, {end}]: {value} != {want}"
+            );
+            assert_eq!(data["points"][0]["count"], inside.len(), "[{start}, {end}]");
+        }
+        let last = rows
+            .iter()
+            .filter(|(t, _)| *t >= at(start) && *t <= at(end))
+            .max_by_key(|(t, _)| *t)
+            .unwrap()
+            .1;
+        let data = s
+            .api
+            .post(&path, json!({"metrics": ["throughput"], "aggregation": "last", "start": start, "end": end}))
+            .await
+            .data();
+        assert!(
+            close(&data["points"][0]["value"], last),
+            "last over [{start}, {end}]: {data}"
+        );
+        let median = s
+            .api
+            .post(&path, json!({"metrics": ["throughput"], "aggregation": "p50", "start": start, "end": end}))
+            .await
+            .data();
+        assert!(
+            close(&median["points"][0]["value"], percentile(&inside, 0.5)),
+            "p50 over [{start}, {end}]"
+        );
+    }
 }

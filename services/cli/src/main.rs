@@ -45,6 +45,11 @@ enum Command {
         #[command(subcommand)]
         action: runs::RunsAction,
     },
+    /// Metric rollup maintenance: rebuild the hourly rollups.
+    Rollups {
+        #[command(subcommand)]
+        action: runs::RollupsAction,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -66,6 +71,7 @@ fn main() -> ExitCode {
         Command::Extract(args) => extract::run(args),
         Command::Migrate { action } => with_database(async |db| run_migrate(action, db).await),
         Command::Runs { action } => with_database(async |db| runs::run(action, db).await),
+        Command::Rollups { action } => with_database(async |db| runs::rollups(action, db).await),
     }
 }
 

@@ -1,4 +1,4 @@
-//! `wfm runs`: queue maintenance from the command line.
+//! `wfm runs` and `wfm rollups`: queue and rollup maintenance from the command line.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -47,6 +47,28 @@ pub async fn run(action: RunsAction, db: &DbConfig) -> anyhow::Result<ExitCode> 
         RunsAction::Requeue { status, config } => {
             let n = queue::requeue(&mut conn, status, config).await?;
             println!("runs: {n} requeued");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RollupsAction {
+    /// Recompute the hourly metric rollups from the stored records (after
+    /// records were written or deleted outside the collector).
+    Refresh {
+        /// Only this config.
+        #[arg(long)]
+        config: Option<i64>,
+    },
+}
+
+pub async fn rollups(action: RollupsAction, db: &DbConfig) -> anyhow::Result<ExitCode> {
+    let mut conn = wfm_db::pool::connect(&db.url, db).await?;
+    match action {
+        RollupsAction::Refresh { config } => {
+            let n = wfm_db::rollups::rebuild(&mut conn, config).await?;
+            println!("rollups: {n} configs refreshed");
         }
     }
     Ok(ExitCode::SUCCESS)

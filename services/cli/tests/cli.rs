@@ -118,3 +118,38 @@ async fn runs_requeue_and_reap() {
     assert_eq!(code, Some(2), "{out}");
     assert!(out.contains("not finished"), "{out}");
 }
+
+#[tokio::test]
+async fn rollups_refresh_rebuilds_from_the_records() {
+    use diesel_async::RunQueryDsl;
+    let db = TestDb::new().await;
+    let env = [("DATABASE_URL", db.url())];
+    let mut conn = db.connect().await;
+    diesel::sql_query(
+        "WITH c AS (INSERT INTO github_workflow_configs (name, github_owner, github_repo, file_patterns) \
+                    VALUES ('c', 'o', 'r', '[\"*.csv\"]') RETURNING id), \
+              r AS (INSERT INTO github_workflow_runs (config_id, workload_uid) SELECT id, 'w' FROM c RETURNING id, config_id) \
+         INSERT INTO github_workflow_metrics (config_id, run_id, \"timestamp\", dimensions, metrics) \
+         SELECT config_id, id, '2025-01-01T10:20:00Z'::timestamptz, '{\"m\": \"a\"}'::jsonb, '{\"x\": 2}'::jsonb FROM r UNION ALL \
+         SELECT config_id, id, '2025-01-01T10:40:00Z', '{\"m\": \"a\"}', '{\"x\": 4, \"note\": \"n/a\"}' FROM r",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("records written behind the collector's back");
+    let (code, out) = wfm(&["rollups", "refresh"], &env);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("rollups: 1 configs refreshed"), "{out}");
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        summary: String,
+    }
+    let row: Row = diesel::sql_query(
+        "SELECT string_agg(metric || ' ' || count || ' ' || sum || ' ' || last_value, ';') AS summary \
+         FROM github_workflow_metric_rollups",
+    )
+    .get_result(&mut conn)
+    .await
+    .expect("rollups");
+    assert_eq!(row.summary, "x 2 6 4", "the string is not a metric");
+}

@@ -1,9 +1,10 @@
 //! Storing a run's records: in one transaction, delete what an earlier
 //! attempt stored, insert the records in batches (one `INSERT … SELECT FROM
 //! unnest(…)` statement per batch, not a round trip per row) and mark the
-//! run completed, guarded by the claim.
+//! run completed, guarded by the claim; last, recompute the hourly rollups of
+//! the hours the old and new records fall in (see the rollups migration).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, DurationRound as _, TimeDelta, Utc};
 use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use wfm_db::queue::{self, Completion};
@@ -43,15 +44,27 @@ pub async fn store_and_complete(
 ) -> anyhow::Result<Stored> {
     let outcome = conn
         .transaction::<_, anyhow::Error, _>(async |conn| {
-            diesel::sql_query("DELETE FROM github_workflow_metrics WHERE run_id = $1")
-                .bind::<BigInt, _>(run_id)
-                .execute(conn)
-                .await?;
+            let old: Vec<Hour> = diesel::sql_query(
+                "DELETE FROM github_workflow_metrics WHERE run_id = $1 \
+                 RETURNING date_trunc('hour', \"timestamp\", 'UTC') AS hour",
+            )
+            .bind::<BigInt, _>(run_id)
+            .load(conn)
+            .await?;
             for chunk in rows.chunks(batch.max(1)) {
                 insert_batch(conn, run_id, config_id, schema_id, chunk).await?;
             }
             if !queue::complete(conn, run_id, worker, done).await? {
                 return Err(anyhow::Error::new(LostClaimError));
+            }
+            // Last, so the advisory lock it takes is held only until commit.
+            let hours = touched_hours(old.into_iter().map(|h| h.hour), rows);
+            if !hours.is_empty() {
+                diesel::sql_query("SELECT wfm_refresh_metric_rollups($1, $2)")
+                    .bind::<BigInt, _>(config_id)
+                    .bind::<Array<Timestamptz>, _>(hours)
+                    .execute(conn)
+                    .await?;
             }
             Ok(())
         })
@@ -61,6 +74,28 @@ pub async fn store_and_complete(
         Err(e) if e.is::<LostClaimError>() => Ok(Stored::Lost),
         Err(e) => Err(e),
     }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Hour {
+    #[diesel(sql_type = Timestamptz)]
+    hour: DateTime<Utc>,
+}
+
+/// The UTC hours of the deleted records and of `rows`, each once.
+fn touched_hours(
+    old: impl Iterator<Item = DateTime<Utc>>,
+    rows: &[MetricRow],
+) -> Vec<DateTime<Utc>> {
+    let mut hours: Vec<DateTime<Utc>> = old
+        .chain(
+            rows.iter()
+                .filter_map(|r| r.timestamp.duration_trunc(TimeDelta::hours(1)).ok()),
+        )
+        .collect();
+    hours.sort_unstable();
+    hours.dedup();
+    hours
 }
 
 /// Rolls the transaction back when the final transition finds the claim gone.

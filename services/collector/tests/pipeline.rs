@@ -421,3 +421,69 @@ async fn raw_data_is_kept_when_the_config_asks() {
     assert_eq!(first["source_file"], "r.csv");
     assert_eq!(first["metrics"]["latency_ms"], 12.5);
 }
+
+#[derive(diesel::QueryableByName, Debug, PartialEq)]
+struct Rollup {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    metric: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    bucket: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    count: i64,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    sum: f64,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    last_value: f64,
+}
+
+async fn rollups(h: &Harness) -> Vec<Rollup> {
+    let mut conn = h.db.connect().await;
+    diesel::sql_query(
+        "SELECT metric, bucket, sum(count)::int8 AS count, sum(sum) AS sum, max(last_value) AS last_value \
+         FROM github_workflow_metric_rollups WHERE config_id = $1 GROUP BY 1, 2 ORDER BY 1, 2",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(h.config.id)
+    .load(&mut conn)
+    .await
+    .expect("rollups")
+}
+
+#[tokio::test]
+async fn storing_a_run_refreshes_its_hourly_rollups() {
+    let h = Harness::new("rollups", serde_json::json!(["*.csv"])).await;
+    h.write("r.csv", "model,latency_ms\nllama,10\nmistral,30\n");
+    h.enqueue("u", 1).await;
+    h.collect().await;
+    let hour = Utc
+        .with_ymd_and_hms(2025, 3, 4, 1, 0, 0)
+        .single()
+        .expect("hour");
+    assert_eq!(
+        rollups(&h).await,
+        vec![Rollup {
+            metric: "latency_ms".into(),
+            bucket: hour,
+            count: 2,
+            sum: 40.0,
+            last_value: 30.0
+        }]
+    );
+
+    // collected again with other results: the hour is recomputed, not added to
+    h.write("r.csv", "model,latency_ms\nllama,7\n");
+    let mut conn = h.db.connect().await;
+    queue::requeue(&mut conn, RunStatus::Completed, Some(h.config.id))
+        .await
+        .expect("requeue");
+    h.collect().await;
+    assert_eq!(
+        rollups(&h).await,
+        vec![Rollup {
+            metric: "latency_ms".into(),
+            bucket: hour,
+            count: 1,
+            sum: 7.0,
+            last_value: 7.0
+        }]
+    );
+}

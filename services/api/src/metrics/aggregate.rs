@@ -118,32 +118,79 @@ async fn prepare(
     })
 }
 
-/// Runs the aggregation over the raw rows.
+/// Runs the aggregation: from the hourly rollups when the aggregation and
+/// interval allow it (exact either way), else over the raw rows.
 async fn points(state: &AppState, request: &Request) -> ApiResult<Vec<Point>> {
-    let mut sql = Sql::new("SELECT ");
-    match request.interval {
+    let hourly = request.interval.is_none_or(|i| i.seconds() % 3600 == 0);
+    let sql = match request.aggregation.combine_partials() {
+        Some(combine) if hourly && request.filter.run_id.is_none() => {
+            from_rollups(request, combine)
+        }
+        _ => from_rows(request),
+    };
+    let mut conn = state.conn().await?;
+    Ok(sql.into_query().load(&mut conn).await?)
+}
+
+/// Over `wfm_metric_partials`: whole hours from the rollups, cut hours from the rows.
+fn from_rollups(request: &Request, combine: &str) -> Sql {
+    let mut sql = Sql::new(
+        "WITH series AS (SELECT s.id, (SELECT coalesce(jsonb_object_agg(g.key, s.dimensions -> g.key), '{}'::jsonb) FROM unnest(",
+    );
+    sql.bind::<Array<Text>, _>(request.group_by.clone())
+        .push(
+            "::text[]) AS g(key)) AS grp FROM github_workflow_metric_series s WHERE s.config_id = ",
+        )
+        .bind::<BigInt, _>(request.filter.config_id);
+    request.filter.write_dimension_filters(&mut sql, "s");
+    sql.push(") SELECT ");
+    push_time(&mut sql, request.interval, "p.hour");
+    sql.push(", series.grp AS \"group\", p.metric AS metric, ")
+        .push(combine)
+        .push(" AS value, sum(p.n)::int8 AS count FROM wfm_metric_partials(")
+        .bind::<BigInt, _>(request.filter.config_id)
+        .push(", ")
+        .bind::<Array<Text>, _>(request.metrics.clone())
+        .push("::text[], ")
+        .bind::<Nullable<Timestamptz>, _>(request.filter.range.start)
+        .push(", ")
+        .bind::<Nullable<Timestamptz>, _>(request.filter.range.end)
+        .push(") p JOIN series ON series.id = p.series_id GROUP BY 1, 2, 3 ORDER BY 3, 2, 1");
+    sql
+}
+
+/// `time` of a point: its bucket of `interval` (weeks start on Monday), or NULL.
+fn push_time(sql: &mut Sql, interval: Option<Interval>, column: &str) {
+    match interval {
         Some(interval) => {
             sql.push("date_bin(make_interval(secs => ")
                 .bind::<Double, _>(interval.seconds() as f64)
-                .push("), m.\"timestamp\", TIMESTAMPTZ '2000-01-03 00:00:00+00') AS time");
+                .push("), ")
+                .push(column)
+                .push(", TIMESTAMPTZ '2000-01-03 00:00:00+00') AS time");
         }
         None => {
             sql.push("NULL::timestamptz AS time");
         }
     }
+}
+
+/// Over the raw rows: percentiles, intervals shorter than an hour, one run.
+fn from_rows(request: &Request) -> Sql {
+    let mut sql = Sql::new("SELECT ");
+    push_time(&mut sql, request.interval, "m.\"timestamp\"");
     sql.push(", (SELECT coalesce(jsonb_object_agg(g.key, m.dimensions -> g.key), '{}'::jsonb) FROM unnest(")
         .bind::<Array<Text>, _>(request.group_by.clone())
         .push("::text[]) AS g(key)) AS \"group\", mf.name AS metric, ")
         .push(&request.aggregation.sql("v.value"))
         .push(" AS value, count(*) AS count FROM github_workflow_metrics m CROSS JOIN LATERAL unnest(")
         .bind::<Array<Text>, _>(request.metrics.clone())
-        .push("::text[]) AS mf(name) CROSS JOIN LATERAL (SELECT (m.metrics -> mf.name)::float8 AS value) v");
+        .push("::text[]) AS mf(name) CROSS JOIN LATERAL (SELECT ")
+        .push(super::NUMERIC_VALUE)
+        .push(" AS value) v");
     request.filter.write_where(&mut sql);
-    sql.push(
-        " AND jsonb_typeof(m.metrics -> mf.name) = 'number' GROUP BY 1, 2, 3 ORDER BY 3, 2, 1",
-    );
-    let mut conn = state.conn().await?;
-    Ok(sql.into_query().load(&mut conn).await?)
+    sql.push(" AND v.value IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 3, 2, 1");
+    sql
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
 
@@ -33,6 +33,20 @@ fn request_filter(req: &HttpRequest, params: &Params) -> ApiResult<(Filter, i64)
         dimensions: Vec::new(),
     };
     Ok((filter, limit))
+}
+
+/// Appends the series filter: series `s` of the config with a record in the range
+/// (series are the distinct dimension objects the collector has stored).
+fn in_range(sql: &mut Sql, filter: &Filter) {
+    sql.push(" AND s.config_id = ")
+        .bind::<BigInt, _>(filter.config_id)
+        .push(" AND wfm_series_has_records(")
+        .bind::<BigInt, _>(filter.config_id)
+        .push(", s.id, s.dimensions, ")
+        .bind::<Nullable<Timestamptz>, _>(filter.range.start)
+        .push(", ")
+        .bind::<Nullable<Timestamptz>, _>(filter.range.end)
+        .push(")");
 }
 
 #[derive(QueryableByName)]
@@ -66,11 +80,11 @@ pub(crate) async fn all(req: HttpRequest, state: web::Data<AppState>) -> ApiResu
     lookup::config(&mut conn, filter.config_id, params.cluster(&state.cluster)).await?;
     let mut sql = Sql::new(
         "SELECT key, value FROM (SELECT key, value, row_number() OVER (PARTITION BY key ORDER BY value) AS n \
-         FROM (SELECT DISTINCT e.key, e.value FROM github_workflow_metrics m \
-         CROSS JOIN LATERAL jsonb_each_text(m.dimensions) AS e(key, value)",
+         FROM (SELECT DISTINCT e.key, e.value FROM github_workflow_metric_series s \
+         CROSS JOIN LATERAL jsonb_each_text(s.dimensions) AS e(key, value) WHERE e.value IS NOT NULL",
     );
-    filter.write_where(&mut sql);
-    sql.push(" AND e.value IS NOT NULL) d) ranked WHERE n <= ")
+    in_range(&mut sql, &filter);
+    sql.push(") d) ranked WHERE n <= ")
         .bind::<BigInt, _>(limit + 1)
         .push(" ORDER BY key, value");
     let rows: Vec<KeyValue> = sql.into_query().load(&mut conn).await?;
@@ -129,13 +143,13 @@ pub(crate) async fn values(
     let mut conn = state.conn().await?;
     lookup::config(&mut conn, filter.config_id, params.cluster(&state.cluster)).await?;
     let mut sql =
-        Sql::new("SELECT value, count(*) OVER () AS total FROM (SELECT DISTINCT m.dimensions ->> ");
+        Sql::new("SELECT value, count(*) OVER () AS total FROM (SELECT DISTINCT s.dimensions ->> ");
     sql.bind::<Text, _>(dimension.clone())
-        .push(" AS value FROM github_workflow_metrics m");
-    filter.write_where(&mut sql);
-    sql.push(" AND (m.dimensions ->> ")
+        .push(" AS value FROM github_workflow_metric_series s WHERE (s.dimensions ->> ")
         .bind::<Text, _>(dimension.clone())
-        .push(") IS NOT NULL) d ORDER BY value LIMIT ")
+        .push(") IS NOT NULL");
+    in_range(&mut sql, &filter);
+    sql.push(") d ORDER BY value LIMIT ")
         .bind::<BigInt, _>(limit);
     let rows: Vec<Value> = sql.into_query().load(&mut conn).await?;
     Ok(reply::ok(Values {

@@ -72,8 +72,15 @@ impl Filter {
         if let Some(run_id) = self.run_id {
             sql.push(" AND m.run_id = ").bind::<BigInt, _>(run_id);
         }
+        self.write_dimension_filters(sql, "m");
+    }
+
+    /// Appends ` AND (<alias>.dimensions ->> $k) = ANY($v)` per dimension filter.
+    pub fn write_dimension_filters(&self, sql: &mut Sql, alias: &str) {
         for (key, values) in &self.dimensions {
-            sql.push(" AND (m.dimensions ->> ")
+            sql.push(" AND (")
+                .push(alias)
+                .push(".dimensions ->> ")
                 .bind::<Text, _>(key.clone())
                 .push(") = ANY(")
                 .bind::<Array<Text>, _>(values.clone())

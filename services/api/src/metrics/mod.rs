@@ -44,6 +44,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/configs/{id}/export", web::get().to(export::export));
 }
 
+/// The value of metric `mf.name` of row `m` when it is a number, else NULL
+/// (a non-number is skipped, never a failed cast).
+const NUMERIC_VALUE: &str = "CASE WHEN jsonb_typeof(m.metrics -> mf.name) = 'number' \
+     THEN (m.metrics -> mf.name)::float8 END";
+
 /// Metric names a request may name at once.
 const MAX_METRICS: usize = 50;
 
@@ -170,6 +175,20 @@ pub enum Aggregation {
 }
 
 impl Aggregation {
+    /// How hourly partials (`wfm_metric_partials`: n, total, lo, hi, last_*)
+    /// combine into this aggregation; `None` for percentiles, which need every value.
+    fn combine_partials(self) -> Option<&'static str> {
+        Some(match self {
+            Self::Avg => "sum(p.total) / sum(p.n)",
+            Self::Min => "min(p.lo)",
+            Self::Max => "max(p.hi)",
+            Self::Sum => "sum(p.total)",
+            Self::Count => "sum(p.n)::float8",
+            Self::Last => "(array_agg(p.last_value ORDER BY p.last_at DESC, p.last_id DESC))[1]",
+            Self::P50 | Self::P90 | Self::P95 | Self::P99 => return None,
+        })
+    }
+
     /// The SQL aggregate over `value` (an expression of ours, never a request's).
     fn sql(self, value: &str) -> String {
         let percentile = |p: &str| format!("percentile_cont({p}) WITHIN GROUP (ORDER BY {value})");

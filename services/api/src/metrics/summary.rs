@@ -5,7 +5,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Duration, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Double, Nullable, Text, Timestamptz};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
+use futures_util::StreamExt as _;
 use serde::Serialize;
 
 use super::filter::Filter;
@@ -107,10 +108,17 @@ pub(crate) async fn summary(
         run_id: None,
         dimensions: dimensions.clone(),
     };
-    let current = stats(&mut conn, &period(start, end), &metrics).await?;
+    drop(conn);
+    let current = stats(&state, &period(start, end), &metrics, true).await?;
     // The previous period ends just before this one starts.
     let previous_end = start - Duration::microseconds(1);
-    let previous = stats(&mut conn, &period(previous_start, previous_end), &metrics).await?;
+    let previous = stats(
+        &state,
+        &period(previous_start, previous_end),
+        &metrics,
+        false,
+    )
+    .await?;
     let metrics = metrics
         .into_iter()
         .map(|name| {
@@ -144,23 +152,79 @@ pub(crate) async fn summary(
     }))
 }
 
+/// Percentile queries of one summary run at once, each on its own connection.
+const PARALLEL_PERCENTILES: usize = 4;
+
+/// Count, min, max, avg and the newest value per metric from the hourly
+/// partials (exact), and, when asked, p50/p95 from the rows, one metric per query.
 async fn stats(
-    conn: &mut AsyncPgConnection,
+    state: &AppState,
     filter: &Filter,
     metrics: &[String],
+    with_percentiles: bool,
 ) -> ApiResult<Vec<Row>> {
     let mut sql = Sql::new(
-        "SELECT mf.name AS metric, count(*) AS count, min(v.value) AS min, max(v.value) AS max, \
-         avg(v.value) AS avg, \
-         percentile_cont(0.5) WITHIN GROUP (ORDER BY v.value) AS p50, \
-         percentile_cont(0.95) WITHIN GROUP (ORDER BY v.value) AS p95, \
-         (array_agg(v.value ORDER BY m.\"timestamp\" DESC, m.id DESC))[1] AS latest, \
-         max(m.\"timestamp\") AS latest_at \
-         FROM github_workflow_metrics m CROSS JOIN LATERAL unnest(",
+        "SELECT p.metric, sum(p.n)::int8 AS count, min(p.lo) AS min, max(p.hi) AS max, \
+         sum(p.total) / sum(p.n) AS avg, \
+         (array_agg(p.last_value ORDER BY p.last_at DESC, p.last_id DESC))[1] AS latest, \
+         max(p.last_at) AS latest_at, NULL::float8 AS p50, NULL::float8 AS p95 \
+         FROM wfm_metric_partials(",
     );
-    sql.bind::<Array<Text>, _>(metrics.to_vec())
-        .push("::text[]) AS mf(name) CROSS JOIN LATERAL (SELECT (m.metrics -> mf.name)::float8 AS value) v");
+    sql.bind::<BigInt, _>(filter.config_id)
+        .push(", ")
+        .bind::<Array<Text>, _>(metrics.to_vec())
+        .push("::text[], ")
+        .bind::<Nullable<Timestamptz>, _>(filter.range.start)
+        .push(", ")
+        .bind::<Nullable<Timestamptz>, _>(filter.range.end)
+        .push(") p");
+    if !filter.dimensions.is_empty() {
+        sql.push(" WHERE p.series_id IN (SELECT s.id FROM github_workflow_metric_series s WHERE s.config_id = ")
+            .bind::<BigInt, _>(filter.config_id);
+        filter.write_dimension_filters(&mut sql, "s");
+        sql.push(")");
+    }
+    sql.push(" GROUP BY 1");
+    let mut conn = state.conn().await?;
+    let mut rows: Vec<Row> = sql.into_query().load(&mut conn).await?;
+    drop(conn);
+    if !with_percentiles {
+        return Ok(rows);
+    }
+    let quantiles = futures_util::stream::iter(rows.iter().map(|r| r.metric.clone()))
+        .map(|metric| percentiles(state, filter, metric))
+        .buffered(PARALLEL_PERCENTILES)
+        .collect::<Vec<_>>()
+        .await;
+    for (row, quantile) in rows.iter_mut().zip(quantiles) {
+        let quantile = quantile?;
+        row.p50 = quantile.p50;
+        row.p95 = quantile.p95;
+    }
+    Ok(rows)
+}
+
+#[derive(Debug, QueryableByName)]
+struct Quantiles {
+    #[diesel(sql_type = Nullable<Double>)]
+    p50: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    p95: Option<f64>,
+}
+
+/// p50 and p95 of one metric over the filtered rows (percentiles need every value).
+async fn percentiles(state: &AppState, filter: &Filter, metric: String) -> ApiResult<Quantiles> {
+    let mut sql = Sql::new(
+        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v.value) AS p50, \
+         percentile_cont(0.95) WITHIN GROUP (ORDER BY v.value) AS p95 \
+         FROM github_workflow_metrics m CROSS JOIN LATERAL (SELECT m.metrics -> ",
+    );
+    sql.bind::<Text, _>(metric).push(
+        " AS raw) j CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(j.raw) = 'number' \
+         THEN (j.raw)::float8 END AS value) v",
+    );
     filter.write_where(&mut sql);
-    sql.push(" AND jsonb_typeof(m.metrics -> mf.name) = 'number' GROUP BY 1");
-    Ok(sql.into_query().load(conn).await?)
+    sql.push(" AND v.value IS NOT NULL");
+    let mut conn = state.conn().await?;
+    Ok(sql.into_query().get_result(&mut conn).await?)
 }
