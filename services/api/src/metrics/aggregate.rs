@@ -118,24 +118,25 @@ async fn prepare(
     })
 }
 
-/// Runs the aggregation: from the hourly rollups when the aggregation and
-/// interval allow it (exact either way), else over the raw rows.
+/// Runs the aggregation: from the hourly rollups when the interval allows it
+/// (exact either way), else over the raw rows.
 async fn points(state: &AppState, request: &Request) -> ApiResult<Vec<Point>> {
     let hourly = request.interval.is_none_or(|i| i.seconds() % 3600 == 0);
-    let sql = match request.aggregation.combine_partials() {
-        Some(combine) if hourly && request.filter.run_id.is_none() => {
-            from_rollups(request, combine)
-        }
-        _ => from_rows(request),
+    let sql = if hourly && request.filter.run_id.is_none() {
+        from_rollups(request)
+    } else {
+        from_rows(request)
     };
     let mut conn = state.conn().await?;
     Ok(sql.into_query().load(&mut conn).await?)
 }
 
-/// Over `wfm_metric_partials`: whole hours from the rollups, cut hours from the rows.
-fn from_rollups(request: &Request, combine: &str) -> Sql {
+/// Over `wfm_metric_partials` (whole hours from the rollups, cut hours from
+/// the rows), per series first, then per group: the group object is built
+/// once per series, not once per row.
+fn from_rollups(request: &Request) -> Sql {
     let mut sql = Sql::new(
-        "WITH series AS (SELECT s.id, (SELECT coalesce(jsonb_object_agg(g.key, s.dimensions -> g.key), '{}'::jsonb) FROM unnest(",
+        "WITH series AS MATERIALIZED (SELECT s.id, (SELECT coalesce(jsonb_object_agg(g.key, s.dimensions -> g.key), '{}'::jsonb) FROM unnest(",
     );
     sql.bind::<Array<Text>, _>(request.group_by.clone())
         .push(
@@ -144,10 +145,47 @@ fn from_rollups(request: &Request, combine: &str) -> Sql {
         .bind::<BigInt, _>(request.filter.config_id);
     request.filter.write_dimension_filters(&mut sql, "s");
     sql.push(") SELECT ");
-    push_time(&mut sql, request.interval, "p.hour");
-    sql.push(", series.grp AS \"group\", p.metric AS metric, ")
-        .push(combine)
-        .push(" AS value, sum(p.n)::int8 AS count FROM wfm_metric_partials(")
+    match request.aggregation.combine_partials() {
+        Some(combine) => {
+            sql.push("p.time, series.grp AS \"group\", p.metric, ")
+                .push(combine)
+                .push(" AS value, sum(p.n)::int8 AS count FROM (SELECT ");
+            push_time(&mut sql, request.interval, "p.hour");
+            sql.push(
+                ", p.series_id, p.metric, sum(p.n) AS n, sum(p.total) AS total, \
+                 min(p.lo) AS lo, max(p.hi) AS hi, ",
+            );
+            sql.push(if request.aggregation == Aggregation::Last {
+                "(array_agg(p.last_value ORDER BY p.last_at DESC, p.last_id DESC))[1] AS last_value, \
+                 max(p.last_at) AS last_at, \
+                 (array_agg(p.last_id ORDER BY p.last_at DESC, p.last_id DESC))[1] AS last_id"
+            } else {
+                "NULL::float8 AS last_value, NULL::timestamptz AS last_at, NULL::int8 AS last_id"
+            });
+            push_partials(&mut sql, request);
+            sql.push(
+                " WHERE p.series_id IN (SELECT id FROM series) GROUP BY 1, 2, 3) p \
+                 JOIN series ON series.id = p.series_id GROUP BY 1, 2, 3 ORDER BY 3, 2, 1",
+            );
+        }
+        None => {
+            push_time(&mut sql, request.interval, "p.hour");
+            sql.push(", series.grp AS \"group\", p.metric, ")
+                .push(&request.aggregation.sql("u.v"))
+                .push(" AS value, count(*) AS count");
+            push_partials(&mut sql, request);
+            sql.push(
+                " JOIN series ON series.id = p.series_id CROSS JOIN LATERAL unnest(p.vals) AS u(v) \
+                 GROUP BY 1, 2, 3 ORDER BY 3, 2, 1",
+            );
+        }
+    }
+    sql
+}
+
+/// ` FROM wfm_metric_partials(config, metrics, start, end) p`
+fn push_partials(sql: &mut Sql, request: &Request) {
+    sql.push(" FROM wfm_metric_partials(")
         .bind::<BigInt, _>(request.filter.config_id)
         .push(", ")
         .bind::<Array<Text>, _>(request.metrics.clone())
@@ -155,8 +193,7 @@ fn from_rollups(request: &Request, combine: &str) -> Sql {
         .bind::<Nullable<Timestamptz>, _>(request.filter.range.start)
         .push(", ")
         .bind::<Nullable<Timestamptz>, _>(request.filter.range.end)
-        .push(") p JOIN series ON series.id = p.series_id GROUP BY 1, 2, 3 ORDER BY 3, 2, 1");
-    sql
+        .push(") p");
 }
 
 /// `time` of a point: its bucket of `interval` (weeks start on Monday), or NULL.

@@ -176,7 +176,8 @@ pub enum Aggregation {
 
 impl Aggregation {
     /// How hourly partials (`wfm_metric_partials`: n, total, lo, hi, last_*)
-    /// combine into this aggregation; `None` for percentiles, which need every value.
+    /// combine into this aggregation; `None` for percentiles, which read the
+    /// partials' values (`vals`).
     fn combine_partials(self) -> Option<&'static str> {
         Some(match self {
             Self::Avg => "sum(p.total) / sum(p.n)",

@@ -6,7 +6,6 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Double, Nullable, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
-use futures_util::StreamExt as _;
 use serde::Serialize;
 
 use super::filter::Filter;
@@ -152,24 +151,16 @@ pub(crate) async fn summary(
     }))
 }
 
-/// Percentile queries of one summary run at once, each on its own connection.
-const PARALLEL_PERCENTILES: usize = 4;
-
-/// Count, min, max, avg and the newest value per metric from the hourly
-/// partials (exact), and, when asked, p50/p95 from the rows, one metric per query.
+/// Per metric over the filter's range, from `wfm_metric_partials` (exact for
+/// any range): count, min, max, avg and the newest value, and, when asked,
+/// p50/p95 over the partials' values.
 async fn stats(
     state: &AppState,
     filter: &Filter,
     metrics: &[String],
     with_percentiles: bool,
 ) -> ApiResult<Vec<Row>> {
-    let mut sql = Sql::new(
-        "SELECT p.metric, sum(p.n)::int8 AS count, min(p.lo) AS min, max(p.hi) AS max, \
-         sum(p.total) / sum(p.n) AS avg, \
-         (array_agg(p.last_value ORDER BY p.last_at DESC, p.last_id DESC))[1] AS latest, \
-         max(p.last_at) AS latest_at, NULL::float8 AS p50, NULL::float8 AS p95 \
-         FROM wfm_metric_partials(",
-    );
+    let mut sql = Sql::new("WITH p AS MATERIALIZED (SELECT p.* FROM wfm_metric_partials(");
     sql.bind::<BigInt, _>(filter.config_id)
         .push(", ")
         .bind::<Array<Text>, _>(metrics.to_vec())
@@ -184,47 +175,23 @@ async fn stats(
         filter.write_dimension_filters(&mut sql, "s");
         sql.push(")");
     }
-    sql.push(" GROUP BY 1");
-    let mut conn = state.conn().await?;
-    let mut rows: Vec<Row> = sql.into_query().load(&mut conn).await?;
-    drop(conn);
-    if !with_percentiles {
-        return Ok(rows);
-    }
-    let quantiles = futures_util::stream::iter(rows.iter().map(|r| r.metric.clone()))
-        .map(|metric| percentiles(state, filter, metric))
-        .buffered(PARALLEL_PERCENTILES)
-        .collect::<Vec<_>>()
-        .await;
-    for (row, quantile) in rows.iter_mut().zip(quantiles) {
-        let quantile = quantile?;
-        row.p50 = quantile.p50;
-        row.p95 = quantile.p95;
-    }
-    Ok(rows)
-}
-
-#[derive(Debug, QueryableByName)]
-struct Quantiles {
-    #[diesel(sql_type = Nullable<Double>)]
-    p50: Option<f64>,
-    #[diesel(sql_type = Nullable<Double>)]
-    p95: Option<f64>,
-}
-
-/// p50 and p95 of one metric over the filtered rows (percentiles need every value).
-async fn percentiles(state: &AppState, filter: &Filter, metric: String) -> ApiResult<Quantiles> {
-    let mut sql = Sql::new(
-        "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY v.value) AS p50, \
-         percentile_cont(0.95) WITHIN GROUP (ORDER BY v.value) AS p95 \
-         FROM github_workflow_metrics m CROSS JOIN LATERAL (SELECT m.metrics -> ",
+    sql.push(
+        "), latest AS (SELECT DISTINCT ON (metric) metric, last_value, last_at FROM p \
+         ORDER BY metric, last_at DESC, last_id DESC), ",
     );
-    sql.bind::<Text, _>(metric).push(
-        " AS raw) j CROSS JOIN LATERAL (SELECT CASE WHEN jsonb_typeof(j.raw) = 'number' \
-         THEN (j.raw)::float8 END AS value) v",
+    sql.push(if with_percentiles {
+        "stats AS (SELECT p.metric, count(*)::int8 AS count, min(u.v) AS min, max(u.v) AS max, \
+         avg(u.v) AS avg, percentile_cont(0.5) WITHIN GROUP (ORDER BY u.v) AS p50, \
+         percentile_cont(0.95) WITHIN GROUP (ORDER BY u.v) AS p95 \
+         FROM p CROSS JOIN LATERAL unnest(p.vals) AS u(v) GROUP BY 1)"
+    } else {
+        "stats AS (SELECT p.metric, sum(p.n)::int8 AS count, min(p.lo) AS min, max(p.hi) AS max, \
+         sum(p.total) / sum(p.n) AS avg, NULL::float8 AS p50, NULL::float8 AS p95 FROM p GROUP BY 1)"
+    });
+    sql.push(
+        " SELECT stats.*, latest.last_value AS latest, latest.last_at AS latest_at \
+         FROM stats JOIN latest USING (metric)",
     );
-    filter.write_where(&mut sql);
-    sql.push(" AND v.value IS NOT NULL");
     let mut conn = state.conn().await?;
-    Ok(sql.into_query().get_result(&mut conn).await?)
+    Ok(sql.into_query().load(&mut conn).await?)
 }
