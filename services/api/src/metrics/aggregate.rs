@@ -7,7 +7,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Double, Jsonb, Nullable, Text, Timestamptz};
-use diesel_async::RunQueryDsl;
 use serde::{Deserialize, Serialize};
 
 use super::filter::{Filter, FilterBody};
@@ -128,7 +127,7 @@ async fn points(state: &AppState, request: &Request) -> ApiResult<Vec<Point>> {
         from_rows(request)
     };
     let mut conn = state.conn().await?;
-    Ok(sql.into_query().load(&mut conn).await?)
+    super::load_sorting(&mut conn, sql).await
 }
 
 /// Over `wfm_metric_partials` (whole hours from the rollups, cut hours from

@@ -49,6 +49,26 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 const NUMERIC_VALUE: &str = "CASE WHEN jsonb_typeof(m.metrics -> mf.name) = 'number' \
      THEN (m.metrics -> mf.name)::float8 END";
 
+/// Runs `sql` in a read-only transaction with room to sort in memory: the
+/// server's default `work_mem` (4 MB) spills the sorts of a 90-day range to disk.
+async fn load_sorting<T>(conn: &mut AsyncPgConnection, sql: sql::Sql) -> ApiResult<Vec<T>>
+where
+    T: diesel::QueryableByName<diesel::pg::Pg> + Send + 'static,
+{
+    use diesel_async::RunQueryDsl as _;
+    let rows = conn
+        .build_transaction()
+        .read_only()
+        .run(async |conn| {
+            diesel::sql_query("SET LOCAL work_mem = '64MB'")
+                .execute(conn)
+                .await?;
+            sql.into_query().load::<T>(conn).await
+        })
+        .await?;
+    Ok(rows)
+}
+
 /// Metric names a request may name at once.
 const MAX_METRICS: usize = 50;
 
