@@ -154,13 +154,14 @@ fn from_rollups(request: &Request) -> Sql {
                 ", p.series_id, p.metric, sum(p.n) AS n, sum(p.total) AS total, \
                  min(p.lo) AS lo, max(p.hi) AS hi, ",
             );
-            sql.push(if request.aggregation == Aggregation::Last {
-                "(array_agg(p.last_value ORDER BY p.last_at DESC, p.last_id DESC))[1] AS last_value, \
-                 max(p.last_at) AS last_at, \
-                 (array_agg(p.last_id ORDER BY p.last_at DESC, p.last_id DESC))[1] AS last_id"
+            if request.aggregation == Aggregation::Last {
+                // the newest of the series' hours, its time and row id with it
+                sql.push("(max(ARRAY[extract(epoch FROM p.last_at)::float8, p.last_id::float8, p.last_value]))[3] AS last_value, \
+                          max(p.last_at) AS last_at, \
+                          (max(ARRAY[extract(epoch FROM p.last_at)::float8, p.last_id::float8]))[2]::int8 AS last_id");
             } else {
-                "NULL::float8 AS last_value, NULL::timestamptz AS last_at, NULL::int8 AS last_id"
-            });
+                sql.push("NULL::float8 AS last_value, NULL::timestamptz AS last_at, NULL::int8 AS last_id");
+            }
             push_partials(&mut sql, request);
             sql.push(
                 " WHERE p.series_id IN (SELECT id FROM series) GROUP BY 1, 2, 3) p \

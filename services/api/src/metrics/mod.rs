@@ -49,6 +49,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 const NUMERIC_VALUE: &str = "CASE WHEN jsonb_typeof(m.metrics -> mf.name) = 'number' \
      THEN (m.metrics -> mf.name)::float8 END";
 
+/// The newest `last_value` of partials `p` (ties of `last_at` to the newer row),
+/// without a sort: float8 arrays compare element by element, and epoch
+/// microseconds and row ids stay exact below 2^53.
+const NEWEST_VALUE: &str = "(max(ARRAY[extract(epoch FROM p.last_at)::float8, \
+     p.last_id::float8, p.last_value]))[3]";
+
 /// Runs `sql` in a read-only transaction with room to sort in memory: the
 /// server's default `work_mem` (4 MB) spills the sorts of a 90-day range to disk.
 async fn load_sorting<T>(conn: &mut AsyncPgConnection, sql: sql::Sql) -> ApiResult<Vec<T>>
@@ -205,7 +211,7 @@ impl Aggregation {
             Self::Max => "max(p.hi)",
             Self::Sum => "sum(p.total)",
             Self::Count => "sum(p.n)::float8",
-            Self::Last => "(array_agg(p.last_value ORDER BY p.last_at DESC, p.last_id DESC))[1]",
+            Self::Last => NEWEST_VALUE,
             Self::P50 | Self::P90 | Self::P95 | Self::P99 => return None,
         })
     }

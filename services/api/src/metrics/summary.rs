@@ -164,16 +164,14 @@ async fn stats(
     metrics: &[String],
     with_percentiles: bool,
 ) -> ApiResult<Vec<Row>> {
-    let mut sql = Sql::new("WITH p AS MATERIALIZED (SELECT p.* ");
-    push_partials(&mut sql, filter, metrics);
-    sql.push(
-        "), latest AS (SELECT DISTINCT ON (metric) metric, last_value, last_at FROM p \
-         ORDER BY metric, last_at DESC, last_id DESC), \
-         stats AS (SELECT p.metric, sum(p.n)::int8 AS count, min(p.lo) AS min, max(p.hi) AS max, \
-         sum(p.total) / sum(p.n) AS avg, NULL::float8 AS p50, NULL::float8 AS p95 FROM p GROUP BY 1) \
-         SELECT stats.*, latest.last_value AS latest, latest.last_at AS latest_at \
-         FROM stats JOIN latest USING (metric)",
+    let mut sql = Sql::new(
+        "SELECT p.metric, sum(p.n)::int8 AS count, min(p.lo) AS min, max(p.hi) AS max, \
+         sum(p.total) / sum(p.n) AS avg, NULL::float8 AS p50, NULL::float8 AS p95, ",
     );
+    sql.push(super::NEWEST_VALUE)
+        .push(" AS latest, max(p.last_at) AS latest_at ");
+    push_partials(&mut sql, filter, metrics);
+    sql.push(" GROUP BY 1");
     if !with_percentiles {
         let mut conn = state.conn().await?;
         return super::load_sorting(&mut conn, sql).await;
