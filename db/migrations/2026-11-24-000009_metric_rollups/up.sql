@@ -69,12 +69,14 @@ BEGIN
         WHERE config_id = p_config AND bucket >= v_from AND bucket < v_to AND bucket = ANY (p_hours);
     END IF;
 
+    -- grouped by text, the series key: jsonb equality would fold {"bs":1} and
+    -- {"bs":1.0} into one group and leave the other form's records out
     INSERT INTO github_workflow_metric_series AS s (config_id, dimensions, first_seen_at, last_seen_at)
-    SELECT p_config, m.dimensions, min(m."timestamp"), max(m."timestamp")
+    SELECT p_config, m.dimensions::text::jsonb, min(m."timestamp"), max(m."timestamp")
     FROM github_workflow_metrics m
     WHERE m.config_id = p_config AND m."timestamp" >= v_from AND m."timestamp" < v_to
       AND (v_all OR date_trunc('hour', m."timestamp", 'UTC') = ANY (p_hours))
-    GROUP BY m.dimensions
+    GROUP BY m.dimensions::text
     ON CONFLICT (config_id, md5(dimensions::text)) DO UPDATE
         SET first_seen_at = least(s.first_seen_at, excluded.first_seen_at),
             last_seen_at = greatest(s.last_seen_at, excluded.last_seen_at);
@@ -143,8 +145,9 @@ RETURNS TABLE (hour TIMESTAMPTZ, series_id BIGINT, metric TEXT, n BIGINT, total 
       AND (p_start IS NULL OR m."timestamp" >= date_trunc('hour', p_start + interval '1 hour' - interval '1 microsecond', 'UTC'))
 $$ LANGUAGE sql STABLE;
 
--- Whether series `p_series` (dimensions `p_dims`) of a config has a record in
--- [p_start, p_end]: whole hours from the rollups, the cut hours from the table.
+-- Whether series `p_series` (dimensions `p_dims`) of a config has a record
+-- with a numeric metric in [p_start, p_end]: whole hours from the rollups,
+-- the cut hours from the table.
 CREATE FUNCTION wfm_series_has_records(
     p_config BIGINT, p_series BIGINT, p_dims JSONB, p_start TIMESTAMPTZ, p_end TIMESTAMPTZ)
 RETURNS BOOLEAN AS $$
@@ -155,13 +158,15 @@ RETURNS BOOLEAN AS $$
                  AND (p_end IS NULL OR r.bucket <= p_end - interval '1 hour'))
         OR (p_start IS NOT NULL AND EXISTS (
                SELECT 1 FROM github_workflow_metrics m
-               WHERE m.config_id = p_config AND m.dimensions = p_dims
+               WHERE m.config_id = p_config AND md5(m.dimensions::text) = md5(p_dims::text)
+                 AND EXISTS (SELECT 1 FROM jsonb_each(m.metrics) AS e(key, val) WHERE jsonb_typeof(e.val) = 'number')
                  AND m."timestamp" >= p_start
                  AND m."timestamp" < date_trunc('hour', p_start + interval '1 hour' - interval '1 microsecond', 'UTC')
                  AND (p_end IS NULL OR m."timestamp" <= p_end)))
         OR (p_end IS NOT NULL AND EXISTS (
                SELECT 1 FROM github_workflow_metrics m
-               WHERE m.config_id = p_config AND m.dimensions = p_dims
+               WHERE m.config_id = p_config AND md5(m.dimensions::text) = md5(p_dims::text)
+                 AND EXISTS (SELECT 1 FROM jsonb_each(m.metrics) AS e(key, val) WHERE jsonb_typeof(e.val) = 'number')
                  AND m."timestamp" >= date_trunc('hour', p_end, 'UTC') AND m."timestamp" <= p_end
                  AND (p_start IS NULL OR m."timestamp" >= p_start)))
 $$ LANGUAGE sql STABLE;

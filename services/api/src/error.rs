@@ -20,6 +20,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A route that exists, asked with a method it does not answer.
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// A failure of ours: logged with its cause, answered without it.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -77,6 +80,7 @@ impl ResponseError for ApiError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -19,7 +19,10 @@ mod schemas;
 
 use std::sync::Arc;
 
-use actix_web::middleware::from_fn;
+use actix_web::ResponseError as _;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::StatusCode;
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, from_fn};
 use actix_web::web;
 use wfm_db::{DbPool, PooledConn};
 use wfm_env::{Env, EnvError};
@@ -102,6 +105,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .route("/v1/openapi.json", web::get().to(openapi::document))
         .service(
             web::scope(BASE_PATH)
+                .wrap(
+                    ErrorHandlers::new()
+                        .handler(StatusCode::METHOD_NOT_ALLOWED, method_not_allowed),
+                )
                 .wrap(from_fn(auth::check))
                 .configure(configs::routes)
                 .configure(runs::routes)
@@ -119,4 +126,18 @@ async fn not_found(req: actix_web::HttpRequest) -> ApiResult<actix_web::HttpResp
         req.method(),
         req.path()
     )))
+}
+
+/// actix answers a known path with a wrong method 405 and no body: give it the envelope.
+fn method_not_allowed<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let message = format!(
+        "{} is not allowed on {}",
+        res.request().method(),
+        res.request().path()
+    );
+    let (req, _) = res.into_parts();
+    let response = ApiError::MethodNotAllowed(message).error_response();
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, response).map_into_right_body::<B>(),
+    ))
 }

@@ -22,7 +22,16 @@ impl Params {
     pub fn parse(query: &str) -> ApiResult<Self> {
         let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(query)
             .map_err(|e| ApiError::bad_request(format!("invalid query string: {e}")))?;
-        Ok(Self { pairs })
+        let params = Self { pairs };
+        if params
+            .str("cluster")
+            .is_some_and(|c| c.chars().count() > 255)
+        {
+            return Err(ApiError::bad_request(
+                "invalid cluster: longer than 255 characters",
+            ));
+        }
+        Ok(params)
     }
 
     /// The last value given for `name`, if any and not empty.

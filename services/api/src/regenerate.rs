@@ -107,7 +107,7 @@ pub(crate) async fn regenerate(
         &mut conn,
         NewVersion {
             config_id: id,
-            name: format!("{} schema", config.name),
+            name: crate::schemas::default_name(&config.name),
             schema: outcome.extraction.schema,
             timestamp_field: None,
             generated_by,

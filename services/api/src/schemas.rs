@@ -174,6 +174,13 @@ impl SchemaBody {
             .name
             .map(|n| n.trim().to_owned())
             .filter(|n| !n.is_empty());
+        for (field, value) in [("name", &name), ("timestamp_field", &timestamp_field)] {
+            if value.as_ref().is_some_and(|v| v.chars().count() > 255) {
+                return Err(ApiError::bad_request(format!(
+                    "invalid {field}: longer than 255 characters"
+                )));
+            }
+        }
         Ok((name, schema, timestamp_field))
     }
 }
@@ -195,6 +202,7 @@ pub async fn insert_version(
     conn: &mut AsyncPgConnection,
     new: NewVersion,
 ) -> ApiResult<MetricSchema> {
+    let config_id = new.config_id;
     let row = conn
         .transaction::<_, diesel::result::Error, _>(async |conn| {
             configs::table
@@ -233,8 +241,28 @@ pub async fn insert_version(
             }
             Ok(row)
         })
-        .await?;
-    Ok(row)
+        .await;
+    row.map_err(|e| version_error(e, config_id))
+}
+
+/// The refusals of a version write: the config went away (4040), or a
+/// collector wrote its first version at the same moment (4090).
+fn version_error(e: diesel::result::Error, config_id: i64) -> ApiError {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::NotFound => ApiError::not_found(format!("config {config_id} was deleted")),
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => ApiError::conflict(
+            "another schema version of this config was written at the same moment; try again",
+        ),
+        other => other.into(),
+    }
+}
+
+/// `"<config name> schema"`, within the column's 255 characters.
+pub fn default_name(config_name: &str) -> String {
+    let mut name: String = config_name.chars().take(248).collect();
+    name.push_str(" schema");
+    name
 }
 
 async fn deactivate(conn: &mut AsyncPgConnection, config_id: i64) -> QueryResult<usize> {
@@ -281,7 +309,7 @@ pub(crate) async fn put(
         &mut conn,
         NewVersion {
             config_id: id,
-            name: name.unwrap_or_else(|| format!("{} schema", config.name)),
+            name: name.unwrap_or_else(|| default_name(&config.name)),
             schema,
             timestamp_field,
             generated_by: GeneratedBy::User,
@@ -317,7 +345,8 @@ pub(crate) async fn activate(
                 .select(configs::id)
                 .for_update()
                 .first::<i64>(conn)
-                .await?;
+                .await
+                .map_err(|e| version_error(e, id))?;
             let target: MetricSchema = schemas::table
                 .filter(schemas::config_id.eq(id).and(schemas::version.eq(version)))
                 .select(MetricSchema::as_select())

@@ -264,6 +264,19 @@ async fn aggregate_numbers_match_the_rows() {
             assert_eq!(p["metric"], "throughput");
         }
     }
+    // a metric named twice counts once, on the row path (30m) as on the rollup path
+    let twice = s
+        .api
+        .post(&path, json!({"metrics": ["throughput"], "metric": "throughput", "interval": "30m", "aggregation": "count"}))
+        .await
+        .data();
+    let counted: i64 = twice["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["count"].as_i64().unwrap())
+        .sum();
+    assert_eq!(counted, SEED.len() as i64);
     // no interval, no group: one value per metric over everything (schema metrics by default)
     let whole = s.api.post(&path, json!({})).await.data();
     assert_eq!(whole["metrics"], json!(["latency", "throughput"]));
@@ -585,13 +598,15 @@ async fn rollups_and_rows_agree_on_any_range() {
         ("2025-01-01T10:45:00Z", 13.0),
         ("2025-01-02T09:59:59Z", 17.0),
     ];
-    for (time, throughput) in extra {
+    for (i, (time, throughput)) in extra.into_iter().enumerate() {
+        // `1.0` and `1` are equal as JSON numbers but are two series keys: both must count
+        let gpus = if i == 0 { json!(1.0) } else { json!(1) };
         diesel::insert_into(metrics::table)
             .values((
                 metrics::config_id.eq(s.config),
                 metrics::run_id.eq(s.run),
                 metrics::timestamp.eq(at(time)),
-                metrics::dimensions.eq(json!({"model": "a", "gpus": 1})),
+                metrics::dimensions.eq(json!({"model": "a", "gpus": gpus})),
                 metrics::metrics.eq(json!({"throughput": throughput})),
             ))
             .execute(&mut conn)

@@ -141,6 +141,8 @@ async fn put_refuses_unusable_schemas() {
     bad_type["fields"][0]["type"] = json!("text");
     let mut bad_time = schema_body();
     bad_time["timestamp_field"] = json!("when");
+    let mut long_name = schema_body();
+    long_name["name"] = json!("n".repeat(256));
     for (body, expected) in [
         (no_metrics, "invalid schema: schema has no metric_fields"),
         (

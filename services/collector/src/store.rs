@@ -4,7 +4,7 @@
 //! run completed, guarded by the claim; last, recompute the hourly rollups of
 //! the hours the old and new records fall in (see the rollups migration).
 
-use chrono::{DateTime, DurationRound as _, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use wfm_db::queue::{self, Completion};
@@ -88,14 +88,17 @@ fn touched_hours(
     rows: &[MetricRow],
 ) -> Vec<DateTime<Utc>> {
     let mut hours: Vec<DateTime<Utc>> = old
-        .chain(
-            rows.iter()
-                .filter_map(|r| r.timestamp.duration_trunc(TimeDelta::hours(1)).ok()),
-        )
+        .chain(rows.iter().filter_map(|r| hour_of(r.timestamp)))
         .collect();
     hours.sort_unstable();
     hours.dedup();
     hours
+}
+
+/// The UTC hour `t` falls in (any time chrono holds; `duration_trunc` refuses
+/// times outside 1677–2262).
+fn hour_of(t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(t.timestamp().div_euclid(3600) * 3600, 0)
 }
 
 /// Rolls the transaction back when the final transition finds the claim gone.
@@ -133,4 +136,26 @@ async fn insert_batch(
     .bind::<Array<Nullable<Text>>, _>(rows.iter().map(|r| r.raw_data.as_deref()).collect::<Vec<_>>())
     .execute(conn)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hours_of_any_time() {
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        assert_eq!(
+            hour_of(at("2025-03-04T01:41:41Z")),
+            Some(at("2025-03-04T01:00:00Z"))
+        );
+        assert_eq!(
+            hour_of(at("0001-01-01T00:00:00Z")),
+            Some(at("0001-01-01T00:00:00Z"))
+        );
+        assert_eq!(
+            hour_of(at("1969-12-31T23:59:59.5Z")),
+            Some(at("1969-12-31T23:00:00Z"))
+        );
+    }
 }

@@ -103,10 +103,18 @@ async fn prepare(
         },
     )?;
     let interval = body.interval.or(default_interval);
-    if let (Some(interval), Some(start), Some(end)) =
-        (interval, filter.range.start, filter.range.end)
-    {
-        interval.check_buckets(start, end)?;
+    if let Some(interval) = interval {
+        // an open bound is where the config's records begin or end
+        let (start, end) = match (filter.range.start, filter.range.end) {
+            (Some(start), Some(end)) => (Some(start), Some(end)),
+            (start, end) => {
+                let span = data_span(&mut conn, id).await?;
+                (start.or(span.first), end.or(span.last))
+            }
+        };
+        if let (Some(start), Some(end)) = (start, end) {
+            interval.check_buckets(start, end)?;
+        }
     }
     Ok(Request {
         filter,
@@ -115,6 +123,26 @@ async fn prepare(
         interval,
         aggregation: body.aggregation.unwrap_or(Aggregation::Avg),
     })
+}
+
+#[derive(QueryableByName)]
+struct Span {
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    first: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    last: Option<DateTime<Utc>>,
+}
+
+/// The times of a config's first and last records (two index probes).
+async fn data_span(conn: &mut diesel_async::AsyncPgConnection, config_id: i64) -> ApiResult<Span> {
+    use diesel_async::RunQueryDsl as _;
+    Ok(diesel::sql_query(
+        "SELECT min(\"timestamp\") AS first, max(\"timestamp\") AS last \
+         FROM github_workflow_metrics WHERE config_id = $1",
+    )
+    .bind::<BigInt, _>(config_id)
+    .get_result(conn)
+    .await?)
 }
 
 /// Runs the aggregation: from the hourly rollups when the interval allows it

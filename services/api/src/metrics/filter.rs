@@ -10,6 +10,8 @@ use crate::params::TimeRange;
 
 /// Values a dimension filter may hold per key; more is refused.
 const MAX_VALUES_PER_KEY: usize = 1000;
+/// Dimension keys one filter may name.
+const MAX_KEYS: usize = 50;
 
 /// The filter fields of a request body (each body declares them itself:
 /// `serde(flatten)` would lose the field paths of errors).
@@ -90,6 +92,11 @@ impl Filter {
 }
 
 fn dimension_filters(map: serde_json::Map<String, Value>) -> ApiResult<Vec<(String, Vec<String>)>> {
+    if map.len() > MAX_KEYS {
+        return Err(ApiError::bad_request(format!(
+            "invalid dimensions: more than {MAX_KEYS} keys"
+        )));
+    }
     map.into_iter()
         .map(|(key, value)| {
             let values = match value {

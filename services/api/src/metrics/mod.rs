@@ -95,6 +95,10 @@ async fn metric_names(
             serde_json::from_value(schema.metric_fields).unwrap_or_default()
         }
     };
+    // each name once, in the order given: a repeated name would count twice
+    let mut names = names;
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|n| seen.insert(n.clone()));
     if names.len() > MAX_METRICS {
         return Err(ApiError::bad_request(format!(
             "invalid metrics: more than {MAX_METRICS} names"

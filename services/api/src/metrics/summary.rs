@@ -2,7 +2,7 @@
 //! with the change of its average against the period of equal length before.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike as _, Duration, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Double, Nullable, Text, Timestamptz};
 use std::collections::HashMap;
@@ -90,6 +90,11 @@ pub(crate) async fn summary(
         return Err(ApiError::bad_request("invalid start: it is after end"));
     }
     let previous_start = start - (end - start);
+    if previous_start.year() < 1 {
+        return Err(ApiError::bad_request(
+            "invalid start: the previous period of equal length would begin before year 1",
+        ));
+    }
     let requested = params
         .str("metrics")
         .map(|list| list.split(',').map(|m| m.trim().to_owned()).collect());
@@ -183,15 +188,49 @@ async fn stats(
         },
         values(state, filter, metrics)
     );
-    let (mut rows, mut values) = (rows?, values?);
-    for row in &mut rows {
-        if let Some(values) = values.get_mut(&row.metric) {
-            row.p50 = percentile(values, 0.5);
-            row.p95 = percentile(values, 0.95);
+    let mut rows = rows?;
+    match values? {
+        Some(mut values) => {
+            for row in &mut rows {
+                if let Some(values) = values.get_mut(&row.metric) {
+                    row.p50 = percentile(values, 0.5);
+                    row.p95 = percentile(values, 0.95);
+                }
+            }
+        }
+        None => {
+            // too many values to hold here: Postgres sorts them (slower, bounded memory)
+            let mut sql = Sql::new(
+                "SELECT p.metric, percentile_cont(0.5) WITHIN GROUP (ORDER BY u.v) AS p50, \
+                 percentile_cont(0.95) WITHIN GROUP (ORDER BY u.v) AS p95 ",
+            );
+            push_partials(&mut sql, filter, metrics);
+            sql.push(" CROSS JOIN LATERAL unnest(p.vals) AS u(v) GROUP BY 1");
+            let mut conn = state.conn().await?;
+            let quantiles: Vec<MetricQuantiles> = super::load_sorting(&mut conn, sql).await?;
+            for row in &mut rows {
+                if let Some(q) = quantiles.iter().find(|q| q.metric == row.metric) {
+                    row.p50 = q.p50;
+                    row.p95 = q.p95;
+                }
+            }
         }
     }
     Ok(rows)
 }
+
+#[derive(QueryableByName)]
+struct MetricQuantiles {
+    #[diesel(sql_type = Text)]
+    metric: String,
+    #[diesel(sql_type = Nullable<Double>)]
+    p50: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    p95: Option<f64>,
+}
+
+/// Values the api selects percentiles over itself (32 MB); beyond, Postgres does.
+const MAX_VALUES_IN_MEMORY: usize = 4_000_000;
 
 /// ` FROM wfm_metric_partials(…) p`, narrowed to the filter's series.
 fn push_partials(sql: &mut Sql, filter: &Filter, metrics: &[String]) {
@@ -220,22 +259,27 @@ struct Values {
     vals: Vec<f64>,
 }
 
-/// Every value of each metric in the range.
+/// Every value of each metric in the range; `None` beyond [`MAX_VALUES_IN_MEMORY`].
 async fn values(
     state: &AppState,
     filter: &Filter,
     metrics: &[String],
-) -> ApiResult<HashMap<String, Vec<f64>>> {
+) -> ApiResult<Option<HashMap<String, Vec<f64>>>> {
     let mut sql = Sql::new("SELECT p.metric, p.vals ");
     push_partials(&mut sql, filter, metrics);
     let mut conn = state.conn().await?;
     let mut rows = sql.into_query().load_stream::<Values>(&mut conn).await?;
     let mut out: HashMap<String, Vec<f64>> = HashMap::new();
+    let mut held = 0;
     while let Some(row) = rows.next().await {
         let row = row?;
+        held += row.vals.len();
+        if held > MAX_VALUES_IN_MEMORY {
+            return Ok(None);
+        }
         out.entry(row.metric).or_default().extend(row.vals);
     }
-    Ok(out)
+    Ok(Some(out))
 }
 
 /// `percentile_cont(q)`: linear between the two closest ranks, as Postgres does.
