@@ -41,6 +41,7 @@ pub const BASE_PATH: &str = "/v1/github-workflow-metrics";
 /// | `WFM_API_READ_TOKENS` | none | comma-separated bearer tokens allowed to read (GET and the metric query POSTs) |
 /// | `WFM_API_ADMIN_TOKENS` | none | comma-separated bearer tokens allowed to read and write |
 /// | `WFM_API_WORKERS` | one per core | HTTP worker threads |
+/// | `WFM_API_SUMMARY_MAX_VALUES` | 4000000 | metric values a `metrics/summary` request selects percentiles over in memory (8 bytes each); past it Postgres sorts them, several times slower |
 ///
 /// With neither token list set the API is open (a warning is logged at start).
 #[derive(Debug, Clone)]
@@ -49,7 +50,11 @@ pub struct ApiConfig {
     pub workers: usize,
     /// The LLM that drafts schemas (`WFM_LLM_*`, as the collector's); none: built-in inference.
     pub llm: Option<LlmConfig>,
+    pub summary_max_values: usize,
 }
+
+/// `WFM_API_SUMMARY_MAX_VALUES` unset: 32 MB of values per summary request.
+pub const DEFAULT_SUMMARY_MAX_VALUES: usize = 4_000_000;
 
 impl ApiConfig {
     pub fn from_env(env: &Env) -> Result<Self, EnvError> {
@@ -69,6 +74,8 @@ impl ApiConfig {
             ),
             workers,
             llm: LlmConfig::from_env(env)?,
+            summary_max_values: env
+                .var_or("WFM_API_SUMMARY_MAX_VALUES", DEFAULT_SUMMARY_MAX_VALUES)?,
         })
     }
 }
@@ -81,6 +88,8 @@ pub struct AppState {
     pub cluster: String,
     pub tokens: Tokens,
     pub llm: Option<Arc<LlmClient>>,
+    /// See [`ApiConfig::summary_max_values`].
+    pub summary_max_values: usize,
 }
 
 impl std::fmt::Debug for AppState {
@@ -89,6 +98,7 @@ impl std::fmt::Debug for AppState {
             .field("cluster", &self.cluster)
             .field("tokens", &self.tokens)
             .field("llm", &self.llm.is_some())
+            .field("summary_max_values", &self.summary_max_values)
             .finish_non_exhaustive()
     }
 }

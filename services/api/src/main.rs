@@ -32,6 +32,7 @@ fn main() -> ExitCode {
             cluster: service.common.cluster_name.clone(),
             tokens: service.config.tokens.clone(),
             llm,
+            summary_max_values: service.config.summary_max_values,
         });
         service
             .serve(service.config.workers, move |cfg| {

@@ -30,7 +30,10 @@ struct Seeded {
 }
 
 async fn seeded() -> Seeded {
-    let api = TestApi::start().await;
+    seeded_on(TestApi::start().await).await
+}
+
+async fn seeded_on(api: TestApi) -> Seeded {
     let config = api.create_config("bench", "arc", "set").await;
     let schema = api
         .put(
@@ -365,6 +368,31 @@ async fn trends_have_series_and_changes() {
         "weeks start on Monday"
     );
     assert_eq!(only["change"], Value::Null, "one point has no change");
+}
+
+#[tokio::test]
+async fn summary_past_the_memory_cap_is_computed_by_postgres_alike() {
+    let in_memory = seeded().await;
+    let in_postgres =
+        seeded_on(TestApi::with_state(|state| state.summary_max_values = 1).await).await;
+    let path = |s: &Seeded| {
+        format!(
+            "configs/{}/metrics/summary?start=2025-01-01T00:00:00Z&end=2025-01-04T00:00:00Z",
+            s.config
+        )
+    };
+    let a = in_memory.api.get(&path(&in_memory)).await.data();
+    let b = in_postgres.api.get(&path(&in_postgres)).await.data();
+    let tp = a["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "throughput")
+        .unwrap();
+    let all = [10.0, 20.0, 30.0, 40.0, 60.0, 50.0];
+    assert!(close(&tp["p50"], percentile(&all, 0.5)), "{tp}");
+    assert!(close(&tp["p95"], percentile(&all, 0.95)), "{tp}");
+    assert_eq!(a["metrics"], b["metrics"]);
 }
 
 #[tokio::test]

@@ -5,7 +5,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Datelike as _, Duration, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Double, Nullable, Text, Timestamptz};
-use std::collections::HashMap;
 
 use diesel_async::RunQueryDsl;
 use futures_util::StreamExt as _;
@@ -17,6 +16,7 @@ use super::{Change, metric_names};
 use crate::error::{ApiError, ApiResult};
 use crate::params::{Params, TimeRange, path_id};
 use crate::{AppState, lookup, reply};
+use wfm_db::PooledConn;
 
 /// The period when a request gives no start.
 const DEFAULT_PERIOD_DAYS: i64 = 7;
@@ -116,16 +116,15 @@ pub(crate) async fn summary(
         dimensions: dimensions.clone(),
     };
     drop(conn);
-    let current = stats(&state, &period(start, end), &metrics, true).await?;
     // The previous period ends just before this one starts.
     let previous_end = start - Duration::microseconds(1);
-    let previous = stats(
-        &state,
-        &period(previous_start, previous_end),
-        &metrics,
-        false,
-    )
-    .await?;
+    // both periods at once, each on its own connection
+    let (now, before) = (period(start, end), period(previous_start, previous_end));
+    let (current, previous) = tokio::join!(
+        current_stats(&state, &now, &metrics),
+        sql_stats(&state, &before, &metrics),
+    );
+    let (current, previous) = (current?, previous?);
     let metrics = metrics
         .into_iter()
         .map(|name| {
@@ -159,16 +158,55 @@ pub(crate) async fn summary(
     }))
 }
 
-/// Per metric over the filter's range, from `wfm_metric_partials` (exact for
-/// any range): count, min, max, avg and the newest value; with percentiles,
-/// p50/p95 over every value, read as float8 arrays and selected here (a tenth
-/// of what sorting them in Postgres costs).
-async fn stats(
+/// Metrics [`current_stats`] reads at once, each on its own connection.
+const METRICS_AT_ONCE: usize = 2;
+
+/// Per metric over the filter's range, exact for any range: count, min, max,
+/// avg, the newest value, p50 and p95. Per metric, one pass over its
+/// `wfm_metric_partials` with every value selected here (a tenth of what
+/// sorting them in Postgres costs), so memory holds the values of
+/// [`METRICS_AT_ONCE`] metrics; a metric with more than `summary_max_values`
+/// values Postgres computes.
+async fn current_stats(
     state: &AppState,
     filter: &Filter,
     metrics: &[String],
-    with_percentiles: bool,
 ) -> ApiResult<Vec<Row>> {
+    let mut rows = Vec::with_capacity(metrics.len());
+    let mut too_many = Vec::new();
+    let mut each = futures_util::stream::iter(metrics)
+        .map(|metric| async move {
+            let mut conn = state.conn().await?;
+            let stats = in_memory(&mut conn, state.summary_max_values, filter, metric).await?;
+            ApiResult::Ok((metric, stats))
+        })
+        .buffered(METRICS_AT_ONCE);
+    while let Some(done) = each.next().await {
+        match done? {
+            (metric, Some(stats)) => rows.push(stats.into_row(metric.clone())),
+            (metric, None) => too_many.push(metric.clone()),
+        }
+    }
+    if too_many.is_empty() {
+        return Ok(rows);
+    }
+    let (in_sql, quantiles) = tokio::join!(
+        sql_stats(state, filter, &too_many),
+        sql_quantiles(state, filter, &too_many)
+    );
+    let (mut in_sql, quantiles) = (in_sql?, quantiles?);
+    for row in &mut in_sql {
+        if let Some(q) = quantiles.iter().find(|q| q.metric == row.metric) {
+            row.p50 = q.p50;
+            row.p95 = q.p95;
+        }
+    }
+    rows.extend(in_sql);
+    Ok(rows)
+}
+
+/// Count, min, max, avg and the newest value per metric, aggregated in Postgres.
+async fn sql_stats(state: &AppState, filter: &Filter, metrics: &[String]) -> ApiResult<Vec<Row>> {
     let mut sql = Sql::new(
         "SELECT p.metric, sum(p.n)::int8 AS count, min(p.lo) AS min, max(p.hi) AS max, \
          sum(p.total) / sum(p.n) AS avg, NULL::float8 AS p50, NULL::float8 AS p95, ",
@@ -177,46 +215,24 @@ async fn stats(
         .push(" AS latest, max(p.last_at) AS latest_at ");
     push_partials(&mut sql, filter, metrics);
     sql.push(" GROUP BY 1");
-    if !with_percentiles {
-        let mut conn = state.conn().await?;
-        return super::load_sorting(&mut conn, sql).await;
-    }
-    let (rows, values) = tokio::join!(
-        async {
-            let mut conn = state.conn().await?;
-            super::load_sorting::<Row>(&mut conn, sql).await
-        },
-        values(state, filter, metrics)
+    let mut conn = state.conn().await?;
+    super::load_sorting(&mut conn, sql).await
+}
+
+/// p50 and p95 per metric, sorted in Postgres (slower, bounded memory).
+async fn sql_quantiles(
+    state: &AppState,
+    filter: &Filter,
+    metrics: &[String],
+) -> ApiResult<Vec<MetricQuantiles>> {
+    let mut sql = Sql::new(
+        "SELECT p.metric, percentile_cont(0.5) WITHIN GROUP (ORDER BY u.v) AS p50, \
+         percentile_cont(0.95) WITHIN GROUP (ORDER BY u.v) AS p95 ",
     );
-    let mut rows = rows?;
-    match values? {
-        Some(mut values) => {
-            for row in &mut rows {
-                if let Some(values) = values.get_mut(&row.metric) {
-                    row.p50 = percentile(values, 0.5);
-                    row.p95 = percentile(values, 0.95);
-                }
-            }
-        }
-        None => {
-            // too many values to hold here: Postgres sorts them (slower, bounded memory)
-            let mut sql = Sql::new(
-                "SELECT p.metric, percentile_cont(0.5) WITHIN GROUP (ORDER BY u.v) AS p50, \
-                 percentile_cont(0.95) WITHIN GROUP (ORDER BY u.v) AS p95 ",
-            );
-            push_partials(&mut sql, filter, metrics);
-            sql.push(" CROSS JOIN LATERAL unnest(p.vals) AS u(v) GROUP BY 1");
-            let mut conn = state.conn().await?;
-            let quantiles: Vec<MetricQuantiles> = super::load_sorting(&mut conn, sql).await?;
-            for row in &mut rows {
-                if let Some(q) = quantiles.iter().find(|q| q.metric == row.metric) {
-                    row.p50 = q.p50;
-                    row.p95 = q.p95;
-                }
-            }
-        }
-    }
-    Ok(rows)
+    push_partials(&mut sql, filter, metrics);
+    sql.push(" CROSS JOIN LATERAL unnest(p.vals) AS u(v) GROUP BY 1");
+    let mut conn = state.conn().await?;
+    super::load_sorting(&mut conn, sql).await
 }
 
 #[derive(QueryableByName)]
@@ -228,9 +244,6 @@ struct MetricQuantiles {
     #[diesel(sql_type = Nullable<Double>)]
     p95: Option<f64>,
 }
-
-/// Values the api selects percentiles over itself (32 MB); beyond, Postgres does.
-const MAX_VALUES_IN_MEMORY: usize = 4_000_000;
 
 /// ` FROM wfm_metric_partials(…) p`, narrowed to the filter's series.
 fn push_partials(sql: &mut Sql, filter: &Filter, metrics: &[String]) {
@@ -251,35 +264,89 @@ fn push_partials(sql: &mut Sql, filter: &Filter, metrics: &[String]) {
     }
 }
 
+/// One row of `wfm_metric_partials`: an hour of a series, or an edge record.
 #[derive(QueryableByName)]
-struct Values {
-    #[diesel(sql_type = Text)]
-    metric: String,
+struct Partial {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+    #[diesel(sql_type = Double)]
+    total: f64,
+    #[diesel(sql_type = Double)]
+    lo: f64,
+    #[diesel(sql_type = Double)]
+    hi: f64,
+    #[diesel(sql_type = Double)]
+    last_value: f64,
+    #[diesel(sql_type = Timestamptz)]
+    last_at: DateTime<Utc>,
+    #[diesel(sql_type = BigInt)]
+    last_id: i64,
     #[diesel(sql_type = Array<Double>)]
     vals: Vec<f64>,
 }
 
-/// Every value of each metric in the range; `None` beyond [`MAX_VALUES_IN_MEMORY`].
-async fn values(
-    state: &AppState,
+/// One metric's statistics, folded over its partials.
+#[derive(Default)]
+struct Accumulator {
+    count: i64,
+    total: f64,
+    lo: Option<f64>,
+    hi: Option<f64>,
+    /// (last_at, last_id, last_value): ties of last_at go to the newer row
+    newest: Option<(DateTime<Utc>, i64, f64)>,
+    values: Vec<f64>,
+}
+
+impl Accumulator {
+    fn add(&mut self, p: Partial) {
+        self.count += p.n;
+        self.total += p.total;
+        self.lo = Some(self.lo.map_or(p.lo, |lo| lo.min(p.lo)));
+        self.hi = Some(self.hi.map_or(p.hi, |hi| hi.max(p.hi)));
+        if self
+            .newest
+            .is_none_or(|(at, id, _)| (p.last_at, p.last_id) > (at, id))
+        {
+            self.newest = Some((p.last_at, p.last_id, p.last_value));
+        }
+        self.values.extend(p.vals);
+    }
+
+    fn into_row(mut self, metric: String) -> Row {
+        Row {
+            metric,
+            count: self.count,
+            min: self.lo,
+            max: self.hi,
+            avg: (self.count > 0).then(|| self.total / self.count as f64),
+            p50: percentile(&mut self.values, 0.5),
+            p95: percentile(&mut self.values, 0.95),
+            latest: self.newest.map(|(_, _, value)| value),
+            latest_at: self.newest.map(|(at, _, _)| at),
+        }
+    }
+}
+
+/// One metric's [`current_stats`] in one streamed pass; `None` past `max_values`.
+async fn in_memory(
+    conn: &mut PooledConn,
+    max_values: usize,
     filter: &Filter,
-    metrics: &[String],
-) -> ApiResult<Option<HashMap<String, Vec<f64>>>> {
-    let mut sql = Sql::new("SELECT p.metric, p.vals ");
-    push_partials(&mut sql, filter, metrics);
-    let mut conn = state.conn().await?;
-    let mut rows = sql.into_query().load_stream::<Values>(&mut conn).await?;
-    let mut out: HashMap<String, Vec<f64>> = HashMap::new();
-    let mut held = 0;
+    metric: &str,
+) -> ApiResult<Option<Accumulator>> {
+    let mut sql =
+        Sql::new("SELECT p.n, p.total, p.lo, p.hi, p.last_value, p.last_at, p.last_id, p.vals ");
+    push_partials(&mut sql, filter, &[metric.to_owned()]);
+    let mut rows = sql.into_query().load_stream::<Partial>(conn).await?;
+    let mut stats = Accumulator::default();
     while let Some(row) = rows.next().await {
         let row = row?;
-        held += row.vals.len();
-        if held > MAX_VALUES_IN_MEMORY {
+        if stats.values.len() + row.vals.len() > max_values {
             return Ok(None);
         }
-        out.entry(row.metric).or_default().extend(row.vals);
+        stats.add(row);
     }
-    Ok(Some(out))
+    Ok(Some(stats))
 }
 
 /// `percentile_cont(q)`: linear between the two closest ranks, as Postgres does.

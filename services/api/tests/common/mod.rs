@@ -78,13 +78,21 @@ impl TestApi {
     }
 
     pub async fn with_tokens(tokens: Tokens) -> Self {
+        Self::with_state(|state| state.tokens = tokens).await
+    }
+
+    /// A server whose state `edit` changed from the tests' defaults.
+    pub async fn with_state(edit: impl FnOnce(&mut AppState)) -> Self {
         let db = TestDb::new().await;
-        let state = web::Data::new(AppState {
+        let mut state = AppState {
             pool: db.pool().clone(),
             cluster: "default".into(),
-            tokens,
+            tokens: Tokens::default(),
             llm: None,
-        });
+            summary_max_values: wfm_api::DEFAULT_SUMMARY_MAX_VALUES,
+        };
+        edit(&mut state);
+        let state = web::Data::new(state);
         let listener = TcpListener::bind("127.0.0.1:0").expect("binding a free port");
         let port = listener.local_addr().expect("local addr").port();
         let server = HttpServer::new(move || {
