@@ -20,6 +20,16 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// A webhook delivery whose signature does not check out.
+    #[error("{0}")]
+    BadSignature(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// A feature the service is not configured for (webhooks without a secret).
+    #[error("{0}")]
+    Unavailable(String),
     /// A route that exists, asked with a method it does not answer.
     #[error("{0}")]
     MethodNotAllowed(String),
@@ -76,7 +86,10 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthenticated => StatusCode::UNAUTHORIZED,
+            Self::Unauthenticated | Self::BadSignature(_) => StatusCode::UNAUTHORIZED,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
@@ -113,6 +126,9 @@ mod tests {
         assert_eq!(ApiError::not_found("x").code(), 4040);
         assert_eq!(ApiError::conflict("x").code(), 4090);
         assert_eq!(ApiError::Internal(anyhow::anyhow!("db down")).code(), 5000);
+        assert_eq!(ApiError::BadSignature("x".into()).code(), 4010);
+        assert_eq!(ApiError::PayloadTooLarge("x".into()).code(), 4130);
+        assert_eq!(ApiError::Unavailable("x".into()).code(), 5030);
     }
 
     #[test]

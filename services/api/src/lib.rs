@@ -16,6 +16,7 @@ pub mod reply;
 mod runners;
 mod runs;
 mod schemas;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -51,6 +52,7 @@ pub struct ApiConfig {
     /// The LLM that drafts schemas (`WFM_LLM_*`, as the collector's); none: built-in inference.
     pub llm: Option<LlmConfig>,
     pub summary_max_values: usize,
+    pub webhooks: webhooks::WebhookConfig,
 }
 
 /// `WFM_API_SUMMARY_MAX_VALUES` unset: 32 MB of values per summary request.
@@ -76,6 +78,7 @@ impl ApiConfig {
             llm: LlmConfig::from_env(env)?,
             summary_max_values: env
                 .var_or("WFM_API_SUMMARY_MAX_VALUES", DEFAULT_SUMMARY_MAX_VALUES)?,
+            webhooks: webhooks::WebhookConfig::from_env(env)?,
         })
     }
 }
@@ -90,6 +93,7 @@ pub struct AppState {
     pub llm: Option<Arc<LlmClient>>,
     /// See [`ApiConfig::summary_max_values`].
     pub summary_max_values: usize,
+    pub webhooks: Arc<webhooks::Webhooks>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -113,6 +117,10 @@ impl AppState {
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
     cfg.app_data(state)
         .route("/v1/openapi.json", web::get().to(openapi::document))
+        .route(
+            webhooks::WEBHOOK_PATH,
+            web::post().to(webhooks::receive::receive),
+        )
         .service(
             web::scope(BASE_PATH)
                 .wrap(

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use actix_web::web;
+use wfm_api::webhooks::Webhooks;
 use wfm_api::{ApiConfig, AppState};
 use wfm_extract::llm::LlmClient;
 use wfm_service::ServiceInfo;
@@ -27,17 +28,48 @@ fn main() -> ExitCode {
             Some(config) => Some(Arc::new(LlmClient::new(config)?)),
             None => None,
         };
+        let webhooks = Webhooks::new(service.config.webhooks.clone());
+        service.metrics.register(
+            "webhook_rejections",
+            "Webhook deliveries refused before they were stored, by reason",
+            webhooks.rejections.clone(),
+        );
+        if webhooks.config.secrets.is_empty() {
+            if webhooks.config.allow_unsigned {
+                tracing::warn!(
+                    "WFM_WEBHOOK_ALLOW_UNSIGNED is set: unsigned webhook deliveries are accepted"
+                );
+            } else {
+                tracing::warn!("no WFM_WEBHOOK_SECRETS set: POST /v1/webhooks/github answers 503");
+            }
+        }
+        let processor = webhooks.config.processor.then(|| {
+            tokio::spawn(wfm_api::webhooks::process::run(
+                service.pool.clone(),
+                webhooks.clone(),
+                service.shutdown.clone(),
+            ))
+        });
         let state = web::Data::new(AppState {
             pool: service.pool.clone(),
             cluster: service.common.cluster_name.clone(),
             tokens: service.config.tokens.clone(),
             llm,
             summary_max_values: service.config.summary_max_values,
+            webhooks,
         });
-        service
+        let served = service
             .serve(service.config.workers, move |cfg| {
                 wfm_api::configure(cfg, state.clone())
             })
-            .await
+            .await;
+        // the processor stops at the same shutdown signal; let it finish its batch
+        if let Some(processor) = processor {
+            service.shutdown.cancel();
+            if let Err(e) = processor.await {
+                tracing::error!(error = %e, "the webhook processor panicked");
+            }
+        }
+        served
     })
 }

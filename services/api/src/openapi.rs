@@ -8,7 +8,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use wfm_db::{RunStatus, TriggerSource};
 
-use crate::{backfill, configs, metrics, regenerate, runners, runs, schemas};
+use crate::{backfill, configs, metrics, regenerate, runners, runs, schemas, webhooks};
 
 /// Every success: `{"meta":{"code":2000},"data":…}`.
 #[derive(Debug, ToSchema, Serialize)]
@@ -76,6 +76,21 @@ pub struct RangeQuery {
     end: Option<DateTime<Utc>>,
 }
 
+/// The webhook route lives at `/v1/webhooks/github`, outside the base path,
+/// and GitHub signs its deliveries instead of sending a bearer token.
+struct WebhookRoute;
+
+impl Modify for WebhookRoute {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(item) = openapi.paths.paths.get_mut("/webhooks/github") {
+            item.servers = Some(vec![utoipa::openapi::server::Server::new("/v1")]);
+            if let Some(post) = item.post.as_mut() {
+                post.security = Some(Vec::new());
+            }
+        }
+    }
+}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -99,7 +114,7 @@ impl Modify for BearerAuth {
     ),
     servers((url = "/v1/github-workflow-metrics")),
     security(("bearer" = [])),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &WebhookRoute),
     paths(
         configs::list, configs::create, configs::get, configs::replace, configs::patch,
         configs::delete, configs::enable, configs::disable, configs::test_run::test,
@@ -113,6 +128,7 @@ impl Modify for BearerAuth {
         metrics::query::query, metrics::aggregate::aggregate, metrics::aggregate::trends,
         metrics::summary::summary, metrics::dimensions::all, metrics::dimensions::values,
         metrics::export::export,
+        webhooks::receive::receive,
     ),
     components(schemas(ErrorBody)),
     tags(
@@ -122,6 +138,7 @@ impl Modify for BearerAuth {
         (name = "schemas", description = "Which fields are dimensions and which are metrics"),
         (name = "metrics", description = "Queries over the collected records"),
         (name = "backfill", description = "Collecting history"),
+        (name = "webhooks", description = "GitHub webhook deliveries (signed with a webhook secret, not a bearer token)"),
     )
 )]
 #[derive(Debug)]

@@ -1,0 +1,132 @@
+//! The delivery processor: claims stored, unapplied deliveries in id order
+//! (`FOR UPDATE SKIP LOCKED`, so every api replica can run one) and applies
+//! each in its own savepoint; a delivery that cannot be applied keeps its
+//! error and is not retried, the rest of its batch commits.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diesel::QueryableByName;
+use diesel::sql_types::{Array, BigInt, Text};
+use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl as _};
+use tokio_util::sync::CancellationToken;
+use wfm_db::DbPool;
+use wfm_github::Event;
+
+use super::{Webhooks, apply};
+
+/// How often applied deliveries past their retention are deleted.
+const PRUNE_EVERY: Duration = Duration::from_secs(600);
+
+/// Applies deliveries until `shutdown`: woken by this process's handler, and
+/// every poll interval for deliveries other replicas stored.
+pub async fn run(pool: DbPool, hooks: Arc<Webhooks>, shutdown: CancellationToken) {
+    let config = &hooks.config;
+    let mut pruned: Option<Instant> = None;
+    tracing::info!(poll = ?config.poll_interval, batch = config.batch, "webhook processor started");
+    loop {
+        let applied = apply_pending(&pool, config.batch).await;
+        match applied {
+            // a full batch: more may be waiting
+            Ok(n) if n as i64 == config.batch => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(
+                error = format!("{e:#}"),
+                "applying webhook deliveries failed; retrying"
+            ),
+        }
+        if pruned.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+            match prune(&pool, config.retention).await {
+                Ok(n) if n > 0 => tracing::info!(deleted = n, "pruned applied webhook deliveries"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(
+                    error = format!("{e:#}"),
+                    "pruning webhook deliveries failed"
+                ),
+            }
+            pruned = Some(Instant::now());
+        }
+        tokio::select! {
+            () = hooks.stored.notified() => {}
+            () = tokio::time::sleep(config.poll_interval) => {}
+            () = shutdown.cancelled() => break,
+        }
+    }
+    tracing::info!("webhook processor stopped");
+}
+
+#[derive(QueryableByName)]
+struct Pending {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    event: String,
+    #[diesel(sql_type = Text)]
+    payload: String,
+}
+
+/// Applies up to `batch` unapplied deliveries in one transaction; returns how many.
+pub async fn apply_pending(pool: &DbPool, batch: i64) -> anyhow::Result<usize> {
+    let mut conn = pool.get().await?;
+    let count = conn
+        .transaction::<_, diesel::result::Error, _>(async |conn| {
+                let pending: Vec<Pending> = diesel::sql_query(
+                    "SELECT id, event, payload::text AS payload FROM github_webhook_deliveries \
+                     WHERE processed_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+                )
+                .bind::<BigInt, _>(batch)
+                .load(conn)
+                .await?;
+                let (mut failed, mut failures) = (Vec::new(), Vec::new());
+                for delivery in &pending {
+                    if let Err(reason) = apply_one(conn, delivery).await {
+                        tracing::warn!(delivery = delivery.id, event = delivery.event, reason, "webhook delivery not applied");
+                        failed.push(delivery.id);
+                        failures.push(reason);
+                    }
+                }
+                let ids: Vec<i64> = pending.iter().map(|d| d.id).collect();
+                diesel::sql_query(
+                    "UPDATE github_webhook_deliveries d SET processed_at = now(), error_message = f.reason \
+                     FROM unnest($1::int8[]) AS a(id) \
+                     LEFT JOIN unnest($2::int8[], $3::text[]) AS f(id, reason) ON f.id = a.id \
+                     WHERE d.id = a.id",
+                )
+                .bind::<Array<BigInt>, _>(&ids)
+                .bind::<Array<BigInt>, _>(&failed)
+                .bind::<Array<Text>, _>(&failures)
+                .execute(conn)
+                .await?;
+                Ok(pending.len())
+        })
+        .await?;
+    Ok(count)
+}
+
+/// One delivery in a savepoint; `Err` is the reason it stays unapplied.
+async fn apply_one(conn: &mut AsyncPgConnection, delivery: &Pending) -> Result<(), String> {
+    let event =
+        Event::parse(&delivery.event, delivery.payload.as_bytes()).map_err(|e| e.to_string())?;
+    let applied = conn
+        .transaction::<_, diesel::result::Error, _>(async |conn| match &event {
+            Some(Event::WorkflowJob(e)) => apply::workflow_job(conn, e).await,
+            Some(Event::WorkflowRun(e)) => apply::workflow_run(conn, e).await,
+            Some(Event::Ping) | None => Ok(()),
+        })
+        .await;
+    applied.map_err(|e| format!("applying {}: {e}", delivery.event))
+}
+
+/// Deletes deliveries applied without error more than `retention` ago.
+async fn prune(pool: &DbPool, retention: Duration) -> anyhow::Result<usize> {
+    let mut conn = pool.get().await?;
+    let seconds = i64::try_from(retention.as_secs()).unwrap_or(i64::MAX);
+    let deleted = diesel::sql_query(
+        "DELETE FROM github_webhook_deliveries WHERE error_message IS NULL \
+         AND processed_at < now() - make_interval(secs => $1)",
+    )
+    .bind::<BigInt, _>(seconds)
+    .execute(&mut conn)
+    .await?;
+    Ok(deleted)
+}

@@ -1,0 +1,223 @@
+//! `POST /v1/webhooks/github`: check the signature, read the event, store the
+//! delivery once, answer. Applying it is the processor's work, so this
+//! answers in a couple of statements' time.
+
+use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use actix_web::{HttpRequest, HttpResponse, web};
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Bool, Nullable, Text};
+use diesel_async::RunQueryDsl as _;
+use futures_util::StreamExt as _;
+use serde::Serialize;
+use wfm_github::Event;
+
+use crate::error::{ApiError, ApiResult};
+use crate::{AppState, reply};
+
+/// Longest `X-GitHub-Delivery` kept (GitHub's are 36-character GUIDs).
+const MAX_DELIVERY_ID: usize = 64;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub(crate) struct Receipt {
+    delivery: String,
+    event: String,
+    /// `accepted` (stored), `duplicate` (stored before), `ignored` (an event wfm does not read)
+    status: &'static str,
+}
+
+#[utoipa::path(
+    post,
+    path = "/webhooks/github",
+    tag = "webhooks",
+    params(
+        ("X-GitHub-Event" = String, Header, description = "ping, workflow_job, workflow_run; others are acknowledged and ignored"),
+        ("X-GitHub-Delivery" = String, Header, description = "the delivery's GUID: a redelivery is stored once"),
+        ("X-Hub-Signature-256" = String, Header, description = "sha256=<hex HMAC-SHA256 of the body under a configured secret>"),
+    ),
+    request_body(content = String, description = "the event payload, as application/json or form-encoded `payload=`"),
+    responses(
+        (status = 200, description = "stored, a duplicate, or ignored", body = crate::openapi::Envelope<Receipt>),
+        (status = 400, description = "missing headers, or an unreadable payload of a known event (stored with its error)", body = crate::openapi::ErrorBody),
+        (status = 401, description = "missing or wrong signature: nothing stored", body = crate::openapi::ErrorBody),
+        (status = 413, description = "larger than WFM_WEBHOOK_MAX_BODY", body = crate::openapi::ErrorBody),
+        (status = 415, description = "neither JSON nor form-encoded", body = crate::openapi::ErrorBody),
+        (status = 503, description = "no webhook secret configured", body = crate::openapi::ErrorBody),
+    )
+)]
+pub(crate) async fn receive(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+) -> ApiResult<HttpResponse> {
+    let hooks = &state.webhooks;
+    let config = &hooks.config;
+    if config.secrets.is_empty() && !config.allow_unsigned {
+        hooks.reject("not_configured");
+        return Err(ApiError::Unavailable(
+            "webhooks are not configured: set WFM_WEBHOOK_SECRETS to the webhook's secret".into(),
+        ));
+    }
+    let body = read_capped(&req, body, config.max_body)
+        .await
+        .inspect_err(|_| hooks.reject("too_large"))?;
+    if !config.secrets.is_empty() {
+        let signature = header(&req, "X-Hub-Signature-256");
+        if let Err(e) = config.secrets.verify(signature, &body) {
+            hooks.reject("signature");
+            return Err(ApiError::BadSignature(e.to_string()));
+        }
+    }
+    let event = required_header(&req, "X-GitHub-Event", 64)?;
+    let delivery = required_header(&req, "X-GitHub-Delivery", MAX_DELIVERY_ID)?;
+    let receipt = |status| {
+        reply::ok(Receipt {
+            delivery: delivery.to_owned(),
+            event: event.to_owned(),
+            status,
+        })
+    };
+    if !Event::is_known(event) {
+        return Ok(receipt("ignored"));
+    }
+    let payload = json_payload(&req, &body)?;
+    let delivery_row = Delivery {
+        delivery_id: delivery,
+        event,
+        hook_id: header(&req, "X-GitHub-Hook-ID").and_then(|h| h.parse().ok()),
+        payload: &payload,
+    };
+    match Event::parse(event, &payload) {
+        Ok(parsed) => {
+            let parsed = parsed.ok_or_else(|| {
+                ApiError::Internal(anyhow::anyhow!("{event} is known but was not parsed"))
+            })?;
+            let stored = delivery_row.store(&state, Ok(&parsed)).await?;
+            if stored {
+                hooks.stored.notify_one();
+            }
+            Ok(receipt(if stored { "accepted" } else { "duplicate" }))
+        }
+        Err(e) => {
+            // kept with its error, so nothing GitHub sent is lost; counted on /metrics
+            tracing::warn!(delivery, event, error = %e, "unreadable webhook payload");
+            delivery_row.store(&state, Err(&e.to_string())).await?;
+            Err(ApiError::bad_request(e.to_string()))
+        }
+    }
+}
+
+fn header<'a>(req: &'a HttpRequest, name: &str) -> Option<&'a str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+fn required_header<'a>(req: &'a HttpRequest, name: &str, max: usize) -> ApiResult<&'a str> {
+    let value = header(req, name)
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| ApiError::bad_request(format!("missing {name} header")))?;
+    if value.len() > max {
+        return Err(ApiError::bad_request(format!(
+            "invalid {name} header: longer than {max} characters"
+        )));
+    }
+    Ok(value)
+}
+
+/// The body, refused past `max` bytes (before reading, when Content-Length says so).
+async fn read_capped(req: &HttpRequest, mut body: web::Payload, max: usize) -> ApiResult<Vec<u8>> {
+    let too_large = || ApiError::PayloadTooLarge(format!("webhook body exceeds {max} bytes"));
+    let declared = header(req, CONTENT_LENGTH.as_str()).and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > max) {
+        return Err(too_large());
+    }
+    let mut out = Vec::with_capacity(declared.unwrap_or(0));
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk
+            .map_err(|e| ApiError::bad_request(format!("cannot read the request body: {e}")))?;
+        if out.len() + chunk.len() > max {
+            return Err(too_large());
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out)
+}
+
+/// The JSON payload: the body itself, or its `payload` field when form-encoded
+/// (GitHub's two content types). The signature covers the body as sent.
+fn json_payload(req: &HttpRequest, body: &[u8]) -> ApiResult<Vec<u8>> {
+    let content_type = header(req, CONTENT_TYPE.as_str()).unwrap_or("application/json");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    match essence.to_ascii_lowercase().as_str() {
+        "application/json" => Ok(body.to_vec()),
+        "application/x-www-form-urlencoded" => {
+            let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+                .map_err(|e| ApiError::bad_request(format!("invalid form body: {e}")))?;
+            fields
+                .into_iter()
+                .find(|(name, _)| name == "payload")
+                .map(|(_, payload)| payload.into_bytes())
+                .ok_or_else(|| ApiError::bad_request("invalid form body: no payload field"))
+        }
+        other => Err(ApiError::UnsupportedMediaType(format!(
+            "unsupported Content-Type {other}: GitHub sends application/json or application/x-www-form-urlencoded"
+        ))),
+    }
+}
+
+/// A delivery about to be stored.
+struct Delivery<'a> {
+    delivery_id: &'a str,
+    event: &'a str,
+    hook_id: Option<i64>,
+    payload: &'a [u8],
+}
+
+#[derive(QueryableByName)]
+struct Inserted {
+    #[diesel(sql_type = BigInt)]
+    #[allow(dead_code)]
+    id: i64,
+}
+
+impl Delivery<'_> {
+    /// Stores the delivery unless its id is stored already; true when stored now.
+    /// A ping, or a payload that cannot be read, is stored as processed.
+    async fn store(&self, state: &AppState, event: Result<&Event, &str>) -> ApiResult<bool> {
+        let (action, repository) = match event {
+            Ok(Event::WorkflowJob(e)) => (
+                Some(e.action.as_str()),
+                Some(e.repository.full_name.as_str()),
+            ),
+            Ok(Event::WorkflowRun(e)) => (
+                Some(e.action.as_str()),
+                Some(e.repository.full_name.as_str()),
+            ),
+            Ok(Event::Ping) | Err(_) => (None, None),
+        };
+        let done = matches!(event, Ok(Event::Ping) | Err(_));
+        // an unreadable payload may not be JSON at all: kept as a JSON string then
+        let is_json =
+            event.is_ok() || serde_json::from_slice::<serde::de::IgnoredAny>(self.payload).is_ok();
+        let text = String::from_utf8_lossy(self.payload);
+        let mut conn = state.conn().await?;
+        let rows: Vec<Inserted> = diesel::sql_query(
+            "INSERT INTO github_webhook_deliveries \
+               (delivery_id, event, action, hook_id, repository, payload, processed_at, error_message) \
+             VALUES ($1, $2, left($3, 64), $4, left($5, 255), \
+                     CASE WHEN $6 THEN $7::jsonb ELSE to_jsonb($7) END, \
+                     CASE WHEN $8 THEN now() END, $9) \
+             ON CONFLICT (delivery_id) DO NOTHING RETURNING id",
+        )
+        .bind::<Text, _>(self.delivery_id)
+        .bind::<Text, _>(self.event)
+        .bind::<Nullable<Text>, _>(action)
+        .bind::<Nullable<BigInt>, _>(self.hook_id)
+        .bind::<Nullable<Text>, _>(repository)
+        .bind::<Bool, _>(is_json)
+        .bind::<Text, _>(text.as_ref())
+        .bind::<Bool, _>(done)
+        .bind::<Nullable<Text>, _>(event.err())
+        .load(&mut conn)
+        .await?;
+        Ok(!rows.is_empty())
+    }
+}

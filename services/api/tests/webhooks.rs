@@ -1,0 +1,694 @@
+//! `POST /v1/webhooks/github` with GitHub's own payloads (fixtures/github):
+//! signatures, redelivery, unreadable payloads, out-of-order events, a burst,
+//! and what applying deliveries does to jobs, runs, runners and webhook runs.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{TestApi, WorkloadRow};
+use diesel::QueryableByName;
+use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel_async::RunQueryDsl as _;
+use futures_util::StreamExt as _;
+use serde_json::{Value, json};
+use wfm_api::webhooks::{RejectionLabels, WebhookConfig, Webhooks, process};
+use wfm_github::WebhookSecrets;
+
+const SECRET: &str = "It's a Secret to Everybody";
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/github/webhooks")
+}
+
+fn fixture(file: &str) -> Vec<u8> {
+    std::fs::read(fixtures().join(file)).expect("fixture file")
+}
+
+/// Every fixture file with its recorded delivery headers, in name order.
+fn recorded() -> Vec<(String, Value)> {
+    let text =
+        std::fs::read_to_string(fixtures().join("signatures.json")).expect("signatures.json");
+    let all: Value = serde_json::from_str(&text).expect("JSON");
+    let mut files: Vec<(String, Value)> = all["files"]
+        .as_object()
+        .expect("files")
+        .iter()
+        .map(|(file, entry)| (file.clone(), entry["headers"].clone()))
+        .collect();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files
+}
+
+async fn api_with(config: WebhookConfig) -> TestApi {
+    TestApi::with_state(|state| state.webhooks = Webhooks::new(config)).await
+}
+
+async fn signed_api() -> TestApi {
+    api_with(WebhookConfig {
+        secrets: WebhookSecrets::new([SECRET]),
+        ..WebhookConfig::default()
+    })
+    .await
+}
+
+/// Posts `body` with `headers`; returns the status and the JSON answer.
+async fn post(api: &TestApi, headers: &[(&str, &str)], body: Vec<u8>) -> (u16, Value) {
+    let mut request = reqwest::Client::new()
+        .post(format!("{}/v1/webhooks/github", api.base_url))
+        .body(body);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.expect("sending a delivery");
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+/// A delivery GitHub would send: JSON, signed with [`SECRET`].
+async fn deliver(api: &TestApi, event: &str, delivery: &str, body: Vec<u8>) -> (u16, Value) {
+    let signature = WebhookSecrets::new([SECRET]).sign(&body).expect("a secret");
+    let headers = [
+        ("Content-Type", "application/json"),
+        ("X-GitHub-Event", event),
+        ("X-GitHub-Delivery", delivery),
+        ("X-Hub-Signature-256", signature.as_str()),
+    ];
+    post(api, &headers, body).await
+}
+
+/// `payload` with `workflow_job` fields replaced.
+fn job_payload(file: &str, changes: Value) -> Vec<u8> {
+    let mut payload: Value = serde_json::from_slice(&fixture(file)).expect("JSON");
+    for (key, value) in changes.as_object().expect("an object") {
+        payload["workflow_job"][key] = value.clone();
+    }
+    serde_json::to_vec(&payload).expect("serializes")
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+async fn count(api: &TestApi, sql: &str) -> i64 {
+    let mut conn = api.conn().await;
+    let row: Count = diesel::sql_query(sql)
+        .get_result(&mut conn)
+        .await
+        .expect(sql);
+    row.n
+}
+
+async fn apply_all(api: &TestApi) -> usize {
+    let mut total = 0;
+    loop {
+        let n = process::apply_pending(api.db.pool(), 500)
+            .await
+            .expect("applying");
+        if n == 0 {
+            return total;
+        }
+        total += n;
+    }
+}
+
+#[derive(QueryableByName, Debug, PartialEq)]
+struct Job {
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    conclusion: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    runner_name: Option<String>,
+    #[diesel(sql_type = Text)]
+    labels: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    started_at: Option<String>,
+}
+
+async fn job(api: &TestApi, id: i64) -> Job {
+    let mut conn = api.conn().await;
+    diesel::sql_query(
+        "SELECT status, conclusion, runner_name, labels::text AS labels, \
+         to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS started_at \
+         FROM github_workflow_jobs WHERE github_job_id = $1",
+    )
+    .bind::<BigInt, _>(id)
+    .get_result(&mut conn)
+    .await
+    .expect("the job row")
+}
+
+#[tokio::test]
+async fn githubs_payloads_are_stored_once_and_applied_in_any_order() {
+    let api = signed_api().await;
+    for (file, headers) in recorded() {
+        let header = |name: &str| headers[name].as_str().expect("header").to_owned();
+        let sent = [
+            ("Content-Type", header("Content-Type")),
+            ("X-GitHub-Event", header("X-GitHub-Event")),
+            ("X-GitHub-Delivery", header("X-GitHub-Delivery")),
+            ("X-GitHub-Hook-ID", header("X-GitHub-Hook-ID")),
+            ("X-Hub-Signature-256", header("X-Hub-Signature-256")),
+        ];
+        let sent: Vec<(&str, &str)> = sent.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let (status, body) = post(&api, &sent, fixture(&file)).await;
+        assert_eq!(status, 200, "{file}: {body}");
+        assert_eq!(body["meta"]["code"], 2000);
+        assert_eq!(body["data"]["status"], "accepted", "{file}");
+        // GitHub redelivers: answered, stored once
+        let (status, body) = post(&api, &sent, fixture(&file)).await;
+        assert_eq!(
+            (status, body["data"]["status"].as_str()),
+            (200, Some("duplicate"))
+        );
+    }
+    assert_eq!(
+        count(&api, "SELECT count(*) AS n FROM github_webhook_deliveries").await,
+        11
+    );
+    assert_eq!(
+        count(
+            &api,
+            "SELECT count(*) AS n FROM github_webhook_deliveries WHERE hook_id = 292430182"
+        )
+        .await,
+        11
+    );
+    assert_eq!(apply_all(&api).await, 11);
+    assert_eq!(
+        count(&api, "SELECT count(*) AS n FROM github_webhook_deliveries WHERE processed_at IS NULL OR error_message IS NOT NULL").await,
+        0
+    );
+    // three jobs; 289782451 arrived completed (failure, then success), then
+    // in_progress and queued: the late events did not move it back
+    assert_eq!(
+        count(&api, "SELECT count(*) AS n FROM github_workflow_jobs").await,
+        3
+    );
+    assert_eq!(
+        job(&api, 289782451).await,
+        Job {
+            status: "completed".into(),
+            conclusion: Some("success".into()),
+            runner_name: Some("GitHub Actions 5".into()),
+            labels: r#"["ubuntu-latest"]"#.into(),
+            started_at: Some("2021-08-05T10:34:58Z".into()),
+        }
+    );
+    assert_eq!(job(&api, 12877621891).await.status, "waiting");
+    // one run attempt; `requested` came after `completed` and did not undo it
+    let mut conn = api.conn().await;
+    #[derive(QueryableByName)]
+    struct Run {
+        #[diesel(sql_type = Text)]
+        status: String,
+        #[diesel(sql_type = Nullable<Text>)]
+        workflow_name: Option<String>,
+        #[diesel(sql_type = Nullable<diesel::sql_types::Integer>)]
+        run_number: Option<i32>,
+    }
+    let runs: Vec<Run> =
+        diesel::sql_query("SELECT status, workflow_name, run_number FROM github_actions_runs")
+            .load(&mut conn)
+            .await
+            .expect("runs");
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].status, "completed");
+    assert_eq!(runs[0].run_number, Some(163));
+    assert!(runs[0].workflow_name.is_some());
+}
+
+/// Headers, body, and what the refusal says.
+type Case<'a> = (Vec<(&'a str, &'a str)>, Vec<u8>, &'a str);
+
+#[tokio::test]
+async fn bad_signatures_are_refused_and_nothing_is_stored() {
+    let api = signed_api().await;
+    let body = fixture("workflow_job/queued.payload.json");
+    let good = WebhookSecrets::new([SECRET]).sign(&body).expect("signs");
+    let wrong = WebhookSecrets::new(["another secret"])
+        .sign(&body)
+        .expect("signs");
+    let base = [
+        ("X-GitHub-Event", "workflow_job"),
+        ("X-GitHub-Delivery", "d-1"),
+    ];
+    let cases: Vec<Case> = vec![
+        (
+            base.to_vec(),
+            body.clone(),
+            "missing X-Hub-Signature-256 header",
+        ),
+        (
+            [&base[..], &[("X-Hub-Signature-256", wrong.as_str())]].concat(),
+            body.clone(),
+            "does not match",
+        ),
+        (
+            [
+                &base[..],
+                &[("X-Hub-Signature-256", good.trim_start_matches("sha256="))],
+            ]
+            .concat(),
+            body.clone(),
+            "is not `sha256=`",
+        ),
+        (
+            [
+                &base[..],
+                &[(
+                    "X-Hub-Signature",
+                    "sha1=0123456789abcdef0123456789abcdef01234567",
+                )],
+            ]
+            .concat(),
+            body.clone(),
+            "missing X-Hub-Signature-256 header",
+        ),
+        (
+            [&base[..], &[("X-Hub-Signature-256", good.as_str())]].concat(),
+            [body.as_slice(), b" "].concat(),
+            "does not match",
+        ),
+    ];
+    for (headers, body, message) in cases {
+        let (status, answer) = post(&api, &headers, body).await;
+        assert_eq!(status, 401, "{answer}");
+        assert_eq!(answer["meta"]["code"], 4010);
+        assert!(
+            answer["message"].as_str().unwrap().contains(message),
+            "{answer}"
+        );
+    }
+    assert_eq!(
+        count(&api, "SELECT count(*) AS n FROM github_webhook_deliveries").await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn without_a_secret_the_endpoint_is_unavailable_unless_unsigned_is_allowed() {
+    let api = api_with(WebhookConfig::default()).await;
+    let body = fixture("workflow_job/queued.payload.json");
+    let (status, answer) = deliver(&api, "workflow_job", "d-1", body.clone()).await;
+    assert_eq!((status, answer["meta"]["code"].as_i64()), (503, Some(5030)));
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("WFM_WEBHOOK_SECRETS")
+    );
+    // the rest of the api serves
+    assert_eq!(api.get("configs").await.status, 200);
+
+    let open = api_with(WebhookConfig {
+        allow_unsigned: true,
+        ..WebhookConfig::default()
+    })
+    .await;
+    let headers = [
+        ("X-GitHub-Event", "workflow_job"),
+        ("X-GitHub-Delivery", "d-1"),
+    ];
+    let (status, answer) = post(&open, &headers, body).await;
+    assert_eq!(
+        (status, answer["data"]["status"].as_str()),
+        (200, Some("accepted"))
+    );
+}
+
+#[tokio::test]
+async fn refusals_are_counted_by_reason() {
+    let config = WebhookConfig {
+        secrets: WebhookSecrets::new([SECRET]),
+        max_body: 1000,
+        ..WebhookConfig::default()
+    };
+    let hooks = Webhooks::new(config);
+    let api = TestApi::with_state(|state| state.webhooks = hooks.clone()).await;
+    let (status, answer) = deliver(
+        &api,
+        "workflow_job",
+        "d-1",
+        fixture("workflow_job/queued.payload.json"),
+    )
+    .await;
+    assert_eq!((status, answer["meta"]["code"].as_i64()), (413, Some(4130)));
+    let headers = [("X-GitHub-Event", "ping"), ("X-GitHub-Delivery", "d-2")];
+    assert_eq!(post(&api, &headers, b"{}".to_vec()).await.0, 401);
+    let counted = |reason| {
+        hooks
+            .rejections
+            .get_or_create(&RejectionLabels { reason })
+            .get()
+    };
+    assert_eq!((counted("too_large"), counted("signature")), (1, 1));
+    assert_eq!(
+        count(&api, "SELECT count(*) AS n FROM github_webhook_deliveries").await,
+        0
+    );
+}
+
+#[tokio::test]
+async fn unreadable_and_unknown_deliveries() {
+    let api = signed_api().await;
+    // an event wfm does not read: acknowledged, not stored
+    let (status, answer) = deliver(&api, "push", "d-push", b"{}".to_vec()).await;
+    assert_eq!(
+        (status, answer["data"]["status"].as_str()),
+        (200, Some("ignored"))
+    );
+    // a ping is stored, nothing to apply
+    let (status, _) = deliver(
+        &api,
+        "ping",
+        "d-ping",
+        br#"{"zen":"Design for failure."}"#.to_vec(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    // a known event that cannot be read: 400 naming where, stored with its error
+    let (status, answer) = deliver(
+        &api,
+        "workflow_job",
+        "d-bad",
+        job_payload("workflow_job/queued.payload.json", json!({"id": "x"})),
+    )
+    .await;
+    assert_eq!((status, answer["meta"]["code"].as_i64()), (400, Some(4000)));
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("invalid workflow_job payload at workflow_job.id"),
+        "{answer}"
+    );
+    let (status, _) = deliver(
+        &api,
+        "workflow_run",
+        "d-not-json",
+        b"{\"action\": ".to_vec(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        count(&api, "SELECT count(*) AS n FROM github_webhook_deliveries WHERE error_message IS NOT NULL AND processed_at IS NOT NULL").await,
+        2
+    );
+    assert_eq!(
+        count(&api, "SELECT count(*) AS n FROM github_webhook_deliveries WHERE delivery_id = 'd-not-json' AND payload = to_jsonb('{\"action\": '::text)").await,
+        1,
+        "a body that is not JSON is kept as a JSON string"
+    );
+    // missing headers
+    let body = fixture("workflow_job/queued.payload.json");
+    let signature = WebhookSecrets::new([SECRET]).sign(&body).expect("signs");
+    let (status, answer) = post(
+        &api,
+        &[
+            ("X-Hub-Signature-256", &signature),
+            ("X-GitHub-Delivery", "d"),
+        ],
+        body.clone(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(answer["message"], "missing X-GitHub-Event header");
+    let (status, answer) = post(
+        &api,
+        &[
+            ("X-Hub-Signature-256", &signature),
+            ("X-GitHub-Event", "workflow_job"),
+        ],
+        body.clone(),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["message"].as_str()),
+        (400, Some("missing X-GitHub-Delivery header"))
+    );
+    // GitHub's other content type: form-encoded payload=, signed as sent
+    let form = serde_urlencoded::to_string([("payload", String::from_utf8(body.clone()).unwrap())])
+        .unwrap();
+    let signature = WebhookSecrets::new([SECRET])
+        .sign(form.as_bytes())
+        .expect("signs");
+    let headers = [
+        ("Content-Type", "application/x-www-form-urlencoded"),
+        ("X-GitHub-Event", "workflow_job"),
+        ("X-GitHub-Delivery", "d-form"),
+        ("X-Hub-Signature-256", signature.as_str()),
+    ];
+    let (status, answer) = post(&api, &headers, form.into_bytes()).await;
+    assert_eq!(
+        (status, answer["data"]["status"].as_str()),
+        (200, Some("accepted")),
+        "{answer}"
+    );
+    let signature = WebhookSecrets::new([SECRET]).sign(&body).expect("signs");
+    let headers = [
+        ("Content-Type", "text/plain"),
+        ("X-GitHub-Event", "workflow_job"),
+        ("X-GitHub-Delivery", "d-text"),
+        ("X-Hub-Signature-256", signature.as_str()),
+    ];
+    let (status, answer) = post(&api, &headers, body).await;
+    assert_eq!((status, answer["meta"]["code"].as_i64()), (415, Some(4150)));
+    // only the form delivery is left to apply
+    assert_eq!(apply_all(&api).await, 1);
+    assert_eq!(job(&api, 289782451).await.status, "queued");
+}
+
+#[tokio::test]
+async fn a_burst_of_5000_concurrent_deliveries_is_stored_in_full() {
+    let api = signed_api().await;
+    let client = reqwest::Client::new();
+    let secrets = WebhookSecrets::new([SECRET]);
+    let url = format!("{}/v1/webhooks/github", api.base_url);
+    let statuses: Vec<u16> = futures_util::stream::iter(0..5000_i64)
+        .map(|i| {
+            let body = job_payload(
+                "workflow_job/completed.success.with-organization.payload.json",
+                json!({"id": 1_000_000 + i}),
+            );
+            let signature = secrets.sign(&body).expect("signs");
+            let request = client
+                .post(&url)
+                .header("Content-Type", "application/json")
+                .header("X-GitHub-Event", "workflow_job")
+                .header("X-GitHub-Delivery", format!("burst-{i}"))
+                .header("X-Hub-Signature-256", signature)
+                .body(body);
+            async move { request.send().await.map_or(0, |r| r.status().as_u16()) }
+        })
+        .buffer_unordered(256)
+        .collect()
+        .await;
+    assert!(
+        statuses.iter().all(|s| *s == 200),
+        "not all 200: {:?}",
+        statuses
+            .iter()
+            .filter(|s| **s != 200)
+            .take(5)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        count(&api, "SELECT count(*) AS n FROM github_webhook_deliveries").await,
+        5000
+    );
+    assert_eq!(apply_all(&api).await, 5000);
+    assert_eq!(
+        count(
+            &api,
+            "SELECT count(*) AS n FROM github_workflow_jobs WHERE status = 'completed'"
+        )
+        .await,
+        5000
+    );
+}
+
+#[tokio::test]
+async fn a_job_on_an_arc_runner_enriches_the_runner_and_its_runs() {
+    let api = signed_api().await;
+    api.insert_workload(WorkloadRow {
+        kind: "EphemeralRunner",
+        uid: "uid-7".into(),
+        status: "completed",
+        ..WorkloadRow::default()
+    })
+    .await;
+    let config = api.create_config("arc", "arc", "set").await;
+    api.insert_run(config, "uid-7", wfm_db::RunStatus::Completed)
+        .await;
+    // the runner's name is `set-uid-7` (WorkloadRow): GitHub names the runner the same
+    let body = job_payload(
+        "workflow_job/completed.success.with-organization.payload.json",
+        json!({"runner_name": "set-uid-7", "runner_id": 42, "head_branch": "release"}),
+    );
+    assert_eq!(deliver(&api, "workflow_job", "d-job", body).await.0, 200);
+    let run = fixture("workflow_run/completed.payload.json");
+    let mut run: Value = serde_json::from_slice(&run).unwrap();
+    run["workflow_run"]["id"] = json!(2202229078_i64);
+    run["workflow_run"]["run_number"] = json!(77);
+    assert_eq!(
+        deliver(
+            &api,
+            "workflow_run",
+            "d-run",
+            serde_json::to_vec(&run).unwrap()
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(apply_all(&api).await, 2);
+
+    #[derive(QueryableByName, Debug, PartialEq)]
+    struct Context {
+        #[diesel(sql_type = Nullable<BigInt>)]
+        run_id: Option<i64>,
+        #[diesel(sql_type = Nullable<BigInt>)]
+        job_id: Option<i64>,
+        #[diesel(sql_type = Nullable<diesel::sql_types::Integer>)]
+        run_number: Option<i32>,
+        #[diesel(sql_type = Nullable<Text>)]
+        branch: Option<String>,
+    }
+    let mut conn = api.conn().await;
+    let workload: Context = diesel::sql_query(
+        "SELECT github_run_id AS run_id, github_job_id AS job_id, github_run_number AS run_number, \
+         github_head_branch AS branch FROM gpu_workloads WHERE uid = 'uid-7'",
+    )
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    let expected = Context {
+        run_id: Some(2202229078),
+        job_id: Some(289782451),
+        run_number: Some(77),
+        branch: Some("release".into()),
+    };
+    assert_eq!(workload, expected);
+    let run: Context = diesel::sql_query(
+        "SELECT github_run_id AS run_id, github_job_id AS job_id, github_run_number AS run_number, \
+         head_branch AS branch FROM github_workflow_runs WHERE workload_uid = 'uid-7'",
+    )
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(run, expected);
+}
+
+#[tokio::test]
+async fn a_completed_job_files_one_webhook_run_per_matching_config() {
+    let api = signed_api().await;
+    let create = |name: &str, workflow: Option<&str>, branch: Option<&str>| {
+        json!({"name": name, "github_owner": "codertocat", "github_repo": "hello-world",
+               "workflow_filter": workflow, "branch_filter": branch,
+               "file_patterns": ["runs/{run_id}/{job_id}/*.json"]})
+    };
+    let mut ids = Vec::new();
+    for (name, workflow, branch) in [
+        ("all", None, None),
+        ("codeql-main", Some("CodeQL"), Some("main")),
+        ("other-workflow", Some("Build"), None),
+        ("other-branch", None, Some("dev")),
+    ] {
+        // one repository binding per cluster: each config in a cluster of its own
+        let reply = api
+            .post(
+                &format!("configs?cluster={name}"),
+                create(name, workflow, branch),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        ids.push(reply.data()["id"].as_i64().unwrap());
+    }
+    // queued and in_progress file nothing; completed files, once, redelivered or not
+    for (file, delivery) in [
+        ("workflow_job/queued.payload.json", "d-1"),
+        ("workflow_job/in_progress.payload.json", "d-2"),
+        (
+            "workflow_job/completed.success.with-organization.payload.json",
+            "d-3",
+        ),
+        (
+            "workflow_job/completed.failure.with-organization.payload.json",
+            "d-4",
+        ),
+    ] {
+        assert_eq!(
+            deliver(&api, "workflow_job", delivery, fixture(file))
+                .await
+                .0,
+            200
+        );
+    }
+    apply_all(&api).await;
+    #[derive(QueryableByName, Debug)]
+    struct Filed {
+        #[diesel(sql_type = BigInt)]
+        config_id: i64,
+        #[diesel(sql_type = Text)]
+        workload_uid: String,
+        #[diesel(sql_type = Text)]
+        trigger_source: String,
+        #[diesel(sql_type = Text)]
+        status: String,
+        #[diesel(sql_type = Nullable<BigInt>)]
+        github_run_id: Option<i64>,
+        #[diesel(sql_type = Nullable<Text>)]
+        workload_name: Option<String>,
+    }
+    let mut conn = api.conn().await;
+    let runs: Vec<Filed> = diesel::sql_query(
+        "SELECT config_id, workload_uid, trigger_source, status, github_run_id, workload_name \
+         FROM github_workflow_runs ORDER BY config_id",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    let configs: Vec<i64> = runs.iter().map(|r| r.config_id).collect();
+    assert_eq!(configs, vec![ids[0], ids[1]], "{runs:?}");
+    for run in &runs {
+        assert_eq!(run.workload_uid, "github-job-289782451");
+        assert_eq!(
+            (run.trigger_source.as_str(), run.status.as_str()),
+            ("webhook", "pending")
+        );
+        assert_eq!(run.github_run_id, Some(2202229078));
+        assert_eq!(run.workload_name.as_deref(), Some("GitHub Actions 5"));
+    }
+    // a disabled config files nothing
+    assert_eq!(
+        api.post(
+            &format!("configs/{}/disable?cluster=all", ids[0]),
+            json!({})
+        )
+        .await
+        .status,
+        200
+    );
+    let body = job_payload(
+        "workflow_job/completed.success.with-organization.payload.json",
+        json!({"id": 5}),
+    );
+    deliver(&api, "workflow_job", "d-5", body).await;
+    apply_all(&api).await;
+    assert_eq!(
+        count(
+            &api,
+            "SELECT count(*) AS n FROM github_workflow_runs WHERE workload_uid = 'github-job-5'"
+        )
+        .await,
+        1
+    );
+}
