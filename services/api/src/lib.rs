@@ -5,6 +5,7 @@
 pub mod auth;
 mod backfill;
 pub mod body;
+pub mod ci;
 mod configs;
 pub mod error;
 mod lookup;
@@ -53,6 +54,7 @@ pub struct ApiConfig {
     pub llm: Option<LlmConfig>,
     pub summary_max_values: usize,
     pub webhooks: webhooks::WebhookConfig,
+    pub ci: ci::CiConfig,
 }
 
 /// `WFM_API_SUMMARY_MAX_VALUES` unset: 32 MB of values per summary request.
@@ -79,6 +81,7 @@ impl ApiConfig {
             summary_max_values: env
                 .var_or("WFM_API_SUMMARY_MAX_VALUES", DEFAULT_SUMMARY_MAX_VALUES)?,
             webhooks: webhooks::WebhookConfig::from_env(env)?,
+            ci: ci::CiConfig::from_env(env)?,
         })
     }
 }
@@ -134,6 +137,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .configure(metrics::routes)
                 .configure(runners::routes)
                 .configure(backfill::routes)
+                .configure(ci::routes)
                 .default_service(web::to(not_found)),
         );
 }

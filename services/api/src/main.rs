@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use actix_web::web;
+use wfm_api::ci::prometheus::GithubMetrics;
 use wfm_api::webhooks::Webhooks;
 use wfm_api::{ApiConfig, AppState};
 use wfm_extract::llm::LlmClient;
@@ -18,7 +19,7 @@ const INFO: ServiceInfo = ServiceInfo {
 };
 
 fn main() -> ExitCode {
-    wfm_service::run(INFO, ApiConfig::from_env, |service| async move {
+    wfm_service::run(INFO, ApiConfig::from_env, |mut service| async move {
         if service.config.tokens.is_open() {
             tracing::warn!(
                 "no WFM_API_READ_TOKENS or WFM_API_ADMIN_TOKENS set: the API is open to anyone who can reach it"
@@ -43,6 +44,12 @@ fn main() -> ExitCode {
                 tracing::warn!("no WFM_WEBHOOK_SECRETS set: POST /v1/webhooks/github answers 503");
             }
         }
+        let github = GithubMetrics::new(service.pool.clone(), service.config.ci.clone());
+        service.metrics.register_collector(github.collector());
+        service.on_scrape(Arc::new(move || {
+            let github = github.clone();
+            Box::pin(async move { github.refresh_if_stale().await })
+        }));
         let processor = webhooks.config.processor.then(|| {
             tokio::spawn(wfm_api::webhooks::process::run(
                 service.pool.clone(),

@@ -8,7 +8,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use wfm_db::{RunStatus, TriggerSource};
 
-use crate::{backfill, configs, metrics, regenerate, runners, runs, schemas, webhooks};
+use crate::{backfill, ci, configs, metrics, regenerate, runners, runs, schemas, webhooks};
 
 /// Every success: `{"meta":{"code":2000},"data":…}`.
 #[derive(Debug, ToSchema, Serialize)]
@@ -128,7 +128,7 @@ impl Modify for BearerAuth {
         metrics::query::query, metrics::aggregate::aggregate, metrics::aggregate::trends,
         metrics::summary::summary, metrics::dimensions::all, metrics::dimensions::values,
         metrics::export::export,
-        webhooks::receive::receive,
+        webhooks::receive::receive, ci::stats::ci_stats,
     ),
     components(schemas(ErrorBody)),
     tags(
@@ -138,6 +138,7 @@ impl Modify for BearerAuth {
         (name = "schemas", description = "Which fields are dimensions and which are metrics"),
         (name = "metrics", description = "Queries over the collected records"),
         (name = "backfill", description = "Collecting history"),
+        (name = "ci", description = "CI health from the GitHub webhooks"),
         (name = "webhooks", description = "GitHub webhook deliveries (signed with a webhook secret, not a bearer token)"),
     )
 )]

@@ -46,6 +46,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/configs/{id}/dimensions"),
     ("get", "/configs/{id}/dimensions/{dimension}/values"),
     ("get", "/configs/{id}/export"),
+    ("get", "/ci-stats"),
     // under the path-level server /v1
     ("post", "/webhooks/github"),
 ];

@@ -4,26 +4,17 @@
 
 mod common;
 
-use std::path::PathBuf;
-
+use common::github::{
+    SECRET, api_with, apply_all, count, deliver, fixture, fixtures, job_payload, post, signed_api,
+};
 use common::{TestApi, WorkloadRow};
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel_async::RunQueryDsl as _;
 use futures_util::StreamExt as _;
 use serde_json::{Value, json};
-use wfm_api::webhooks::{RejectionLabels, WebhookConfig, Webhooks, process};
+use wfm_api::webhooks::{RejectionLabels, WebhookConfig, Webhooks};
 use wfm_github::WebhookSecrets;
-
-const SECRET: &str = "It's a Secret to Everybody";
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/github/webhooks")
-}
-
-fn fixture(file: &str) -> Vec<u8> {
-    std::fs::read(fixtures().join(file)).expect("fixture file")
-}
 
 /// Every fixture file with its recorded delivery headers, in name order.
 fn recorded() -> Vec<(String, Value)> {
@@ -38,84 +29,6 @@ fn recorded() -> Vec<(String, Value)> {
         .collect();
     files.sort_by(|a, b| a.0.cmp(&b.0));
     files
-}
-
-async fn api_with(config: WebhookConfig) -> TestApi {
-    TestApi::with_state(|state| state.webhooks = Webhooks::new(config)).await
-}
-
-async fn signed_api() -> TestApi {
-    api_with(WebhookConfig {
-        secrets: WebhookSecrets::new([SECRET]),
-        ..WebhookConfig::default()
-    })
-    .await
-}
-
-/// Posts `body` with `headers`; returns the status and the JSON answer.
-async fn post(api: &TestApi, headers: &[(&str, &str)], body: Vec<u8>) -> (u16, Value) {
-    let mut request = reqwest::Client::new()
-        .post(format!("{}/v1/webhooks/github", api.base_url))
-        .body(body);
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = request.send().await.expect("sending a delivery");
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
-
-/// A delivery GitHub would send: JSON, signed with [`SECRET`].
-async fn deliver(api: &TestApi, event: &str, delivery: &str, body: Vec<u8>) -> (u16, Value) {
-    let signature = WebhookSecrets::new([SECRET]).sign(&body).expect("a secret");
-    let headers = [
-        ("Content-Type", "application/json"),
-        ("X-GitHub-Event", event),
-        ("X-GitHub-Delivery", delivery),
-        ("X-Hub-Signature-256", signature.as_str()),
-    ];
-    post(api, &headers, body).await
-}
-
-/// `payload` with `workflow_job` fields replaced.
-fn job_payload(file: &str, changes: Value) -> Vec<u8> {
-    let mut payload: Value = serde_json::from_slice(&fixture(file)).expect("JSON");
-    for (key, value) in changes.as_object().expect("an object") {
-        payload["workflow_job"][key] = value.clone();
-    }
-    serde_json::to_vec(&payload).expect("serializes")
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-async fn count(api: &TestApi, sql: &str) -> i64 {
-    let mut conn = api.conn().await;
-    let row: Count = diesel::sql_query(sql)
-        .get_result(&mut conn)
-        .await
-        .expect(sql);
-    row.n
-}
-
-async fn apply_all(api: &TestApi) -> usize {
-    let mut total = 0;
-    loop {
-        let n = process::apply_pending(api.db.pool(), 500)
-            .await
-            .expect("applying");
-        if n == 0 {
-            return total;
-        }
-        total += n;
-    }
 }
 
 #[derive(QueryableByName, Debug, PartialEq)]

@@ -13,5 +13,5 @@ mod run;
 mod shutdown;
 
 pub use config::{CommonConfig, ServiceInfo};
-pub use ops::OpsState;
+pub use ops::{OpsState, ScrapeHook};
 pub use run::{Service, run};

@@ -5,14 +5,20 @@
 //! - `/readyz`: the database answers `SELECT 1` within `WFM_READY_TIMEOUT` (readiness).
 //! - `/metrics`: the Prometheus registry, with the pool's state refreshed per scrape.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
+use futures_util::future::BoxFuture;
 use prometheus_client::metrics::gauge::Gauge;
 use serde_json::json;
 use wfm_db::DbPool;
 use wfm_db::health::ping;
 use wfm_telemetry::Metrics;
+
+/// Runs before each `/metrics` answer: refreshes values a service computes
+/// from the database (and caches as it sees fit).
+pub type ScrapeHook = Arc<dyn Fn() -> BoxFuture<'static, ()> + Send + Sync>;
 
 /// What the ops routes need; cheap to clone.
 #[derive(Clone)]
@@ -22,6 +28,7 @@ pub struct OpsState {
     metrics: Metrics,
     ready_timeout: Duration,
     pool_gauges: PoolGauges,
+    scrape_hook: Option<ScrapeHook>,
 }
 
 impl std::fmt::Debug for OpsState {
@@ -61,7 +68,13 @@ impl OpsState {
             metrics,
             ready_timeout,
             pool_gauges,
+            scrape_hook: None,
         }
+    }
+
+    /// Sets what runs before each scrape.
+    pub fn on_scrape(&mut self, hook: ScrapeHook) {
+        self.scrape_hook = Some(hook);
     }
 
     /// Mounts the three routes.
@@ -92,6 +105,9 @@ async fn readyz(state: web::Data<OpsState>) -> HttpResponse {
 }
 
 async fn metrics(state: web::Data<OpsState>) -> HttpResponse {
+    if let Some(hook) = &state.scrape_hook {
+        hook().await;
+    }
     let status = state.pool.status();
     let gauges = &state.pool_gauges;
     gauges.size.set(to_i64(status.size));

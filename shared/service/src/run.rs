@@ -133,6 +133,11 @@ where
 }
 
 impl<C> Service<C> {
+    /// Runs `hook` before each `/metrics` answer (set it before serving).
+    pub fn on_scrape(&mut self, hook: crate::ops::ScrapeHook) {
+        self.ops.on_scrape(hook);
+    }
+
     /// Serves the ops routes alone, with one worker: the listener of services whose
     /// work is not HTTP. Returns after shutdown.
     pub async fn serve_ops(&self) -> anyhow::Result<()> {

@@ -5,6 +5,7 @@
 
 use std::sync::{Arc, RwLock};
 
+use prometheus_client::collector::Collector;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::info::Info;
@@ -21,11 +22,12 @@ impl Metrics {
     pub const CONTENT_TYPE: &'static str =
         "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-    /// A registry whose metric names all start with `wfm_`, holding `wfm_build_info`.
+    /// A registry holding `wfm_build_info`. The service's own metrics are named
+    /// `wfm_*`; collectors of other systems' metrics (GitHub's) keep their names.
     pub fn new(service: &str, version: &str) -> Self {
-        let mut registry = Registry::with_prefix("wfm");
+        let mut registry = Registry::default();
         registry.register(
-            "build",
+            "wfm_build",
             "The running binary",
             Info::new(vec![
                 ("service".to_owned(), service.to_owned()),
@@ -40,7 +42,13 @@ impl Metrics {
     /// Registers `metric` as `wfm_<name>`.
     pub fn register(&self, name: &str, help: &str, metric: impl Metric) {
         let mut registry = self.registry.write().unwrap_or_else(|e| e.into_inner());
-        registry.register(name, help, metric);
+        registry.register(format!("wfm_{name}"), help, metric);
+    }
+
+    /// Registers a collector that names its own metrics (no `wfm_` prefix).
+    pub fn register_collector(&self, collector: Box<dyn Collector>) {
+        let mut registry = self.registry.write().unwrap_or_else(|e| e.into_inner());
+        registry.register_collector(collector);
     }
 
     /// Registers and returns a gauge, for values set at scrape time.

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod github;
+
 use std::net::TcpListener;
 
 use actix_web::dev::ServerHandle;
