@@ -1,3 +1,4 @@
+ALTER TABLE github_webhook_deliveries ALTER COLUMN payload SET COMPRESSION default;
 DROP INDEX github_workflow_runs_github_run_idx;
 DROP INDEX gpu_workloads_github_run_idx;
 DROP INDEX github_workflow_jobs_repo_created_idx;

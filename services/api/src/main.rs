@@ -29,7 +29,7 @@ fn main() -> ExitCode {
             Some(config) => Some(Arc::new(LlmClient::new(config)?)),
             None => None,
         };
-        let webhooks = Webhooks::new(service.config.webhooks.clone());
+        let webhooks = Webhooks::new(service.config.webhooks.clone(), service.pool.clone());
         service.metrics.register(
             "webhook_rejections",
             "Webhook deliveries refused before they were stored, by reason",

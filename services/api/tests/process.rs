@@ -92,7 +92,9 @@ async fn the_binary_applies_deliveries_and_reports_them() {
     ))
     .expect("fixture");
     // signed with the second configured secret: rotation
-    let signature = WebhookSecrets::new(["new-secret"]).sign(&body).expect("signs");
+    let signature = WebhookSecrets::new(["new-secret"])
+        .sign(&body)
+        .expect("signs");
     let response = reqwest::Client::new()
         .post(format!("{base}/v1/webhooks/github"))
         .header("Content-Type", "application/json")
@@ -107,7 +109,9 @@ async fn the_binary_applies_deliveries_and_reports_them() {
     let wanted = r#"github_job_run_total{repository="Codertocat/Hello-World",workflow="CodeQL",job="linters",runner_label="ubuntu-latest",status="completed",conclusion="success"} 1"#;
     let started = Instant::now();
     loop {
-        let (_, text) = http_get(&format!("{base}/metrics")).await.expect("/metrics");
+        let (_, text) = http_get(&format!("{base}/metrics"))
+            .await
+            .expect("/metrics");
         if text.contains(wanted) {
             assert!(text.contains("wfm_build_info"), "{text}");
             break;

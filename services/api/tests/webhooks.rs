@@ -244,8 +244,13 @@ async fn refusals_are_counted_by_reason() {
         max_body: 1000,
         ..WebhookConfig::default()
     };
-    let hooks = Webhooks::new(config);
-    let api = TestApi::with_state(|state| state.webhooks = hooks.clone()).await;
+    let mut hooks = None;
+    let api = TestApi::with_state(|state| {
+        state.webhooks = Webhooks::new(config, state.pool.clone());
+        hooks = Some(state.webhooks.clone());
+    })
+    .await;
+    let hooks = hooks.expect("set by with_state");
     let (status, answer) = deliver(
         &api,
         "workflow_job",
@@ -600,6 +605,74 @@ async fn a_completed_job_files_one_webhook_run_per_matching_config() {
         count(
             &api,
             "SELECT count(*) AS n FROM github_workflow_runs WHERE workload_uid = 'github-job-5'"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_delivery_that_cannot_be_applied_fails_alone() {
+    let api = signed_api().await;
+    // stands in for any failure of the database on one job's row
+    let mut conn = api.conn().await;
+    for sql in [
+        "CREATE FUNCTION refuse_job_666() RETURNS trigger AS $$ BEGIN \
+           IF NEW.github_job_id = 666 THEN RAISE EXCEPTION 'job 666 refused'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER refuse_666 BEFORE INSERT ON github_workflow_jobs FOR EACH ROW EXECUTE FUNCTION refuse_job_666()",
+    ] {
+        diesel::sql_query(sql).execute(&mut conn).await.expect(sql);
+    }
+    for (id, delivery) in [(665, "d-665"), (666, "d-666"), (667, "d-667")] {
+        let body = job_payload("workflow_job/queued.payload.json", json!({"id": id}));
+        assert_eq!(deliver(&api, "workflow_job", delivery, body).await.0, 200);
+    }
+    assert_eq!(apply_all(&api).await, 3);
+    assert_eq!(
+        count(&api, "SELECT count(*) AS n FROM github_workflow_jobs").await,
+        2
+    );
+    #[derive(QueryableByName)]
+    struct Failed {
+        #[diesel(sql_type = Text)]
+        delivery_id: String,
+        #[diesel(sql_type = Text)]
+        error_message: String,
+    }
+    let failed: Vec<Failed> = diesel::sql_query(
+        "SELECT delivery_id, error_message FROM github_webhook_deliveries WHERE error_message IS NOT NULL",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].delivery_id, "d-666");
+    assert!(
+        failed[0].error_message.contains("job 666 refused"),
+        "{}",
+        failed[0].error_message
+    );
+    // applied once, never retried
+    assert_eq!(apply_all(&api).await, 0);
+}
+
+#[tokio::test]
+async fn a_nul_in_a_payload_is_stored_and_applied() {
+    let api = signed_api().await;
+    let body = fixture("workflow_job/queued.payload.json");
+    let text = String::from_utf8(body).unwrap().replacen(
+        r#""name": "update""#,
+        r#""name": "up\u0000date""#,
+        1,
+    );
+    assert!(text.contains(r"\u0000"));
+    let (status, answer) = deliver(&api, "workflow_job", "d-nul", text.into_bytes()).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(apply_all(&api).await, 1);
+    assert_eq!(
+        count(
+            &api,
+            "SELECT count(*) AS n FROM github_workflow_jobs WHERE job_name = 'up\u{fffd}date'"
         )
         .await,
         1

@@ -48,8 +48,8 @@ fn read<T: for<'de> Deserialize<'de>>(event: &str, body: &[u8]) -> Result<T, Eve
     })
 }
 
-/// Where a job or run stands; GitHub's order, which events may arrive out of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+/// Where a job or run stands; events may arrive out of order (see [`Status::rank`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Requested,
@@ -61,6 +61,18 @@ pub enum Status {
 }
 
 impl Status {
+    /// How far along: an event of a lower rank never replaces a higher one
+    /// (`wfm_github_status_rank` in the database agrees).
+    pub fn rank(self) -> u8 {
+        match self {
+            Self::Requested => 0,
+            Self::Pending | Self::Queued => 1,
+            Self::Waiting => 2,
+            Self::InProgress => 3,
+            Self::Completed => 4,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Requested => "requested",
@@ -128,6 +140,34 @@ pub struct WorkflowJob {
     pub html_url: Option<String>,
 }
 
+impl WorkflowJob {
+    /// This job after a later event `next` about it, as the database upsert
+    /// does: a lower status changes nothing, otherwise `next` wins field by
+    /// field where it has a value.
+    pub fn merge(&mut self, next: Self) {
+        if next.status.rank() < self.status.rank() {
+            return;
+        }
+        let prev = std::mem::replace(self, next);
+        let keep = |mine: &mut Option<String>, theirs: Option<String>| {
+            if mine.is_none() {
+                *mine = theirs;
+            }
+        };
+        keep(&mut self.workflow_name, prev.workflow_name);
+        keep(&mut self.head_branch, prev.head_branch);
+        keep(&mut self.head_sha, prev.head_sha);
+        keep(&mut self.conclusion, prev.conclusion);
+        keep(&mut self.runner_name, prev.runner_name);
+        keep(&mut self.runner_group_name, prev.runner_group_name);
+        keep(&mut self.html_url, prev.html_url);
+        self.runner_id = self.runner_id.or(prev.runner_id);
+        self.created_at = self.created_at.or(prev.created_at);
+        self.started_at = self.started_at.or(prev.started_at);
+        self.completed_at = self.completed_at.or(prev.completed_at);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct WorkflowRunEvent {
     pub action: String,
@@ -144,6 +184,36 @@ impl WorkflowRunEvent {
             .map(|w| w.name.as_str())
             .or(self.workflow_run.name.as_deref())
             .filter(|n| !n.is_empty())
+    }
+}
+
+impl WorkflowRunEvent {
+    /// This run attempt after a later event `next` about it (see [`WorkflowJob::merge`]).
+    pub fn merge(&mut self, next: Self) {
+        if next.workflow_run.status.rank() < self.workflow_run.status.rank() {
+            return;
+        }
+        let prev = std::mem::replace(self, next);
+        if self.workflow.is_none() {
+            self.workflow = prev.workflow;
+        }
+        let (run, old) = (&mut self.workflow_run, prev.workflow_run);
+        let keep = |mine: &mut Option<String>, theirs: Option<String>| {
+            if mine.is_none() {
+                *mine = theirs;
+            }
+        };
+        keep(&mut run.name, old.name);
+        keep(&mut run.event, old.event);
+        keep(&mut run.head_branch, old.head_branch);
+        keep(&mut run.head_sha, old.head_sha);
+        keep(&mut run.conclusion, old.conclusion);
+        keep(&mut run.html_url, old.html_url);
+        run.workflow_id = run.workflow_id.or(old.workflow_id);
+        run.run_number = run.run_number.or(old.run_number);
+        run.created_at = run.created_at.or(old.created_at);
+        run.run_started_at = run.run_started_at.or(old.run_started_at);
+        run.updated_at = run.updated_at.or(old.updated_at);
     }
 }
 
@@ -174,4 +244,52 @@ pub struct WorkflowRun {
 
 fn first_attempt() -> i32 {
     1
+}
+
+/// `payload` with every JSON `\u0000` escape turned into `\ufffd`: Postgres
+/// text and JSONB cannot hold U+0000, and a delivery must not be refused for
+/// one. Escaped backslashes (`\\u0000` is text, not an escape) are left alone.
+pub fn without_nul_escapes(payload: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    const NUL: &[u8] = b"u0000";
+    if !payload
+        .windows(NUL.len())
+        .any(|w| w.eq_ignore_ascii_case(NUL))
+    {
+        return std::borrow::Cow::Borrowed(payload);
+    }
+    let mut out = Vec::with_capacity(payload.len());
+    let mut i = 0;
+    while i < payload.len() {
+        if payload[i] == b'\\' {
+            let escape = payload.get(i + 1..i + 6);
+            if escape.is_some_and(|e| e.eq_ignore_ascii_case(NUL)) {
+                out.extend_from_slice(b"\\ufffd");
+                i += 6;
+            } else {
+                // an escape pair: `\\`, `\"`, `\n`, or the start of another `\uXXXX`
+                out.extend_from_slice(&payload[i..(i + 2).min(payload.len())]);
+                i += 2;
+            }
+        } else {
+            out.push(payload[i]);
+            i += 1;
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_nul_escapes;
+
+    #[test]
+    fn nul_escapes_become_replacement_characters() {
+        let fixed = without_nul_escapes(br#"{"a":"x\u0000y","b":"\\u0000","c":"\U0000"}"#);
+        assert_eq!(
+            std::str::from_utf8(&fixed).unwrap(),
+            r#"{"a":"x\ufffdy","b":"\\u0000","c":"\ufffd"}"#
+        );
+        let plain = br#"{"a":"u0000"}"#;
+        assert_eq!(&*without_nul_escapes(plain), plain);
+    }
 }

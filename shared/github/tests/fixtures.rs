@@ -105,3 +105,30 @@ fn unreadable_payloads_name_where_they_fail() {
     assert!(matches!(Event::parse("push", b"{}"), Ok(None)));
     assert!(matches!(Event::parse("ping", b"{}"), Ok(Some(Event::Ping))));
 }
+
+#[test]
+fn a_late_event_never_moves_a_job_back() {
+    let read = |file: &str| {
+        let body = std::fs::read(webhooks().join(file)).expect("fixture");
+        match Event::parse("workflow_job", &body).expect("parses") {
+            Some(Event::WorkflowJob(e)) => e.workflow_job,
+            other => panic!("{other:?}"),
+        }
+    };
+    let done = read("workflow_job/completed.success.with-organization.payload.json");
+    let mut job = done.clone();
+    job.merge(read("workflow_job/in_progress.payload.json"));
+    assert_eq!(job, done, "in_progress after completed changes nothing");
+    let mut job = read("workflow_job/queued.payload.json");
+    let mut completed = done.clone();
+    completed.runner_name = None;
+    job.merge(read("workflow_job/in_progress.payload.json"));
+    job.merge(completed);
+    assert_eq!(job.status, Status::Completed);
+    assert_eq!(
+        job.runner_name.as_deref(),
+        Some("GitHub Actions 5"),
+        "kept from in_progress"
+    );
+    assert_eq!(Status::Pending.rank(), Status::Queued.rank());
+}

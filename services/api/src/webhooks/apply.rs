@@ -1,27 +1,100 @@
-//! What a delivery changes: the job or run row (never moved back to an
-//! earlier status), the Kubernetes runner that ran the job, and for configs
-//! bound to the repository, a pending collection run.
+//! What deliveries change, a batch at a time: the job and run-attempt rows
+//! (never moved back to an earlier status), the Kubernetes runners that ran
+//! the jobs, and for configs bound to a repository, pending collection runs.
+//! A batch is first folded per job and per run attempt ([`Changes`]), then
+//! written with one statement per table.
 
-use chrono::{DateTime, Utc};
-use diesel::sql_types::{BigInt, Integer, Jsonb, Nullable, Text, Timestamptz};
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
+
+use chrono::Utc;
+use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
-use wfm_github::events::{Status, WorkflowJobEvent, WorkflowRunEvent};
+use wfm_github::Event;
+use wfm_github::events::{Status, WorkflowJob, WorkflowJobEvent, WorkflowRun, WorkflowRunEvent};
 
 type Conn = AsyncPgConnection;
 
-/// Upserts the job, enriches the runner it ran on, and files webhook runs.
-pub(crate) async fn workflow_job(
-    conn: &mut Conn,
-    event: &WorkflowJobEvent,
-) -> diesel::QueryResult<()> {
-    let job = &event.workflow_job;
-    let repo = &event.repository.full_name;
+/// A batch of events, folded: the latest state of each job and run attempt.
+#[derive(Debug, Default)]
+pub(crate) struct Changes {
+    jobs: BTreeMap<i64, WorkflowJobEvent>,
+    runs: BTreeMap<(i64, i32), WorkflowRunEvent>,
+}
+
+impl Changes {
+    /// Adds an event that arrived after those added before.
+    pub(crate) fn add(&mut self, event: Event) {
+        match event {
+            Event::WorkflowJob(e) => match self.jobs.entry(e.workflow_job.id) {
+                Entry::Vacant(v) => {
+                    v.insert(e);
+                }
+                Entry::Occupied(mut o) => {
+                    let cur = o.get_mut();
+                    cur.repository = e.repository;
+                    cur.workflow_job.merge(e.workflow_job);
+                }
+            },
+            Event::WorkflowRun(e) => {
+                match self
+                    .runs
+                    .entry((e.workflow_run.id, e.workflow_run.run_attempt))
+                {
+                    Entry::Vacant(v) => {
+                        v.insert(e);
+                    }
+                    Entry::Occupied(mut o) => o.get_mut().merge(e),
+                }
+            }
+            Event::Ping => {}
+        }
+    }
+
+    /// Writes the batch: runs first, so the jobs' runners get run numbers
+    /// from runs of the same batch.
+    pub(crate) async fn apply(&self, conn: &mut Conn) -> diesel::QueryResult<()> {
+        let runs: Vec<&WorkflowRunEvent> = self.runs.values().collect();
+        let jobs: Vec<&WorkflowJobEvent> = self.jobs.values().collect();
+        if !runs.is_empty() {
+            upsert_runs(conn, &runs).await?;
+            number_runners(conn, &runs).await?;
+        }
+        if !jobs.is_empty() {
+            upsert_jobs(conn, &jobs).await?;
+            enrich_runners(conn, &jobs).await?;
+            file_webhook_runs(conn, &jobs).await?;
+        }
+        Ok(())
+    }
+}
+
+fn runner_name(e: &WorkflowJobEvent) -> Option<&str> {
+    e.workflow_job
+        .runner_name
+        .as_deref()
+        .filter(|n| !n.is_empty())
+}
+
+/// `(SELECT run_number … )` of the newest attempt of run `$col`.
+const RUN_NUMBER_OF: &str = "(SELECT a.run_number FROM github_actions_runs a WHERE a.github_run_id = COL \
+     ORDER BY a.run_attempt DESC LIMIT 1)";
+
+async fn upsert_jobs(conn: &mut Conn, jobs: &[&WorkflowJobEvent]) -> diesel::QueryResult<()> {
+    let all: Vec<&WorkflowJob> = jobs.iter().map(|e| &e.workflow_job).collect();
     diesel::sql_query(
         "INSERT INTO github_workflow_jobs AS j (github_job_id, github_run_id, run_attempt, repository, \
             workflow_name, job_name, head_branch, head_sha, status, conclusion, runner_id, runner_name, \
             runner_group_name, labels, html_url, job_created_at, started_at, completed_at) \
-         VALUES ($1, $2, $3, left($4, 255), left($5, 255), left($6, 255), left($7, 255), left($8, 64), $9, \
-            left($10, 50), $11, left($12, 255), left($13, 255), $14, left($15, 1024), $16, $17, $18) \
+         SELECT u.id, u.run_id, u.attempt, left(u.repo, 255), left(u.wf, 255), left(u.name, 255), \
+            left(u.branch, 255), left(u.sha, 64), u.status, left(u.conclusion, 50), u.runner_id, \
+            left(u.runner, 255), left(u.grp, 255), u.labels::jsonb, left(u.url, 1024), u.created, \
+            u.started, u.completed \
+         FROM unnest($1::int8[], $2::int8[], $3::int4[], $4::text[], $5::text[], $6::text[], $7::text[], \
+            $8::text[], $9::text[], $10::text[], $11::int8[], $12::text[], $13::text[], $14::text[], \
+            $15::text[], $16::timestamptz[], $17::timestamptz[], $18::timestamptz[]) \
+            AS u(id, run_id, attempt, repo, wf, name, branch, sha, status, conclusion, runner_id, runner, \
+                 grp, labels, url, created, started, completed) \
          ON CONFLICT (github_job_id) DO UPDATE SET \
             run_attempt = EXCLUDED.run_attempt, workflow_name = COALESCE(EXCLUDED.workflow_name, j.workflow_name), \
             job_name = EXCLUDED.job_name, head_branch = COALESCE(EXCLUDED.head_branch, j.head_branch), \
@@ -36,141 +109,140 @@ pub(crate) async fn workflow_job(
             completed_at = COALESCE(EXCLUDED.completed_at, j.completed_at) \
          WHERE wfm_github_status_rank(EXCLUDED.status) >= wfm_github_status_rank(j.status)",
     )
-    .bind::<BigInt, _>(job.id)
-    .bind::<BigInt, _>(job.run_id)
-    .bind::<Integer, _>(job.run_attempt)
-    .bind::<Text, _>(repo)
-    .bind::<Nullable<Text>, _>(job.workflow_name.as_deref())
-    .bind::<Text, _>(&job.name)
-    .bind::<Nullable<Text>, _>(job.head_branch.as_deref())
-    .bind::<Nullable<Text>, _>(job.head_sha.as_deref())
-    .bind::<Text, _>(job.status.as_str())
-    .bind::<Nullable<Text>, _>(job.conclusion.as_deref())
-    .bind::<Nullable<BigInt>, _>(job.runner_id)
-    .bind::<Nullable<Text>, _>(runner_name(event))
-    .bind::<Nullable<Text>, _>(job.runner_group_name.as_deref())
-    .bind::<Jsonb, _>(serde_json::json!(job.labels))
-    .bind::<Nullable<Text>, _>(job.html_url.as_deref())
-    .bind::<Nullable<Timestamptz>, _>(job.created_at)
-    .bind::<Nullable<Timestamptz>, _>(job.started_at)
-    .bind::<Nullable<Timestamptz>, _>(job.completed_at)
+    .bind::<Array<BigInt>, _>(all.iter().map(|j| j.id).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(all.iter().map(|j| j.run_id).collect::<Vec<_>>())
+    .bind::<Array<Integer>, _>(all.iter().map(|j| j.run_attempt).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(jobs.iter().map(|e| e.repository.full_name.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(all.iter().map(|j| j.workflow_name.as_deref()).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(all.iter().map(|j| j.name.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(all.iter().map(|j| j.head_branch.as_deref()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(all.iter().map(|j| j.head_sha.as_deref()).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(all.iter().map(|j| j.status.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(all.iter().map(|j| j.conclusion.as_deref()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<BigInt>>, _>(all.iter().map(|j| j.runner_id).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(jobs.iter().map(|e| runner_name(e)).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(all.iter().map(|j| j.runner_group_name.as_deref()).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(all.iter().map(|j| serde_json::json!(j.labels).to_string()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(all.iter().map(|j| j.html_url.as_deref()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Timestamptz>>, _>(all.iter().map(|j| j.created_at).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Timestamptz>>, _>(all.iter().map(|j| j.started_at).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Timestamptz>>, _>(all.iter().map(|j| j.completed_at).collect::<Vec<_>>())
     .execute(conn)
     .await?;
-    if let Some(runner) = runner_name(event) {
-        enrich_runner(conn, event, runner).await?;
-    }
-    if job.status == Status::Completed && job.conclusion.as_deref() != Some("skipped") {
-        file_webhook_runs(conn, event).await?;
-    }
     Ok(())
-}
-
-fn runner_name(event: &WorkflowJobEvent) -> Option<&str> {
-    event
-        .workflow_job
-        .runner_name
-        .as_deref()
-        .filter(|n| !n.is_empty())
 }
 
 /// ARC's EphemeralRunner is named as GitHub's runner: give the workload, and
 /// the collection runs of it, the job's GitHub context ARC does not carry.
-async fn enrich_runner(
-    conn: &mut Conn,
-    event: &WorkflowJobEvent,
-    runner: &str,
-) -> diesel::QueryResult<()> {
-    let job = &event.workflow_job;
-    diesel::sql_query(
-        "WITH w AS ( \
-            UPDATE gpu_workloads SET github_repository = left($2, 255), \
-              github_workflow_name = COALESCE(left($3, 255), github_workflow_name), \
-              github_head_branch = COALESCE(left($4, 255), github_head_branch), \
-              github_head_sha = COALESCE(left($5, 64), github_head_sha), \
-              github_run_id = $6, github_job_id = $7, github_job_name = left($8, 255), \
-              github_runner_id = COALESCE($9, github_runner_id), \
-              github_run_number = COALESCE(github_run_number, \
-                (SELECT r.run_number FROM github_actions_runs r WHERE r.github_run_id = $6 \
-                 ORDER BY r.run_attempt DESC LIMIT 1)) \
-            WHERE kind = 'EphemeralRunner' AND name = $1 \
-              AND (github_runner_id IS NULL OR $9::int8 IS NULL OR github_runner_id = $9) \
-            RETURNING uid, github_run_number) \
-         UPDATE github_workflow_runs r SET github_run_id = $6, github_job_id = $7, \
-            head_branch = COALESCE(left($4, 255), r.head_branch), head_sha = COALESCE(left($5, 64), r.head_sha), \
+async fn enrich_runners(conn: &mut Conn, jobs: &[&WorkflowJobEvent]) -> diesel::QueryResult<()> {
+    let on_runners: Vec<&WorkflowJobEvent> = jobs
+        .iter()
+        .copied()
+        .filter(|e| runner_name(e).is_some())
+        .collect();
+    if on_runners.is_empty() {
+        return Ok(());
+    }
+    let js: Vec<&WorkflowJob> = on_runners.iter().map(|e| &e.workflow_job).collect();
+    diesel::sql_query(format!(
+        "WITH u AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], \
+            $6::int8[], $7::int8[], $8::text[], $9::int8[]) \
+            AS u(runner, repo, wf, branch, sha, run_id, job_id, job_name, runner_id)), \
+         w AS (UPDATE gpu_workloads g SET github_repository = left(u.repo, 255), \
+              github_workflow_name = COALESCE(left(u.wf, 255), g.github_workflow_name), \
+              github_head_branch = COALESCE(left(u.branch, 255), g.github_head_branch), \
+              github_head_sha = COALESCE(left(u.sha, 64), g.github_head_sha), \
+              github_run_id = u.run_id, github_job_id = u.job_id, github_job_name = left(u.job_name, 255), \
+              github_runner_id = COALESCE(u.runner_id, g.github_runner_id), \
+              github_run_number = COALESCE(g.github_run_number, {number}) \
+            FROM u WHERE g.kind = 'EphemeralRunner' AND g.name = u.runner \
+              AND (g.github_runner_id IS NULL OR u.runner_id IS NULL OR g.github_runner_id = u.runner_id) \
+            RETURNING g.uid, g.github_run_id, g.github_job_id, g.github_head_branch, g.github_head_sha, \
+              g.github_run_number) \
+         UPDATE github_workflow_runs r SET github_run_id = w.github_run_id, github_job_id = w.github_job_id, \
+            head_branch = COALESCE(w.github_head_branch, r.head_branch), \
+            head_sha = COALESCE(w.github_head_sha, r.head_sha), \
             github_run_number = COALESCE(w.github_run_number, r.github_run_number) \
          FROM w WHERE r.workload_uid = w.uid",
-    )
-    .bind::<Text, _>(runner)
-    .bind::<Text, _>(&event.repository.full_name)
-    .bind::<Nullable<Text>, _>(job.workflow_name.as_deref())
-    .bind::<Nullable<Text>, _>(job.head_branch.as_deref())
-    .bind::<Nullable<Text>, _>(job.head_sha.as_deref())
-    .bind::<BigInt, _>(job.run_id)
-    .bind::<BigInt, _>(job.id)
-    .bind::<Text, _>(&job.name)
-    .bind::<Nullable<BigInt>, _>(job.runner_id)
+        number = RUN_NUMBER_OF.replace("COL", "u.run_id"),
+    ))
+    .bind::<Array<Text>, _>(on_runners.iter().filter_map(|e| runner_name(e)).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(on_runners.iter().map(|e| e.repository.full_name.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(js.iter().map(|j| j.workflow_name.as_deref()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(js.iter().map(|j| j.head_branch.as_deref()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(js.iter().map(|j| j.head_sha.as_deref()).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(js.iter().map(|j| j.run_id).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(js.iter().map(|j| j.id).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(js.iter().map(|j| j.name.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<BigInt>>, _>(js.iter().map(|j| j.runner_id).collect::<Vec<_>>())
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// The collection run id of a webhook-triggered job: one per config and job.
-pub fn webhook_workload_uid(job_id: i64) -> String {
-    format!("github-job-{job_id}")
-}
-
-/// A pending `webhook` run for every enabled config bound to the job's
-/// repository (no runner set) whose workflow and branch filters it passes.
-async fn file_webhook_runs(conn: &mut Conn, event: &WorkflowJobEvent) -> diesel::QueryResult<()> {
-    let job = &event.workflow_job;
-    let (owner, repo) = event.repository.owner_and_name();
-    diesel::sql_query(
+/// A pending `webhook` run for every enabled config bound to a completed job's
+/// repository (no runner set) whose workflow and branch filters it passes;
+/// its workload uid is `github-job-<job id>`, so a job is collected once per config.
+async fn file_webhook_runs(conn: &mut Conn, jobs: &[&WorkflowJobEvent]) -> diesel::QueryResult<()> {
+    let done: Vec<&WorkflowJobEvent> = jobs
+        .iter()
+        .copied()
+        .filter(|e| {
+            let j = &e.workflow_job;
+            j.status == Status::Completed && j.conclusion.as_deref() != Some("skipped")
+        })
+        .collect();
+    if done.is_empty() {
+        return Ok(());
+    }
+    let js: Vec<&WorkflowJob> = done.iter().map(|e| &e.workflow_job).collect();
+    diesel::sql_query(format!(
         "INSERT INTO github_workflow_runs (config_id, workload_uid, workload_name, github_run_id, \
             github_run_number, github_job_id, head_sha, head_branch, trigger_source, \
             workload_started_at, workload_completed_at) \
-         SELECT c.id, $1, left(COALESCE($2, ''), 255), $3, \
-            (SELECT r.run_number FROM github_actions_runs r WHERE r.github_run_id = $3 \
-             ORDER BY r.run_attempt DESC LIMIT 1), \
-            $4, left($5, 64), left($6, 255), 'webhook', $7, $8 \
-         FROM github_workflow_configs c \
-         WHERE c.enabled AND c.runner_set_name IS NULL \
-           AND lower(c.github_owner) = lower($9) AND lower(c.github_repo) = lower($10) \
-           AND (c.workflow_filter IS NULL OR c.workflow_filter = $11) \
-           AND (c.branch_filter IS NULL OR c.branch_filter = $6) \
+         SELECT c.id, 'github-job-' || u.job_id, left(COALESCE(u.runner, ''), 255), u.run_id, {number}, \
+            u.job_id, left(u.sha, 64), left(u.branch, 255), 'webhook', u.started, u.completed \
+         FROM unnest($1::int8[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::timestamptz[], \
+            $7::timestamptz[], $8::text[], $9::text[], $10::text[]) \
+            AS u(job_id, runner, run_id, sha, branch, started, completed, owner, repo, wf) \
+         JOIN github_workflow_configs c ON c.enabled AND c.runner_set_name IS NULL \
+           AND lower(c.github_owner) = lower(u.owner) AND lower(c.github_repo) = lower(u.repo) \
+           AND (c.workflow_filter IS NULL OR c.workflow_filter = u.wf) \
+           AND (c.branch_filter IS NULL OR c.branch_filter = u.branch) \
+         ORDER BY u.job_id, c.id \
          ON CONFLICT (config_id, workload_uid) DO NOTHING",
-    )
-    .bind::<Text, _>(webhook_workload_uid(job.id))
-    .bind::<Nullable<Text>, _>(runner_name(event))
-    .bind::<BigInt, _>(job.run_id)
-    .bind::<BigInt, _>(job.id)
-    .bind::<Nullable<Text>, _>(job.head_sha.as_deref())
-    .bind::<Nullable<Text>, _>(job.head_branch.as_deref())
-    .bind::<Nullable<Timestamptz>, _>(job.started_at)
-    .bind::<Nullable<Timestamptz>, _>(job.completed_at.or_else(|| Some(Utc::now())))
-    .bind::<Text, _>(owner)
-    .bind::<Text, _>(repo)
-    .bind::<Text, _>(job.workflow_name.as_deref().unwrap_or(""))
+        number = RUN_NUMBER_OF.replace("COL", "u.run_id"),
+    ))
+    .bind::<Array<BigInt>, _>(js.iter().map(|j| j.id).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(done.iter().map(|e| runner_name(e)).collect::<Vec<_>>())
+    .bind::<Array<BigInt>, _>(js.iter().map(|j| j.run_id).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(js.iter().map(|j| j.head_sha.as_deref()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(js.iter().map(|j| j.head_branch.as_deref()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Timestamptz>>, _>(js.iter().map(|j| j.started_at).collect::<Vec<_>>())
+    .bind::<Array<Timestamptz>, _>(js.iter().map(|j| j.completed_at.unwrap_or_else(Utc::now)).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(done.iter().map(|e| e.repository.owner_and_name().0).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(done.iter().map(|e| e.repository.owner_and_name().1).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(js.iter().map(|j| j.workflow_name.as_deref().unwrap_or("")).collect::<Vec<_>>())
     .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Upserts the run attempt, and hands its number to the runners and
-/// collection runs of its jobs.
-pub(crate) async fn workflow_run(
-    conn: &mut Conn,
-    event: &WorkflowRunEvent,
-) -> diesel::QueryResult<()> {
-    let run = &event.workflow_run;
-    let completed_at: Option<DateTime<Utc>> = (run.status == Status::Completed)
-        .then_some(run.updated_at)
-        .flatten();
+async fn upsert_runs(conn: &mut Conn, runs: &[&WorkflowRunEvent]) -> diesel::QueryResult<()> {
+    let all = runs;
+    let rs: Vec<&WorkflowRun> = runs.iter().map(|e| &e.workflow_run).collect();
     diesel::sql_query(
         "INSERT INTO github_actions_runs AS r (github_run_id, run_attempt, repository, workflow_id, \
             workflow_name, run_number, event, head_branch, head_sha, status, conclusion, html_url, \
             run_created_at, run_started_at, completed_at) \
-         VALUES ($1, $2, left($3, 255), $4, left($5, 255), $6, left($7, 64), left($8, 255), left($9, 64), \
-            $10, left($11, 50), left($12, 1024), $13, $14, $15) \
+         SELECT u.id, u.attempt, left(u.repo, 255), u.wf_id, left(u.wf, 255), u.number, left(u.event, 64), \
+            left(u.branch, 255), left(u.sha, 64), u.status, left(u.conclusion, 50), left(u.url, 1024), \
+            u.created, u.started, CASE WHEN u.status = 'completed' THEN u.updated END \
+         FROM unnest($1::int8[], $2::int4[], $3::text[], $4::int8[], $5::text[], $6::int4[], $7::text[], \
+            $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[], \
+            $14::timestamptz[], $15::timestamptz[]) \
+            AS u(id, attempt, repo, wf_id, wf, number, event, branch, sha, status, conclusion, url, \
+                 created, started, updated) \
          ON CONFLICT (github_run_id, run_attempt) DO UPDATE SET \
             workflow_id = COALESCE(EXCLUDED.workflow_id, r.workflow_id), \
             workflow_name = COALESCE(EXCLUDED.workflow_name, r.workflow_name), \
@@ -185,36 +257,47 @@ pub(crate) async fn workflow_run(
             completed_at = COALESCE(EXCLUDED.completed_at, r.completed_at) \
          WHERE wfm_github_status_rank(EXCLUDED.status) >= wfm_github_status_rank(r.status)",
     )
-    .bind::<BigInt, _>(run.id)
-    .bind::<Integer, _>(run.run_attempt)
-    .bind::<Text, _>(&event.repository.full_name)
-    .bind::<Nullable<BigInt>, _>(run.workflow_id)
-    .bind::<Nullable<Text>, _>(event.workflow_name())
-    .bind::<Nullable<Integer>, _>(run.run_number)
-    .bind::<Nullable<Text>, _>(run.event.as_deref())
-    .bind::<Nullable<Text>, _>(run.head_branch.as_deref())
-    .bind::<Nullable<Text>, _>(run.head_sha.as_deref())
-    .bind::<Text, _>(run.status.as_str())
-    .bind::<Nullable<Text>, _>(run.conclusion.as_deref())
-    .bind::<Nullable<Text>, _>(run.html_url.as_deref())
-    .bind::<Nullable<Timestamptz>, _>(run.created_at)
-    .bind::<Nullable<Timestamptz>, _>(run.run_started_at)
-    .bind::<Nullable<Timestamptz>, _>(completed_at)
+    .bind::<Array<BigInt>, _>(rs.iter().map(|r| r.id).collect::<Vec<_>>())
+    .bind::<Array<Integer>, _>(rs.iter().map(|r| r.run_attempt).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(all.iter().map(|e| e.repository.full_name.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<BigInt>>, _>(rs.iter().map(|r| r.workflow_id).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(all.iter().map(|e| e.workflow_name()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Integer>>, _>(rs.iter().map(|r| r.run_number).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(rs.iter().map(|r| r.event.as_deref()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(rs.iter().map(|r| r.head_branch.as_deref()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(rs.iter().map(|r| r.head_sha.as_deref()).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(rs.iter().map(|r| r.status.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(rs.iter().map(|r| r.conclusion.as_deref()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(rs.iter().map(|r| r.html_url.as_deref()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Timestamptz>>, _>(rs.iter().map(|r| r.created_at).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Timestamptz>>, _>(rs.iter().map(|r| r.run_started_at).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Timestamptz>>, _>(rs.iter().map(|r| r.updated_at).collect::<Vec<_>>())
     .execute(conn)
     .await?;
-    if let Some(number) = run.run_number {
-        diesel::sql_query(
-            "WITH w AS (UPDATE gpu_workloads SET github_run_number = $2, \
-                github_workflow_name = COALESCE(github_workflow_name, left($3, 255)) \
-              WHERE github_run_id = $1 AND github_run_number IS NULL RETURNING uid) \
-             UPDATE github_workflow_runs SET github_run_number = $2 \
-             WHERE github_run_id = $1 AND github_run_number IS NULL",
-        )
-        .bind::<BigInt, _>(run.id)
-        .bind::<Integer, _>(number)
-        .bind::<Nullable<Text>, _>(event.workflow_name())
-        .execute(conn)
-        .await?;
+    Ok(())
+}
+
+/// Hands run numbers to the runners and collection runs of the runs' jobs.
+async fn number_runners(conn: &mut Conn, runs: &[&WorkflowRunEvent]) -> diesel::QueryResult<()> {
+    let numbered: Vec<&&WorkflowRunEvent> = runs
+        .iter()
+        .filter(|e| e.workflow_run.run_number.is_some())
+        .collect();
+    if numbered.is_empty() {
+        return Ok(());
     }
+    diesel::sql_query(
+        "WITH u AS (SELECT * FROM unnest($1::int8[], $2::int4[], $3::text[]) AS u(run_id, number, wf)), \
+         w AS (UPDATE gpu_workloads g SET github_run_number = u.number, \
+                 github_workflow_name = COALESCE(g.github_workflow_name, left(u.wf, 255)) \
+               FROM u WHERE g.github_run_id = u.run_id AND g.github_run_number IS NULL RETURNING g.uid) \
+         UPDATE github_workflow_runs r SET github_run_number = u.number \
+         FROM u WHERE r.github_run_id = u.run_id AND r.github_run_number IS NULL",
+    )
+    .bind::<Array<BigInt>, _>(numbered.iter().map(|e| e.workflow_run.id).collect::<Vec<_>>())
+    .bind::<Array<Integer>, _>(numbered.iter().filter_map(|e| e.workflow_run.run_number).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(numbered.iter().map(|e| e.workflow_name()).collect::<Vec<_>>())
+    .execute(conn)
+    .await?;
     Ok(())
 }

@@ -5,6 +5,7 @@
 pub(crate) mod apply;
 pub mod process;
 pub(crate) mod receive;
+pub mod store;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +14,7 @@ use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use tokio::sync::Notify;
+use wfm_db::DbPool;
 use wfm_env::{Env, EnvError};
 use wfm_github::WebhookSecrets;
 
@@ -84,10 +86,14 @@ pub struct RejectionLabels {
     pub reason: &'static str,
 }
 
+/// Delivery writer tasks (each with a connection while it writes).
+const WRITERS: usize = 2;
+
 /// What the webhook handler shares.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Webhooks {
     pub config: WebhookConfig,
+    writer: store::DeliveryWriter,
     /// Wakes this process's processor when a delivery is stored.
     pub stored: Notify,
     /// `wfm_webhook_rejections_total{reason}`: refused deliveries (nothing
@@ -96,10 +102,13 @@ pub struct Webhooks {
 }
 
 impl Webhooks {
-    pub fn new(config: WebhookConfig) -> Arc<Self> {
+    /// The shared state, with its delivery writers started on the current runtime.
+    pub fn new(config: WebhookConfig, pool: DbPool) -> Arc<Self> {
         Arc::new(Self {
             config,
-            ..Self::default()
+            writer: store::DeliveryWriter::start(pool, WRITERS),
+            stored: Notify::default(),
+            rejections: Family::default(),
         })
     }
 

@@ -1,19 +1,21 @@
 //! The delivery processor: claims stored, unapplied deliveries in id order
 //! (`FOR UPDATE SKIP LOCKED`, so every api replica can run one) and applies
-//! each in its own savepoint; a delivery that cannot be applied keeps its
-//! error and is not retried, the rest of its batch commits.
+//! a batch at once, in a savepoint; when that fails, each delivery alone, so a
+//! delivery that cannot be applied keeps its error (and is not retried) while
+//! the rest of its batch commits.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Text};
-use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl as _};
+use diesel_async::{AsyncConnection as _, RunQueryDsl as _};
 use tokio_util::sync::CancellationToken;
 use wfm_db::DbPool;
 use wfm_github::Event;
 
-use super::{Webhooks, apply};
+use super::Webhooks;
+use super::apply::Changes;
 
 /// How often applied deliveries past their retention are deleted.
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
@@ -77,14 +79,40 @@ pub async fn apply_pending(pool: &DbPool, batch: i64) -> anyhow::Result<usize> {
                 .bind::<BigInt, _>(batch)
                 .load(conn)
                 .await?;
-                let (mut failed, mut failures) = (Vec::new(), Vec::new());
+                let mut failed: Vec<(i64, String)> = Vec::new();
+                let mut events = Vec::with_capacity(pending.len());
                 for delivery in &pending {
-                    if let Err(reason) = apply_one(conn, delivery).await {
-                        tracing::warn!(delivery = delivery.id, event = delivery.event, reason, "webhook delivery not applied");
-                        failed.push(delivery.id);
-                        failures.push(reason);
+                    match Event::parse(&delivery.event, delivery.payload.as_bytes()) {
+                        Ok(Some(event)) => events.push((delivery.id, event)),
+                        Ok(None) => {}
+                        Err(e) => failed.push((delivery.id, e.to_string())),
                     }
                 }
+                let mut changes = Changes::default();
+                for (_, event) in &events {
+                    changes.add(event.clone());
+                }
+                let applied = conn
+                    .transaction::<_, diesel::result::Error, _>(async |conn| changes.apply(conn).await)
+                    .await;
+                if let Err(e) = applied {
+                    // one bad delivery fails the batch: apply each alone, so it fails alone
+                    tracing::warn!(error = %e, "applying a batch of webhook deliveries failed; applying one by one");
+                    for (id, event) in events {
+                        let mut one = Changes::default();
+                        one.add(event);
+                        let applied = conn
+                            .transaction::<_, diesel::result::Error, _>(async |conn| one.apply(conn).await)
+                            .await;
+                        if let Err(e) = applied {
+                            failed.push((id, format!("applying: {e}")));
+                        }
+                    }
+                }
+                for (id, reason) in &failed {
+                    tracing::warn!(delivery = id, reason, "webhook delivery not applied");
+                }
+                let (failed, failures): (Vec<i64>, Vec<String>) = failed.into_iter().unzip();
                 let ids: Vec<i64> = pending.iter().map(|d| d.id).collect();
                 diesel::sql_query(
                     "UPDATE github_webhook_deliveries d SET processed_at = now(), error_message = f.reason \
@@ -101,20 +129,6 @@ pub async fn apply_pending(pool: &DbPool, batch: i64) -> anyhow::Result<usize> {
         })
         .await?;
     Ok(count)
-}
-
-/// One delivery in a savepoint; `Err` is the reason it stays unapplied.
-async fn apply_one(conn: &mut AsyncPgConnection, delivery: &Pending) -> Result<(), String> {
-    let event =
-        Event::parse(&delivery.event, delivery.payload.as_bytes()).map_err(|e| e.to_string())?;
-    let applied = conn
-        .transaction::<_, diesel::result::Error, _>(async |conn| match &event {
-            Some(Event::WorkflowJob(e)) => apply::workflow_job(conn, e).await,
-            Some(Event::WorkflowRun(e)) => apply::workflow_run(conn, e).await,
-            Some(Event::Ping) | None => Ok(()),
-        })
-        .await;
-    applied.map_err(|e| format!("applying {}: {e}", delivery.event))
 }
 
 /// Deletes deliveries applied without error more than `retention` ago.

@@ -4,13 +4,11 @@
 
 use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
-use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Bool, Nullable, Text};
-use diesel_async::RunQueryDsl as _;
 use futures_util::StreamExt as _;
 use serde::Serialize;
 use wfm_github::Event;
 
+use super::store::NewDelivery;
 use crate::error::{ApiError, ApiResult};
 use crate::{AppState, reply};
 
@@ -80,18 +78,35 @@ pub(crate) async fn receive(
         return Ok(receipt("ignored"));
     }
     let payload = json_payload(&req, &body)?;
-    let delivery_row = Delivery {
-        delivery_id: delivery,
-        event,
+    let payload = wfm_github::events::without_nul_escapes(&payload);
+    let parsed = Event::parse(event, &payload);
+    let row = NewDelivery {
+        delivery_id: delivery.to_owned(),
+        event: event.to_owned(),
+        action: match &parsed {
+            Ok(Some(Event::WorkflowJob(e))) => Some(e.action.clone()),
+            Ok(Some(Event::WorkflowRun(e))) => Some(e.action.clone()),
+            _ => None,
+        },
         hook_id: header(&req, "X-GitHub-Hook-ID").and_then(|h| h.parse().ok()),
-        payload: &payload,
+        repository: match &parsed {
+            Ok(Some(Event::WorkflowJob(e))) => Some(e.repository.full_name.clone()),
+            Ok(Some(Event::WorkflowRun(e))) => Some(e.repository.full_name.clone()),
+            _ => None,
+        },
+        // an unreadable payload may not be JSON at all: kept as a JSON string then
+        is_json: parsed.is_ok()
+            || serde_json::from_slice::<serde::de::IgnoredAny>(&payload).is_ok(),
+        payload: String::from_utf8_lossy(&payload).into_owned(),
+        done: !matches!(
+            parsed,
+            Ok(Some(Event::WorkflowJob(_) | Event::WorkflowRun(_)))
+        ),
+        error: parsed.as_ref().err().map(ToString::to_string),
     };
-    match Event::parse(event, &payload) {
-        Ok(parsed) => {
-            let parsed = parsed.ok_or_else(|| {
-                ApiError::Internal(anyhow::anyhow!("{event} is known but was not parsed"))
-            })?;
-            let stored = delivery_row.store(&state, Ok(&parsed)).await?;
+    let stored = hooks.writer.store(row).await.map_err(ApiError::Internal)?;
+    match parsed {
+        Ok(_) => {
             if stored {
                 hooks.stored.notify_one();
             }
@@ -100,7 +115,6 @@ pub(crate) async fn receive(
         Err(e) => {
             // kept with its error, so nothing GitHub sent is lost; counted on /metrics
             tracing::warn!(delivery, event, error = %e, "unreadable webhook payload");
-            delivery_row.store(&state, Err(&e.to_string())).await?;
             Err(ApiError::bad_request(e.to_string()))
         }
     }
@@ -160,64 +174,5 @@ fn json_payload(req: &HttpRequest, body: &[u8]) -> ApiResult<Vec<u8>> {
         other => Err(ApiError::UnsupportedMediaType(format!(
             "unsupported Content-Type {other}: GitHub sends application/json or application/x-www-form-urlencoded"
         ))),
-    }
-}
-
-/// A delivery about to be stored.
-struct Delivery<'a> {
-    delivery_id: &'a str,
-    event: &'a str,
-    hook_id: Option<i64>,
-    payload: &'a [u8],
-}
-
-#[derive(QueryableByName)]
-struct Inserted {
-    #[diesel(sql_type = BigInt)]
-    #[allow(dead_code)]
-    id: i64,
-}
-
-impl Delivery<'_> {
-    /// Stores the delivery unless its id is stored already; true when stored now.
-    /// A ping, or a payload that cannot be read, is stored as processed.
-    async fn store(&self, state: &AppState, event: Result<&Event, &str>) -> ApiResult<bool> {
-        let (action, repository) = match event {
-            Ok(Event::WorkflowJob(e)) => (
-                Some(e.action.as_str()),
-                Some(e.repository.full_name.as_str()),
-            ),
-            Ok(Event::WorkflowRun(e)) => (
-                Some(e.action.as_str()),
-                Some(e.repository.full_name.as_str()),
-            ),
-            Ok(Event::Ping) | Err(_) => (None, None),
-        };
-        let done = matches!(event, Ok(Event::Ping) | Err(_));
-        // an unreadable payload may not be JSON at all: kept as a JSON string then
-        let is_json =
-            event.is_ok() || serde_json::from_slice::<serde::de::IgnoredAny>(self.payload).is_ok();
-        let text = String::from_utf8_lossy(self.payload);
-        let mut conn = state.conn().await?;
-        let rows: Vec<Inserted> = diesel::sql_query(
-            "INSERT INTO github_webhook_deliveries \
-               (delivery_id, event, action, hook_id, repository, payload, processed_at, error_message) \
-             VALUES ($1, $2, left($3, 64), $4, left($5, 255), \
-                     CASE WHEN $6 THEN $7::jsonb ELSE to_jsonb($7) END, \
-                     CASE WHEN $8 THEN now() END, $9) \
-             ON CONFLICT (delivery_id) DO NOTHING RETURNING id",
-        )
-        .bind::<Text, _>(self.delivery_id)
-        .bind::<Text, _>(self.event)
-        .bind::<Nullable<Text>, _>(action)
-        .bind::<Nullable<BigInt>, _>(self.hook_id)
-        .bind::<Nullable<Text>, _>(repository)
-        .bind::<Bool, _>(is_json)
-        .bind::<Text, _>(text.as_ref())
-        .bind::<Bool, _>(done)
-        .bind::<Nullable<Text>, _>(event.err())
-        .load(&mut conn)
-        .await?;
-        Ok(!rows.is_empty())
     }
 }

@@ -23,7 +23,7 @@ pub fn fixture(file: &str) -> Vec<u8> {
 }
 
 pub async fn api_with(config: WebhookConfig) -> TestApi {
-    TestApi::with_state(|state| state.webhooks = Webhooks::new(config)).await
+    TestApi::with_state(|state| state.webhooks = Webhooks::new(config, state.pool.clone())).await
 }
 
 pub async fn signed_api() -> TestApi {

@@ -92,7 +92,7 @@ impl TestApi {
             tokens: Tokens::default(),
             llm: None,
             summary_max_values: wfm_api::DEFAULT_SUMMARY_MAX_VALUES,
-            webhooks: wfm_api::webhooks::Webhooks::new(Default::default()),
+            webhooks: wfm_api::webhooks::Webhooks::new(Default::default(), db.pool().clone()),
         };
         edit(&mut state);
         let state = web::Data::new(state);
