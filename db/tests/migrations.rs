@@ -5,7 +5,8 @@ use diesel_async::RunQueryDsl;
 use wfm_db::migrate::{self, migration_count};
 use wfm_testing::TestDb;
 
-const WFM_TABLES: [&str; 10] = [
+const WFM_TABLES: [&str; 11] = [
+    "github_actions_runs",
     "github_webhook_deliveries",
     "github_workflow_backfills",
     "github_workflow_configs",
