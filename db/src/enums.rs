@@ -189,6 +189,8 @@ text_enum! {
 text_enum! {
     /// A GitHub Actions job's status, as the `workflow_job` webhook reports it.
     JobStatus as "job status" {
+        Requested => "requested",
+        Pending => "pending",
         Queued => "queued",
         Waiting => "waiting",
         InProgress => "in_progress",
