@@ -186,6 +186,30 @@ pub async fn retry_later(
     Ok(row.map(|r| r.status))
 }
 
+/// A claimed run asked to wait (a rate limit): back to `pending`, not claimed
+/// again before `wait` has passed, no retry counted; `false` when the claim was lost.
+pub async fn defer(
+    conn: &mut AsyncPgConnection,
+    run_id: i64,
+    claim: &str,
+    reason: &str,
+    wait: Duration,
+) -> QueryResult<bool> {
+    let changed = diesel::sql_query(
+        "UPDATE github_workflow_runs SET status = 'pending', \
+             next_attempt_at = now() + make_interval(secs => $4), error_message = $3, \
+             claimed_by = NULL, lease_expires_at = NULL \
+         WHERE id = $1 AND claimed_by = $2 AND status IN ('collecting', 'extracting')",
+    )
+    .bind::<BigInt, _>(run_id)
+    .bind::<Text, _>(claim)
+    .bind::<Text, _>(reason)
+    .bind::<Double, _>(secs(wait))
+    .execute(conn)
+    .await?;
+    Ok(changed == 1)
+}
+
 /// Ends a claimed run in `failed` or `skipped` (a permanent outcome) with
 /// `reason`; `false` when the claim was lost.
 pub async fn finish(

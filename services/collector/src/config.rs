@@ -6,6 +6,7 @@ use std::time::Duration;
 use wfm_db::queue::Backoff;
 use wfm_env::{Env, EnvError};
 use wfm_extract::llm::LlmConfig;
+use wfm_reader::ArtifactLimits;
 
 /// Settings of wfm-collector (besides the common `WFM_*` of every service).
 ///
@@ -23,6 +24,12 @@ use wfm_extract::llm::LlmConfig;
 /// | `WFM_MAX_FILES_PER_RUN` | 200 | files beyond this are not read (noted on the run) |
 /// | `WFM_READ_TIMEOUT` | 60s | one file read; a timeout retries the run |
 /// | `WFM_INSERT_BATCH_ROWS` | 5000 | metric rows per insert statement |
+/// | `WFM_GITHUB_API_URL` | `https://api.github.com` | GitHub's REST API (the `github-artifacts` reader); GitHub Enterprise: `https://<host>/api/v3` |
+/// | `WFM_GITHUB_TOKEN` | unset | token for it (a personal access token, or an app installation token) with `actions:read` |
+/// | `WFM_GITHUB_TIMEOUT` | 60s | one REST call or artifact download |
+/// | `WFM_GITHUB_ARTIFACT_MAX_BYTES` | 104857600 | one artifact's zip as downloaded; larger artifacts are skipped (noted on the run) |
+/// | `WFM_GITHUB_ARTIFACT_MAX_ENTRIES` | 10000 | entries in one zip; more fails the run |
+/// | `WFM_GITHUB_ARTIFACT_MAX_UNCOMPRESSED` | 1073741824 | one zip's entries uncompressed; more (a zip bomb) fails the run |
 /// | `WFM_LLM_*` | unset | LLM extraction, see wfm-extract |
 #[derive(Debug, Clone)]
 pub struct CollectorConfig {
@@ -39,6 +46,27 @@ pub struct CollectorConfig {
     pub read_timeout: Duration,
     pub insert_batch: usize,
     pub llm: Option<LlmConfig>,
+    pub github: GithubSettings,
+}
+
+/// How the `github-artifacts` reader reaches GitHub.
+#[derive(Clone)]
+pub struct GithubSettings {
+    pub api_url: String,
+    pub token: Option<String>,
+    pub timeout: Duration,
+    pub limits: ArtifactLimits,
+}
+
+impl std::fmt::Debug for GithubSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GithubSettings")
+            .field("api_url", &self.api_url)
+            .field("token", &self.token.as_ref().map(|_| "<set>"))
+            .field("timeout", &self.timeout)
+            .field("limits", &self.limits)
+            .finish()
+    }
 }
 
 impl CollectorConfig {
@@ -87,6 +115,27 @@ impl CollectorConfig {
             read_timeout: env.duration_or("WFM_READ_TIMEOUT", Duration::from_secs(60))?,
             insert_batch,
             llm: LlmConfig::from_env(env)?,
+            github: GithubSettings {
+                api_url: env
+                    .var("WFM_GITHUB_API_URL")
+                    .unwrap_or_else(|| wfm_github::rest::DEFAULT_API_URL.to_owned()),
+                token: env.var("WFM_GITHUB_TOKEN").filter(|t| !t.is_empty()),
+                timeout: env.duration_or("WFM_GITHUB_TIMEOUT", Duration::from_secs(60))?,
+                limits: ArtifactLimits {
+                    max_download_bytes: env.var_or(
+                        "WFM_GITHUB_ARTIFACT_MAX_BYTES",
+                        ArtifactLimits::default().max_download_bytes,
+                    )?,
+                    max_entries: env.var_or(
+                        "WFM_GITHUB_ARTIFACT_MAX_ENTRIES",
+                        ArtifactLimits::default().max_entries,
+                    )?,
+                    max_uncompressed_bytes: env.var_or(
+                        "WFM_GITHUB_ARTIFACT_MAX_UNCOMPRESSED",
+                        ArtifactLimits::default().max_uncompressed_bytes,
+                    )?,
+                },
+            },
         })
     }
 }

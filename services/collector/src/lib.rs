@@ -115,6 +115,12 @@ impl Collector {
                     None => tracing::warn!(run = id, "claim lost before the retry was recorded"),
                 }
             }
+            Outcome::Deferred(reason, wait) => {
+                if queue::defer(&mut conn, id, me, reason, *wait).await? {
+                    self.metrics.deferred.inc();
+                    tracing::info!(run = id, reason, "run deferred");
+                }
+            }
             Outcome::Lost => {
                 tracing::warn!(run = id, "claim lost to another collector; nothing written")
             }

@@ -11,6 +11,7 @@ pub struct CollectorMetrics {
     pub failed: Counter,
     pub skipped: Counter,
     pub retried: Counter,
+    pub deferred: Counter,
     pub released: Counter,
     pub reaped: Counter,
     pub files_read: Counter,
@@ -33,6 +34,7 @@ impl CollectorMetrics {
             failed: Counter::default(),
             skipped: Counter::default(),
             retried: Counter::default(),
+            deferred: Counter::default(),
             released: Counter::default(),
             reaped: Counter::default(),
             files_read: Counter::default(),
@@ -51,6 +53,11 @@ impl CollectorMetrics {
                 "collector_runs_retried",
                 "Runs put back for a retry after a transient error",
                 &m.retried,
+            ),
+            (
+                "collector_runs_deferred",
+                "Runs put back to wait out a rate limit (no retry counted)",
+                &m.deferred,
             ),
             (
                 "collector_runs_released",

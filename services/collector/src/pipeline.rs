@@ -15,7 +15,10 @@ use wfm_db::schema::github_workflow_configs as configs;
 use wfm_db::{GeneratedBy, ReaderKind, RunStatus};
 use wfm_extract::llm::{LlmRequest, Method, extract_with_llm};
 use wfm_extract::{DimValue, Extraction, Options, Record, parse_time};
-use wfm_reader::{FileReader, ListError, ListRequest, MountedReader, Placeholders};
+use wfm_github::rest::GithubClient;
+use wfm_reader::{
+    FileReader, GithubArtifactsReader, ListError, ListRequest, MountedReader, Placeholders,
+};
 
 use crate::Collector;
 use crate::schema::{self, ActiveSchema};
@@ -34,6 +37,8 @@ pub enum Outcome {
     Failed(String),
     /// Worth another attempt later (database, I/O timeout).
     Retry(String),
+    /// Asked to wait (a rate limit): back to pending after the wait, no retry counted.
+    Deferred(String, std::time::Duration),
     /// Another worker owns the run now; nothing was written.
     Lost,
 }
@@ -84,6 +89,13 @@ impl Collector {
             Err(e @ ListError::RootMissing(_)) => return Ok(Outcome::Skipped(e.to_string())),
             Err(e @ ListError::BadPattern { .. }) => return Ok(Outcome::Failed(e.to_string())),
             Err(e @ ListError::Io(_)) => return Ok(Outcome::Retry(e.to_string())),
+            Err(e @ ListError::Refused(_)) => return Ok(Outcome::Failed(e.to_string())),
+            Err(ListError::RateLimited(wait)) => {
+                return Ok(Outcome::Deferred(
+                    format!("GitHub rate limit: trying again in {}s", wait.as_secs()),
+                    wait,
+                ));
+            }
         };
         let mut problems: Vec<String> = listing
             .refused
@@ -192,6 +204,32 @@ impl Collector {
                 MountedReader::new(base, sub, self.config.read_timeout)
                     .map(|r| Box::new(r) as Box<dyn FileReader>)
                     .map_err(|e| Outcome::Failed(e.to_string()))
+            }
+            ReaderKind::GithubArtifacts => {
+                let repository = config
+                    .reader_options
+                    .get("repository")
+                    .and_then(serde_json::Value::as_str)
+                    .and_then(|r| r.split_once('/'))
+                    .map(|(o, r)| (o.to_owned(), r.to_owned()))
+                    .or_else(|| config.github_owner.clone().zip(config.github_repo.clone()));
+                let Some((owner, repo)) = repository else {
+                    return Err(Outcome::Failed(
+                        "the github-artifacts reader needs the config's github_owner and github_repo, \
+                         or reader_options.repository (owner/name)"
+                            .into(),
+                    ));
+                };
+                let github = &self.config.github;
+                let client =
+                    GithubClient::new(&github.api_url, github.token.clone(), github.timeout)
+                        .map_err(|e| Outcome::Retry(e.to_string()))?;
+                Ok(Box::new(GithubArtifactsReader::new(
+                    client,
+                    &owner,
+                    &repo,
+                    github.limits,
+                )))
             }
             other => Err(Outcome::Skipped(format!(
                 "reader `{other}` is not available in this collector yet"

@@ -1,8 +1,10 @@
 //! GitHub's formats as wfm reads them: the `X-Hub-Signature-256` of a webhook
 //! delivery ([`signature`]) and the `workflow_job` / `workflow_run` events
-//! ([`events`]), modelled on GitHub's own payloads (fixtures/github).
+//! ([`events`]), modelled on GitHub's own payloads (fixtures/github), and the
+//! REST calls that fetch a run's artifacts ([`rest`]).
 
 pub mod events;
+pub mod rest;
 pub mod signature;
 
 pub use events::{Event, EventError, Repository, WorkflowJob, WorkflowRun};

@@ -6,6 +6,7 @@
 //! bad pattern fails it, an I/O error is worth a retry, and a file-level
 //! problem fails that file only.
 
+mod artifacts;
 mod mounted;
 mod pattern;
 
@@ -14,6 +15,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 
+pub use artifacts::{ArtifactLimits, GithubArtifactsReader};
 pub use mounted::MountedReader;
 pub use pattern::{Placeholders, expand};
 
@@ -64,6 +66,13 @@ pub enum ListError {
     /// Worth a retry.
     #[error("cannot list files: {0}")]
     Io(String),
+    /// Asked to wait (a rate limit): try again after the duration, without
+    /// counting a failure.
+    #[error("rate limited: try again in {}s", .0.as_secs())]
+    RateLimited(Duration),
+    /// The source refused, or offered something unsafe to read (a zip bomb): the run fails.
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// Why one file could not be read.

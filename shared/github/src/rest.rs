@@ -1,0 +1,313 @@
+//! The few GitHub REST calls wfm makes: a workflow run's artifacts and an
+//! artifact's zip. Rate limits come back as [`RestError::RateLimited`] with
+//! the wait GitHub asks for, so a caller can defer rather than fail.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, LOCATION, USER_AGENT};
+use reqwest::{Response, StatusCode};
+use serde::Deserialize;
+
+/// The public API; GitHub Enterprise Server lives at `https://<host>/api/v3`.
+pub const DEFAULT_API_URL: &str = "https://api.github.com";
+/// Artifacts listed at most per run (100 per page, 10 pages).
+const MAX_PAGES: u32 = 10;
+/// How long to wait on a rate limit that says nothing about when it ends.
+const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
+
+/// Why a call did not return what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum RestError {
+    /// Try again after `retry_after`.
+    #[error("GitHub rate limit: retry in {}s", retry_after.as_secs())]
+    RateLimited { retry_after: Duration },
+    #[error("GitHub answered {status} for {what}: {message}")]
+    Status {
+        status: u16,
+        what: String,
+        message: String,
+    },
+    #[error("{what} is larger than the {limit}-byte limit")]
+    TooLarge { what: String, limit: u64 },
+    #[error("cannot reach GitHub for {what}: {message}")]
+    Transport { what: String, message: String },
+}
+
+impl RestError {
+    /// Whether a later attempt may succeed (server errors, the network);
+    /// rate limits are their own case.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Transport { .. } => true,
+            Self::Status { status, .. } => *status >= 500,
+            Self::RateLimited { .. } | Self::TooLarge { .. } => false,
+        }
+    }
+}
+
+/// An artifact of a workflow run.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+pub struct Artifact {
+    pub id: i64,
+    pub name: String,
+    pub size_in_bytes: u64,
+    #[serde(default)]
+    pub expired: bool,
+}
+
+#[derive(Deserialize)]
+struct ArtifactPage {
+    total_count: u64,
+    artifacts: Vec<Artifact>,
+}
+
+/// A GitHub REST client with a token (a personal access token, or an app
+/// installation token obtained elsewhere).
+#[derive(Clone)]
+pub struct GithubClient {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl std::fmt::Debug for GithubClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GithubClient")
+            .field("base", &self.base)
+            .field("token", &self.token.as_ref().map(|_| "<set>"))
+            .finish()
+    }
+}
+
+impl GithubClient {
+    /// A client of the API at `base`; every request gives up after `timeout`.
+    pub fn new(base: &str, token: Option<String>, timeout: Duration) -> Result<Self, RestError> {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            // redirects are followed by hand: the download link must not get the token
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| RestError::Transport {
+                what: "a client".into(),
+                message: e.to_string(),
+            })?;
+        Ok(Self {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            token: token.filter(|t| !t.is_empty()),
+        })
+    }
+
+    async fn get(&self, url: &str, what: &str) -> Result<Response, RestError> {
+        let mut request = self
+            .http
+            .get(url)
+            .header(USER_AGENT, "wfm")
+            .header(ACCEPT, "application/vnd.github+json")
+            .header("X-GitHub-Api-Version", "2022-11-28");
+        if let Some(token) = &self.token {
+            request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+        }
+        request.send().await.map_err(|e| RestError::Transport {
+            what: what.to_owned(),
+            message: e.to_string(),
+        })
+    }
+
+    /// The unexpired and expired artifacts of run `run_id` of `owner/repo`.
+    pub async fn run_artifacts(
+        &self,
+        owner: &str,
+        repo: &str,
+        run_id: i64,
+    ) -> Result<Vec<Artifact>, RestError> {
+        let what = format!("the artifacts of run {run_id} of {owner}/{repo}");
+        let mut all = Vec::new();
+        for page in 1..=MAX_PAGES {
+            let url = format!(
+                "{}/repos/{owner}/{repo}/actions/runs/{run_id}/artifacts?per_page=100&page={page}",
+                self.base
+            );
+            let response = checked(self.get(&url, &what).await?, &what).await?;
+            let page: ArtifactPage = response.json().await.map_err(|e| RestError::Transport {
+                what: what.clone(),
+                message: format!("unreadable answer: {e}"),
+            })?;
+            let last = page.artifacts.is_empty();
+            all.extend(page.artifacts);
+            if last || all.len() as u64 >= page.total_count {
+                break;
+            }
+        }
+        Ok(all)
+    }
+
+    /// Artifact `id`'s zip, at most `max_bytes`: GitHub answers with a short-lived
+    /// link, fetched without the token.
+    pub async fn artifact_zip(
+        &self,
+        owner: &str,
+        repo: &str,
+        id: i64,
+        max_bytes: u64,
+    ) -> Result<Vec<u8>, RestError> {
+        let what = format!("artifact {id} of {owner}/{repo}");
+        let url = format!(
+            "{}/repos/{owner}/{repo}/actions/artifacts/{id}/zip",
+            self.base
+        );
+        let response = self.get(&url, &what).await?;
+        let response = if response.status().is_redirection() {
+            let location = response
+                .headers()
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+                .ok_or_else(|| RestError::Status {
+                    status: response.status().as_u16(),
+                    what: what.clone(),
+                    message: "a redirect without a Location".into(),
+                })?;
+            let link = self
+                .http
+                .get(&location)
+                .header(USER_AGENT, "wfm")
+                .send()
+                .await
+                .map_err(|e| RestError::Transport {
+                    what: what.clone(),
+                    message: e.to_string(),
+                })?;
+            checked(link, &what).await?
+        } else {
+            checked(response, &what).await?
+        };
+        read_capped(response, &what, max_bytes).await
+    }
+}
+
+/// `response` when it succeeded; else the error it says.
+async fn checked(response: Response, what: &str) -> Result<Response, RestError> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    if let Some(retry_after) = rate_limit_wait(status, response.headers()) {
+        return Err(RestError::RateLimited { retry_after });
+    }
+    let message = response
+        .json::<serde_json::Value>()
+        .await
+        .ok()
+        .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
+        .unwrap_or_else(|| status.canonical_reason().unwrap_or("").to_owned());
+    Err(RestError::Status {
+        status: status.as_u16(),
+        what: what.to_owned(),
+        message,
+    })
+}
+
+/// How long GitHub asks to wait, when `status` is a rate limit: 429, or 403
+/// with `retry-after` or no requests left (`x-ratelimit-remaining: 0`).
+fn rate_limit_wait(status: StatusCode, headers: &HeaderMap) -> Option<Duration> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let retry_after = header("retry-after").and_then(|v| v.trim().parse::<u64>().ok());
+    let exhausted = header("x-ratelimit-remaining").is_some_and(|v| v.trim() == "0");
+    let limited = status == StatusCode::TOO_MANY_REQUESTS
+        || (status == StatusCode::FORBIDDEN && (retry_after.is_some() || exhausted));
+    if !limited {
+        return None;
+    }
+    if let Some(seconds) = retry_after {
+        return Some(Duration::from_secs(seconds));
+    }
+    let reset = header("x-ratelimit-reset").and_then(|v| v.trim().parse::<i64>().ok());
+    Some(reset.map_or(DEFAULT_RATE_LIMIT_WAIT, |at| {
+        Duration::from_secs(
+            u64::try_from(at - Utc::now().timestamp())
+                .unwrap_or(0)
+                .max(1),
+        )
+    }))
+}
+
+/// The body, refused past `max_bytes` (before reading, when Content-Length says so).
+async fn read_capped(
+    mut response: Response,
+    what: &str,
+    max_bytes: u64,
+) -> Result<Vec<u8>, RestError> {
+    let too_large = || RestError::TooLarge {
+        what: what.to_owned(),
+        limit: max_bytes,
+    };
+    if response.content_length().is_some_and(|n| n > max_bytes) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(|e| RestError::Transport {
+        what: what.to_owned(),
+        message: e.to_string(),
+    })? {
+        if (body.len() + chunk.len()) as u64 > max_bytes {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, String)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn rate_limits_say_how_long_to_wait() {
+        let wait = |status, h: &[(&'static str, String)]| rate_limit_wait(status, &headers(h));
+        assert_eq!(
+            wait(
+                StatusCode::TOO_MANY_REQUESTS,
+                &[("retry-after", "30".into())]
+            ),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            wait(StatusCode::FORBIDDEN, &[("retry-after", "7".into())]),
+            Some(Duration::from_secs(7))
+        );
+        let reset = (Utc::now().timestamp() + 120).to_string();
+        let waited = wait(
+            StatusCode::FORBIDDEN,
+            &[
+                ("x-ratelimit-remaining", "0".into()),
+                ("x-ratelimit-reset", reset),
+            ],
+        )
+        .unwrap();
+        assert!((118..=120).contains(&waited.as_secs()), "{waited:?}");
+        assert_eq!(
+            wait(StatusCode::TOO_MANY_REQUESTS, &[]),
+            Some(DEFAULT_RATE_LIMIT_WAIT)
+        );
+        // a plain 403 (no access) is not a rate limit
+        assert_eq!(
+            wait(
+                StatusCode::FORBIDDEN,
+                &[("x-ratelimit-remaining", "4999".into())]
+            ),
+            None
+        );
+        assert_eq!(wait(StatusCode::NOT_FOUND, &[]), None);
+    }
+}
