@@ -6,6 +6,8 @@ use std::time::Duration;
 use wfm_db::queue::Backoff;
 use wfm_env::{Env, EnvError};
 use wfm_extract::llm::LlmConfig;
+use wfm_github::app::AppCredentials;
+use wfm_github::rest::Credentials;
 use wfm_reader::ArtifactLimits;
 
 /// Settings of wfm-collector (besides the common `WFM_*` of every service).
@@ -25,7 +27,8 @@ use wfm_reader::ArtifactLimits;
 /// | `WFM_READ_TIMEOUT` | 60s | one file read; a timeout retries the run |
 /// | `WFM_INSERT_BATCH_ROWS` | 5000 | metric rows per insert statement |
 /// | `WFM_GITHUB_API_URL` | `https://api.github.com` | GitHub's REST API (the `github-artifacts` reader); GitHub Enterprise: `https://<host>/api/v3` |
-/// | `WFM_GITHUB_TOKEN` | unset | token for it (a personal access token, or an app installation token) with `actions:read` |
+/// | `WFM_GITHUB_TOKEN` | unset | a token for it with `actions:read` (a personal access token) |
+/// | `WFM_GITHUB_APP_ID`, `WFM_GITHUB_APP_INSTALLATION_ID`, `WFM_GITHUB_APP_PRIVATE_KEY` (PEM) or `…_PRIVATE_KEY_FILE` | unset | act as a GitHub App installation instead: installation tokens are minted and renewed as needed |
 /// | `WFM_GITHUB_TIMEOUT` | 60s | one REST call or artifact download |
 /// | `WFM_GITHUB_ARTIFACT_MAX_BYTES` | 104857600 | one artifact's zip as downloaded; larger artifacts are skipped (noted on the run) |
 /// | `WFM_GITHUB_ARTIFACT_MAX_ENTRIES` | 10000 | entries in one zip; more fails the run |
@@ -53,7 +56,7 @@ pub struct CollectorConfig {
 #[derive(Clone)]
 pub struct GithubSettings {
     pub api_url: String,
-    pub token: Option<String>,
+    pub credentials: Credentials,
     pub timeout: Duration,
     pub limits: ArtifactLimits,
 }
@@ -62,7 +65,14 @@ impl std::fmt::Debug for GithubSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GithubSettings")
             .field("api_url", &self.api_url)
-            .field("token", &self.token.as_ref().map(|_| "<set>"))
+            .field(
+                "credentials",
+                &match &self.credentials {
+                    Credentials::Anonymous => "anonymous".to_owned(),
+                    Credentials::Token(_) => "token".to_owned(),
+                    Credentials::App(app) => format!("app {}", app.app_id),
+                },
+            )
             .field("timeout", &self.timeout)
             .field("limits", &self.limits)
             .finish()
@@ -119,7 +129,7 @@ impl CollectorConfig {
                 api_url: env
                     .var("WFM_GITHUB_API_URL")
                     .unwrap_or_else(|| wfm_github::rest::DEFAULT_API_URL.to_owned()),
-                token: env.var("WFM_GITHUB_TOKEN").filter(|t| !t.is_empty()),
+                credentials: github_credentials(env)?,
                 timeout: env.duration_or("WFM_GITHUB_TIMEOUT", Duration::from_secs(60))?,
                 limits: ArtifactLimits {
                     max_download_bytes: env.var_or(
@@ -138,6 +148,36 @@ impl CollectorConfig {
             },
         })
     }
+}
+
+/// A GitHub App when `WFM_GITHUB_APP_ID` is set, else `WFM_GITHUB_TOKEN`, else none.
+fn github_credentials(env: &Env) -> Result<Credentials, EnvError> {
+    let Some(app_id) = env.var("WFM_GITHUB_APP_ID").filter(|v| !v.is_empty()) else {
+        return Ok(env
+            .var("WFM_GITHUB_TOKEN")
+            .filter(|t| !t.is_empty())
+            .map_or(Credentials::Anonymous, Credentials::Token));
+    };
+    let installation: i64 = env.required_var_parsed("WFM_GITHUB_APP_INSTALLATION_ID")?;
+    let pem = match env
+        .var("WFM_GITHUB_APP_PRIVATE_KEY")
+        .filter(|v| !v.is_empty())
+    {
+        Some(pem) => pem.into_bytes(),
+        None => {
+            let path = env.required_var("WFM_GITHUB_APP_PRIVATE_KEY_FILE")?;
+            std::fs::read(&path).map_err(|e| {
+                EnvError::invalid(
+                    "WFM_GITHUB_APP_PRIVATE_KEY_FILE",
+                    &path,
+                    format!("cannot read it: {e}"),
+                )
+            })?
+        }
+    };
+    let app = AppCredentials::new(&app_id, installation, &pem)
+        .map_err(|e| EnvError::invalid("WFM_GITHUB_APP_PRIVATE_KEY", "<redacted>", e))?;
+    Ok(Credentials::App(app))
 }
 
 fn humanish(d: Duration) -> String {

@@ -18,6 +18,7 @@ use wfm_db::models::Run;
 use wfm_db::queue;
 use wfm_db::{DbConfig, DbPool, RunStatus};
 use wfm_extract::llm::LlmClient;
+use wfm_github::rest::GithubClient;
 
 pub use config::CollectorConfig;
 pub use metrics::CollectorMetrics;
@@ -39,6 +40,8 @@ pub struct Collector {
     pub worker: String,
     pub metrics: CollectorMetrics,
     pub llm: Option<LlmClient>,
+    /// GitHub's REST API (the `github-artifacts` reader); clones share its tokens.
+    pub github: GithubClient,
 }
 
 impl std::fmt::Debug for Collector {
@@ -70,6 +73,11 @@ impl Collector {
             );
         }
         let llm = config.llm.clone().map(LlmClient::new).transpose()?;
+        let github = GithubClient::new(
+            &config.github.api_url,
+            config.github.credentials.clone(),
+            config.github.timeout,
+        )?;
         Ok(Collector {
             pool,
             db,
@@ -77,6 +85,7 @@ impl Collector {
             worker,
             metrics,
             llm,
+            github,
         })
     }
 

@@ -15,7 +15,6 @@ use wfm_db::schema::github_workflow_configs as configs;
 use wfm_db::{GeneratedBy, ReaderKind, RunStatus};
 use wfm_extract::llm::{LlmRequest, Method, extract_with_llm};
 use wfm_extract::{DimValue, Extraction, Options, Record, parse_time};
-use wfm_github::rest::GithubClient;
 use wfm_reader::{
     FileReader, GithubArtifactsReader, ListError, ListRequest, MountedReader, Placeholders,
 };
@@ -220,15 +219,11 @@ impl Collector {
                             .into(),
                     ));
                 };
-                let github = &self.config.github;
-                let client =
-                    GithubClient::new(&github.api_url, github.token.clone(), github.timeout)
-                        .map_err(|e| Outcome::Retry(e.to_string()))?;
                 Ok(Box::new(GithubArtifactsReader::new(
-                    client,
+                    self.github.clone(),
                     &owner,
                     &repo,
-                    github.limits,
+                    self.config.github.limits,
                 )))
             }
             other => Err(Outcome::Skipped(format!(

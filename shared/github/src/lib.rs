@@ -3,6 +3,7 @@
 //! ([`events`]), modelled on GitHub's own payloads (fixtures/github), and the
 //! REST calls that fetch a run's artifacts ([`rest`]).
 
+pub mod app;
 pub mod events;
 pub mod rest;
 pub mod signature;

@@ -2,12 +2,15 @@
 //! artifact's zip. Rate limits come back as [`RestError::RateLimited`] with
 //! the wait GitHub asks for, so a caller can defer rather than fail.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, LOCATION, USER_AGENT};
 use reqwest::{Response, StatusCode};
 use serde::Deserialize;
+
+use crate::app::{AppAuth, AppCredentials, InstallationToken};
 
 /// The public API; GitHub Enterprise Server lives at `https://<host>/api/v3`.
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
@@ -62,27 +65,50 @@ struct ArtifactPage {
     artifacts: Vec<Artifact>,
 }
 
-/// A GitHub REST client with a token (a personal access token, or an app
-/// installation token obtained elsewhere).
+/// How a client proves who it is.
+#[derive(Debug, Clone)]
+pub enum Credentials {
+    /// Public data only (and a low rate limit).
+    Anonymous,
+    /// A personal access token, or any token obtained elsewhere.
+    Token(String),
+    /// A GitHub App installation: tokens are minted and renewed as needed.
+    App(AppCredentials),
+}
+
+#[derive(Debug, Clone)]
+enum Auth {
+    Anonymous,
+    Token(String),
+    App(Arc<AppAuth>),
+}
+
+/// A GitHub REST client; clones share the connection pool and, for an app,
+/// its installation token.
 #[derive(Clone)]
 pub struct GithubClient {
     http: reqwest::Client,
     base: String,
-    token: Option<String>,
+    auth: Auth,
 }
 
 impl std::fmt::Debug for GithubClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let auth = match &self.auth {
+            Auth::Anonymous => "anonymous".to_owned(),
+            Auth::Token(_) => "token".to_owned(),
+            Auth::App(app) => format!("app {}", app.credentials.app_id),
+        };
         f.debug_struct("GithubClient")
             .field("base", &self.base)
-            .field("token", &self.token.as_ref().map(|_| "<set>"))
+            .field("auth", &auth)
             .finish()
     }
 }
 
 impl GithubClient {
     /// A client of the API at `base`; every request gives up after `timeout`.
-    pub fn new(base: &str, token: Option<String>, timeout: Duration) -> Result<Self, RestError> {
+    pub fn new(base: &str, credentials: Credentials, timeout: Duration) -> Result<Self, RestError> {
         let http = reqwest::Client::builder()
             .timeout(timeout)
             // redirects are followed by hand: the download link must not get the token
@@ -92,21 +118,78 @@ impl GithubClient {
                 what: "a client".into(),
                 message: e.to_string(),
             })?;
+        let auth = match credentials {
+            Credentials::Anonymous => Auth::Anonymous,
+            Credentials::Token(token) if token.is_empty() => Auth::Anonymous,
+            Credentials::Token(token) => Auth::Token(token),
+            Credentials::App(credentials) => Auth::App(Arc::new(AppAuth {
+                credentials,
+                current: tokio::sync::Mutex::new(None),
+            })),
+        };
         Ok(Self {
             http,
             base: base.trim_end_matches('/').to_owned(),
-            token: token.filter(|t| !t.is_empty()),
+            auth,
         })
     }
 
-    async fn get(&self, url: &str, what: &str) -> Result<Response, RestError> {
-        let mut request = self
-            .http
-            .get(url)
+    fn request(&self, method: reqwest::Method, url: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, url)
             .header(USER_AGENT, "wfm")
             .header(ACCEPT, "application/vnd.github+json")
-            .header("X-GitHub-Api-Version", "2022-11-28");
-        if let Some(token) = &self.token {
+            .header("X-GitHub-Api-Version", "2022-11-28")
+    }
+
+    /// The token to send, minting an installation token when the cached one is old.
+    async fn bearer(&self) -> Result<Option<String>, RestError> {
+        let app = match &self.auth {
+            Auth::Anonymous => return Ok(None),
+            Auth::Token(token) => return Ok(Some(token.clone())),
+            Auth::App(app) => app,
+        };
+        let mut current = app.current.lock().await;
+        if let Some(token) = AppAuth::usable(&current) {
+            return Ok(Some(token));
+        }
+        let credentials = &app.credentials;
+        let what = format!("an installation token of GitHub App {}", credentials.app_id);
+        let jwt = credentials.jwt().map_err(|e| RestError::Status {
+            status: 401,
+            what: what.clone(),
+            message: e.to_string(),
+        })?;
+        let url = format!(
+            "{}/app/installations/{}/access_tokens",
+            self.base, credentials.installation_id
+        );
+        let response = self
+            .request(reqwest::Method::POST, &url)
+            .header(AUTHORIZATION, format!("Bearer {jwt}"))
+            .send()
+            .await
+            .map_err(|e| RestError::Transport {
+                what: what.clone(),
+                message: e.to_string(),
+            })?;
+        let minted: InstallationToken =
+            checked(response, &what)
+                .await?
+                .json()
+                .await
+                .map_err(|e| RestError::Transport {
+                    what: what.clone(),
+                    message: format!("unreadable answer: {e}"),
+                })?;
+        let token = minted.token.clone();
+        *current = Some(minted);
+        Ok(Some(token))
+    }
+
+    async fn get(&self, url: &str, what: &str) -> Result<Response, RestError> {
+        let mut request = self.request(reqwest::Method::GET, url);
+        if let Some(token) = self.bearer().await? {
             request = request.header(AUTHORIZATION, format!("Bearer {token}"));
         }
         request.send().await.map_err(|e| RestError::Transport {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde_json::{Value, json};
-use wfm_github::rest::GithubClient;
+use wfm_github::rest::{Credentials, GithubClient};
 use wfm_reader::{
     ArtifactLimits, FileReader, GithubArtifactsReader, ListError, ListRequest, Placeholders,
 };
@@ -155,8 +155,12 @@ fn request(patterns: &[&str], run_id: Option<&str>) -> ListRequest {
 }
 
 fn reader(base: &str, repo: &str, limits: ArtifactLimits) -> GithubArtifactsReader {
-    let client =
-        GithubClient::new(base, Some(TOKEN.into()), Duration::from_secs(10)).expect("client");
+    let client = GithubClient::new(
+        base,
+        Credentials::Token(TOKEN.into()),
+        Duration::from_secs(10),
+    )
+    .expect("client");
     GithubArtifactsReader::new(client, "octo-org", repo, limits)
 }
 
