@@ -109,7 +109,7 @@ async fn prometheus_values_follow_githubs_payloads() {
     assert_eq!(
         sample(
             &text,
-            &format!(r#"github_job_run_total{{{labels},status="completed",conclusion="success"}}"#)
+            &format!(r#"github_job_run_total{{{labels},conclusion="success"}}"#)
         ),
         1.0
     );
@@ -172,7 +172,7 @@ async fn prometheus_values_follow_githubs_payloads() {
     assert_eq!(
         sample(
             &text,
-            r#"github_job_run_total{repository="Codertocat/Hello-World",workflow="CodeQL",job="bench",runner_label="mi300",status="completed",conclusion="failure"}"#
+            r#"github_job_run_total{repository="Codertocat/Hello-World",workflow="CodeQL",job="bench",runner_label="mi300",conclusion="failure"}"#
         ),
         1.0
     );
@@ -180,14 +180,14 @@ async fn prometheus_values_follow_githubs_payloads() {
     assert_eq!(
         sample(
             &text,
-            r#"github_job_run_total{repository="lineville/elastic-machines-testing",workflow="Env Test",job="test",runner_label="k8s",status="waiting",conclusion=""}"#
+            r#"github_job_runs_open{repository="lineville/elastic-machines-testing",workflow="Env Test",job="test",runner_label="k8s",status="waiting"}"#
         ),
         1.0
     );
     assert_eq!(
         sample(
             &text,
-            r#"github_workflow_run_total{repository="octo-org/octo-repo",workflow="test",status="completed",conclusion="success"}"#
+            r#"github_workflow_run_total{repository="octo-org/octo-repo",workflow="test",conclusion="success"}"#
         ),
         1.0
     );

@@ -13,7 +13,7 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel_async::RunQueryDsl as _;
 use futures_util::StreamExt as _;
 use serde_json::{Value, json};
-use wfm_api::webhooks::{RejectionLabels, WebhookConfig, Webhooks};
+use wfm_api::webhooks::{RejectionLabels, WebhookConfig, Webhooks, process};
 use wfm_github::WebhookSecrets;
 
 /// Every fixture file with its recorded delivery headers, in name order.
@@ -673,6 +673,75 @@ async fn a_nul_in_a_payload_is_stored_and_applied() {
         count(
             &api,
             "SELECT count(*) AS n FROM github_workflow_jobs WHERE job_name = 'up\u{fffd}date'"
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_passing_database_failure_leaves_the_batch_for_later() {
+    let api = signed_api().await;
+    let mut conn = api.conn().await;
+    for sql in [
+        "CREATE FUNCTION deadlock_777() RETURNS trigger AS $$ BEGIN \
+           IF NEW.github_job_id = 777 THEN RAISE EXCEPTION USING ERRCODE = '40P01', MESSAGE = 'deadlock detected'; END IF; \
+           RETURN NEW; END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER deadlock_777 BEFORE INSERT ON github_workflow_jobs FOR EACH ROW EXECUTE FUNCTION deadlock_777()",
+    ] {
+        diesel::sql_query(sql).execute(&mut conn).await.expect(sql);
+    }
+    for (id, delivery) in [(776, "d-776"), (777, "d-777")] {
+        let body = job_payload("workflow_job/queued.payload.json", json!({"id": id}));
+        assert_eq!(deliver(&api, "workflow_job", delivery, body).await.0, 200);
+    }
+    let attempt = process::apply_pending(api.db.pool(), 500).await;
+    assert!(attempt.is_err(), "{attempt:?}");
+    // nothing marked, nothing half-applied: both wait for the next attempt
+    assert_eq!(
+        count(
+            &api,
+            "SELECT count(*) AS n FROM github_webhook_deliveries WHERE processed_at IS NULL"
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        count(&api, "SELECT count(*) AS n FROM github_workflow_jobs").await,
+        0
+    );
+    diesel::sql_query("DROP TRIGGER deadlock_777 ON github_workflow_jobs")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(apply_all(&api).await, 2);
+    assert_eq!(
+        count(&api, "SELECT count(*) AS n FROM github_workflow_jobs").await,
+        2
+    );
+}
+
+#[tokio::test]
+async fn a_payload_postgres_refuses_as_jsonb_is_kept_as_text_and_applied() {
+    let api = signed_api().await;
+    // a lone surrogate in a field wfm ignores: serde reads past it, JSONB refuses it
+    let text = String::from_utf8(fixture("workflow_job/queued.payload.json")).unwrap();
+    let text = text.replacen('{', r#"{"note": "\ud800","#, 1);
+    let (status, answer) = deliver(&api, "workflow_job", "d-surrogate", text.into_bytes()).await;
+    assert_eq!(
+        (status, answer["data"]["status"].as_str()),
+        (200, Some("accepted")),
+        "{answer}"
+    );
+    assert_eq!(
+        count(&api, "SELECT count(*) AS n FROM github_webhook_deliveries WHERE jsonb_typeof(payload) = 'string'").await,
+        1
+    );
+    assert_eq!(apply_all(&api).await, 1);
+    assert_eq!(
+        count(
+            &api,
+            "SELECT count(*) AS n FROM github_workflow_jobs WHERE github_job_id = 289782451"
         )
         .await,
         1

@@ -32,7 +32,13 @@ impl Event {
     pub fn parse(name: &str, body: &[u8]) -> Result<Option<Self>, EventError> {
         Ok(Some(match name {
             "ping" => Self::Ping,
-            "workflow_job" => Self::WorkflowJob(read(name, body)?),
+            "workflow_job" => {
+                let mut event: WorkflowJobEvent = read(name, body)?;
+                // GitHub sends "" before a runner is assigned: no runner, as the database has it
+                let job = &mut event.workflow_job;
+                job.runner_name = job.runner_name.take().filter(|n| !n.is_empty());
+                Self::WorkflowJob(event)
+            }
             "workflow_run" => Self::WorkflowRun(read(name, body)?),
             _ => return Ok(None),
         }))

@@ -188,6 +188,16 @@ impl GithubClient {
     }
 
     async fn get(&self, url: &str, what: &str) -> Result<Response, RestError> {
+        let response = self.get_once(url, what).await?;
+        if let (StatusCode::UNAUTHORIZED, Auth::App(app)) = (response.status(), &self.auth) {
+            // an installation token can be revoked before it ends: a new one, once
+            *app.current.lock().await = None;
+            return self.get_once(url, what).await;
+        }
+        Ok(response)
+    }
+
+    async fn get_once(&self, url: &str, what: &str) -> Result<Response, RestError> {
         let mut request = self.request(reqwest::Method::GET, url);
         if let Some(token) = self.bearer().await? {
             request = request.header(AUTHORIZATION, format!("Bearer {token}"));
@@ -285,6 +295,12 @@ async fn checked(response: Response, what: &str) -> Result<Response, RestError> 
         .ok()
         .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
         .unwrap_or_else(|| status.canonical_reason().unwrap_or("").to_owned());
+    // a secondary rate limit may say so only in its message
+    if status == StatusCode::FORBIDDEN && message.to_ascii_lowercase().contains("rate limit") {
+        return Err(RestError::RateLimited {
+            retry_after: DEFAULT_RATE_LIMIT_WAIT,
+        });
+    }
     Err(RestError::Status {
         status: status.as_u16(),
         what: what.to_owned(),
@@ -304,7 +320,8 @@ fn rate_limit_wait(status: StatusCode, headers: &HeaderMap) -> Option<Duration> 
         return None;
     }
     if let Some(seconds) = retry_after {
-        return Some(Duration::from_secs(seconds));
+        // `retry-after: 0` would have the run claimed again at once, in a loop
+        return Some(Duration::from_secs(seconds.max(1)));
     }
     let reset = header("x-ratelimit-reset").and_then(|v| v.trim().parse::<i64>().ok());
     Some(reset.map_or(DEFAULT_RATE_LIMIT_WAIT, |at| {

@@ -17,6 +17,8 @@ const PUBLIC: &[u8] = include_bytes!("fixtures/test-app-key.pub.pem");
 #[derive(Default)]
 struct Seen {
     minted: usize,
+    /// A token GitHub revoked before its end.
+    revoked: Option<String>,
     lifetime_s: i64,
     listed_with: Vec<String>,
 }
@@ -52,7 +54,12 @@ async fn mint(req: HttpRequest, seen: Shared, installation: web::Path<i64>) -> H
 }
 
 async fn artifacts(req: HttpRequest, seen: Shared) -> HttpResponse {
-    seen.lock().expect("lock").listed_with.push(bearer(&req));
+    let mut seen = seen.lock().expect("lock");
+    seen.listed_with.push(bearer(&req));
+    if seen.revoked.as_deref() == Some(bearer(&req).as_str()) {
+        return HttpResponse::Unauthorized()
+            .json(serde_json::json!({"message": "Bad credentials"}));
+    }
     HttpResponse::Ok().json(serde_json::json!({"total_count": 0, "artifacts": []}))
 }
 
@@ -135,5 +142,26 @@ async fn a_refused_jwt_or_a_bad_key_is_an_error() {
             b"-----BEGIN RSA PRIVATE KEY-----\nnope\n-----END RSA PRIVATE KEY-----\n"
         )
         .is_err()
+    );
+}
+
+#[actix_web::test]
+async fn a_revoked_token_is_replaced_once() {
+    let (base, seen) = serve(3600);
+    seen.lock().expect("lock").revoked = Some("ghs_minted_1".into());
+    let github = client(&base, 7);
+    assert!(
+        github
+            .run_artifacts("o", "r", 1)
+            .await
+            .expect("lists after a new token")
+            .is_empty()
+    );
+    github.run_artifacts("o", "r", 1).await.expect("lists");
+    let seen = seen.lock().expect("lock");
+    assert_eq!(seen.minted, 2);
+    assert_eq!(
+        seen.listed_with,
+        ["ghs_minted_1", "ghs_minted_2", "ghs_minted_2"]
     );
 }

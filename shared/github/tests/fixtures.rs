@@ -132,3 +132,16 @@ fn a_late_event_never_moves_a_job_back() {
     );
     assert_eq!(Status::Pending.rank(), Status::Queued.rank());
 }
+
+#[test]
+fn an_empty_runner_name_is_no_runner() {
+    let body = std::fs::read(webhooks().join("workflow_job/queued.payload.json")).expect("fixture");
+    let mut payload: serde_json::Value = serde_json::from_slice(&body).expect("JSON");
+    payload["workflow_job"]["runner_name"] = "".into();
+    let body = serde_json::to_vec(&payload).expect("JSON");
+    let Some(Event::WorkflowJob(event)) = Event::parse("workflow_job", &body).expect("parses")
+    else {
+        panic!("not a workflow_job");
+    };
+    assert_eq!(event.workflow_job.runner_name, None);
+}

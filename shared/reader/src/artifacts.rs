@@ -22,7 +22,8 @@ pub struct ArtifactLimits {
     pub max_download_bytes: u64,
     /// Entries in one zip.
     pub max_entries: usize,
-    /// All entries of one zip, uncompressed.
+    /// One zip's entries as its headers declare them, and everything a run
+    /// inflates (the matched entries of all its artifacts), uncompressed.
     pub max_uncompressed_bytes: u64,
 }
 
@@ -85,6 +86,8 @@ impl GithubArtifactsReader {
             .map_err(listing_error)?;
         let mut listing = Listing::default();
         let mut matched = HashMap::new();
+        // what this run may inflate, over all its artifacts
+        let mut budget = self.limits.max_uncompressed_bytes;
         for artifact in artifacts {
             if artifact.expired {
                 listing
@@ -109,16 +112,21 @@ impl GithubArtifactsReader {
                 }
                 Err(e) => return Err(listing_error(e)),
             };
-            let entries = unzip_matching(&zip, &patterns, &self.limits, request.max_files)
-                .map_err(|reason| {
-                    ListError::Refused(format!("artifact {:?}: {reason}", artifact.name))
-                })?;
-            for (path, bytes) in entries {
+            let room = request.max_files.saturating_sub(listing.files.len());
+            let (patterns, limits) = (patterns.clone(), self.limits);
+            // inflating is CPU work: off the async workers
+            let unzipped = tokio::task::spawn_blocking(move || {
+                unzip_matching(&zip, &patterns, &limits, room, budget)
+            })
+            .await
+            .map_err(|e| ListError::Io(format!("unzipping: {e}")))?
+            .map_err(|reason| {
+                ListError::Refused(format!("artifact {:?}: {reason}", artifact.name))
+            })?;
+            budget -= unzipped.inflated;
+            listing.over_cap += unzipped.over_cap;
+            for (path, bytes) in unzipped.entries {
                 let listed = format!("{}/{path}", artifact.name);
-                if listing.files.len() >= request.max_files {
-                    listing.over_cap += 1;
-                    continue;
-                }
                 listing.files.push(FileEntry {
                     path: listed.clone(),
                     size: bytes.len() as u64,
@@ -143,15 +151,20 @@ impl FileReader for GithubArtifactsReader {
         max_bytes: u64,
     ) -> BoxFuture<'a, Result<Vec<u8>, ReadError>> {
         Box::pin(async move {
-            let matched = self.matched.lock().unwrap_or_else(|e| e.into_inner());
-            let bytes = matched.get(&file.path).ok_or(ReadError::NotFound)?;
+            // handed out once: the collector reads each listed file once
+            let bytes = self
+                .matched
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .remove(&file.path)
+                .ok_or(ReadError::NotFound)?;
             if bytes.len() as u64 > max_bytes {
                 return Err(ReadError::TooLarge {
                     size: bytes.len() as u64,
                     limit: max_bytes,
                 });
             }
-            Ok(bytes.clone())
+            Ok(bytes)
         })
     }
 }
@@ -181,14 +194,26 @@ fn listing_error(e: RestError) -> ListError {
     }
 }
 
-/// The entries of `zip` whose paths match `patterns` (at most `max_files`),
-/// read in full; `Err` when the archive breaks a limit or is not a zip.
+/// What one zip gave.
+struct Unzipped {
+    /// Matching entries, inflated (at most the room given).
+    entries: Vec<(String, Vec<u8>)>,
+    /// Matching entries beyond the room, not inflated.
+    over_cap: usize,
+    /// Bytes inflated.
+    inflated: u64,
+}
+
+/// The entries of `zip` whose paths match `patterns`: at most `room` of them,
+/// inflating at most `budget` bytes; `Err` when the archive breaks a limit or
+/// is not a zip.
 fn unzip_matching(
     zip: &[u8],
     patterns: &[Pattern],
     limits: &ArtifactLimits,
-    max_files: usize,
-) -> Result<Vec<(String, Vec<u8>)>, String> {
+    room: usize,
+    budget: u64,
+) -> Result<Unzipped, String> {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip))
         .map_err(|e| format!("not a readable zip: {e}"))?;
     if archive.len() > limits.max_entries {
@@ -216,8 +241,11 @@ fn unzip_matching(
         require_literal_separator: true,
         ..MatchOptions::default()
     };
-    let mut out = Vec::new();
-    let mut inflated: u64 = 0;
+    let mut out = Unzipped {
+        entries: Vec::new(),
+        over_cap: 0,
+        inflated: 0,
+    };
     for i in 0..archive.len() {
         let entry = archive.by_index(i).map_err(|e| format!("entry {i}: {e}"))?;
         let Some(path) = entry.enclosed_name() else {
@@ -227,24 +255,25 @@ fn unzip_matching(
         if entry.is_dir() || !patterns.iter().any(|p| p.matches_with(&path, options)) {
             continue;
         }
-        if out.len() >= max_files {
-            break;
+        if out.entries.len() >= room {
+            out.over_cap += 1;
+            continue;
         }
-        // an entry may lie about its size: read at most what is left of the budget
-        let budget = limits.max_uncompressed_bytes - inflated;
+        // an entry may lie about its size: read at most what is left of the budget, and one byte to tell
+        let left = budget - out.inflated;
         let mut bytes = Vec::new();
         entry
-            .take(budget + 1)
+            .take(left.saturating_add(1))
             .read_to_end(&mut bytes)
             .map_err(|e| format!("{path}: {e}"))?;
-        inflated += bytes.len() as u64;
-        if inflated > limits.max_uncompressed_bytes {
+        out.inflated += bytes.len() as u64;
+        if out.inflated > budget {
             return Err(format!(
-                "inflates past the limit of {} bytes (its headers said less)",
+                "inflates past the limit of {} bytes (its headers said less, or the run's artifacts together are larger)",
                 limits.max_uncompressed_bytes
             ));
         }
-        out.push((path, bytes));
+        out.entries.push((path, bytes));
     }
     Ok(out)
 }

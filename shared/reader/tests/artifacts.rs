@@ -215,10 +215,16 @@ async fn matching_entries_of_every_artifact_are_listed_and_read() {
     );
     let bytes = reader.read(&listing.files[0], 1024).await.expect("reads");
     assert_eq!(bytes, b"model,tps\na,1\n");
-    let too_small = reader.read(&listing.files[0], 4).await;
+    let too_small = reader.read(&listing.files[1], 4).await;
     assert!(
         matches!(too_small, Err(wfm_reader::ReadError::TooLarge { .. })),
         "{too_small:?}"
+    );
+    // handed out once: the listing's bytes are not kept twice
+    let again = reader.read(&listing.files[0], 1024).await;
+    assert!(
+        matches!(again, Err(wfm_reader::ReadError::NotFound)),
+        "{again:?}"
     );
     let fake = fake.lock().expect("lock");
     assert!(
@@ -356,4 +362,41 @@ async fn rate_limits_missing_runs_and_run_ids() {
         .await
         .expect_err("bad pattern");
     assert!(matches!(e, ListError::BadPattern { .. }), "{e}");
+}
+
+#[actix_web::test]
+async fn the_inflate_budget_and_the_file_cap_hold_across_artifacts() {
+    let part = vec![b'7'; 600 * 1024];
+    let fake = with_fixture_list(vec![
+        (11, zip_of(&[("a.csv", &part)])),
+        (13, zip_of(&[("b.csv", &part)])),
+    ]);
+    let base = serve(fake);
+    let limits = ArtifactLimits {
+        max_uncompressed_bytes: 1024 * 1024,
+        ..ArtifactLimits::default()
+    };
+    // each zip is under the limit; the two together are not
+    let e = reader(&base, "octo-docs", limits)
+        .list(&request(&["*.csv"], Some("1")))
+        .await
+        .expect_err("over");
+    assert!(
+        matches!(&e, ListError::Refused(m) if m.contains("\"Test output\"") && m.contains("together")),
+        "{e}"
+    );
+
+    let fake = with_fixture_list(vec![
+        (11, zip_of(&[("a.csv", b"1"), ("b.csv", b"2")])),
+        (13, zip_of(&[("c.csv", b"3")])),
+    ]);
+    let base = serve(fake);
+    let mut capped = request(&["*.csv"], Some("1"));
+    capped.max_files = 2;
+    let listing = reader(&base, "octo-docs", ArtifactLimits::default())
+        .list(&capped)
+        .await
+        .expect("lists");
+    assert_eq!(listing.files.len(), 2);
+    assert_eq!(listing.over_cap, 1);
 }

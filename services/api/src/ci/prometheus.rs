@@ -2,14 +2,18 @@
 //! `github_actions_runs`, `github_workflow_jobs` and the deliveries, and
 //! served from a cache for `WFM_GITHUB_METRICS_CACHE`:
 //!
-//! - `github_workflow_run_total{repository,workflow,status,conclusion}`
+//! - `github_workflow_run_total{repository,workflow,conclusion}` (completed attempts)
+//! - `github_workflow_runs_open{repository,workflow,status}` (gauge: attempts not completed yet)
 //! - `github_workflow_run_duration_seconds{repository,workflow,conclusion}` (run start → completion)
-//! - `github_job_run_total{repository,workflow,job,runner_label,status,conclusion}`
+//! - `github_job_run_total{repository,workflow,job,runner_label,conclusion}` (completed jobs)
+//! - `github_job_runs_open{repository,workflow,job,runner_label,status}` (gauge: jobs not completed yet)
 //! - `github_job_run_duration_seconds{repository,workflow,job,runner_label,conclusion}` (start → completion)
 //! - `github_job_queue_duration_seconds{repository,workflow,job,runner_label}` (queued → started)
 //! - `github_job_cost{repository,workflow,runner_label}` (runner minutes × the label's price)
 //! - `wfm_webhook_errors_total{event}` (deliveries kept with an error)
 //!
+//! Counters count completed rows only, so they never go down as rows move on
+//! (except when a value enters or leaves the top-N; allow-lists avoid that).
 //! Label values outside each label's allow-list or top-N become `other`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -143,6 +147,8 @@ type Labels = Vec<(&'static str, String)>;
 #[derive(Debug, Default)]
 pub struct Snapshot {
     run_total: BTreeMap<Labels, u64>,
+    run_open: BTreeMap<Labels, u64>,
+    job_open: BTreeMap<Labels, u64>,
     run_duration: BTreeMap<Labels, Histogram>,
     job_total: BTreeMap<Labels, u64>,
     job_duration: BTreeMap<Labels, Histogram>,
@@ -250,13 +256,18 @@ fn fold(
     for r in runs {
         let repository = bounded(&r.repository, &repos);
         let workflow = bounded(&r.workflow, &workflows);
+        let n = u64::try_from(r.n).unwrap_or(0);
+        let (label, value, into) = if r.status == "completed" {
+            ("conclusion", &r.conclusion, &mut s.run_total)
+        } else {
+            ("status", &r.status, &mut s.run_open)
+        };
         let key = vec![
             ("repository", repository.clone()),
             ("workflow", workflow.clone()),
-            ("status", r.status.clone()),
-            ("conclusion", r.conclusion.clone()),
+            (label, value.clone()),
         ];
-        *s.run_total.entry(key).or_default() += u64::try_from(r.n).unwrap_or(0);
+        *into.entry(key).or_default() += n;
         if r.d_count > 0 {
             let key = vec![
                 ("repository", repository),
@@ -285,12 +296,16 @@ fn fold(
             key.extend(extra.iter().map(|(k, v)| (*k, (*v).clone())));
             key
         };
-        *s.job_total
-            .entry(with(&[
-                ("status", &j.status),
-                ("conclusion", &j.conclusion),
-            ]))
-            .or_default() += u64::try_from(j.n).unwrap_or(0);
+        let n = u64::try_from(j.n).unwrap_or(0);
+        if j.status == "completed" {
+            *s.job_total
+                .entry(with(&[("conclusion", &j.conclusion)]))
+                .or_default() += n;
+        } else {
+            *s.job_open
+                .entry(with(&[("status", &j.status)]))
+                .or_default() += n;
+        }
         if j.d_count > 0 {
             s.job_duration
                 .entry(with(&[("conclusion", &j.conclusion)]))
@@ -401,8 +416,14 @@ impl Collector for Exposed {
         counters(
             &mut encoder,
             "github_workflow_run",
-            "Workflow run attempts GitHub reported",
+            "Completed workflow run attempts",
             &s.run_total,
+        )?;
+        gauges(
+            &mut encoder,
+            "github_workflow_runs_open",
+            "Workflow run attempts not completed yet, by status",
+            &s.run_open,
         )?;
         histograms(
             &mut encoder,
@@ -413,8 +434,14 @@ impl Collector for Exposed {
         counters(
             &mut encoder,
             "github_job_run",
-            "Jobs GitHub reported",
+            "Completed jobs",
             &s.job_total,
+        )?;
+        gauges(
+            &mut encoder,
+            "github_job_runs_open",
+            "Jobs not completed yet, by status",
+            &s.job_open,
         )?;
         histograms(
             &mut encoder,
@@ -455,6 +482,20 @@ fn counters(
     let mut metric = encoder.encode_descriptor(name, help, None, MetricType::Counter)?;
     for (labels, value) in values {
         ConstCounter::new(*value).encode(metric.encode_family(labels)?)?;
+    }
+    Ok(())
+}
+
+fn gauges(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    values: &BTreeMap<Labels, u64>,
+) -> Result<(), std::fmt::Error> {
+    let mut metric = encoder.encode_descriptor(name, help, None, MetricType::Gauge)?;
+    for (labels, value) in values {
+        ConstGauge::new(i64::try_from(*value).unwrap_or(i64::MAX))
+            .encode(metric.encode_family(labels)?)?;
     }
     Ok(())
 }

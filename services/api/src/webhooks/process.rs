@@ -29,8 +29,8 @@ pub async fn run(pool: DbPool, hooks: Arc<Webhooks>, shutdown: CancellationToken
     loop {
         let applied = apply_pending(&pool, config.batch).await;
         match applied {
-            // a full batch: more may be waiting
-            Ok(n) if n as i64 == config.batch => continue,
+            // a full batch: more may be waiting (unless it is time to stop)
+            Ok(n) if n as i64 == config.batch && !shutdown.is_cancelled() => continue,
             Ok(_) => {}
             Err(e) => tracing::warn!(
                 error = format!("{e:#}"),
@@ -73,7 +73,9 @@ pub async fn apply_pending(pool: &DbPool, batch: i64) -> anyhow::Result<usize> {
     let count = conn
         .transaction::<_, diesel::result::Error, _>(async |conn| {
                 let pending: Vec<Pending> = diesel::sql_query(
-                    "SELECT id, event, payload::text AS payload FROM github_webhook_deliveries \
+                    "SELECT id, event, \
+                            CASE WHEN jsonb_typeof(payload) = 'string' THEN payload #>> '{}' ELSE payload::text END AS payload \
+                     FROM github_webhook_deliveries \
                      WHERE processed_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
                 )
                 .bind::<BigInt, _>(batch)
@@ -96,6 +98,10 @@ pub async fn apply_pending(pool: &DbPool, batch: i64) -> anyhow::Result<usize> {
                     .transaction::<_, diesel::result::Error, _>(async |conn| changes.apply(conn).await)
                     .await;
                 if let Err(e) = applied {
+                    // a passing failure (deadlock, timeout, connection): all of it again later
+                    if is_passing(&e) {
+                        return Err(e);
+                    }
                     // one bad delivery fails the batch: apply each alone, so it fails alone
                     tracing::warn!(error = %e, "applying a batch of webhook deliveries failed; applying one by one");
                     for (id, event) in events {
@@ -104,8 +110,10 @@ pub async fn apply_pending(pool: &DbPool, batch: i64) -> anyhow::Result<usize> {
                         let applied = conn
                             .transaction::<_, diesel::result::Error, _>(async |conn| one.apply(conn).await)
                             .await;
-                        if let Err(e) = applied {
-                            failed.push((id, format!("applying: {e}")));
+                        match applied {
+                            Err(e) if is_passing(&e) => return Err(e),
+                            Err(e) => failed.push((id, format!("applying: {e}"))),
+                            Ok(()) => {}
                         }
                     }
                 }
@@ -129,6 +137,31 @@ pub async fn apply_pending(pool: &DbPool, batch: i64) -> anyhow::Result<usize> {
         })
         .await?;
     Ok(count)
+}
+
+/// Whether a failure says nothing about the delivery (a deadlock, a timeout,
+/// a lost connection): then nothing is marked, and the batch is tried again.
+fn is_passing(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind as Kind, Error};
+    match e {
+        Error::DatabaseError(
+            Kind::SerializationFailure | Kind::ClosedConnection | Kind::UnableToSendCommand,
+            _,
+        ) => true,
+        Error::DatabaseError(Kind::Unknown, info) => {
+            let message = info.message();
+            [
+                "deadlock detected",
+                "canceling statement",
+                "could not obtain lock",
+                "terminating connection",
+            ]
+            .iter()
+            .any(|m| message.contains(m))
+        }
+        Error::DatabaseError(..) | Error::NotFound => false,
+        _ => true,
+    }
 }
 
 /// Deletes deliveries applied without error more than `retention` ago.

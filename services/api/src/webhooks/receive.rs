@@ -143,7 +143,8 @@ async fn read_capped(req: &HttpRequest, mut body: web::Payload, max: usize) -> A
     if declared.is_some_and(|n| n > max) {
         return Err(too_large());
     }
-    let mut out = Vec::with_capacity(declared.unwrap_or(0));
+    // the signature is not checked yet: reserve a little, grow as bytes arrive
+    let mut out = Vec::with_capacity(declared.unwrap_or(0).min(64 * 1024));
     while let Some(chunk) = body.next().await {
         let chunk = chunk
             .map_err(|e| ApiError::bad_request(format!("cannot read the request body: {e}")))?;

@@ -94,18 +94,12 @@ async fn write_batches(pool: DbPool, rx: Arc<Mutex<mpsc::Receiver<Pending>>>) {
                     let _ = pending.reply.send(Ok(stored));
                 }
             }
-            // one at a time, so a bad row fails alone
-            Err(_) if batch.len() > 1 => {
+            // one at a time, so a bad row fails alone (and a payload Postgres
+            // refuses as JSONB is kept as text)
+            Err(_) => {
                 for pending in batch {
-                    let result = insert(&pool, &[&pending.row]).await;
-                    let _ = pending
-                        .reply
-                        .send(result.map(|s| s[0]).map_err(|e| format!("{e:#}")));
-                }
-            }
-            Err(e) => {
-                for pending in batch {
-                    let _ = pending.reply.send(Err(format!("{e:#}")));
+                    let result = insert_one(&pool, &pending.row).await;
+                    let _ = pending.reply.send(result.map_err(|e| format!("{e:#}")));
                 }
             }
         }
@@ -116,6 +110,28 @@ async fn write_batches(pool: DbPool, rx: Arc<Mutex<mpsc::Receiver<Pending>>>) {
 struct Inserted {
     #[diesel(sql_type = Text)]
     delivery_id: String,
+}
+
+/// Inserts one row; when Postgres refuses its payload as JSONB (an escape
+/// serde accepts and Postgres does not), the payload is kept as a JSON string.
+async fn insert_one(pool: &DbPool, row: &NewDelivery) -> anyhow::Result<bool> {
+    match insert(pool, &[row]).await {
+        Ok(stored) => Ok(stored[0]),
+        Err(e) if row.is_json => {
+            tracing::warn!(
+                delivery = row.delivery_id,
+                error = format!("{e:#}"),
+                "payload refused as JSONB; kept as text"
+            );
+            let as_text = NewDelivery {
+                is_json: false,
+                payload: row.payload.replace('\0', "\u{fffd}"),
+                ..row.clone()
+            };
+            Ok(insert(pool, &[&as_text]).await?[0])
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Inserts `rows` in one statement; per row, whether it was stored now (of
