@@ -84,7 +84,14 @@ impl Drop for TestDb {
             eprintln!("keeping test schema {}", self.schema);
             return;
         }
-        let sql = format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema);
+        // A lock timeout: a connection of the test that still holds a lock in the
+        // schema (a test that panicked mid-transaction) cannot let go while this
+        // blocks its runtime, and waiting for it would hang the test binary
+        // instead of reporting the failure.
+        let sql = format!(
+            "SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS {} CASCADE",
+            self.schema
+        );
         // Drop runs inside the test's runtime; do the async work on a thread of its own.
         let dropped = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
@@ -95,7 +102,10 @@ impl Drop for TestDb {
         })
         .join();
         if dropped.is_err() {
-            eprintln!("could not drop test schema {}", self.schema);
+            eprintln!(
+                "could not drop test schema {} (still locked by a connection of the test?); left behind",
+                self.schema
+            );
         }
     }
 }
