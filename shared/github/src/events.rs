@@ -28,6 +28,15 @@ impl Event {
         matches!(name, "ping" | "workflow_job" | "workflow_run")
     }
 
+    /// The action and the repository (`owner/name`) of a job or run event.
+    pub fn action_and_repository(&self) -> Option<(&str, &str)> {
+        match self {
+            Self::WorkflowJob(e) => Some((&e.action, &e.repository.full_name)),
+            Self::WorkflowRun(e) => Some((&e.action, &e.repository.full_name)),
+            Self::Ping => None,
+        }
+    }
+
     /// The event in `body`; `Ok(None)` for an event wfm does not read.
     pub fn parse(name: &str, body: &[u8]) -> Result<Option<Self>, EventError> {
         Ok(Some(match name {
@@ -155,18 +164,13 @@ impl WorkflowJob {
             return;
         }
         let prev = std::mem::replace(self, next);
-        let keep = |mine: &mut Option<String>, theirs: Option<String>| {
-            if mine.is_none() {
-                *mine = theirs;
-            }
-        };
-        keep(&mut self.workflow_name, prev.workflow_name);
-        keep(&mut self.head_branch, prev.head_branch);
-        keep(&mut self.head_sha, prev.head_sha);
-        keep(&mut self.conclusion, prev.conclusion);
-        keep(&mut self.runner_name, prev.runner_name);
-        keep(&mut self.runner_group_name, prev.runner_group_name);
-        keep(&mut self.html_url, prev.html_url);
+        self.workflow_name = self.workflow_name.take().or(prev.workflow_name);
+        self.head_branch = self.head_branch.take().or(prev.head_branch);
+        self.head_sha = self.head_sha.take().or(prev.head_sha);
+        self.conclusion = self.conclusion.take().or(prev.conclusion);
+        self.runner_name = self.runner_name.take().or(prev.runner_name);
+        self.runner_group_name = self.runner_group_name.take().or(prev.runner_group_name);
+        self.html_url = self.html_url.take().or(prev.html_url);
         self.runner_id = self.runner_id.or(prev.runner_id);
         self.created_at = self.created_at.or(prev.created_at);
         self.started_at = self.started_at.or(prev.started_at);
@@ -204,17 +208,12 @@ impl WorkflowRunEvent {
             self.workflow = prev.workflow;
         }
         let (run, old) = (&mut self.workflow_run, prev.workflow_run);
-        let keep = |mine: &mut Option<String>, theirs: Option<String>| {
-            if mine.is_none() {
-                *mine = theirs;
-            }
-        };
-        keep(&mut run.name, old.name);
-        keep(&mut run.event, old.event);
-        keep(&mut run.head_branch, old.head_branch);
-        keep(&mut run.head_sha, old.head_sha);
-        keep(&mut run.conclusion, old.conclusion);
-        keep(&mut run.html_url, old.html_url);
+        run.name = run.name.take().or(old.name);
+        run.event = run.event.take().or(old.event);
+        run.head_branch = run.head_branch.take().or(old.head_branch);
+        run.head_sha = run.head_sha.take().or(old.head_sha);
+        run.conclusion = run.conclusion.take().or(old.conclusion);
+        run.html_url = run.html_url.take().or(old.html_url);
         run.workflow_id = run.workflow_id.or(old.workflow_id);
         run.run_number = run.run_number.or(old.run_number);
         run.created_at = run.created_at.or(old.created_at);

@@ -38,6 +38,13 @@ pub enum RestError {
 }
 
 impl RestError {
+    fn transport(what: &str, message: impl std::fmt::Display) -> Self {
+        Self::Transport {
+            what: what.to_owned(),
+            message: message.to_string(),
+        }
+    }
+
     /// Whether a later attempt may succeed (server errors, the network);
     /// rate limits are their own case.
     pub fn is_transient(&self) -> bool {
@@ -114,10 +121,7 @@ impl GithubClient {
             // redirects are followed by hand: the download link must not get the token
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|e| RestError::Transport {
-                what: "a client".into(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| RestError::transport("a client", e))?;
         let auth = match credentials {
             Credentials::Anonymous => Auth::Anonymous,
             Credentials::Token(token) if token.is_empty() => Auth::Anonymous,
@@ -169,19 +173,12 @@ impl GithubClient {
             .header(AUTHORIZATION, format!("Bearer {jwt}"))
             .send()
             .await
-            .map_err(|e| RestError::Transport {
-                what: what.clone(),
-                message: e.to_string(),
-            })?;
-        let minted: InstallationToken =
-            checked(response, &what)
-                .await?
-                .json()
-                .await
-                .map_err(|e| RestError::Transport {
-                    what: what.clone(),
-                    message: format!("unreadable answer: {e}"),
-                })?;
+            .map_err(|e| RestError::transport(&what, e))?;
+        let minted: InstallationToken = checked(response, &what)
+            .await?
+            .json()
+            .await
+            .map_err(|e| RestError::transport(&what, format!("unreadable answer: {e}")))?;
         let token = minted.token.clone();
         *current = Some(minted);
         Ok(Some(token))
@@ -202,10 +199,10 @@ impl GithubClient {
         if let Some(token) = self.bearer().await? {
             request = request.header(AUTHORIZATION, format!("Bearer {token}"));
         }
-        request.send().await.map_err(|e| RestError::Transport {
-            what: what.to_owned(),
-            message: e.to_string(),
-        })
+        request
+            .send()
+            .await
+            .map_err(|e| RestError::transport(what, e))
     }
 
     /// The unexpired and expired artifacts of run `run_id` of `owner/repo`.
@@ -223,10 +220,10 @@ impl GithubClient {
                 self.base
             );
             let response = checked(self.get(&url, &what).await?, &what).await?;
-            let page: ArtifactPage = response.json().await.map_err(|e| RestError::Transport {
-                what: what.clone(),
-                message: format!("unreadable answer: {e}"),
-            })?;
+            let page: ArtifactPage = response
+                .json()
+                .await
+                .map_err(|e| RestError::transport(&what, format!("unreadable answer: {e}")))?;
             let last = page.artifacts.is_empty();
             all.extend(page.artifacts);
             if last || all.len() as u64 >= page.total_count {
@@ -268,10 +265,7 @@ impl GithubClient {
                 .header(USER_AGENT, "wfm")
                 .send()
                 .await
-                .map_err(|e| RestError::Transport {
-                    what: what.clone(),
-                    message: e.to_string(),
-                })?;
+                .map_err(|e| RestError::transport(&what, e))?;
             checked(link, &what).await?
         } else {
             checked(response, &what).await?
@@ -347,10 +341,11 @@ async fn read_capped(
         return Err(too_large());
     }
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| RestError::Transport {
-        what: what.to_owned(),
-        message: e.to_string(),
-    })? {
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| RestError::transport(what, e))?
+    {
         if (body.len() + chunk.len()) as u64 > max_bytes {
             return Err(too_large());
         }

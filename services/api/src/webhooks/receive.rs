@@ -80,20 +80,16 @@ pub(crate) async fn receive(
     let payload = json_payload(&req, &body)?;
     let payload = wfm_github::events::without_nul_escapes(&payload);
     let parsed = Event::parse(event, &payload);
+    let described = match &parsed {
+        Ok(Some(event)) => event.action_and_repository(),
+        _ => None,
+    };
     let row = NewDelivery {
         delivery_id: delivery.to_owned(),
         event: event.to_owned(),
-        action: match &parsed {
-            Ok(Some(Event::WorkflowJob(e))) => Some(e.action.clone()),
-            Ok(Some(Event::WorkflowRun(e))) => Some(e.action.clone()),
-            _ => None,
-        },
+        action: described.map(|(action, _)| action.to_owned()),
         hook_id: header(&req, "X-GitHub-Hook-ID").and_then(|h| h.parse().ok()),
-        repository: match &parsed {
-            Ok(Some(Event::WorkflowJob(e))) => Some(e.repository.full_name.clone()),
-            Ok(Some(Event::WorkflowRun(e))) => Some(e.repository.full_name.clone()),
-            _ => None,
-        },
+        repository: described.map(|(_, repository)| repository.to_owned()),
         // an unreadable payload may not be JSON at all: kept as a JSON string then
         is_json: parsed.is_ok()
             || serde_json::from_slice::<serde::de::IgnoredAny>(&payload).is_ok(),
