@@ -5,8 +5,10 @@
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, SmallInt, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use crate::enums::{WorkloadKind, WorkloadStatus};
+use crate::enums::{TriggerSource, WorkloadKind, WorkloadStatus};
 use crate::models::Config;
 use crate::schema::{github_workflow_runs as runs, gpu_workloads as workloads};
 
@@ -50,6 +52,13 @@ impl Selection {
             .filter(workloads::status.eq(WorkloadStatus::Completed))
             .filter(workloads::namespace.eq(self.namespace.clone()))
             .filter(workloads::runner_set_name.eq(self.runner_set.clone()))
+            // a runner that never got a job has nothing to collect
+            .filter(
+                workloads::github_run_id
+                    .is_not_null()
+                    .or(workloads::github_job_guid.is_not_null())
+                    .or(workloads::github_workflow_ref.is_not_null()),
+            )
             .into_boxed();
         if let Some(workflow) = &self.workflow_filter {
             // `owner/repo/.github/workflows/<file>@<ref>`, or the workflow's name
@@ -88,6 +97,62 @@ impl Selection {
                     .select(runs::workload_uid),
             ),
         )
+    }
+}
+
+/// How runs are filed by [`Selection::enqueue`].
+#[derive(Debug, Clone, Copy)]
+pub struct Enqueue {
+    pub trigger: TriggerSource,
+    /// Smaller is claimed first (real time 0; backfills above).
+    pub priority: i16,
+    pub backfill_id: Option<i64>,
+}
+
+impl Selection {
+    /// Files a pending run for every runner of [`Self::not_collected`] in one
+    /// statement; a run that exists already is left alone (the unique
+    /// `(config_id, workload_uid)`), so any number of callers may race.
+    /// Returns how many runs were filed.
+    pub async fn enqueue(&self, conn: &mut AsyncPgConnection, how: Enqueue) -> QueryResult<usize> {
+        let rows = self.not_collected().select((
+            self.config_id.into_sql::<BigInt>(),
+            workloads::uid,
+            workloads::name,
+            workloads::namespace,
+            workloads::github_run_id,
+            workloads::github_run_number,
+            workloads::github_job_id,
+            workloads::github_head_sha,
+            workloads::github_head_branch,
+            workloads::started_at,
+            workloads::completed_at,
+            how.trigger.into_sql::<Text>(),
+            how.priority.into_sql::<SmallInt>(),
+            how.backfill_id.into_sql::<Nullable<BigInt>>(),
+        ));
+        diesel::insert_into(runs::table)
+            .values(rows)
+            .into_columns((
+                runs::config_id,
+                runs::workload_uid,
+                runs::workload_name,
+                runs::workload_namespace,
+                runs::github_run_id,
+                runs::github_run_number,
+                runs::github_job_id,
+                runs::head_sha,
+                runs::head_branch,
+                runs::workload_started_at,
+                runs::workload_completed_at,
+                runs::trigger_source,
+                runs::priority,
+                runs::backfill_id,
+            ))
+            .on_conflict((runs::config_id, runs::workload_uid))
+            .do_nothing()
+            .execute(conn)
+            .await
     }
 }
 

@@ -18,3 +18,6 @@ pub use db::{TestDb, admin_execute};
 pub use postgres::server_url;
 pub use process::{ServiceProcess, free_port, http_get};
 pub use rows::{insert_config, repo_config};
+
+pub mod arc_fixtures;
+pub mod fake_kube;
