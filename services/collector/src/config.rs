@@ -8,6 +8,7 @@ use wfm_env::{Env, EnvError};
 use wfm_extract::llm::LlmConfig;
 use wfm_github::app::AppCredentials;
 use wfm_github::rest::Credentials;
+use wfm_kube::pod::PodSettings;
 use wfm_reader::ArtifactLimits;
 
 /// Settings of wfm-collector (besides the common `WFM_*` of every service).
@@ -34,6 +35,16 @@ use wfm_reader::ArtifactLimits;
 /// | `WFM_GITHUB_ARTIFACT_MAX_ENTRIES` | 10000 | entries in one zip; more fails the run |
 /// | `WFM_GITHUB_ARTIFACT_MAX_UNCOMPRESSED` | 1073741824 | one zip's entries uncompressed; more (a zip bomb) fails the run |
 /// | `WFM_LLM_*` | unset | LLM extraction, see wfm-extract |
+/// | `KUBECONFIG` | in-cluster | the Kubernetes API for the `temp-pod` and `node-exporter` readers, as kubectl finds it |
+/// | `WFM_TEMP_POD_IMAGE` | `busybox:1.37` | the reader pod's image (needs `sh`, `find`, `stat`, `head`) |
+/// | `WFM_TEMP_POD_RUN_AS_USER` | 65534 | the reader pod's user and group (non-root; must be able to read the result files) |
+/// | `WFM_TEMP_POD_TTL` | 10m | a reader pod ends itself after this and the reaper deletes it |
+/// | `WFM_TEMP_POD_START_TIMEOUT` | 2m | waiting for the reader pod to run; longer retries the run |
+/// | `WFM_TEMP_POD_CPU_LIMIT` / `_MEMORY_LIMIT` | 100m / 64Mi | the reader pod's limits |
+/// | `WFM_TEMP_POD_TOLERATIONS` | `[]` | JSON list of tolerations (to land where the runners' PVCs can attach) |
+/// | `WFM_TEMP_POD_NODE_SELECTOR` | `{}` | JSON object of node labels |
+/// | `WFM_TEMP_POD_REAP_INTERVAL` | 5m | how often expired reader pods are deleted |
+/// | `WFM_NODE_EXPORTER_URL` | `http://{host_ip}:8989` | the `node-exporter` reader's agent, `{host_ip}`/`{node_name}` of the reader pod's node filled in |
 #[derive(Debug, Clone)]
 pub struct CollectorConfig {
     pub concurrency: usize,
@@ -50,6 +61,59 @@ pub struct CollectorConfig {
     pub insert_batch: usize,
     pub llm: Option<LlmConfig>,
     pub github: GithubSettings,
+    pub temp_pod: TempPodSettings,
+}
+
+/// How the `temp-pod` and `node-exporter` readers make and reap reader pods.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TempPodSettings {
+    pub pod: PodSettings,
+    pub reap_interval: Duration,
+    pub node_exporter_url: String,
+}
+
+impl TempPodSettings {
+    fn from_env(env: &Env) -> Result<Self, EnvError> {
+        let defaults = PodSettings::default();
+        let run_as_user: i64 = env.var_or("WFM_TEMP_POD_RUN_AS_USER", defaults.run_as_user)?;
+        if run_as_user <= 0 {
+            return Err(EnvError::invalid(
+                "WFM_TEMP_POD_RUN_AS_USER",
+                run_as_user,
+                "must be a non-root user id (above 0)",
+            ));
+        }
+        Ok(TempPodSettings {
+            pod: PodSettings {
+                image: env.var("WFM_TEMP_POD_IMAGE").unwrap_or(defaults.image),
+                run_as_user,
+                ttl: env.duration_or("WFM_TEMP_POD_TTL", defaults.ttl)?,
+                start_timeout: env
+                    .duration_or("WFM_TEMP_POD_START_TIMEOUT", defaults.start_timeout)?,
+                cpu_limit: env
+                    .var("WFM_TEMP_POD_CPU_LIMIT")
+                    .unwrap_or(defaults.cpu_limit),
+                memory_limit: env
+                    .var("WFM_TEMP_POD_MEMORY_LIMIT")
+                    .unwrap_or(defaults.memory_limit),
+                tolerations: json_var(env, "WFM_TEMP_POD_TOLERATIONS")?.unwrap_or_default(),
+                node_selector: json_var(env, "WFM_TEMP_POD_NODE_SELECTOR")?.unwrap_or_default(),
+            },
+            reap_interval: env
+                .duration_or("WFM_TEMP_POD_REAP_INTERVAL", Duration::from_secs(300))?,
+            node_exporter_url: env
+                .var("WFM_NODE_EXPORTER_URL")
+                .unwrap_or_else(|| "http://{host_ip}:8989".to_owned()),
+        })
+    }
+}
+
+/// A variable holding JSON, parsed as `T`.
+fn json_var<T: serde::de::DeserializeOwned>(env: &Env, name: &str) -> Result<Option<T>, EnvError> {
+    env.var(name)
+        .filter(|v| !v.trim().is_empty())
+        .map(|raw| serde_json::from_str(&raw).map_err(|e| EnvError::invalid(name, &raw, e)))
+        .transpose()
 }
 
 /// How the `github-artifacts` reader reaches GitHub.
@@ -125,6 +189,7 @@ impl CollectorConfig {
             read_timeout: env.duration_or("WFM_READ_TIMEOUT", Duration::from_secs(60))?,
             insert_batch,
             llm: LlmConfig::from_env(env)?,
+            temp_pod: TempPodSettings::from_env(env)?,
             github: GithubSettings {
                 api_url: env
                     .var("WFM_GITHUB_API_URL")

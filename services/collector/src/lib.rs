@@ -10,6 +10,7 @@ pub mod config;
 pub mod listener;
 pub mod metrics;
 pub mod pipeline;
+pub mod pods;
 pub mod schema;
 pub mod store;
 pub mod worker;
@@ -42,6 +43,10 @@ pub struct Collector {
     pub llm: Option<LlmClient>,
     /// GitHub's REST API (the `github-artifacts` reader); clones share its tokens.
     pub github: GithubClient,
+    /// The Kubernetes API (the `temp-pod` and `node-exporter` readers), when there is one.
+    pub kube: Option<kube::Client>,
+    /// Plain HTTP (the `node-exporter` reader).
+    pub http: reqwest::Client,
 }
 
 impl std::fmt::Debug for Collector {
@@ -78,6 +83,9 @@ impl Collector {
             config.github.credentials.clone(),
             config.github.timeout,
         )?;
+        let http = reqwest::Client::builder()
+            .timeout(config.read_timeout)
+            .build()?;
         Ok(Collector {
             pool,
             db,
@@ -86,7 +94,15 @@ impl Collector {
             metrics,
             llm,
             github,
+            kube: None,
+            http,
         })
+    }
+
+    /// Reads through `client` for the `temp-pod` and `node-exporter` readers.
+    pub fn with_kube(mut self, client: kube::Client) -> Self {
+        self.kube = Some(client);
+        self
     }
 
     /// Records `outcome` on the run in the queue and counts it.

@@ -25,6 +25,15 @@ fn main() -> ExitCode {
             service.common.instance_id.clone(),
             metrics,
         )?;
+        // The temp-pod and node-exporter readers need the Kubernetes API;
+        // without one their runs are skipped with that reason.
+        let collector = match kube::Client::try_default().await {
+            Ok(client) => collector.with_kube(client),
+            Err(e) => {
+                tracing::info!(error = %e, "no Kubernetes API: temp-pod and node-exporter runs will be skipped");
+                collector
+            }
+        };
         let work = worker::run(Arc::new(collector), service.shutdown.clone());
         let (served, worked) = tokio::join!(service.serve_ops(), work);
         served.and(worked)

@@ -14,6 +14,7 @@ pub struct CollectorMetrics {
     pub deferred: Counter,
     pub released: Counter,
     pub reaped: Counter,
+    pub reader_pods_reaped: Counter,
     pub files_read: Counter,
     pub bytes_read: Counter,
     pub records_stored: Counter,
@@ -37,6 +38,7 @@ impl CollectorMetrics {
             deferred: Counter::default(),
             released: Counter::default(),
             reaped: Counter::default(),
+            reader_pods_reaped: Counter::default(),
             files_read: Counter::default(),
             bytes_read: Counter::default(),
             records_stored: Counter::default(),
@@ -68,6 +70,11 @@ impl CollectorMetrics {
                 "collector_runs_reaped",
                 "Runs whose expired lease this collector reaped",
                 &m.reaped,
+            ),
+            (
+                "collector_reader_pods_reaped",
+                "Expired temp-pod reader pods this collector deleted",
+                &m.reader_pods_reaped,
             ),
             ("collector_files_read", "Result files read", &m.files_read),
             (

@@ -16,7 +16,7 @@ use wfm_db::{GeneratedBy, ReaderKind, RunStatus};
 use wfm_extract::llm::{LlmRequest, Method, extract_with_llm};
 use wfm_extract::{DimValue, Extraction, Options, Record, parse_time};
 use wfm_reader::{
-    FileReader, GithubArtifactsReader, ListError, ListRequest, MountedReader, Placeholders,
+    FileReader, GithubArtifactsReader, ListError, ListRequest, Listing, MountedReader, Placeholders,
 };
 
 use crate::Collector;
@@ -61,7 +61,7 @@ impl Collector {
             .select(Config::as_select())
             .first(&mut conn)
             .await?;
-        let reader = match self.reader(&config) {
+        let reader = match self.reader(&mut conn, &config, run).await? {
             Ok(reader) => reader,
             Err(outcome) => return Ok(outcome),
         };
@@ -78,53 +78,18 @@ impl Collector {
             Err(reason) => return Ok(Outcome::Skipped(reason)),
         };
         let request = ListRequest {
-            patterns: patterns.clone(),
+            patterns,
             placeholders: placeholders(run),
             window,
             max_files: self.config.max_files,
         };
-        let listing = match reader.list(&request).await {
-            Ok(listing) => listing,
-            Err(e @ ListError::RootMissing(_)) => return Ok(Outcome::Skipped(e.to_string())),
-            Err(e @ ListError::BadPattern { .. }) => return Ok(Outcome::Failed(e.to_string())),
-            Err(e @ ListError::Io(_)) => return Ok(Outcome::Retry(e.to_string())),
-            Err(e @ ListError::Refused(_)) => return Ok(Outcome::Failed(e.to_string())),
-            Err(ListError::RateLimited(wait)) => {
-                return Ok(Outcome::Deferred(
-                    format!("GitHub rate limit: trying again in {}s", wait.as_secs()),
-                    wait,
-                ));
-            }
+        let gathered = self.gather(&*reader, &request).await;
+        // The reader's resources (a temp pod) go before the extraction, however it went.
+        reader.release().await;
+        let (listing, files, mut problems) = match gathered {
+            Ok(gathered) => gathered,
+            Err(outcome) => return Ok(outcome),
         };
-        let mut problems: Vec<String> = listing
-            .refused
-            .iter()
-            .map(|(path, why)| format!("{path}: {why}"))
-            .collect();
-        if listing.over_cap > 0 {
-            problems.push(format!(
-                "{} more files matched beyond the cap of {}",
-                listing.over_cap, self.config.max_files
-            ));
-        }
-        if listing.files.is_empty() {
-            problems.insert(0, format!("no file matched {patterns:?}"));
-            return Ok(Outcome::Skipped(joined(&problems)));
-        }
-        let mut files = Vec::with_capacity(listing.files.len());
-        for file in &listing.files {
-            match reader.read(file, self.config.max_file_bytes).await {
-                Ok(bytes) => {
-                    self.metrics.files_read.inc();
-                    self.metrics.bytes_read.inc_by(bytes.len() as u64);
-                    files.push((file.path.clone(), bytes));
-                }
-                Err(e) if e.is_transient() => {
-                    return Ok(Outcome::Retry(format!("{}: {e}", file.path)));
-                }
-                Err(e) => problems.push(format!("{}: {e}", file.path)),
-            }
-        }
         let found = i32::try_from(listing.files.len()).unwrap_or(i32::MAX);
         if !queue::advance(
             &mut conn,
@@ -188,13 +153,18 @@ impl Collector {
         }
     }
 
-    fn reader(&self, config: &Config) -> Result<Box<dyn FileReader>, Outcome> {
-        match config.reader {
+    async fn reader(
+        &self,
+        conn: &mut diesel_async::AsyncPgConnection,
+        config: &Config,
+        run: &Run,
+    ) -> anyhow::Result<Result<Box<dyn FileReader>, Outcome>> {
+        Ok(match config.reader {
             ReaderKind::Mounted => {
                 let Some(base) = &self.config.mounted_root else {
-                    return Err(Outcome::Skipped(
+                    return Ok(Err(Outcome::Skipped(
                         "this collector has no mounted result root (WFM_MOUNTED_ROOT)".into(),
-                    ));
+                    )));
                 };
                 let sub = config
                     .reader_options
@@ -213,11 +183,11 @@ impl Collector {
                     .map(|(o, r)| (o.to_owned(), r.to_owned()))
                     .or_else(|| config.github_owner.clone().zip(config.github_repo.clone()));
                 let Some((owner, repo)) = repository else {
-                    return Err(Outcome::Failed(
+                    return Ok(Err(Outcome::Failed(
                         "the github-artifacts reader needs the config's github_owner and github_repo, \
                          or reader_options.repository (owner/name)"
                             .into(),
-                    ));
+                    )));
                 };
                 Ok(Box::new(GithubArtifactsReader::new(
                     self.github.clone(),
@@ -226,10 +196,64 @@ impl Collector {
                     self.config.github.limits,
                 )))
             }
-            other => Err(Outcome::Skipped(format!(
-                "reader `{other}` is not available in this collector yet"
-            ))),
+            ReaderKind::TempPod | ReaderKind::NodeExporter => {
+                return self.pod_reader(conn, config, run).await;
+            }
+        })
+    }
+
+    /// Lists and reads the run's files: the listing, the files read, and
+    /// the problems worth noting; an `Outcome` when the run cannot go on.
+    async fn gather(
+        &self,
+        reader: &dyn FileReader,
+        request: &ListRequest,
+    ) -> Result<(Listing, Vec<(String, Vec<u8>)>, Vec<String>), Outcome> {
+        let listing = match reader.list(request).await {
+            Ok(listing) => listing,
+            Err(e @ (ListError::RootMissing(_) | ListError::Unavailable(_))) => {
+                return Err(Outcome::Skipped(e.to_string()));
+            }
+            Err(e @ ListError::BadPattern { .. }) => return Err(Outcome::Failed(e.to_string())),
+            Err(e @ ListError::Io(_)) => return Err(Outcome::Retry(e.to_string())),
+            Err(e @ ListError::Refused(_)) => return Err(Outcome::Failed(e.to_string())),
+            Err(ListError::RateLimited(wait)) => {
+                return Err(Outcome::Deferred(
+                    format!("GitHub rate limit: trying again in {}s", wait.as_secs()),
+                    wait,
+                ));
+            }
+        };
+        let mut problems: Vec<String> = listing
+            .refused
+            .iter()
+            .map(|(path, why)| format!("{path}: {why}"))
+            .collect();
+        if listing.over_cap > 0 {
+            problems.push(format!(
+                "{} more files matched beyond the cap of {}",
+                listing.over_cap, self.config.max_files
+            ));
         }
+        if listing.files.is_empty() {
+            problems.insert(0, format!("no file matched {:?}", request.patterns));
+            return Err(Outcome::Skipped(joined(&problems)));
+        }
+        let mut files = Vec::with_capacity(listing.files.len());
+        for file in &listing.files {
+            match reader.read(file, self.config.max_file_bytes).await {
+                Ok(bytes) => {
+                    self.metrics.files_read.inc();
+                    self.metrics.bytes_read.inc_by(bytes.len() as u64);
+                    files.push((file.path.clone(), bytes));
+                }
+                Err(e) if e.is_transient() => {
+                    return Err(Outcome::Retry(format!("{}: {e}", file.path)));
+                }
+                Err(e) => problems.push(format!("{}: {e}", file.path)),
+            }
+        }
+        Ok((listing, files, problems))
     }
 
     /// Version 1 of the config's schema, from this run's files.

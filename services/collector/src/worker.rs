@@ -28,6 +28,10 @@ pub async fn run(collector: Arc<Collector>, shutdown: CancellationToken) -> anyh
         background.clone(),
     ));
     tokio::spawn(reap_loop(collector.clone(), background.clone()));
+    tokio::spawn(crate::pods::reap_loop(
+        collector.clone(),
+        background.clone(),
+    ));
     let slots = Arc::new(Semaphore::new(collector.config.concurrency));
     let mut tasks = JoinSet::new();
     while !shutdown.is_cancelled() {

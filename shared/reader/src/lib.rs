@@ -9,6 +9,7 @@
 mod artifacts;
 mod mounted;
 mod pattern;
+mod remote;
 
 use std::time::Duration;
 
@@ -18,6 +19,7 @@ use futures_util::future::BoxFuture;
 pub use artifacts::{ArtifactLimits, GithubArtifactsReader};
 pub use mounted::MountedReader;
 pub use pattern::{Placeholders, expand};
+pub use remote::{RemoteFile, RemotePatterns};
 
 /// The default cap on one result file: 5 MiB.
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 5 * 1024 * 1024;
@@ -70,6 +72,11 @@ pub enum ListError {
     /// counting a failure.
     #[error("rate limited: try again in {}s", .0.as_secs())]
     RateLimited(Duration),
+    /// The files cannot be reached and waiting will not help (a PVC that is
+    /// missing or unbound, a runner set nobody recorded): the run is skipped
+    /// with the reason.
+    #[error("{0}")]
+    Unavailable(String),
     /// The source refused, or offered something unsafe to read (a zip bomb): the run fails.
     #[error("{0}")]
     Refused(String),
@@ -132,4 +139,9 @@ pub trait FileReader: Send + Sync {
         file: &'a FileEntry,
         max_bytes: u64,
     ) -> BoxFuture<'a, Result<Vec<u8>, ReadError>>;
+    /// Gives back what the reader holds for the run (the temp-pod reader's
+    /// pod); called once the files are read, or the listing failed.
+    fn release(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
 }

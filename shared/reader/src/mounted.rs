@@ -12,7 +12,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 
-use crate::{FileEntry, FileReader, ListError, ListRequest, Listing, ReadError, expand};
+use crate::pattern::checked_pattern;
+use crate::{FileEntry, FileReader, ListError, ListRequest, Listing, ReadError};
 
 /// A reader over one directory.
 #[derive(Debug, Clone)]
@@ -171,21 +172,6 @@ impl MountedReader {
         }
         Ok(bytes)
     }
-}
-
-/// The pattern with placeholders filled, refused when it could leave the root.
-fn checked_pattern(pattern: &str, request: &ListRequest) -> Result<String, ListError> {
-    let bad = |reason: String| ListError::BadPattern {
-        pattern: pattern.to_owned(),
-        reason,
-    };
-    let filled = expand(pattern, &request.placeholders).map_err(bad)?;
-    if filled.starts_with('/') || filled.split('/').any(|part| part == "..") {
-        return Err(bad(
-            "patterns are relative to the result root and may not contain `..`".to_owned(),
-        ));
-    }
-    Ok(filled)
 }
 
 /// A regular file whose real path is under `root`: `Ok(Some(metadata))`;

@@ -2,6 +2,8 @@
 //! `{workload_uid}`, `{head_sha}`, `{branch}`, filled from the run so that on a
 //! volume shared by many runs each run finds only its own files.
 
+use crate::{ListError, ListRequest};
+
 /// The run's values for the placeholders; a pattern that needs one the run
 /// does not have is refused.
 #[derive(Debug, Clone, Default)]
@@ -53,6 +55,21 @@ pub fn expand(pattern: &str, values: &Placeholders) -> Result<String, String> {
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// The pattern with placeholders filled, refused when it could leave the root.
+pub(crate) fn checked_pattern(pattern: &str, request: &ListRequest) -> Result<String, ListError> {
+    let bad = |reason: String| ListError::BadPattern {
+        pattern: pattern.to_owned(),
+        reason,
+    };
+    let filled = expand(pattern, &request.placeholders).map_err(bad)?;
+    if filled.starts_with('/') || filled.split('/').any(|part| part == "..") {
+        return Err(bad(
+            "patterns are relative to the result root and may not contain `..`".to_owned(),
+        ));
+    }
+    Ok(filled)
 }
 
 #[cfg(test)]

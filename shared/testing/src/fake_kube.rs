@@ -49,6 +49,8 @@ struct State {
     requests: Vec<String>,
     /// Every exec's command, as the client sent it.
     execs: Vec<Vec<String>>,
+    /// Every object created through the API, as stored.
+    created: Vec<Value>,
     next_uid: u64,
 }
 
@@ -236,6 +238,11 @@ impl FakeKube {
     /// Request lines so far (`METHOD /path?query`).
     pub fn requests(&self) -> Vec<String> {
         self.inner.state().requests.clone()
+    }
+
+    /// Objects created through the API so far (deleted ones included).
+    pub fn created(&self) -> Vec<Value> {
+        self.inner.state().created.clone()
     }
 
     /// Exec commands so far.
@@ -531,6 +538,7 @@ fn create(inner: &Inner, t: &Target, mut object: Value) -> HttpResponse {
         };
     }
     state.objects.insert(key, object.clone());
+    state.created.push(object.clone());
     HttpResponse::Created().json(object)
 }
 

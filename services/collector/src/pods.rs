@@ -1,0 +1,141 @@
+//! The readers that go through Kubernetes (`temp-pod`, `node-exporter`):
+//! building one for a run from the runner set the scanner recorded, and
+//! the reaper of expired reader pods.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use k8s_openapi::api::core::v1::Pod;
+use tokio_util::sync::CancellationToken;
+use wfm_db::models::{Config, Run};
+use wfm_db::schema::{github_workflow_configs as configs, gpu_workloads as workloads};
+use wfm_db::{ReaderKind, WorkloadKind};
+use wfm_kube::volumes::{result_mounts, result_root};
+use wfm_kube::{Channel, PodTarget, TempPodReader};
+use wfm_reader::FileReader;
+
+use crate::{Collector, Outcome};
+
+impl Collector {
+    /// A reader pod reader for `run`, or the outcome that ends the run.
+    pub(crate) async fn pod_reader(
+        &self,
+        conn: &mut AsyncPgConnection,
+        config: &Config,
+        run: &Run,
+    ) -> anyhow::Result<Result<Box<dyn FileReader>, Outcome>> {
+        let Some(client) = self.kube.clone() else {
+            return Ok(Err(Outcome::Skipped(format!(
+                "reader `{}` needs the Kubernetes API, and this collector has none (KUBECONFIG or an in-cluster service account)",
+                config.reader
+            ))));
+        };
+        let (Some(namespace), Some(set)) = (&config.runner_set_namespace, &config.runner_set_name)
+        else {
+            return Ok(Err(Outcome::Failed(format!(
+                "reader `{}` reads a runner set's volumes; the config is bound to a repository, not a runner set",
+                config.reader
+            ))));
+        };
+        let template: Option<Option<serde_json::Value>> = workloads::table
+            .filter(workloads::cluster_name.eq(&config.cluster_name))
+            .filter(workloads::kind.eq(WorkloadKind::AutoscalingRunnerSet))
+            .filter(workloads::namespace.eq(namespace))
+            .filter(workloads::name.eq(set))
+            .order(workloads::first_seen_at.desc())
+            .select(workloads::spec)
+            .first(conn)
+            .await
+            .optional()?;
+        let Some(Some(template)) = template else {
+            return Ok(Err(Outcome::Skipped(format!(
+                "runner set {namespace}/{set} has not been recorded by wfm-scanner, so its volumes are unknown"
+            ))));
+        };
+        let option = |key: &str| config.reader_options.get(key).and_then(|v| v.as_str());
+        let mounts = match result_mounts(&template, option("container").unwrap_or("runner")) {
+            Ok(mounts) => mounts,
+            Err(reason) => return Ok(Err(Outcome::Failed(reason))),
+        };
+        if mounts.is_empty() {
+            return Ok(Err(Outcome::Skipped(format!(
+                "the runner template of {namespace}/{set} mounts no PVC: its results died with the runner pod"
+            ))));
+        }
+        let root = match result_root(&mounts, option("path")) {
+            Ok(root) => root,
+            Err(reason) => return Ok(Err(Outcome::Failed(reason))),
+        };
+        let channel = match config.reader {
+            ReaderKind::NodeExporter => Channel::NodeExporter {
+                http: self.http.clone(),
+                url: option("url")
+                    .unwrap_or(&self.config.temp_pod.node_exporter_url)
+                    .to_owned(),
+            },
+            _ => Channel::Exec,
+        };
+        let target = PodTarget {
+            namespace: namespace.clone(),
+            config_id: config.id,
+            run_id: run.id,
+            mounts,
+            root,
+        };
+        Ok(Ok(Box::new(TempPodReader::new(
+            client,
+            self.config.temp_pod.pod.clone(),
+            channel,
+            target,
+            self.config.read_timeout,
+        ))))
+    }
+}
+
+/// Deletes expired reader pods every interval in the namespaces of the
+/// enabled configs that use reader pods, until `stop`.
+pub async fn reap_loop(collector: std::sync::Arc<Collector>, stop: CancellationToken) {
+    let Some(client) = collector.kube.clone() else {
+        return;
+    };
+    let interval = collector.config.temp_pod.reap_interval;
+    loop {
+        if let Err(e) = reap_once(&collector, &client).await {
+            tracing::warn!(
+                error = format!("{e:#}"),
+                "reaping reader pods failed; trying again in {interval:?}"
+            );
+        }
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = tokio::time::sleep(interval) => {}
+        }
+    }
+}
+
+/// One pass of the reaper; returns how many pods it deleted.
+pub async fn reap_once(collector: &Collector, client: &kube::Client) -> anyhow::Result<usize> {
+    let mut conn = collector.pool.get().await?;
+    let namespaces: Vec<Option<String>> = configs::table
+        .filter(configs::enabled.eq(true))
+        .filter(configs::reader.eq_any([ReaderKind::TempPod, ReaderKind::NodeExporter]))
+        .select(configs::runner_set_namespace)
+        .distinct()
+        .load(&mut conn)
+        .await?;
+    drop(conn);
+    let ttl: Duration = collector.config.temp_pod.pod.ttl;
+    let mut reaped = 0;
+    for namespace in namespaces.into_iter().flatten() {
+        let pods: kube::Api<Pod> = kube::Api::namespaced(client.clone(), &namespace);
+        let names = wfm_kube::reaper::reap_expired(&pods, ttl, Utc::now()).await?;
+        if !names.is_empty() {
+            tracing::info!(namespace, pods = ?names, "deleted expired reader pods");
+        }
+        reaped += names.len();
+    }
+    collector.metrics.reader_pods_reaped.inc_by(reaped as u64);
+    Ok(reaped)
+}
