@@ -50,8 +50,10 @@ impl Collector {
             .await
             .optional()?;
         let Some(Some(template)) = template else {
-            return Ok(Err(Outcome::Skipped(format!(
-                "runner set {namespace}/{set} has not been recorded by wfm-scanner, so its volumes are unknown"
+            // Right after the scanner starts this is a race; if it lasts, the
+            // retries run out and the run fails with this reason.
+            return Ok(Err(Outcome::Retry(format!(
+                "runner set {namespace}/{set} has not been recorded by wfm-scanner (is it running and watching {namespace}?), so its volumes are unknown"
             ))));
         };
         let option = |key: &str| config.reader_options.get(key).and_then(|v| v.as_str());
@@ -118,8 +120,8 @@ pub async fn reap_loop(collector: std::sync::Arc<Collector>, stop: CancellationT
 /// One pass of the reaper; returns how many pods it deleted.
 pub async fn reap_once(collector: &Collector, client: &kube::Client) -> anyhow::Result<usize> {
     let mut conn = collector.pool.get().await?;
+    // Disabled configs too: their pods may still be around.
     let namespaces: Vec<Option<String>> = configs::table
-        .filter(configs::enabled.eq(true))
         .filter(configs::reader.eq_any([ReaderKind::TempPod, ReaderKind::NodeExporter]))
         .select(configs::runner_set_namespace)
         .distinct()
@@ -128,14 +130,23 @@ pub async fn reap_once(collector: &Collector, client: &kube::Client) -> anyhow::
     drop(conn);
     let ttl: Duration = collector.config.temp_pod.pod.ttl;
     let mut reaped = 0;
+    let mut failed = Vec::new();
+    // One namespace failing (RBAC missing there) does not spare the others.
     for namespace in namespaces.into_iter().flatten() {
         let pods: kube::Api<Pod> = kube::Api::namespaced(client.clone(), &namespace);
-        let names = wfm_kube::reaper::reap_expired(&pods, ttl, Utc::now()).await?;
-        if !names.is_empty() {
-            tracing::info!(namespace, pods = ?names, "deleted expired reader pods");
+        match wfm_kube::reaper::reap_expired(&pods, ttl, Utc::now()).await {
+            Ok(names) => {
+                if !names.is_empty() {
+                    tracing::info!(namespace, pods = ?names, "deleted expired reader pods");
+                }
+                reaped += names.len();
+            }
+            Err(e) => failed.push(format!("{namespace}: {e}")),
         }
-        reaped += names.len();
     }
     collector.metrics.reader_pods_reaped.inc_by(reaped as u64);
+    if !failed.is_empty() {
+        anyhow::bail!("reaping failed in {}", failed.join("; "));
+    }
     Ok(reaped)
 }

@@ -6,7 +6,8 @@
 //! so a watch sees `deletionTimestamp` set and then DELETED; up to 0.12 the
 //! phase became `Succeeded`. Each of those, on a runner that got a job, is
 //! "job finished". A runner that never got a job is recorded and never
-//! collected; a `Failed` runner neither.
+//! collected; a `Failed` runner neither. (A runner that went away while no
+//! watch saw it is found by the next relist: `record::vanish`, in SQL.)
 
 use chrono::{DateTime, Utc};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
@@ -21,8 +22,6 @@ pub enum Seen {
     Present,
     /// A DELETED watch event.
     Deleted,
-    /// Missing from a relist: it went away while nobody watched.
-    Vanished,
 }
 
 /// The job a runner ran, from its status (written by ARC's listener when the job starts).
@@ -102,7 +101,8 @@ pub struct Finished {
 }
 
 impl Observed {
-    /// Whether this observation ends a runner's job: the moment to enqueue runs.
+    /// Whether this observation ends a runner's job (the row it becomes is
+    /// what `record` files runs for, once, when the row turns completed).
     pub fn job_finished(&self) -> bool {
         self.kind == WorkloadKind::EphemeralRunner
             && self.status == WorkloadStatus::Completed
@@ -120,10 +120,6 @@ pub fn runner(obj: &EphemeralRunner, seen: Seen, now: DateTime<Utc>) -> Option<O
     let succeeded = phase.as_deref() == Some("Succeeded");
     let finished = match (seen, deleting) {
         _ if failed => None,
-        (Seen::Vanished, _) => Some(Finished {
-            at: now,
-            approximate: true,
-        }),
         (_, Some(at)) => Some(Finished {
             at,
             approximate: false,
@@ -191,11 +187,11 @@ pub fn ephemeral_runner_set(
 fn set_state(observed: &mut Observed, seen: Seen, now: DateTime<Utc>) {
     (observed.status, observed.finished) = match seen {
         Seen::Present => (WorkloadStatus::Running, None),
-        Seen::Deleted | Seen::Vanished => (
+        Seen::Deleted => (
             WorkloadStatus::Completed,
             Some(Finished {
                 at: now,
-                approximate: seen == Seen::Vanished,
+                approximate: false,
             }),
         ),
     };

@@ -11,6 +11,7 @@ pub struct ScannerMetrics {
     pub scans: Counter,
     pub watch_errors: Counter,
     pub db_errors: Counter,
+    pub events_dropped: Counter,
 }
 
 impl ScannerMetrics {
@@ -42,6 +43,11 @@ impl ScannerMetrics {
                 "scanner_db_errors",
                 "Database writes that failed and were tried again",
                 &m.db_errors,
+            ),
+            (
+                "scanner_events_dropped",
+                "Events dropped after the database refused their write three times",
+                &m.events_dropped,
             ),
         ];
         for (name, help, counter) in counters {

@@ -13,7 +13,7 @@ use diesel::sql_types::{Array, BigInt, Bool, Jsonb, Nullable, Text, Timestamptz}
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use wfm_db::models::Config;
 use wfm_db::runners::{Enqueue, Selection};
-use wfm_db::schema::github_workflow_configs as configs;
+use wfm_db::schema::{github_workflow_configs as configs, gpu_workloads as workloads};
 use wfm_db::{TriggerSource, WorkloadKind, WorkloadStatus};
 
 use crate::lifecycle::Observed;
@@ -39,9 +39,14 @@ pub struct Recorded {
 }
 
 impl Recorded {
-    fn collectable(&self) -> bool {
+    /// A runner with a job that this write completed: its runs are filed now.
+    /// (A later event on a completed runner files nothing: a config created
+    /// after the job ended gets it from a backfill, not from a stray event.)
+    /// `previous`: the status before this write (`None`: a new row, or one a relist ended).
+    fn newly_completed_job(&self, previous: Option<WorkloadStatus>) -> bool {
         self.kind == WorkloadKind::EphemeralRunner
             && self.status == WorkloadStatus::Completed
+            && previous != Some(WorkloadStatus::Completed)
             && self.has_job
     }
 }
@@ -58,8 +63,8 @@ pub async fn observe(
     now: DateTime<Utc>,
 ) -> QueryResult<(Recorded, usize)> {
     conn.transaction::<_, diesel::result::Error, _>(async |conn| {
-        let row = upsert(conn, cluster, observed, now).await?;
-        let filed = if row.collectable() {
+        let (row, previous) = upsert(conn, cluster, observed, now).await?;
+        let filed = if row.newly_completed_job(previous) {
             enqueue_runs(conn, cluster, &row).await?
         } else {
             0
@@ -74,13 +79,27 @@ async fn upsert(
     cluster: &str,
     o: &Observed,
     now: DateTime<Utc>,
-) -> QueryResult<Recorded> {
+) -> QueryResult<(Recorded, Option<WorkloadStatus>)> {
     let job = o.job.clone().unwrap_or_default();
-    // A runner starts when its job does; a set when it is created.
+    // A runner starts when its job does (first seen with one, or at its end
+    // when that came first); a set when it is created.
     let started_at = match o.kind {
-        WorkloadKind::EphemeralRunner => o.job.as_ref().map(|_| now),
+        WorkloadKind::EphemeralRunner => o.job.as_ref().map(|_| match o.finished {
+            Some(f) if f.at < now => f.at,
+            _ => now,
+        }),
         _ => o.created_at,
     };
+    // The row as it was, locked until the transaction ends: whether this
+    // event is the one that completes it is then certain, even with replicas.
+    let previous: Option<WorkloadStatus> = workloads::table
+        .filter(workloads::cluster_name.eq(cluster))
+        .filter(workloads::uid.eq(&o.uid))
+        .select(workloads::status)
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
     let sql = format!(
         "INSERT INTO gpu_workloads AS w (
             kind, uid, name, namespace, cluster_name, parent_kind, parent_name, parent_uid,
@@ -88,8 +107,9 @@ async fn upsert(
             github_repository, github_workflow_ref, github_head_branch, github_run_id,
             github_job_guid, github_job_name, github_runner_id,
             created_at, started_at, completed_at, completed_at_approximate)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-                 $19, $20, $21, coalesce($22, now()), $23, $24, $25)
+         SELECT $1, $2, left($3, 255), left($4, 255), $5, left($6, 64), left($7, 255), left($8, 255),
+                left($9, 255), $10, $11, $12, $13, left($14, 64), left($15, 255), left($16, 1024),
+                left($17, 255), $18, left($19, 64), left($20, 255), $21, coalesce($22, now()), $23, $24, $25
          ON CONFLICT (cluster_name, uid) DO UPDATE SET
             name = excluded.name,
             namespace = excluded.namespace,
@@ -145,8 +165,9 @@ async fn upsert(
         .bind::<Nullable<Timestamptz>, _>(started_at)
         .bind::<Nullable<Timestamptz>, _>(o.finished.map(|f| f.at))
         .bind::<Bool, _>(o.finished.is_some_and(|f| f.approximate))
-        .get_result(conn)
+        .get_result::<Recorded>(conn)
         .await
+        .map(|row| (row, previous))
 }
 
 /// Marks the live rows of `kind` that a relist did not return as ended (the
@@ -181,7 +202,7 @@ pub async fn vanish(
             .load(conn)
             .await?;
         let mut filed = 0;
-        for row in rows.iter().filter(|r| r.collectable()) {
+        for row in rows.iter().filter(|r| r.newly_completed_job(None)) {
             filed += enqueue_runs(conn, cluster, row).await?;
         }
         Ok((rows.len(), filed))
@@ -204,6 +225,8 @@ async fn enqueue_runs(
         .filter(configs::enabled.eq(true))
         .filter(configs::runner_set_namespace.eq(&runner.namespace))
         .filter(configs::runner_set_name.eq(set))
+        // one order everywhere runs are filed, so concurrent writers never deadlock
+        .order(configs::id)
         .select(Config::as_select())
         .load(conn)
         .await?;

@@ -162,8 +162,12 @@ impl Scanner {
         .await
     }
 
-    /// Runs `write` until it succeeds (its value) or the scanner stops (`None`),
-    /// backing off to 5 s.
+    /// Runs `write` until it succeeds (its value) or the scanner stops
+    /// (`None`), backing off to 5 s while the database is away or busy. An
+    /// error the database gave for this write itself (a constraint, a bad
+    /// value) will not go away: after three tries the event is dropped and
+    /// counted (`wfm_scanner_events_dropped_total`), so one bad object never
+    /// stalls the watch; the next relist or periodic scan sees it again.
     async fn retrying<T, F, Fut>(
         &self,
         stop: &CancellationToken,
@@ -175,9 +179,19 @@ impl Scanner {
         Fut: Future<Output = anyhow::Result<T>>,
     {
         let mut wait = Duration::from_millis(100);
+        let mut refused = 0;
         loop {
             match write().await {
                 Ok(value) => return Some(value),
+                Err(e) if refused_by_database(&e) => {
+                    refused += 1;
+                    self.metrics.db_errors.inc();
+                    if refused >= 3 {
+                        self.metrics.events_dropped.inc();
+                        tracing::error!(what, error = %format!("{e:#}"), "the database refused this write three times; dropping the event");
+                        return None;
+                    }
+                }
                 Err(e) => {
                     self.metrics.db_errors.inc();
                     tracing::warn!(what, error = %format!("{e:#}"), "database write failed; trying again in {wait:?}");
@@ -189,5 +203,21 @@ impl Scanner {
             }
             wait = (wait * 2).min(Duration::from_secs(5));
         }
+    }
+}
+
+/// Whether the database answered with an error about the write itself (not
+/// a lost connection, a serialization failure or a deadlock, which pass).
+fn refused_by_database(e: &anyhow::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e.downcast_ref::<Error>() {
+        Some(Error::DatabaseError(kind, info)) => {
+            let passing = matches!(
+                kind,
+                DatabaseErrorKind::SerializationFailure | DatabaseErrorKind::ClosedConnection
+            ) || info.message().contains("deadlock");
+            !passing
+        }
+        _ => false,
     }
 }

@@ -79,20 +79,6 @@ fn arc_0_12_succeeded_phase_also_finishes_the_job() {
 }
 
 #[test]
-fn a_runner_gone_unseen_is_finished_approximately() {
-    let runner: EphemeralRunner = load("ephemeralrunner.running-with-job.yaml");
-    let o = lifecycle::runner(&runner, Seen::Vanished, now()).unwrap();
-    assert!(o.job_finished());
-    assert_eq!(
-        o.finished,
-        Some(Finished {
-            at: now(),
-            approximate: true
-        })
-    );
-}
-
-#[test]
 fn runners_without_a_job_and_failed_runners_are_never_collected() {
     let pending: EphemeralRunner = load("ephemeralrunner.pending.yaml");
     let deleted = lifecycle::runner(&pending, Seen::Deleted, now()).unwrap();
@@ -100,7 +86,7 @@ fn runners_without_a_job_and_failed_runners_are_never_collected() {
     assert!(!deleted.job_finished(), "scaled down before any job");
 
     let failed: EphemeralRunner = load("ephemeralrunner.failed.yaml");
-    for seen in [Seen::Present, Seen::Deleted, Seen::Vanished] {
+    for seen in [Seen::Present, Seen::Deleted] {
         let o = lifecycle::runner(&failed, seen, now()).unwrap();
         assert_eq!(o.status, WorkloadStatus::Failed);
         assert_eq!(o.finished, None);

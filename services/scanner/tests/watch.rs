@@ -33,6 +33,7 @@ fn bound(set: &str) -> NewConfig {
 struct Running {
     stop: CancellationToken,
     task: tokio::task::JoinHandle<()>,
+    scanner: Arc<Scanner>,
 }
 
 impl Running {
@@ -54,8 +55,16 @@ fn start(db: &TestDb, kube: &FakeKube) -> Running {
         metrics: ScannerMetrics::default(),
     });
     let stop = CancellationToken::new();
-    let task = tokio::spawn(wfm_scanner::run(scanner, Some(kube.client()), stop.clone()));
-    Running { stop, task }
+    let task = tokio::spawn(wfm_scanner::run(
+        scanner.clone(),
+        Some(kube.client()),
+        stop.clone(),
+    ));
+    Running {
+        stop,
+        task,
+        scanner,
+    }
 }
 
 /// The fixture's runner set and its EphemeralRunnerSet, as the cluster has them.
@@ -143,15 +152,12 @@ async fn the_fixture_stream_files_exactly_one_run_per_matching_config() {
     let scanner = start(&db, &kube);
     until_watching(&kube, 1).await;
     play(&kube, &watch_events());
-    until("the run", || async { !runs_of(&db).await.is_empty() }).await;
-    until("the DELETED event to be recorded", || async {
-        workload(&db, RUNNER_UID)
-            .await
-            .is_some_and(|w| w.phase.is_some())
+    // Every event recorded: the two sets listed, then the runner's whole stream.
+    let expected = 2 + watch_events().len() as u64;
+    until("every event to be recorded", || async {
+        scanner.scanner.metrics.events.get() >= expected
     })
     .await;
-    // Let the rest of the stream (the second MODIFIED with deletionTimestamp, DELETED) land.
-    tokio::time::sleep(Duration::from_millis(500)).await;
     scanner.stop().await;
 
     let all = runs_of(&db).await;
@@ -331,9 +337,13 @@ async fn runners_without_a_job_are_recorded_and_never_collected() {
     })
     .await;
     kube.delete("ephemeralrunners", "arc-runners", RUNNER);
-    // A runner whose pod could not be created.
+    // A runner that failed, even one the listener had given a job.
     let mut failed: Value = load("ephemeralrunner.failed.yaml");
     failed["metadata"]["uid"] = json!("failed-runner-uid");
+    failed["status"]["jobId"] = json!("0b6d2a54-0000-0000-0000-00000000f00d");
+    failed["status"]["workflowRunId"] = json!(31_753_891_151_i64);
+    failed["status"]["jobWorkflowRef"] =
+        json!("octo-org/bench-suite/.github/workflows/bench.yml@refs/heads/main");
     kube.apply(failed);
     until("both recorded and ended", || async {
         let a = workload(&db, RUNNER_UID).await;
@@ -388,6 +398,7 @@ async fn two_scanners_on_one_database_enqueue_once() {
     let all = runs_of(&db).await;
     assert_eq!(all.len(), 50);
     let mut uids: Vec<&str> = all.iter().map(|r| r.workload_uid.as_str()).collect();
+    uids.sort_unstable();
     uids.dedup();
     assert_eq!(uids.len(), 50);
 }

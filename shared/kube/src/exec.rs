@@ -16,18 +16,27 @@ use wfm_reader::{ListError, ReadError, RemoteFile};
 use crate::pod::CONTAINER;
 
 /// Lists regular files (not symlinks) under each of `dirs` (relative to
-/// `root`; `""` is the root). Exit 3: the root is not there.
+/// `root`; `.` is the root), skipping a directory whose real path leaves the
+/// root (a symlink on the way). Exit 3: the root is not there; exit 1: some
+/// directory was unreadable (the output is still good).
 const LIST: &str = r#"cd "$1" 2>/dev/null || exit 3
+root=$(pwd -P)
 shift
 for d in "$@"; do
   [ -d "$d" ] || continue
+  real=$(realpath -- "$d") || continue
+  case "$real" in "$root"|"$root"/*) ;; *) echo "skipped $d: resolves outside the root" >&2; continue ;; esac
   find "$d" -type f -exec stat -c '%s %Y %n' {} +
 done"#;
 
 /// Prints at most `$3` bytes of regular file `$2` under root `$1`. Exit 3:
-/// no root; exit 4: not a regular file (gone, or a symlink).
+/// no root; exit 4: not a regular file (gone, or a symlink), or its real
+/// path leaves the root.
 const READ: &str = r#"cd "$1" 2>/dev/null || exit 3
+root=$(pwd -P)
 [ -f "$2" ] && [ ! -L "$2" ] || exit 4
+real=$(realpath -- "$2") || exit 4
+case "$real" in "$root"/*) ;; *) exit 4 ;; esac
 exec head -c "$3" -- "$2""#;
 
 /// A listing's output beyond this is refused (about 100,000 files).
@@ -38,6 +47,8 @@ const MAX_STDERR_BYTES: usize = 16 * 1024;
 #[derive(Debug)]
 enum ExecError {
     Timeout(Duration),
+    /// Kubernetes refused the exec (RBAC): waiting will not help.
+    Forbidden(String),
     Failed(String),
 }
 
@@ -45,7 +56,7 @@ impl std::fmt::Display for ExecError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ExecError::Timeout(after) => write!(f, "exec timed out after {after:?}"),
-            ExecError::Failed(reason) => f.write_str(reason),
+            ExecError::Forbidden(reason) | ExecError::Failed(reason) => f.write_str(reason),
         }
     }
 }
@@ -67,7 +78,7 @@ pub async fn list(
     root: &str,
     dirs: &[String],
     timeout: Duration,
-) -> Result<Vec<RemoteFile>, ListError> {
+) -> Result<(Vec<RemoteFile>, Vec<(String, String)>), ListError> {
     let mut argv = vec!["sh".to_owned(), "-c".into(), LIST.into(), "wfm-list".into()];
     argv.push(root.to_owned());
     argv.extend(dirs.iter().map(|d| {
@@ -77,16 +88,32 @@ pub async fn list(
             format!("./{d}")
         }
     }));
-    let out = run(pods, pod, argv, MAX_LISTING_BYTES, timeout)
-        .await
-        .map_err(|e| ListError::Io(e.to_string()))?;
+    let out = match run(pods, pod, argv, MAX_LISTING_BYTES, timeout).await {
+        Ok(out) => out,
+        Err(ExecError::Forbidden(reason)) => {
+            return Err(ListError::Refused(format!(
+                "{reason} (the collector's service account needs create on pods/exec here; or use the node-exporter reader)"
+            )));
+        }
+        Err(e) => return Err(ListError::Io(e.to_string())),
+    };
     if out.over_cap {
         return Err(ListError::Refused(format!(
             "the listing of {root} is over {MAX_LISTING_BYTES} bytes; narrow the file patterns (placeholders like {{run_id}} keep each run to its own directory)"
         )));
     }
     match out.code {
-        0 => Ok(parse_listing(&out.stdout)),
+        0 | 1 => {
+            // Exit 1 is find's "some directory was unreadable": keep what it
+            // found, and say what it could not read.
+            let problems = out
+                .stderr
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| ("(listing)".to_owned(), l.trim().to_owned()))
+                .collect();
+            Ok((parse_listing(&out.stdout), problems))
+        }
         3 => Err(ListError::RootMissing(root.to_owned())),
         code => Err(ListError::Io(format!(
             "listing in the reader pod exited {code}: {}",
@@ -95,15 +122,19 @@ pub async fn list(
     }
 }
 
-/// `<size> <mtime> ./<path>` lines; lines that do not parse (a name with a
-/// newline) are dropped.
+/// `<size> <mtime> ./<path>` lines. A line that does not parse, or whose
+/// path has an empty, `.` or `..` part, is dropped: a file name with a
+/// newline cannot forge an entry that leads out of the root.
 fn parse_listing(stdout: &[u8]) -> Vec<RemoteFile> {
     String::from_utf8_lossy(stdout)
         .lines()
         .filter_map(|line| {
             let (size, rest) = line.split_once(' ')?;
             let (mtime, path) = rest.split_once(' ')?;
-            let path = path.strip_prefix("./").unwrap_or(path);
+            let path = path.strip_prefix("./")?;
+            if path.split('/').any(|part| matches!(part, "" | "." | "..")) {
+                return None;
+            }
             Some(RemoteFile {
                 path: path.to_owned(),
                 size: size.parse().ok()?,
@@ -134,6 +165,10 @@ pub async fn read(
     ];
     let out = match run(pods, pod, argv, cap, timeout).await {
         Err(ExecError::Timeout(after)) => return Err(ReadError::Timeout(after)),
+        Err(ExecError::Forbidden(reason)) => {
+            let kind = std::io::ErrorKind::PermissionDenied;
+            return Err(ReadError::Io(std::io::Error::new(kind, reason)));
+        }
         Err(ExecError::Failed(reason)) => {
             let kind = std::io::ErrorKind::ConnectionAborted;
             return Err(ReadError::Io(std::io::Error::new(kind, reason)));
@@ -168,20 +203,27 @@ async fn run(
         .stdout(true)
         .stderr(true);
     let work = async {
-        let mut attached = pods
-            .exec(pod, argv, &params)
-            .await
-            .map_err(|e| format!("exec in {pod}: {e}"))?;
-        let mut stdout = attached.stdout().ok_or("exec gave no stdout")?;
-        let mut stderr = attached.stderr().ok_or("exec gave no stderr")?;
-        let status = attached.take_status().ok_or("exec gave no status")?;
+        let mut attached = match pods.exec(pod, argv, &params).await {
+            Ok(attached) => attached,
+            Err(e) if forbidden(&e) => {
+                return Err(ExecError::Forbidden(format!("exec in {pod}: {e}")));
+            }
+            Err(e) => return Err(ExecError::Failed(format!("exec in {pod}: {e}"))),
+        };
+        let failed = |what: &str| ExecError::Failed(format!("exec in {pod} gave no {what}"));
+        let mut stdout = attached.stdout().ok_or_else(|| failed("stdout"))?;
+        let mut stderr = attached.stderr().ok_or_else(|| failed("stderr"))?;
+        let status = attached.take_status().ok_or_else(|| failed("status"))?;
         let read_out = async {
             let mut out = Vec::new();
             let mut buf = vec![0u8; 64 * 1024];
             loop {
-                let n = stdout.read(&mut buf).await.map_err(|e| e.to_string())?;
+                let n = stdout
+                    .read(&mut buf)
+                    .await
+                    .map_err(|e| ExecError::Failed(e.to_string()))?;
                 if n == 0 {
-                    return Ok::<_, String>((out, false));
+                    return Ok::<_, ExecError>((out, false));
                 }
                 if out.len() + n > cap {
                     return Ok((out, true));
@@ -222,15 +264,16 @@ async fn run(
         let code = match status.await {
             Some(s) if s.status.as_deref() == Some("Success") => 0,
             Some(s) => exit_code(&s).ok_or_else(|| {
-                format!(
-                    "exec failed: {}",
-                    s.message.as_deref().unwrap_or("no message")
-                )
+                let message = s.message.as_deref().unwrap_or("no message");
+                ExecError::Failed(format!("exec failed: {message}"))
             })?,
-            None => return Err("the exec stream ended without an exit status".to_owned()),
+            None => {
+                let reason = "the exec stream ended without an exit status".to_owned();
+                return Err(ExecError::Failed(reason));
+            }
         };
         let _ = attached.join().await;
-        Ok::<_, String>(Output {
+        Ok::<_, ExecError>(Output {
             stdout,
             stderr,
             code,
@@ -239,7 +282,17 @@ async fn run(
     };
     match tokio::time::timeout(timeout, work).await {
         Err(_) => Err(ExecError::Timeout(timeout)),
-        Ok(result) => result.map_err(ExecError::Failed),
+        Ok(result) => result,
+    }
+}
+
+/// Whether Kubernetes refused the call (authentication or RBAC).
+fn forbidden(e: &kube::Error) -> bool {
+    use kube::client::UpgradeConnectionError::ProtocolSwitch;
+    match e {
+        kube::Error::Api(status) => matches!(status.code, 401 | 403),
+        kube::Error::UpgradeConnection(ProtocolSwitch(code)) => matches!(code.as_u16(), 401 | 403),
+        _ => false,
     }
 }
 
@@ -264,9 +317,10 @@ mod tests {
 
     #[test]
     fn listing_lines_parse_and_odd_ones_drop() {
-        let out = b"12 1700000000 ./runs/1/a.json\n7 1700000001 ./with space.csv\ngarbage\n3 x ./bad-mtime\n";
+        let out = b"12 1700000000 ./runs/1/a.json\n7 1700000001 ./with space.csv\ngarbage\n3 x ./bad-mtime\n\
+                    5 1700000000 ./runs/1/../../etc/passwd\n5 1700000000 ./runs//x\n5 1700000000 /abs/path\n";
         let files = parse_listing(out);
-        assert_eq!(files.len(), 2);
+        assert_eq!(files.len(), 2, "{files:?}");
         assert_eq!(files[0].path, "runs/1/a.json");
         assert_eq!(files[0].size, 12);
         assert_eq!(files[1].path, "with space.csv");

@@ -174,6 +174,14 @@ pub fn reader_pod(
     }
 }
 
+/// Delete at once: a reader pod holds nothing worth a grace period.
+pub fn delete_now() -> kube::api::DeleteParams {
+    kube::api::DeleteParams {
+        grace_period_seconds: Some(0),
+        ..kube::api::DeleteParams::default()
+    }
+}
+
 /// When a reader pod may be reaped: its expiry annotation, else (a pod
 /// someone made by hand with our label) its creation plus `ttl`.
 pub fn expires_at(pod: &Pod, ttl: Duration) -> Option<DateTime<Utc>> {

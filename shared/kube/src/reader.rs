@@ -11,14 +11,14 @@ use chrono::Utc;
 use futures_util::future::BoxFuture;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
 use kube::Api;
-use kube::api::{DeleteParams, PostParams};
+use kube::api::PostParams;
 use tokio::sync::Mutex;
 use wfm_reader::{
     FileEntry, FileReader, ListError, ListRequest, Listing, ReadError, RemotePatterns,
 };
 
 use crate::node_exporter::{NodeExporter, base_url};
-use crate::pod::{PodSettings, pod_name, reader_pod};
+use crate::pod::{PodSettings, delete_now, pod_name, reader_pod};
 use crate::volumes::ResultMount;
 use crate::{api_error, exec};
 
@@ -197,11 +197,7 @@ impl TempPodReader {
     }
 
     async fn delete(&self, name: &str) {
-        let params = DeleteParams {
-            grace_period_seconds: Some(0),
-            ..DeleteParams::default()
-        };
-        match self.pods.delete(name, &params).await {
+        match self.pods.delete(name, &delete_now()).await {
             Ok(_) => {}
             Err(kube::Error::Api(e)) if e.code == 404 => {}
             Err(e) => tracing::warn!(pod = name, namespace = %self.target.namespace, error = %e,
@@ -224,17 +220,41 @@ impl TempPodReader {
         self.check_claims().await?;
         let pod = self.pod().await?;
         let root = &self.target.root;
-        let files = match &self.channel {
+        let (files, problems) = match &self.channel {
             Channel::Exec => {
                 exec::list(&self.pods, &pod.name, root, patterns.dirs(), self.timeout).await?
             }
             Channel::NodeExporter { http, url } => {
-                self.node_exporter(&pod, http, url)
+                let files = self
+                    .node_exporter(&pod, http, url)
                     .list(root, patterns.dirs(), self.timeout)
-                    .await?
+                    .await?;
+                (files, Vec::new())
             }
         };
-        Ok(patterns.select(files, request))
+        let mut listing = patterns.select(files, request);
+        listing.refused.extend(problems);
+        Ok(listing)
+    }
+}
+
+/// A reader dropped before `release` (the run timed out, the collector is
+/// shutting down) still deletes its pod, in the background; the reaper is
+/// the last resort.
+impl Drop for TempPodReader {
+    fn drop(&mut self) {
+        let Some(pod) = self.started.get_mut().take() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let pods = self.pods.clone();
+        runtime.spawn(async move {
+            if let Err(e) = pods.delete(&pod.name, &delete_now()).await {
+                tracing::warn!(pod = pod.name, error = %e, "could not delete an abandoned reader pod; the reaper will");
+            }
+        });
     }
 }
 

@@ -7,9 +7,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::Pod;
 use kube::Api;
-use kube::api::{DeleteParams, ListParams};
+use kube::api::ListParams;
 
-use crate::pod::{READER_LABEL, expires_at};
+use crate::pod::{READER_LABEL, delete_now, expires_at};
 
 /// Deletes the expired reader pods `pods` can see; returns their names.
 pub async fn reap_expired(
@@ -28,11 +28,7 @@ pub async fn reap_expired(
         if expires_at(&pod, ttl).is_none_or(|at| at > now) {
             continue;
         }
-        let params = DeleteParams {
-            grace_period_seconds: Some(0),
-            ..DeleteParams::default()
-        };
-        match pods.delete(&name, &params).await {
+        match pods.delete(&name, &delete_now()).await {
             Ok(_) => reaped.push(name),
             Err(kube::Error::Api(e)) if e.code == 404 => {}
             Err(e) => return Err(e),

@@ -242,6 +242,51 @@ async fn a_file_over_the_cap_or_gone_is_refused_without_failing_the_others() {
 }
 
 #[tokio::test]
+async fn symlinked_directories_out_of_the_volume_are_neither_listed_nor_read() {
+    let kube = FakeKube::start().await;
+    let dir = volume("symlinked-dir");
+    let outside = dir.with_extension("outside");
+    std::fs::create_dir_all(&outside).expect("mkdir");
+    std::fs::write(outside.join("secret.json"), "{}").expect("write");
+    // runs/escape -> a directory outside the volume
+    std::os::unix::fs::symlink(&outside, dir.join("runs/escape")).expect("symlink");
+    kube.add_claim(NS, "bench-results", &dir);
+    let reader = reader(&kube, 505);
+    let both = ListRequest {
+        patterns: vec!["runs/escape/*.json".into(), "runs/**/*.json".into()],
+        ..request(&[])
+    };
+    let listing = reader.list(&both).await.expect("listing");
+    let paths: Vec<&str> = listing.files.iter().map(|f| f.path.as_str()).collect();
+    assert!(paths.iter().all(|p| !p.contains("escape")), "{paths:?}");
+    assert!(paths.contains(&"runs/99/summary.json"), "{paths:?}");
+    // Listing the symlinked directory itself: skipped, and said so.
+    let only_escape = ListRequest {
+        patterns: vec!["runs/escape/*.json".into()],
+        ..request(&[])
+    };
+    let listing = reader.list(&only_escape).await.expect("listing");
+    assert!(listing.files.is_empty(), "{:?}", listing.files);
+    assert!(
+        listing
+            .refused
+            .iter()
+            .any(|(_, why)| why.contains("resolves outside the root")),
+        "{:?}",
+        listing.refused
+    );
+    let forged = FileEntry {
+        path: "runs/escape/secret.json".into(),
+        size: 2,
+    };
+    assert!(matches!(
+        reader.read(&forged, 100).await,
+        Err(ReadError::NotFound)
+    ));
+    reader.release().await;
+}
+
+#[tokio::test]
 async fn a_missing_or_unbound_pvc_skips_the_run_without_a_pod() {
     let kube = FakeKube::start().await;
     let err = reader(&kube, 503)
