@@ -17,6 +17,8 @@ use wfm_testing::fake_kube::FakeKube;
 use wfm_testing::{ServiceProcess, TestDb, free_port, insert_config};
 
 const RUNNERS: usize = 100;
+/// Runners already in the cluster when the scanner starts (its first relist).
+const LISTED: usize = 2000;
 
 fn runner(i: usize, shape: &str) -> Value {
     let mut r: Value = load("ephemeralrunner.running-with-job.yaml");
@@ -54,7 +56,11 @@ async fn main() {
     let kubeconfig =
         std::env::temp_dir().join(format!("wfm-bench-kubeconfig-{}", std::process::id()));
     kube.write_kubeconfig(&kubeconfig);
+    for i in 0..LISTED {
+        kube.apply(runner(i, "listed"));
+    }
     let addr = format!("127.0.0.1:{}", free_port());
+    let started = Instant::now();
     let scanner = ServiceProcess::spawn(
         &bin,
         &[],
@@ -80,6 +86,29 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let mut conn = db.connect().await;
+    loop {
+        let recorded: i64 = diesel::sql_query(
+            "SELECT count(*) AS n FROM gpu_workloads WHERE kind = 'EphemeralRunner'",
+        )
+        .get_result::<Count>(&mut conn)
+        .await
+        .expect("poll")
+        .n;
+        if recorded as usize >= LISTED {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "relist never finished"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let took = started.elapsed();
+    println!(
+        "    first relist: {LISTED} runners recorded {:.2} s after the process started ({:.0} rows/s)",
+        took.as_secs_f64(),
+        LISTED as f64 / took.as_secs_f64()
+    );
     for shape in ["deletionTimestamp", "DELETED"] {
         let mut latencies = Vec::with_capacity(RUNNERS);
         for i in 0..RUNNERS {

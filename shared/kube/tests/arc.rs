@@ -93,6 +93,25 @@ fn runner_states_parse_with_their_job_fields() {
 }
 
 #[test]
+fn the_runner_pod_and_the_results_pvc_parse_as_core_types() {
+    use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
+    let pod: Pod = load("runner-pod.succeeded.yaml");
+    let owner = &pod.metadata.owner_references.clone().expect("owner")[0];
+    assert_eq!(
+        (owner.kind.as_str(), owner.uid.as_str()),
+        ("EphemeralRunner", "4b1f2c3d-0a11-4c5e-9f00-aa0000000003")
+    );
+    assert_eq!(
+        pod.status.and_then(|s| s.phase).as_deref(),
+        Some("Succeeded")
+    );
+    assert_eq!(scale_set_name(&pod.metadata), Some("bench-runners"));
+    let pvc: PersistentVolumeClaim = load("bench-results-pvc.yaml");
+    let modes = pvc.spec.and_then(|s| s.access_modes).expect("access modes");
+    assert_eq!(modes, ["ReadWriteMany"]);
+}
+
+#[test]
 fn every_watch_event_parses() {
     let events = watch_events();
     let types: Vec<&str> = events.iter().map(|(t, _)| t.as_str()).collect();
