@@ -230,4 +230,6 @@ pub struct Backfill {
     pub finished_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Not taken up again before this (the runs-per-minute cap).
+    pub next_batch_at: Option<DateTime<Utc>>,
 }

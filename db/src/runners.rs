@@ -89,14 +89,15 @@ impl Selection {
     }
 
     /// [`Self::completed`] without the runners that already have a run of this config.
+    /// (`NOT EXISTS`, an anti-join on the runs' unique key: `NOT IN` would scan
+    /// every run of the config once per runner.)
     pub fn not_collected(&self) -> workloads::BoxedQuery<'static, Pg> {
-        self.completed().filter(
-            workloads::uid.ne_all(
+        self.completed()
+            .filter(diesel::dsl::not(diesel::dsl::exists(
                 runs::table
                     .filter(runs::config_id.eq(self.config_id))
-                    .select(runs::workload_uid),
-            ),
-        )
+                    .filter(runs::workload_uid.eq(workloads::uid)),
+            )))
     }
 }
 

@@ -44,6 +44,7 @@ diesel::table! {
         finished_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        next_batch_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -208,6 +208,23 @@ async fn progress(conn: &mut AsyncPgConnection, backfill: Backfill) -> ApiResult
     let skipped = count(&[RunStatus::Skipped]);
     let processed = completed + failed + skipped;
     let enqueued = counts.iter().map(|(_, n)| n).sum();
+    let mut backfill = backfill;
+    // wfm-backfill marks a request completed when it has enqueued everything;
+    // it is done when its runs are: until then it is still in progress, and
+    // it finished when its last run did.
+    if backfill.state == BackfillState::Completed {
+        if processed < enqueued {
+            backfill.state = BackfillState::InProgress;
+            backfill.finished_at = None;
+        } else if enqueued > 0 {
+            let last: Option<DateTime<Utc>> = runs::table
+                .filter(runs::backfill_id.eq(backfill.id))
+                .select(diesel::dsl::max(runs::collection_completed_at))
+                .get_result(conn)
+                .await?;
+            backfill.finished_at = last.max(backfill.finished_at);
+        }
+    }
     let total = i64::from(backfill.total_workloads).max(enqueued);
     let eta_seconds = match (backfill.started_at, ACTIVE.contains(&backfill.state)) {
         (Some(started), true) if processed > 0 => {

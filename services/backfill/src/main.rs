@@ -1,9 +1,12 @@
-//! wfm-backfill: executes backfill requests, enqueueing historical runs at low priority. The executor lands with the [backfill] issue; until then the binary serves its health and metrics endpoints.
+//! wfm-backfill: executes backfill requests, enqueueing historical runs at
+//! low priority, paced per request. Settings: `BackfillConfig`.
 //!
 //! Health and metrics on `WFM_LISTEN_ADDR` (default `0.0.0.0:9103`).
 
 use std::process::ExitCode;
+use std::sync::Arc;
 
+use wfm_backfill::{BackfillConfig, BackfillMetrics, Backfiller, worker};
 use wfm_service::ServiceInfo;
 
 const INFO: ServiceInfo = ServiceInfo {
@@ -13,9 +16,16 @@ const INFO: ServiceInfo = ServiceInfo {
 };
 
 fn main() -> ExitCode {
-    wfm_service::run(
-        INFO,
-        |_env| Ok(()),
-        |service| async move { service.serve_ops().await },
-    )
+    wfm_service::run(INFO, BackfillConfig::from_env, |service| async move {
+        let backfiller = Arc::new(Backfiller {
+            pool: service.pool.clone(),
+            db: service.common.db.clone(),
+            config: service.config.clone(),
+            worker: service.common.instance_id.clone(),
+            metrics: BackfillMetrics::register(&service.metrics),
+        });
+        let work = worker::run(backfiller, service.shutdown.clone());
+        let (served, worked) = tokio::join!(service.serve_ops(), work);
+        served.and(worked)
+    })
 }

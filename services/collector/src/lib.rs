@@ -2,12 +2,10 @@
 //! files, extracts metrics and stores them, exactly once per run.
 //!
 //! - `worker`: the claim loop, bounded concurrency, leases, shutdown;
-//! - `listener`: LISTEN for new pending runs on a dedicated connection;
 //! - `pipeline`: one run from `collecting` to its final status;
 //! - `schema`, `store`: the active schema and the metric rows.
 
 pub mod config;
-pub mod listener;
 pub mod metrics;
 pub mod pipeline;
 pub mod pods;

@@ -15,15 +15,16 @@ use tokio_util::sync::CancellationToken;
 use wfm_db::models::Run;
 use wfm_db::queue;
 
-use crate::{Collector, Outcome, listener};
+use crate::{Collector, Outcome};
 
 /// Runs the collector until `shutdown` is cancelled.
 pub async fn run(collector: Arc<Collector>, shutdown: CancellationToken) -> anyhow::Result<()> {
     let wake = Arc::new(Notify::new());
     let freed = Arc::new(Notify::new());
     let background = CancellationToken::new();
-    tokio::spawn(listener::run(
+    tokio::spawn(wfm_db::notify::wake_on(
         collector.db.clone(),
+        wfm_db::notify::RUNS_PENDING,
         wake.clone(),
         background.clone(),
     ));
