@@ -1,7 +1,7 @@
 # One image with every wfm binary; the container's command picks the service
 # (wfm-api, wfm-collector, wfm-scanner, wfm-backfill, or `wfm migrate`).
 # No Docker engine runs on the development machines: this file is kept simple and
-# is validated by the deployment work's tests.
+# is checked by tests/tests/compose.rs (targets, binaries, non-root user).
 
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src

@@ -10,11 +10,14 @@
 //! wfm runs reap            return runs whose lease expired to the queue
 //! wfm runs requeue --status failed [--config N]
 //!                          collect finished runs again
+//! wfm probe URL [--timeout 2s]
+//!                          GET a health endpoint: exit 0 on 2xx (container health checks)
 //! ```
 //! `migrate` reads `DATABASE_URL` (and the `WFM_DB_*` settings) like the
 //! services; `extract` reads the `WFM_LLM_*` settings. A bad value exits 2.
 
 mod extract;
+mod probe;
 mod runs;
 
 use std::process::ExitCode;
@@ -50,6 +53,9 @@ enum Command {
         #[command(subcommand)]
         action: runs::RollupsAction,
     },
+    /// GET a service's health endpoint; exit 0 on a 2xx answer (for
+    /// container health checks in images without curl).
+    Probe(probe::ProbeArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -72,6 +78,7 @@ fn main() -> ExitCode {
         Command::Migrate { action } => with_database(async |db| run_migrate(action, db).await),
         Command::Runs { action } => with_database(async |db| runs::run(action, db).await),
         Command::Rollups { action } => with_database(async |db| runs::rollups(action, db).await),
+        Command::Probe(args) => probe::run(args),
     }
 }
 

@@ -1,0 +1,189 @@
+//! No Docker engine runs here, so docker-compose.yml and the Dockerfile are
+//! checked against the binaries instead: every service's command, listen
+//! port, health check and settings; the image's stages, binaries and user;
+//! and `wfm probe`, the health check the compose file runs.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::Value;
+use wfm_e2e::binary;
+use wfm_testing::{ServiceProcess, TestDb, free_port};
+
+fn repo(path: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(path)
+}
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(repo(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// The default port a service binary declares (`default_port: N` in its main.rs).
+fn default_port(service: &str) -> u16 {
+    let main = read(&format!("services/{service}/src/main.rs"));
+    main.lines()
+        .find_map(|l| l.trim().strip_prefix("default_port: "))
+        .and_then(|v| v.trim_end_matches(',').parse().ok())
+        .unwrap_or_else(|| panic!("no default_port in services/{service}/src/main.rs"))
+}
+
+/// Every Rust source under `dir`, concatenated.
+fn sources(dir: &str) -> String {
+    let mut all = String::new();
+    let mut stack = vec![repo(dir)];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).expect("read_dir").flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == "rs") {
+                all.push_str(&std::fs::read_to_string(&p).expect("read"));
+            }
+        }
+    }
+    all
+}
+
+#[test]
+fn the_compose_file_matches_the_binaries() {
+    let compose: Value = serde_saphyr::from_str(&read("docker-compose.yml")).expect("YAML");
+    let services = compose["services"].as_object().expect("services");
+    let names: BTreeSet<&str> = services.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        BTreeSet::from([
+            "api",
+            "backfill",
+            "collector",
+            "migrate",
+            "postgres",
+            "scanner"
+        ])
+    );
+    assert_eq!(
+        services["migrate"]["command"],
+        serde_json::json!(["wfm", "migrate"])
+    );
+    assert_eq!(
+        services["migrate"]["depends_on"]["postgres"]["condition"],
+        "service_healthy"
+    );
+    assert!(services["postgres"]["healthcheck"]["test"].is_array());
+    // Settings any service reads (the shared crates) and each service's own.
+    let shared = sources("shared") + &sources("db");
+    for service in ["api", "collector", "scanner", "backfill"] {
+        let s = &services[service];
+        let bin = format!("wfm-{service}");
+        assert_eq!(s["command"], serde_json::json!([bin]), "{service}");
+        let port = default_port(service);
+        let env = s["environment"].as_object().expect("environment");
+        assert_eq!(
+            env["WFM_LISTEN_ADDR"],
+            format!("0.0.0.0:{port}"),
+            "{service}"
+        );
+        assert_eq!(
+            s["ports"],
+            serde_json::json!([format!("{port}:{port}")]),
+            "{service}"
+        );
+        let health = s["healthcheck"]["test"].as_array().expect("a health check");
+        assert_eq!(
+            health,
+            &[
+                Value::from("CMD"),
+                "wfm".into(),
+                "probe".into(),
+                format!("http://127.0.0.1:{port}/readyz").into()
+            ],
+            "{service}"
+        );
+        assert_eq!(
+            s["depends_on"]["migrate"]["condition"], "service_completed_successfully",
+            "{service}"
+        );
+        assert!(
+            env["DATABASE_URL"]
+                .as_str()
+                .is_some_and(|u| u.contains("@postgres:5432/")),
+            "{service}"
+        );
+        let own = sources(&format!("services/{service}"));
+        for name in env.keys().filter(|k| k.starts_with("WFM_")) {
+            let quoted = format!("\"{name}\"");
+            assert!(
+                own.contains(&quoted) || shared.contains(&quoted),
+                "{service}: {name} is read by no wfm code"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_image_builds_every_binary_and_runs_as_a_user() {
+    let dockerfile = read("Dockerfile");
+    assert!(dockerfile.contains(" AS build"), "a build stage");
+    assert!(
+        dockerfile.contains(" AS runtime"),
+        "the runtime stage compose targets"
+    );
+    for bin in [
+        "wfm",
+        "wfm-api",
+        "wfm-collector",
+        "wfm-scanner",
+        "wfm-backfill",
+    ] {
+        assert!(
+            dockerfile.contains(&format!("/src/target/release/{bin} "))
+                || dockerfile.contains(&format!("/src/target/release/{bin}\n")),
+            "{bin} is copied into the image"
+        );
+        assert!(
+            std::path::Path::new(&binary(bin)).exists(),
+            "{bin} is a workspace binary"
+        );
+    }
+    let user = dockerfile
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("USER "))
+        .expect("a USER");
+    assert_ne!(user.trim(), "0");
+    assert_ne!(user.trim(), "root");
+}
+
+#[tokio::test]
+async fn wfm_probe_passes_a_ready_service_and_fails_a_dead_one() {
+    let db = TestDb::new().await;
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut scanner = ServiceProcess::spawn(
+        &binary("wfm-scanner"),
+        &[],
+        &[("DATABASE_URL", db.url()), ("WFM_LISTEN_ADDR", &addr)],
+    );
+    let readyz = format!("http://{addr}/readyz");
+    scanner
+        .wait_for_status(&readyz, 200, Duration::from_secs(30))
+        .await;
+    let (code, out) = ServiceProcess::run_to_end(
+        &binary("wfm"),
+        &["probe", &readyz],
+        &[],
+        Duration::from_secs(10),
+    );
+    assert_eq!(code, Some(0), "{out}");
+    let dead = format!("http://127.0.0.1:{}/readyz", free_port());
+    let (code, out) = ServiceProcess::run_to_end(
+        &binary("wfm"),
+        &["probe", &dead, "--timeout", "1s"],
+        &[],
+        Duration::from_secs(10),
+    );
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("wfm probe:"), "{out}");
+    scanner.signal(libc::SIGTERM);
+}
