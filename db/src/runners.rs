@@ -110,6 +110,15 @@ pub struct Enqueue {
     pub backfill_id: Option<i64>,
 }
 
+impl Enqueue {
+    /// A run of a job that just finished (the scanner's watch and periodic scan).
+    pub const REALTIME: Enqueue = Enqueue {
+        trigger: TriggerSource::Realtime,
+        priority: 0,
+        backfill_id: None,
+    };
+}
+
 impl Selection {
     /// Files a pending run for every runner of [`Self::not_collected`] in one
     /// statement; a run that exists already is left alone (the unique

@@ -9,6 +9,9 @@ mod otlp_sink;
 pub use otlp_sink::{OtlpSink, Received};
 
 use std::path::PathBuf;
+use std::time::Duration;
+
+use wfm_testing::{ServiceProcess, free_port};
 
 /// Path of a workspace binary (`wfm-api`, `wfm`…) next to the test executable.
 pub fn binary(name: &str) -> String {
@@ -26,4 +29,18 @@ pub fn binary(name: &str) -> String {
         path.display()
     );
     path.to_string_lossy().into_owned()
+}
+
+/// Starts workspace binary `bin` with `env` on a free loopback port and waits
+/// (30 s at most) for its `/readyz`; returns the process and its base URL.
+pub async fn start(bin: &str, env: &[(&str, &str)]) -> (ServiceProcess, String) {
+    let addr = format!("127.0.0.1:{}", free_port());
+    let mut env = env.to_vec();
+    env.push(("WFM_LISTEN_ADDR", &addr));
+    let mut process = ServiceProcess::spawn(&binary(bin), &[], &env);
+    let base = format!("http://{addr}");
+    process
+        .wait_for_status(&format!("{base}/readyz"), 200, Duration::from_secs(30))
+        .await;
+    (process, base)
 }

@@ -11,22 +11,10 @@ use diesel::sql_types::{BigInt, Text};
 use diesel_async::RunQueryDsl as _;
 use serde_json::{Value, json};
 use wfm_db::models::NewConfig;
-use wfm_e2e::binary;
-use wfm_testing::{ServiceProcess, TestDb, free_port, insert_config, seed_finished_runners};
+use wfm_e2e::start;
+use wfm_testing::{TestDb, insert_config, runner_set_config, seed_finished_runners};
 
 const BASE: &str = "/v1/github-workflow-metrics";
-
-async fn start(bin: &str, env: &[(&str, &str)]) -> (ServiceProcess, String) {
-    let addr = format!("127.0.0.1:{}", free_port());
-    let mut env = env.to_vec();
-    env.push(("WFM_LISTEN_ADDR", &addr));
-    let mut process = ServiceProcess::spawn(&binary(bin), &[], &env);
-    let base = format!("http://{addr}");
-    process
-        .wait_for_status(&format!("{base}/readyz"), 200, Duration::from_secs(30))
-        .await;
-    (process, base)
-}
 
 async fn post(url: &str, body: Value) -> (u16, Value) {
     let response = reqwest::Client::new()
@@ -81,11 +69,8 @@ async fn scalar(db: &TestDb, sql: &str) -> i64 {
 
 async fn config(db: &TestDb) -> i64 {
     let config = NewConfig {
-        name: "history".into(),
-        runner_set_namespace: Some("arc".into()),
-        runner_set_name: Some("set".into()),
         file_patterns: Some(json!(["{workload_uid}/*.json"])),
-        ..NewConfig::default()
+        ..runner_set_config("arc", "set")
     };
     insert_config(&mut db.connect().await, &config)
         .await

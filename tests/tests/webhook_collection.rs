@@ -8,9 +8,9 @@ use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Integer, Text};
 use diesel_async::RunQueryDsl as _;
 use wfm_db::models::NewConfig;
-use wfm_e2e::binary;
+use wfm_e2e::start;
 use wfm_github::WebhookSecrets;
-use wfm_testing::{ServiceProcess, TestDb, free_port, insert_config};
+use wfm_testing::{TestDb, insert_config};
 
 const SECRET: &str = "e2e-secret";
 /// GitHub's example job: run 2202229078, job 289782451, Codertocat/Hello-World, CodeQL.
@@ -29,18 +29,6 @@ struct Collected {
     metrics_count: i32,
     #[diesel(sql_type = BigInt)]
     records: i64,
-}
-
-async fn start(bin: &str, env: &[(&str, &str)]) -> (ServiceProcess, String) {
-    let addr = format!("127.0.0.1:{}", free_port());
-    let mut env = env.to_vec();
-    env.push(("WFM_LISTEN_ADDR", &addr));
-    let mut process = ServiceProcess::spawn(&binary(bin), &[], &env);
-    let base = format!("http://{addr}");
-    process
-        .wait_for_status(&format!("{base}/readyz"), 200, Duration::from_secs(30))
-        .await;
-    (process, base)
 }
 
 #[tokio::test]

@@ -12,29 +12,19 @@ use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use serde_json::json;
 use wfm_backfill::BackfillConfig;
 use wfm_backfill::batch::next_batch;
-use wfm_db::models::{NewConfig, NewRun};
+use wfm_db::models::NewRun;
 use wfm_db::schema::{github_workflow_backfills as backfills, github_workflow_runs as runs};
 use wfm_db::{BackfillState, queue};
-use wfm_testing::{TestDb, insert_config, seed_finished_runners};
+use wfm_testing::{TestDb, insert_config, runner_set_config, seed_finished_runners};
 
 async fn setup(runners: i64) -> (TestDb, i64) {
     let db = TestDb::new().await;
     let mut conn = db.connect().await;
-    let config = insert_config(
-        &mut conn,
-        &NewConfig {
-            name: "bench".into(),
-            runner_set_namespace: Some("arc".into()),
-            runner_set_name: Some("set".into()),
-            file_patterns: Some(json!(["*.json"])),
-            ..NewConfig::default()
-        },
-    )
-    .await
-    .expect("config");
+    let config = insert_config(&mut conn, &runner_set_config("arc", "set"))
+        .await
+        .expect("config");
     if runners > 0 {
         seed_finished_runners(&mut conn, "arc", "set", runners, 1)
             .await

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text, Timestamptz};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use wfm_db::models::{Backfill, Config};
 use wfm_db::runners::{Enqueue, Selection};
 use wfm_db::schema::{
@@ -49,14 +49,13 @@ pub async fn next_batch(
         // backfill's bulk inserts and a plan from stale ones compares every
         // run of the config with every runner (hash, merge or materialized
         // joins).
-        for setting in [
-            "SET LOCAL plan_cache_mode = force_custom_plan",
-            "SET LOCAL enable_hashjoin = off",
-            "SET LOCAL enable_mergejoin = off",
-            "SET LOCAL enable_material = off",
-        ] {
-            diesel::sql_query(setting).execute(conn).await?;
-        }
+        conn.batch_execute(
+            "SET LOCAL plan_cache_mode = force_custom_plan;
+             SET LOCAL enable_hashjoin = off;
+             SET LOCAL enable_mergejoin = off;
+             SET LOCAL enable_material = off",
+        )
+        .await?;
         let now: DateTime<Utc> = diesel::select(diesel::dsl::sql::<Timestamptz>("now()"))
             .get_result(conn)
             .await?;

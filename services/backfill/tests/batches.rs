@@ -17,7 +17,8 @@ use wfm_db::schema::{
 };
 use wfm_db::{BackfillState, TriggerSource, queue};
 use wfm_testing::{
-    ServiceProcess, TestDb, free_port, http_get, insert_config, seed_finished_runners,
+    ServiceProcess, TestDb, free_port, http_get, insert_config, runner_set_config,
+    seed_finished_runners,
 };
 
 const BIN: &str = env!("CARGO_BIN_EXE_wfm-backfill");
@@ -26,13 +27,9 @@ async fn config(db: &TestDb) -> Config {
     insert_config(
         &mut db.connect().await,
         &NewConfig {
-            name: "bench".into(),
-            runner_set_namespace: Some("arc".into()),
-            runner_set_name: Some("set".into()),
             workflow_filter: Some("bench.yml".into()),
             branch_filter: Some("main".into()),
-            file_patterns: Some(json!(["*.json"])),
-            ..NewConfig::default()
+            ..runner_set_config("arc", "set")
         },
     )
     .await

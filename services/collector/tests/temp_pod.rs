@@ -18,7 +18,7 @@ use wfm_db::{ReaderKind, RunStatus, queue};
 use wfm_env::Env;
 use wfm_testing::arc_fixtures::load;
 use wfm_testing::fake_kube::FakeKube;
-use wfm_testing::{TestDb, insert_config};
+use wfm_testing::{TestDb, insert_config, runner_set_config};
 
 const NS: &str = "arc-runners";
 
@@ -64,12 +64,9 @@ impl Harness {
         let config = insert_config(
             &mut conn,
             &NewConfig {
-                name: "bench".into(),
-                runner_set_namespace: Some(NS.into()),
-                runner_set_name: Some("bench-runners".into()),
                 file_patterns: Some(json!(["runs/{run_id}/*.json"])),
                 reader: Some(ReaderKind::TempPod),
-                ..NewConfig::default()
+                ..runner_set_config(NS, "bench-runners")
             },
         )
         .await

@@ -10,11 +10,10 @@ use std::time::{Duration, Instant};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
-use wfm_db::models::NewConfig;
 use wfm_db::schema::github_workflow_runs as runs;
 use wfm_testing::arc_fixtures::load;
 use wfm_testing::fake_kube::FakeKube;
-use wfm_testing::{ServiceProcess, TestDb, free_port, insert_config};
+use wfm_testing::{ServiceProcess, TestDb, free_port, insert_config, runner_set_config};
 
 const RUNNERS: usize = 100;
 /// Runners already in the cluster when the scanner starts (its first relist).
@@ -40,13 +39,7 @@ async fn main() {
     let db = TestDb::new().await;
     insert_config(
         &mut db.connect().await,
-        &NewConfig {
-            name: "bench".into(),
-            runner_set_namespace: Some("arc-runners".into()),
-            runner_set_name: Some("bench-runners".into()),
-            file_patterns: Some(json!(["*.json"])),
-            ..NewConfig::default()
-        },
+        &runner_set_config("arc-runners", "bench-runners"),
     )
     .await
     .expect("config");

@@ -100,6 +100,16 @@ pub struct Finished {
     pub approximate: bool,
 }
 
+impl Finished {
+    /// An end Kubernetes reported (or the scanner saw as it happened).
+    fn seen(at: DateTime<Utc>) -> Self {
+        Finished {
+            at,
+            approximate: false,
+        }
+    }
+}
+
 impl Observed {
     /// Whether this observation ends a runner's job (the row it becomes is
     /// what `record` files runs for, once, when the row turns completed).
@@ -120,18 +130,9 @@ pub fn runner(obj: &EphemeralRunner, seen: Seen, now: DateTime<Utc>) -> Option<O
     let succeeded = phase.as_deref() == Some("Succeeded");
     let finished = match (seen, deleting) {
         _ if failed => None,
-        (_, Some(at)) => Some(Finished {
-            at,
-            approximate: false,
-        }),
-        (Seen::Deleted, None) => Some(Finished {
-            at: now,
-            approximate: false,
-        }),
-        (Seen::Present, None) if succeeded => Some(Finished {
-            at: now,
-            approximate: false,
-        }),
+        (_, Some(at)) => Some(Finished::seen(at)),
+        (Seen::Deleted, None) => Some(Finished::seen(now)),
+        (Seen::Present, None) if succeeded => Some(Finished::seen(now)),
         (Seen::Present, None) => None,
     };
     let status_now = match (&finished, phase.as_deref()) {
@@ -187,13 +188,7 @@ pub fn ephemeral_runner_set(
 fn set_state(observed: &mut Observed, seen: Seen, now: DateTime<Utc>) {
     (observed.status, observed.finished) = match seen {
         Seen::Present => (WorkloadStatus::Running, None),
-        Seen::Deleted => (
-            WorkloadStatus::Completed,
-            Some(Finished {
-                at: now,
-                approximate: false,
-            }),
-        ),
+        Seen::Deleted => (WorkloadStatus::Completed, Some(Finished::seen(now))),
     };
 }
 

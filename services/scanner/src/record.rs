@@ -14,7 +14,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use wfm_db::models::Config;
 use wfm_db::runners::{Enqueue, Selection};
 use wfm_db::schema::{github_workflow_configs as configs, gpu_workloads as workloads};
-use wfm_db::{TriggerSource, WorkloadKind, WorkloadStatus};
+use wfm_db::{WorkloadKind, WorkloadStatus};
 
 use crate::lifecycle::Observed;
 
@@ -236,16 +236,7 @@ async fn enqueue_runs(
             continue;
         };
         selection.uids = Some(vec![runner.uid.clone()]);
-        filed += selection
-            .enqueue(
-                conn,
-                Enqueue {
-                    trigger: TriggerSource::Realtime,
-                    priority: 0,
-                    backfill_id: None,
-                },
-            )
-            .await?;
+        filed += selection.enqueue(conn, Enqueue::REALTIME).await?;
     }
     Ok(filed)
 }

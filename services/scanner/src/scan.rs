@@ -15,7 +15,6 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::Timestamptz;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use wfm_db::TriggerSource;
 use wfm_db::models::Config;
 use wfm_db::runners::{Enqueue, Selection};
 use wfm_db::schema::github_workflow_configs as configs;
@@ -64,16 +63,7 @@ pub async fn scan_due(
             // A new config starts from its creation: older runners are a backfill's.
             let since = config.last_checked_at.unwrap_or(config.created_at);
             selection.start = Some(since - back);
-            report.filed += selection
-                .enqueue(
-                    conn,
-                    Enqueue {
-                        trigger: TriggerSource::Realtime,
-                        priority: 0,
-                        backfill_id: None,
-                    },
-                )
-                .await?;
+            report.filed += selection.enqueue(conn, Enqueue::REALTIME).await?;
             report.configs += 1;
         }
         let ids: Vec<i64> = due.iter().map(|c| c.id).collect();

@@ -6,12 +6,10 @@ use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use serde_json::json;
-use wfm_db::models::NewConfig;
 use wfm_db::schema::{github_workflow_runs as runs, gpu_workloads as workloads};
 use wfm_testing::arc_fixtures::{load, watch_events};
 use wfm_testing::fake_kube::FakeKube;
-use wfm_testing::{ServiceProcess, TestDb, free_port, insert_config};
+use wfm_testing::{ServiceProcess, TestDb, free_port, insert_config, runner_set_config};
 
 const BIN: &str = env!("CARGO_BIN_EXE_wfm-scanner");
 
@@ -74,13 +72,7 @@ async fn the_binary_files_the_run_once_across_a_kill_and_restart() {
     let db = TestDb::new().await;
     insert_config(
         &mut db.connect().await,
-        &NewConfig {
-            name: "bench".into(),
-            runner_set_namespace: Some("arc-runners".into()),
-            runner_set_name: Some("bench-runners".into()),
-            file_patterns: Some(json!(["*.json"])),
-            ..NewConfig::default()
-        },
+        &runner_set_config("arc-runners", "bench-runners"),
     )
     .await
     .expect("config");

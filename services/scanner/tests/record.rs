@@ -5,15 +5,14 @@
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use serde_json::json;
-use wfm_db::models::{NewConfig, Workload};
+use wfm_db::models::Workload;
 use wfm_db::schema::{github_workflow_runs as runs, gpu_workloads as workloads};
 use wfm_db::{WorkloadKind, WorkloadStatus};
 use wfm_kube::arc::EphemeralRunner;
 use wfm_scanner::lifecycle::{self, Seen};
 use wfm_scanner::record;
 use wfm_testing::arc_fixtures::load;
-use wfm_testing::{TestDb, insert_config};
+use wfm_testing::{TestDb, insert_config, runner_set_config};
 
 const UID: &str = "4b1f2c3d-0a11-4c5e-9f00-aa0000000003";
 
@@ -21,13 +20,7 @@ async fn setup() -> TestDb {
     let db = TestDb::new().await;
     insert_config(
         &mut db.connect().await,
-        &NewConfig {
-            name: "bench".into(),
-            runner_set_namespace: Some("arc-runners".into()),
-            runner_set_name: Some("bench-runners".into()),
-            file_patterns: Some(json!(["*.json"])),
-            ..NewConfig::default()
-        },
+        &runner_set_config("arc-runners", "bench-runners"),
     )
     .await
     .expect("config");

@@ -6,7 +6,6 @@ use std::time::Duration;
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use serde_json::json;
 use wfm_db::models::{Config, NewConfig};
 use wfm_db::schema::{
     github_workflow_configs as configs, github_workflow_runs as runs, gpu_workloads,
@@ -15,7 +14,7 @@ use wfm_kube::arc::EphemeralRunner;
 use wfm_scanner::lifecycle::{self, Seen};
 use wfm_scanner::{record, scan};
 use wfm_testing::arc_fixtures::load;
-use wfm_testing::{TestDb, insert_config};
+use wfm_testing::{TestDb, insert_config, runner_set_config};
 
 const MINUTE: Duration = Duration::from_secs(60);
 
@@ -39,12 +38,8 @@ async fn config(db: &TestDb, set: &str, enabled: bool) -> Config {
     insert_config(
         &mut db.connect().await,
         &NewConfig {
-            name: set.into(),
-            runner_set_namespace: Some("arc-runners".into()),
-            runner_set_name: Some(set.into()),
-            file_patterns: Some(json!(["*.json"])),
             enabled: Some(enabled),
-            ..NewConfig::default()
+            ..runner_set_config("arc-runners", set)
         },
     )
     .await

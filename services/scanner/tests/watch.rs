@@ -15,19 +15,13 @@ use wfm_db::{TriggerSource, WorkloadStatus};
 use wfm_scanner::{Scanner, ScannerConfig, ScannerMetrics};
 use wfm_testing::arc_fixtures::{load, watch_events};
 use wfm_testing::fake_kube::FakeKube;
-use wfm_testing::{TestDb, insert_config};
+use wfm_testing::{TestDb, insert_config, runner_set_config};
 
 const RUNNER: &str = "bench-runners-7xk2p-runner-q9w4z";
 const RUNNER_UID: &str = "4b1f2c3d-0a11-4c5e-9f00-aa0000000003";
 
 fn bound(set: &str) -> NewConfig {
-    NewConfig {
-        name: format!("config of {set}"),
-        runner_set_namespace: Some("arc-runners".into()),
-        runner_set_name: Some(set.into()),
-        file_patterns: Some(json!(["*.json"])),
-        ..NewConfig::default()
-    }
+    runner_set_config("arc-runners", set)
 }
 
 struct Running {

@@ -197,12 +197,7 @@ impl TempPodReader {
     }
 
     async fn delete(&self, name: &str) {
-        match self.pods.delete(name, &delete_now()).await {
-            Ok(_) => {}
-            Err(kube::Error::Api(e)) if e.code == 404 => {}
-            Err(e) => tracing::warn!(pod = name, namespace = %self.target.namespace, error = %e,
-                "could not delete the reader pod; the reaper will once it expires"),
-        }
+        delete_pod(&self.pods, name).await;
     }
 
     fn node_exporter(&self, pod: &Started, http: &reqwest::Client, url: &str) -> NodeExporter {
@@ -250,11 +245,17 @@ impl Drop for TempPodReader {
             return;
         };
         let pods = self.pods.clone();
-        runtime.spawn(async move {
-            if let Err(e) = pods.delete(&pod.name, &delete_now()).await {
-                tracing::warn!(pod = pod.name, error = %e, "could not delete an abandoned reader pod; the reaper will");
-            }
-        });
+        runtime.spawn(async move { delete_pod(&pods, &pod.name).await });
+    }
+}
+
+/// Deletes a reader pod now; one already gone is fine, a failure is left to the reaper.
+async fn delete_pod(pods: &Api<Pod>, name: &str) {
+    match pods.delete(name, &delete_now()).await {
+        Ok(_) => {}
+        Err(kube::Error::Api(e)) if e.code == 404 => {}
+        Err(e) => tracing::warn!(pod = name, error = %e,
+            "could not delete the reader pod; the reaper will once it expires"),
     }
 }
 

@@ -64,6 +64,39 @@ impl Inner {
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// Stores (or, for DELETED, removes) `object` with the next
+    /// resourceVersion and sends the watch event; returns it as stored.
+    fn publish(&self, kind: &'static str, mut object: Value) -> Value {
+        let key = key_of(&object);
+        let mut state = self.state();
+        state.rv += 1;
+        let rv = state.rv;
+        object["metadata"]["resourceVersion"] = json!(rv.to_string());
+        if kind == "DELETED" {
+            state.objects.remove(&key);
+        } else {
+            state.objects.insert(key.clone(), object.clone());
+        }
+        let feed = Feed {
+            resource: key.0,
+            namespace: key.1,
+            rv,
+            kind,
+            object: object.clone(),
+        };
+        state.history.push(feed.clone());
+        // Sent under the lock, so a watch that just read the history cannot miss it.
+        let _ = self.feed.send(feed);
+        object
+    }
+
+    /// Deletes a stored object (DELETED to watchers); `None` when absent.
+    fn delete(&self, resource: &str, namespace: &str, name: &str) -> Option<Value> {
+        let key = (resource.to_owned(), namespace.to_owned(), name.to_owned());
+        let object = self.state().objects.get(&key).cloned()?;
+        Some(self.publish("DELETED", object))
+    }
 }
 
 /// The fake server; stopped on drop.
@@ -138,41 +171,19 @@ impl FakeKube {
 
     /// Sends one watch event as given (`ADDED`, `MODIFIED`, `DELETED`) and
     /// updates the store to match.
-    pub fn emit(&self, kind: &str, mut object: Value) -> Value {
-        let key = key_of(&object);
-        let mut state = self.inner.state();
-        state.rv += 1;
-        let rv = state.rv;
-        object["metadata"]["resourceVersion"] = json!(rv.to_string());
+    pub fn emit(&self, kind: &str, object: Value) -> Value {
         let kind: &'static str = match kind {
             "ADDED" => "ADDED",
             "MODIFIED" => "MODIFIED",
             "DELETED" => "DELETED",
             other => panic!("unknown watch event type {other}"),
         };
-        if kind == "DELETED" {
-            state.objects.remove(&key);
-        } else {
-            state.objects.insert(key.clone(), object.clone());
-        }
-        let feed = Feed {
-            resource: key.0,
-            namespace: key.1,
-            rv,
-            kind,
-            object: object.clone(),
-        };
-        state.history.push(feed.clone());
-        // Sent under the lock, so a watch that just read the history cannot miss it.
-        let _ = self.inner.feed.send(feed);
-        object
+        self.inner.publish(kind, object)
     }
 
     /// Deletes an object (DELETED to watchers); `false` when absent.
     pub fn delete(&self, resource: &str, namespace: &str, name: &str) -> bool {
-        FakeRef(self.inner.clone())
-            .delete(resource, namespace, name)
-            .is_some()
+        self.inner.delete(resource, namespace, name).is_some()
     }
 
     /// Removes an object without telling any watcher, as if the deletion
@@ -382,8 +393,7 @@ async fn handle(
         }
         ("DELETE", Some(name), None) => {
             let ns = t.namespace.clone().unwrap_or_default();
-            let fake = FakeRef(inner.into_inner());
-            match fake.delete(&t.resource, &ns, name) {
+            match inner.delete(&t.resource, &ns, name) {
                 Some(object) => HttpResponse::Ok().json(object),
                 None => status(
                     404,
@@ -394,30 +404,6 @@ async fn handle(
         }
         _ => status(405, "MethodNotAllowed", "not supported by the fake"),
     })
-}
-
-/// The store operations the handlers share with [`FakeKube`].
-struct FakeRef(Arc<Inner>);
-
-impl FakeRef {
-    fn delete(&self, resource: &str, namespace: &str, name: &str) -> Option<Value> {
-        let key = (resource.to_owned(), namespace.to_owned(), name.to_owned());
-        let mut state = self.0.state();
-        let mut object = state.objects.remove(&key)?;
-        state.rv += 1;
-        let rv = state.rv;
-        object["metadata"]["resourceVersion"] = json!(rv.to_string());
-        let feed = Feed {
-            resource: key.0,
-            namespace: key.1,
-            rv,
-            kind: "DELETED",
-            object: object.clone(),
-        };
-        state.history.push(feed.clone());
-        let _ = self.0.feed.send(feed);
-        Some(object)
-    }
 }
 
 fn matches_labels(object: &Value, selector: Option<&str>) -> bool {

@@ -17,7 +17,7 @@ pub mod service_checks;
 pub use db::{TestDb, admin_execute};
 pub use postgres::server_url;
 pub use process::{ServiceProcess, free_port, http_get};
-pub use rows::{insert_config, repo_config, seed_finished_runners};
+pub use rows::{insert_config, repo_config, runner_set_config, seed_finished_runners};
 
 pub mod arc_fixtures;
 pub mod fake_kube;

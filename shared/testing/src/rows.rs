@@ -59,3 +59,15 @@ pub async fn seed_finished_runners(
     .execute(conn)
     .await
 }
+
+/// A config bound to runner set `namespace/set`, named after the set,
+/// collecting `*.json` with the `mounted` reader; tests change what they need.
+pub fn runner_set_config(namespace: &str, set: &str) -> NewConfig {
+    NewConfig {
+        name: set.into(),
+        runner_set_namespace: Some(namespace.into()),
+        runner_set_name: Some(set.into()),
+        file_patterns: Some(serde_json::json!(["*.json"])),
+        ..NewConfig::default()
+    }
+}
