@@ -12,10 +12,13 @@
 //!                          collect finished runs again
 //! wfm probe URL [--timeout 2s]
 //!                          GET a health endpoint: exit 0 on 2xx (container health checks)
+//! wfm demo --results DIR --secret S [--api URL]... [--jobs 14]
+//!                          play finished benchmark jobs against a running wfm
 //! ```
 //! `migrate` reads `DATABASE_URL` (and the `WFM_DB_*` settings) like the
 //! services; `extract` reads the `WFM_LLM_*` settings. A bad value exits 2.
 
+mod demo;
 mod extract;
 mod probe;
 mod runs;
@@ -56,6 +59,10 @@ enum Command {
     /// GET a service's health endpoint; exit 0 on a 2xx answer (for
     /// container health checks in images without curl).
     Probe(probe::ProbeArgs),
+    /// Play a burst of finished nightly benchmark jobs against a running wfm
+    /// (result files into the collector's folder, signed webhooks to the
+    /// api), wait until they are collected, print runs, schema and a trend.
+    Demo(demo::DemoArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -79,6 +86,7 @@ fn main() -> ExitCode {
         Command::Runs { action } => with_database(async |db| runs::run(action, db).await),
         Command::Rollups { action } => with_database(async |db| runs::rollups(action, db).await),
         Command::Probe(args) => probe::run(args),
+        Command::Demo(args) => demo::run(args),
     }
 }
 
