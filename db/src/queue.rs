@@ -65,6 +65,23 @@ pub async fn claim(
     .await
 }
 
+/// How long until the earliest pending run comes due (zero when one is due
+/// now); `None` when nothing is pending.
+pub async fn next_due_in(conn: &mut AsyncPgConnection) -> QueryResult<Option<Duration>> {
+    #[derive(QueryableByName)]
+    struct NextDue {
+        #[diesel(sql_type = Nullable<Double>)]
+        secs: Option<f64>,
+    }
+    let row: NextDue = diesel::sql_query(
+        "SELECT EXTRACT(EPOCH FROM min(next_attempt_at) - now())::float8 AS secs \
+         FROM github_workflow_runs WHERE status = 'pending'",
+    )
+    .get_result(conn)
+    .await?;
+    Ok(row.secs.map(|s| Duration::from_secs_f64(s.max(0.0))))
+}
+
 /// Extends the lease of the claim `claim` on a run being worked on; `false` when the
 /// claim was lost.
 pub async fn renew_lease(

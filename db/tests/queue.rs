@@ -398,6 +398,30 @@ async fn reaped_runs_wait_out_the_backoff() {
             .is_empty(),
         "a crashing run is not retried at once"
     );
+    // a collector with nothing to claim learns when to look again
+    let due_in = queue::next_due_in(&mut conn)
+        .await
+        .expect("next due")
+        .expect("one pending");
+    assert!(
+        due_in > Duration::from_secs(55) && due_in <= Duration::from_secs(60),
+        "{due_in:?}"
+    );
+}
+
+#[tokio::test]
+async fn next_due_is_none_without_pending_runs_and_zero_for_a_due_one() {
+    let db = TestDb::new().await;
+    let mut conn = db.connect().await;
+    assert_eq!(queue::next_due_in(&mut conn).await.expect("query"), None);
+    let c = config(&mut conn).await;
+    queue::enqueue(&mut conn, &new_run(c.id, "u"))
+        .await
+        .expect("insert");
+    assert_eq!(
+        queue::next_due_in(&mut conn).await.expect("query"),
+        Some(Duration::ZERO)
+    );
 }
 
 #[tokio::test]

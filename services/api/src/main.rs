@@ -35,6 +35,11 @@ fn main() -> ExitCode {
             "Webhook deliveries refused before they were stored, by reason",
             webhooks.rejections.clone(),
         );
+        service.metrics.register(
+            "webhook_receipts",
+            "Webhook deliveries answered 2xx by this process, by outcome (accepted, duplicate, ignored)",
+            webhooks.receipts.clone(),
+        );
         if webhooks.config.secrets.is_empty() {
             if webhooks.config.allow_unsigned {
                 tracing::warn!(

@@ -1,7 +1,8 @@
 //! The claim loop. It claims as many runs as it has free slots
 //! (`WFM_COLLECTOR_CONCURRENCY`), processes each in its own task under a
 //! lease it renews every third of the lease, and sleeps until a NOTIFY, a
-//! freed slot or the poll interval. A reaper returns runs whose lease
+//! freed slot, the next pending run's due time (a retry's backoff) or the
+//! poll interval. A reaper returns runs whose lease
 //! expired (a crashed collector) to the queue. On shutdown it stops
 //! claiming, gives in-flight runs `WFM_COLLECTOR_SHUTDOWN_GRACE` to finish,
 //! then hands back the rest.
@@ -35,12 +36,14 @@ pub async fn run(collector: Arc<Collector>, shutdown: CancellationToken) -> anyh
     ));
     let slots = Arc::new(Semaphore::new(collector.config.concurrency));
     let mut tasks = JoinSet::new();
+    let mut next_due: Option<Duration> = None;
     while !shutdown.is_cancelled() {
         let free = slots.available_permits();
         let mut full_batch = false;
         if free > 0 {
             match claim(&collector, free).await {
-                Ok(runs) => {
+                Ok((runs, due_in)) => {
+                    next_due = due_in;
                     full_batch = runs.len() == free;
                     for run in runs {
                         let Ok(permit) = slots.clone().acquire_owned().await else {
@@ -69,7 +72,7 @@ pub async fn run(collector: Arc<Collector>, shutdown: CancellationToken) -> anyh
         tokio::select! {
             () = wake.notified() => {}
             () = freed.notified() => {}
-            () = tokio::time::sleep(collector.config.poll_interval) => {}
+            () = tokio::time::sleep(idle_for(collector.config.poll_interval, next_due)) => {}
             () = shutdown.cancelled() => break,
         }
     }
@@ -78,10 +81,33 @@ pub async fn run(collector: Arc<Collector>, shutdown: CancellationToken) -> anyh
     Ok(())
 }
 
-async fn claim(collector: &Collector, limit: usize) -> anyhow::Result<Vec<Run>> {
+/// Claims up to `limit` due runs; when fewer came, also how long until the
+/// next pending run comes due.
+async fn claim(
+    collector: &Collector,
+    limit: usize,
+) -> anyhow::Result<(Vec<Run>, Option<Duration>)> {
     let mut conn = collector.pool.get().await?;
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    Ok(queue::claim(&mut conn, &collector.worker, limit, collector.config.lease).await?)
+    let wanted = i64::try_from(limit).unwrap_or(i64::MAX);
+    let runs = queue::claim(&mut conn, &collector.worker, wanted, collector.config.lease).await?;
+    let due_in = if runs.len() < limit {
+        queue::next_due_in(&mut conn).await?
+    } else {
+        None
+    };
+    Ok((runs, due_in))
+}
+
+/// How long an idle loop sleeps (a NOTIFY or a freed slot wakes it sooner):
+/// the poll interval, or until the next pending run comes due — a retry then
+/// waits its backoff, not its backoff plus a poll interval. At least 250 ms
+/// (or the poll interval, if shorter): a due run another collector is
+/// claiming right now still looks pending.
+fn idle_for(poll_interval: Duration, next_due: Option<Duration>) -> Duration {
+    const FLOOR: Duration = Duration::from_millis(250);
+    next_due.map_or(poll_interval, |due| {
+        due.clamp(FLOOR.min(poll_interval), poll_interval)
+    })
 }
 
 async fn one_run(
@@ -207,5 +233,34 @@ async fn drain(collector: &Collector, mut tasks: JoinSet<()>) {
             Err(e) => tracing::warn!(error = %e, "cannot hand runs back; their leases will expire"),
         },
         Err(e) => tracing::warn!(error = %e, "cannot hand runs back; their leases will expire"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idle_sleep_ends_when_the_next_run_comes_due() {
+        let poll = Duration::from_secs(30);
+        assert_eq!(
+            idle_for(poll, None),
+            poll,
+            "nothing pending: the poll interval"
+        );
+        let soon = Duration::from_secs(2);
+        assert_eq!(idle_for(poll, Some(soon)), soon, "a retry due in 2 s");
+        assert_eq!(idle_for(poll, Some(Duration::from_secs(600))), poll);
+        // due now but another collector is claiming it: do not spin
+        assert_eq!(
+            idle_for(poll, Some(Duration::ZERO)),
+            Duration::from_millis(250)
+        );
+        let fast = Duration::from_millis(10);
+        assert_eq!(
+            idle_for(fast, Some(Duration::ZERO)),
+            fast,
+            "never past the poll interval"
+        );
     }
 }

@@ -15,7 +15,7 @@ mod rows;
 pub mod service_checks;
 
 pub use db::{TestDb, admin_execute};
-pub use postgres::server_url;
+pub use postgres::{PrivatePostgres, server_url};
 pub use process::{ServiceProcess, free_port, http_get};
 pub use rows::{insert_config, repo_config, runner_set_config, seed_finished_runners};
 

@@ -41,15 +41,115 @@ pub fn server_url() -> &'static str {
 }
 
 fn start_private_server() -> Result<String, String> {
-    let bindir = find_bindir()?;
-    // Per user (a root run must not lock others out) and per server version
-    // (a template from another major version would not start).
-    let root = std::env::temp_dir()
-        .join(format!("wfm-test-pg-{}", current_uid()))
-        .join(server_version(&bindir)?);
-    fs::create_dir_all(&root).map_err(|e| format!("create {}: {e}", root.display()))?;
-    let owner = server_user()?;
-    let data = {
+    let instance = Instance::create("shared")?;
+    let mut outcome = Err(String::new());
+    for _ in 0..3 {
+        let port = crate::process::free_port();
+        outcome = start_server(&instance, port)
+            .map(|_server| format!("postgres://postgres@127.0.0.1:{port}/postgres"));
+        if outcome.is_ok() {
+            break;
+        }
+    }
+    // The server (its `Child` handle dropped) lives until this process ends
+    // and is then stopped by the parent-death signal.
+    outcome
+}
+
+/// A PostgreSQL server of one test's own, which the test may stop and start
+/// again on the same port and data: for what a database restart does to the
+/// services. Stopped (immediately) and its data removed when dropped.
+#[derive(Debug)]
+pub struct PrivatePostgres {
+    instance: Instance,
+    port: u16,
+    server: Option<std::process::Child>,
+}
+
+impl PrivatePostgres {
+    /// Starts a new server from the template (see the module's notes).
+    pub fn start() -> Self {
+        let attempt = || -> Result<Self, String> {
+            let instance = Instance::create("private")?;
+            let mut last = String::new();
+            for _ in 0..3 {
+                let port = crate::process::free_port();
+                match start_server(&instance, port) {
+                    Ok(server) => {
+                        return Ok(Self {
+                            instance,
+                            port,
+                            server: Some(server),
+                        });
+                    }
+                    Err(e) => last = e,
+                }
+            }
+            Err(last)
+        };
+        attempt().unwrap_or_else(|e| panic!("cannot start a private PostgreSQL: {e}"))
+    }
+
+    /// Its `postgres` database, as a `DATABASE_URL`.
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// Stops the server the way `pg_ctl stop -m fast` does (SIGINT: clients
+    /// disconnected, a checkpoint written); waits until it has exited.
+    pub fn stop(&mut self) {
+        if let Some(mut server) = self.server.take() {
+            signal(&server, libc::SIGINT);
+            let _ = server.wait();
+        }
+    }
+
+    /// Starts the stopped server again, on the same port and data.
+    pub fn start_again(&mut self) {
+        assert!(self.server.is_none(), "the server is running");
+        let server = start_server(&self.instance, self.port)
+            .unwrap_or_else(|e| panic!("cannot start the private PostgreSQL again: {e}"));
+        self.server = Some(server);
+    }
+}
+
+impl Drop for PrivatePostgres {
+    fn drop(&mut self) {
+        if let Some(mut server) = self.server.take() {
+            signal(&server, libc::SIGQUIT);
+            let _ = server.wait();
+        }
+        let _ = fs::remove_dir_all(&self.instance.data);
+    }
+}
+
+fn signal(server: &std::process::Child, signal: i32) {
+    if let Ok(pid) = i32::try_from(server.id()) {
+        crate::process::send_signal(pid, signal);
+    }
+}
+
+/// A server's data directory, copied from the template, and how to run it.
+#[derive(Debug)]
+struct Instance {
+    bindir: PathBuf,
+    data: PathBuf,
+    owner: Owner,
+}
+
+impl Instance {
+    /// A new data directory `run-<pid>-<tag>-<n>` from the template (made
+    /// first when missing).
+    fn create(tag: &str) -> Result<Self, String> {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let bindir = find_bindir()?;
+        // Per user (a root run must not lock others out) and per server version
+        // (a template from another major version would not start).
+        let root = std::env::temp_dir()
+            .join(format!("wfm-test-pg-{}", current_uid()))
+            .join(server_version(&bindir)?);
+        fs::create_dir_all(&root).map_err(|e| format!("create {}: {e}", root.display()))?;
+        let owner = server_user()?;
         let lock = File::create(root.join(".lock")).map_err(|e| format!("lock file: {e}"))?;
         lock.lock()
             .map_err(|e| format!("lock {}: {e}", root.display()))?;
@@ -58,35 +158,18 @@ fn start_private_server() -> Result<String, String> {
         if !template.join("PG_VERSION").exists() {
             init_template(&bindir, &template, owner)?;
         }
-        let data = root.join(format!("run-{}", std::process::id()));
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let data = root.join(format!("run-{}-{tag}-{n}", std::process::id()));
         let _ = fs::remove_dir_all(&data);
         run(Command::new("cp").arg("-a").arg(&template).arg(&data))?;
-        data
-        // the lock is released here
-    };
-    // The parent-death signal fires when the *thread* that spawned the server
-    // ends, so spawn it from a thread that lives as long as the process.
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::Builder::new()
-        .name("wfm-test-postgres".into())
-        .spawn(move || {
-            let mut outcome = Err(String::new());
-            for _ in 0..3 {
-                let port = crate::process::free_port();
-                outcome = start_server(&bindir, &data, port, owner)
-                    .map(|()| format!("postgres://postgres@127.0.0.1:{port}/postgres"));
-                if outcome.is_ok() {
-                    break;
-                }
-            }
-            let _ = tx.send(outcome);
-            loop {
-                std::thread::park();
-            }
+        chown_tree(&data, owner)?;
+        Ok(Self {
+            bindir,
+            data,
+            owner,
         })
-        .map_err(|e| format!("spawn the server thread: {e}"))?;
-    rx.recv()
-        .map_err(|_| "the server thread ended without an answer".to_owned())?
+        // the lock is released here
+    }
 }
 
 /// uid/gid to run the server as: ourselves, or `postgres` when we are root.
@@ -167,8 +250,13 @@ fn init_template(bindir: &Path, template: &Path, owner: Owner) -> Result<(), Str
     fs::rename(&staging, template).map_err(|e| format!("rename template: {e}"))
 }
 
-fn start_server(bindir: &Path, data: &Path, port: u16, owner: Owner) -> Result<(), String> {
-    chown_tree(data, owner)?;
+/// Starts the instance's server on `port` and waits until it answers.
+fn start_server(instance: &Instance, port: u16) -> Result<std::process::Child, String> {
+    let Instance {
+        bindir,
+        data,
+        owner,
+    } = instance;
     let log = File::create(data.join("server.log")).map_err(|e| format!("server log: {e}"))?;
     let mut cmd = Command::new(bindir.join("postgres"));
     cmd.arg("-D")
@@ -181,9 +269,9 @@ fn start_server(bindir: &Path, data: &Path, port: u16, owner: Owner) -> Result<(
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(log);
-    as_owner(&mut cmd, owner);
+    as_owner(&mut cmd, *owner);
     die_with_parent(&mut cmd);
-    let mut child = cmd.spawn().map_err(|e| format!("start postgres: {e}"))?;
+    let mut child = spawn_from_lasting_thread(cmd)?;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Ok(Some(status)) = child.try_wait() {
@@ -199,9 +287,7 @@ fn start_server(bindir: &Path, data: &Path, port: u16, owner: Owner) -> Result<(
             .status()
             .is_ok_and(|s| s.success());
         if ready {
-            // The child handle is dropped on purpose: the server lives until this
-            // process ends and is then stopped by the parent-death signal.
-            return Ok(());
+            return Ok(child);
         }
         if Instant::now() > deadline {
             let _ = child.kill();
@@ -209,6 +295,43 @@ fn start_server(bindir: &Path, data: &Path, port: u16, owner: Owner) -> Result<(
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Spawns `cmd` from a thread that lives as long as the test process: the
+/// parent-death signal fires when the *thread* that spawned a server ends,
+/// and a test's runtime threads may end before the process does.
+fn spawn_from_lasting_thread(cmd: Command) -> Result<std::process::Child, String> {
+    type Request = (
+        Command,
+        std::sync::mpsc::Sender<std::io::Result<std::process::Child>>,
+    );
+    static SPAWNER: OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<Request>>> = OnceLock::new();
+    let spawner = SPAWNER.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<Request>();
+        std::thread::Builder::new()
+            .name("wfm-test-postgres".into())
+            .spawn(move || {
+                for (mut cmd, reply) in rx {
+                    let _ = reply.send(cmd.spawn());
+                }
+                // every sender is static: never reached while the process runs
+                loop {
+                    std::thread::park();
+                }
+            })
+            .expect("spawning the server thread");
+        std::sync::Mutex::new(tx)
+    });
+    let (reply, answer) = std::sync::mpsc::channel();
+    spawner
+        .lock()
+        .map_err(|_| "the server thread's lock is poisoned".to_owned())?
+        .send((cmd, reply))
+        .map_err(|_| "the server thread is gone".to_owned())?;
+    answer
+        .recv()
+        .map_err(|_| "the server thread ended without an answer".to_owned())?
+        .map_err(|e| format!("start postgres: {e}"))
 }
 
 #[expect(
@@ -236,7 +359,12 @@ fn remove_dead_instances(root: &Path) {
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix("run-")) else {
+        // run-<pid>-<tag>-<n>
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("run-"))
+            .and_then(|n| n.split('-').next())
+        else {
             continue;
         };
         if !Path::new("/proc").join(pid).exists() {

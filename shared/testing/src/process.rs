@@ -164,7 +164,7 @@ fn collect(
 }
 
 #[expect(unsafe_code, reason = "kill(2) has no safe wrapper in std")]
-fn send_signal(pid: i32, signal: i32) {
+pub(crate) fn send_signal(pid: i32, signal: i32) {
     // SAFETY: kill only sends a signal to the given pid; no memory is involved.
     let rc = unsafe { libc::kill(pid, signal) };
     assert_eq!(rc, 0, "kill({pid}, {signal}) failed");

@@ -86,6 +86,12 @@ pub struct RejectionLabels {
     pub reason: &'static str,
 }
 
+/// What became of a delivery this process received and answered 2xx.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReceiptLabels {
+    pub outcome: &'static str,
+}
+
 /// Delivery writer tasks (each with a connection while it writes).
 const WRITERS: usize = 2;
 
@@ -99,6 +105,9 @@ pub struct Webhooks {
     /// `wfm_webhook_rejections_total{reason}`: refused deliveries (nothing
     /// stored, so counted per process).
     pub rejections: Family<RejectionLabels, Counter>,
+    /// `wfm_webhook_receipts_total{outcome}`: deliveries this process answered
+    /// `accepted`, `duplicate` or `ignored` (per process: which replica took what).
+    pub receipts: Family<ReceiptLabels, Counter>,
 }
 
 impl Webhooks {
@@ -109,7 +118,14 @@ impl Webhooks {
             writer: store::DeliveryWriter::start(pool, WRITERS),
             stored: Notify::default(),
             rejections: Family::default(),
+            receipts: Family::default(),
         })
+    }
+
+    fn count_receipt(&self, outcome: &'static str) {
+        self.receipts
+            .get_or_create(&ReceiptLabels { outcome })
+            .inc();
     }
 
     fn reject(&self, reason: &'static str) {

@@ -68,6 +68,7 @@ pub(crate) async fn receive(
     let event = required_header(&req, "X-GitHub-Event", 64)?;
     let delivery = required_header(&req, "X-GitHub-Delivery", MAX_DELIVERY_ID)?;
     let receipt = |status| {
+        hooks.count_receipt(status);
         reply::ok(Receipt {
             delivery: delivery.to_owned(),
             event: event.to_owned(),

@@ -114,10 +114,12 @@ struct Inserted {
 
 /// Inserts one row; when Postgres refuses its payload as JSONB (an escape
 /// serde accepts and Postgres does not), the payload is kept as a JSON string.
+/// Any other failure (the database unreachable, restarting) is the request's
+/// error: the sender retries, and the payload is never degraded to text.
 async fn insert_one(pool: &DbPool, row: &NewDelivery) -> anyhow::Result<bool> {
     match insert(pool, &[row]).await {
         Ok(stored) => Ok(stored[0]),
-        Err(e) if row.is_json => {
+        Err(e) if row.is_json && refused_as_jsonb(pool, &row.payload).await => {
             tracing::warn!(
                 delivery = row.delivery_id,
                 error = format!("{e:#}"),
@@ -132,6 +134,30 @@ async fn insert_one(pool: &DbPool, row: &NewDelivery) -> anyhow::Result<bool> {
         }
         Err(e) => Err(e),
     }
+}
+
+/// Whether a healthy connection's server refuses `payload` as JSONB. Asked
+/// rather than read from the error's text, which depends on the server's
+/// language, and which would not tell a refusal from a dropped connection.
+async fn refused_as_jsonb(pool: &DbPool, payload: &str) -> bool {
+    let Ok(mut conn) = pool.get().await else {
+        return false;
+    };
+    let probe = diesel::sql_query("SELECT $1::jsonb IS NULL AS refused")
+        .bind::<Text, _>(payload)
+        .execute(&mut conn)
+        .await;
+    let refused = matches!(
+        probe,
+        Err(diesel::result::Error::DatabaseError(kind, _))
+            if !matches!(kind, diesel::result::DatabaseErrorKind::ClosedConnection)
+    );
+    // the server answers other statements: the refusal was the payload's
+    refused
+        && diesel::sql_query("SELECT 1")
+            .execute(&mut conn)
+            .await
+            .is_ok()
 }
 
 /// Inserts `rows` in one statement; per row, whether it was stored now (of

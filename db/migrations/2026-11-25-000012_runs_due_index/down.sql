@@ -1,0 +1,1 @@
+DROP INDEX github_workflow_runs_due_idx;
