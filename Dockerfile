@@ -9,7 +9,8 @@ COPY . .
 RUN cargo build --release --locked --workspace --bins
 
 FROM debian:bookworm-slim AS runtime
-RUN useradd --system --uid 10001 --no-create-home wfm
+RUN useradd --system --uid 10001 --no-create-home wfm \
+    && mkdir /results && chown 10001 /results
 COPY --from=build /src/target/release/wfm /src/target/release/wfm-api \
      /src/target/release/wfm-collector /src/target/release/wfm-scanner \
      /src/target/release/wfm-backfill /usr/local/bin/

@@ -133,21 +133,27 @@ struct CheckDef {
 
 /// The quoted values of the CHECK constraint on `table.column`, in order.
 async fn check_values(conn: &mut AsyncPgConnection, table: &str, column: &str) -> Vec<String> {
-    let row: CheckDef = diesel::sql_query(
+    // The definition is filtered here, not in SQL: the planner may call
+    // pg_get_constraintdef on other schemas' constraints before the schema
+    // filter, and a parallel test dropping its schema makes that call fail.
+    let rows: Vec<CheckDef> = diesel::sql_query(
         "SELECT pg_get_constraintdef(c.oid) AS def
          FROM pg_constraint c
          JOIN pg_class t ON t.oid = c.conrelid
          JOIN pg_namespace n ON n.oid = t.relnamespace
          JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = ANY (c.conkey)
          WHERE n.nspname = current_schema() AND c.contype = 'c'
-           AND t.relname = $1 AND a.attname = $2
-           AND pg_get_constraintdef(c.oid) LIKE '%ARRAY[%'",
+           AND t.relname = $1 AND a.attname = $2",
     )
     .bind::<Text, _>(table)
     .bind::<Text, _>(column)
-    .get_result(conn)
+    .load(conn)
     .await
-    .unwrap_or_else(|e| panic!("no value CHECK on {table}.{column}: {e}"));
+    .unwrap_or_else(|e| panic!("CHECKs on {table}.{column}: {e}"));
+    let row = rows
+        .into_iter()
+        .find(|r| r.def.contains("ARRAY["))
+        .unwrap_or_else(|| panic!("no value CHECK on {table}.{column}"));
     row.def
         .split('\'')
         .skip(1)

@@ -58,6 +58,7 @@ fn the_compose_file_matches_the_binaries() {
             "api",
             "backfill",
             "collector",
+            "demo",
             "migrate",
             "postgres",
             "scanner"
@@ -72,6 +73,38 @@ fn the_compose_file_matches_the_binaries() {
         "service_healthy"
     );
     assert!(services["postgres"]["healthcheck"]["test"].is_array());
+    // the demo writes into the volume the collector reads as WFM_MOUNTED_ROOT
+    let demo = &services["demo"];
+    assert_eq!(demo["profiles"], serde_json::json!(["demo"]));
+    let command: Vec<&str> = demo["command"]
+        .as_array()
+        .expect("a command")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let arg = |flag: &str| {
+        let at = command.iter().position(|a| *a == flag).expect(flag);
+        command[at + 1]
+    };
+    assert_eq!(command[..2], ["wfm", "demo"]);
+    assert_eq!(arg("--api"), format!("http://api:{}", default_port("api")));
+    assert_eq!(
+        demo["volumes"],
+        serde_json::json!([format!("results:{}", arg("--results"))])
+    );
+    let collector = &services["collector"];
+    assert_eq!(
+        collector["volumes"],
+        serde_json::json!([format!("results:{}:ro", arg("--results"))])
+    );
+    assert_eq!(
+        collector["environment"]["WFM_MOUNTED_ROOT"],
+        arg("--results")
+    );
+    assert_eq!(
+        services["api"]["environment"]["WFM_WEBHOOK_SECRETS"],
+        arg("--secret")
+    );
     // Settings any service reads (the shared crates) and each service's own.
     let shared = sources("shared") + &sources("db");
     for service in ["api", "collector", "scanner", "backfill"] {
