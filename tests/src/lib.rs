@@ -4,7 +4,9 @@
 //! --workspace` builds them (every binary crate has integration tests, which makes
 //! cargo build its binary); `scripts/test` does exactly that.
 
+pub mod helm;
 mod otlp_sink;
+pub mod repo;
 
 pub use otlp_sink::{OtlpSink, Received};
 

@@ -4,48 +4,12 @@
 //! and `wfm probe`, the health check the compose file runs.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::Value;
 use wfm_e2e::binary;
+use wfm_e2e::repo::{default_port, is_read_by, read};
 use wfm_testing::{ServiceProcess, TestDb, free_port};
-
-fn repo(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join(path)
-}
-
-fn read(path: &str) -> String {
-    std::fs::read_to_string(repo(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-/// The default port a service binary declares (`default_port: N` in its main.rs).
-fn default_port(service: &str) -> u16 {
-    let main = read(&format!("services/{service}/src/main.rs"));
-    main.lines()
-        .find_map(|l| l.trim().strip_prefix("default_port: "))
-        .and_then(|v| v.trim_end_matches(',').parse().ok())
-        .unwrap_or_else(|| panic!("no default_port in services/{service}/src/main.rs"))
-}
-
-/// Every Rust source under `dir`, concatenated.
-fn sources(dir: &str) -> String {
-    let mut all = String::new();
-    let mut stack = vec![repo(dir)];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("read_dir").flatten() {
-            let p = entry.path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|e| e == "rs") {
-                all.push_str(&std::fs::read_to_string(&p).expect("read"));
-            }
-        }
-    }
-    all
-}
 
 #[test]
 fn the_compose_file_matches_the_binaries() {
@@ -105,8 +69,6 @@ fn the_compose_file_matches_the_binaries() {
         services["api"]["environment"]["WFM_WEBHOOK_SECRETS"],
         arg("--secret")
     );
-    // Settings any service reads (the shared crates) and each service's own.
-    let shared = sources("shared") + &sources("db");
     for service in ["api", "collector", "scanner", "backfill"] {
         let s = &services[service];
         let bin = format!("wfm-{service}");
@@ -144,11 +106,9 @@ fn the_compose_file_matches_the_binaries() {
                 .is_some_and(|u| u.contains("@postgres:5432/")),
             "{service}"
         );
-        let own = sources(&format!("services/{service}"));
         for name in env.keys().filter(|k| k.starts_with("WFM_")) {
-            let quoted = format!("\"{name}\"");
             assert!(
-                own.contains(&quoted) || shared.contains(&quoted),
+                is_read_by(service, name),
                 "{service}: {name} is read by no wfm code"
             );
         }

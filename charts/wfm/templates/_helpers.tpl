@@ -9,10 +9,49 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end -}}
 
+{{- /* Labels that pick one service's pods: (dict "root" $ "component" "api") */ -}}
+{{- define "wfm.selectorLabels" -}}
+app.kubernetes.io/name: wfm
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "wfm.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+
 {{- define "wfm.scannerServiceAccount" -}}
 {{- default (printf "%s-scanner" (include "wfm.fullname" .)) .Values.serviceAccount.scanner.name -}}
 {{- end -}}
 
 {{- define "wfm.collectorServiceAccount" -}}
 {{- default (printf "%s-collector" (include "wfm.fullname" .)) .Values.serviceAccount.collector.name -}}
+{{- end -}}
+
+{{- /* The Secret holding DATABASE_URL, and its key. */ -}}
+{{- define "wfm.databaseSecret" -}}
+{{- if .Values.database.existingSecret -}}
+{{- .Values.database.existingSecret -}}
+{{- else if .Values.database.url -}}
+{{- printf "%s-db" (include "wfm.fullname" .) -}}
+{{- else -}}
+{{- fail "set database.existingSecret (a Secret holding DATABASE_URL) or database.url" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "wfm.databaseSecretKey" -}}
+{{- if .Values.database.existingSecret -}}
+{{- .Values.database.existingSecretKey -}}
+{{- else -}}
+DATABASE_URL
+{{- end -}}
+{{- end -}}
+
+{{- /* The Secret whose keys every service gets as environment variables, if any. */ -}}
+{{- define "wfm.envSecret" -}}
+{{- if .Values.existingSecretEnv -}}
+{{- .Values.existingSecretEnv -}}
+{{- else if .Values.secretEnv -}}
+{{- printf "%s-env" (include "wfm.fullname" .) -}}
+{{- end -}}
 {{- end -}}

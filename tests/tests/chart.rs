@@ -1,0 +1,405 @@
+//! charts/wfm rendered without helm (see `wfm_e2e::helm`) and its objects
+//! checked against the binaries and each other: commands, ports, probes,
+//! settings read by the code, non-root pods, selectors that match, hooks,
+//! service accounts bound by the RBAC, and every value documented.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+use wfm_e2e::binary;
+use wfm_e2e::helm::{Chart, objects};
+use wfm_e2e::repo::{default_port, is_read_by, path, read};
+
+const SERVICES: [&str; 4] = ["api", "collector", "scanner", "backfill"];
+
+fn chart() -> Chart {
+    Chart::load(&path("charts/wfm")).unwrap_or_else(|e| panic!("loading the chart: {e}"))
+}
+
+/// The objects of `helm template prod charts/wfm -n wfm` with `overrides`.
+fn render(overrides: Value) -> Vec<Value> {
+    let mut all = json!({"database": {"existingSecret": "wfm-db"}});
+    merge(&mut all, overrides);
+    let rendered = chart()
+        .render("prod", "wfm", &all)
+        .unwrap_or_else(|e| panic!("rendering: {e}"));
+    objects(&rendered).unwrap_or_else(|e| panic!("parsing the output: {e}"))
+}
+
+fn merge(base: &mut Value, over: Value) {
+    match (base, over) {
+        (Value::Object(b), Value::Object(o)) => {
+            for (k, v) in o {
+                merge(b.entry(k).or_insert(Value::Null), v);
+            }
+        }
+        (b, o) => *b = o,
+    }
+}
+
+fn of_kind<'a>(objects: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    objects.iter().filter(|o| o["kind"] == kind).collect()
+}
+
+fn named<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
+    of_kind(objects, kind)
+        .into_iter()
+        .find(|o| o["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {kind} {name}"))
+}
+
+/// Whether `selector`'s labels all appear in `labels`.
+fn selects(selector: &Value, labels: &Value) -> bool {
+    let selector = selector.as_object().expect("a selector map");
+    !selector.is_empty() && selector.iter().all(|(k, v)| labels[k] == *v)
+}
+
+fn env_of(container: &Value) -> BTreeMap<String, Value> {
+    container["env"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|e| (e["name"].as_str().expect("env name").to_owned(), e.clone()))
+        .collect()
+}
+
+#[test]
+fn each_service_is_a_deployment_that_matches_its_binary() {
+    let objects = render(json!({}));
+    for service in SERVICES {
+        let name = format!("prod-wfm-{service}");
+        let deployment = named(&objects, "Deployment", &name);
+        let pod = &deployment["spec"]["template"];
+        assert!(
+            selects(
+                &deployment["spec"]["selector"]["matchLabels"],
+                &pod["metadata"]["labels"]
+            ),
+            "{name}: the selector picks its own pods"
+        );
+        let containers = pod["spec"]["containers"].as_array().expect("containers");
+        assert_eq!(containers.len(), 1);
+        let c = &containers[0];
+        let bin = format!("wfm-{service}");
+        assert_eq!(c["command"], json!([bin]));
+        assert!(std::path::Path::new(&binary(&bin)).exists());
+        let port = default_port(service);
+        assert_eq!(
+            c["ports"],
+            json!([{"name": "http", "containerPort": port}]),
+            "{name}"
+        );
+        let env = env_of(c);
+        assert_eq!(env["WFM_LISTEN_ADDR"]["value"], format!("0.0.0.0:{port}"));
+        assert_eq!(
+            env["DATABASE_URL"]["valueFrom"]["secretKeyRef"],
+            json!({"name": "wfm-db", "key": "DATABASE_URL"})
+        );
+        assert_eq!(
+            env["WFM_INSTANCE_ID"]["valueFrom"]["fieldRef"]["fieldPath"],
+            "metadata.name"
+        );
+        for var in env.keys().filter(|k| k.starts_with("WFM_")) {
+            assert!(
+                is_read_by(service, var),
+                "{name}: {var} is read by no wfm code"
+            );
+        }
+        assert_eq!(c["envFrom"][0]["configMapRef"]["name"], "prod-wfm-config");
+        assert_eq!(
+            c["livenessProbe"]["httpGet"],
+            json!({"path": "/healthz", "port": "http"})
+        );
+        assert_eq!(
+            c["readinessProbe"]["httpGet"],
+            json!({"path": "/readyz", "port": "http"})
+        );
+        assert!(
+            c["resources"]["requests"]["memory"].is_string(),
+            "{name}: resources"
+        );
+        assert!(
+            c["resources"]["limits"]["memory"].is_string(),
+            "{name}: a memory limit"
+        );
+        // non-root, read-only, nothing to escalate
+        let pod_security = &pod["spec"]["securityContext"];
+        assert_eq!(pod_security["runAsNonRoot"], true);
+        assert_eq!(pod_security["runAsUser"], 10001);
+        assert_eq!(c["securityContext"]["readOnlyRootFilesystem"], true);
+        assert_eq!(c["securityContext"]["allowPrivilegeEscalation"], false);
+        assert_eq!(c["securityContext"]["capabilities"]["drop"], json!(["ALL"]));
+        assert!(
+            pod["spec"]["terminationGracePeriodSeconds"].as_u64() > Some(25),
+            "longer than WFM_SHUTDOWN_TIMEOUT"
+        );
+        let checksum = pod["metadata"]["annotations"]["checksum/config"]
+            .as_str()
+            .unwrap_or_default();
+        assert_eq!(checksum.len(), 64, "{name}: a config checksum");
+        assert_eq!(c["image"], "ghcr.io/wfm/wfm:0.1.0");
+
+        // its Service reaches the pods' http port
+        let service_object = named(&objects, "Service", &name);
+        assert!(selects(
+            &service_object["spec"]["selector"],
+            &pod["metadata"]["labels"]
+        ));
+        assert_eq!(service_object["spec"]["ports"][0]["targetPort"], "http");
+    }
+    assert_eq!(
+        named(&objects, "Deployment", "prod-wfm-api")["spec"]["replicas"],
+        2
+    );
+    assert_eq!(
+        named(&objects, "Service", "prod-wfm-api")["spec"]["ports"][0]["port"],
+        80
+    );
+    // disruption budgets for the services with two replicas by default
+    let budgets = of_kind(&objects, "PodDisruptionBudget");
+    assert_eq!(budgets.len(), 2);
+    for pdb in budgets {
+        let target = named(
+            &objects,
+            "Deployment",
+            pdb["metadata"]["name"].as_str().unwrap(),
+        );
+        assert!(selects(
+            &pdb["spec"]["selector"]["matchLabels"],
+            &target["spec"]["template"]["metadata"]["labels"]
+        ));
+    }
+    // off by default
+    for kind in [
+        "HorizontalPodAutoscaler",
+        "Ingress",
+        "ServiceMonitor",
+        "ClusterRole",
+    ] {
+        assert!(of_kind(&objects, kind).is_empty(), "{kind}");
+    }
+}
+
+#[test]
+fn the_services_that_talk_to_kubernetes_run_as_the_accounts_the_rbac_binds() {
+    let objects = render(json!({}));
+    for (service, role) in [
+        ("scanner", "prod-wfm-scanner"),
+        ("collector", "prod-wfm-collector"),
+    ] {
+        let pod = &named(&objects, "Deployment", &format!("prod-wfm-{service}"))["spec"]["template"]
+            ["spec"];
+        let account = pod["serviceAccountName"].as_str().expect("an account");
+        named(&objects, "ServiceAccount", account);
+        let binding = named(&objects, "RoleBinding", role);
+        assert_eq!(binding["metadata"]["namespace"], "arc-runners");
+        assert_eq!(
+            binding["subjects"],
+            json!([{"kind": "ServiceAccount", "name": account, "namespace": "wfm"}])
+        );
+        assert!(
+            named(&objects, "Role", role)["rules"]
+                .as_array()
+                .is_some_and(|r| !r.is_empty())
+        );
+    }
+    let scanner = &named(&objects, "Deployment", "prod-wfm-scanner")["spec"]["template"]["spec"];
+    assert_eq!(
+        env_of(&scanner["containers"][0])["WFM_SCANNER_NAMESPACES"]["value"],
+        "arc-runners"
+    );
+    for service in ["api", "backfill"] {
+        let pod = &named(&objects, "Deployment", &format!("prod-wfm-{service}"))["spec"]["template"]
+            ["spec"];
+        assert_eq!(
+            pod["automountServiceAccountToken"], false,
+            "{service} needs no token"
+        );
+    }
+
+    // every namespace: a read-only ClusterRole for the scanner, no namespace filter
+    let objects = render(json!({"runnerNamespaces": []}));
+    named(&objects, "ClusterRoleBinding", "prod-wfm-scanner");
+    let scanner = &named(&objects, "Deployment", "prod-wfm-scanner")["spec"]["template"]["spec"];
+    assert!(!env_of(&scanner["containers"][0]).contains_key("WFM_SCANNER_NAMESPACES"));
+}
+
+#[test]
+fn migrations_run_as_a_hook_before_install_and_upgrade() {
+    let objects = render(json!({}));
+    let job = named(&objects, "Job", "prod-wfm-migrate");
+    let hooks = job["metadata"]["annotations"]["helm.sh/hook"]
+        .as_str()
+        .expect("a hook");
+    assert!(
+        hooks.contains("pre-install") && hooks.contains("pre-upgrade"),
+        "{hooks}"
+    );
+    let c = &job["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(c["command"], json!(["wfm", "migrate"]));
+    assert_eq!(
+        env_of(c)["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"],
+        "wfm-db"
+    );
+    assert_eq!(job["spec"]["template"]["spec"]["restartPolicy"], "Never");
+
+    // an inline URL: a Secret for the services, and one made before the hook for the Job
+    let objects =
+        render(json!({"database": {"existingSecret": "", "url": "postgres://u:p@db/wfm"}}));
+    let secret = named(&objects, "Secret", "prod-wfm-db");
+    assert_eq!(
+        secret["stringData"]["DATABASE_URL"],
+        "postgres://u:p@db/wfm"
+    );
+    let hook_secret = named(&objects, "Secret", "prod-wfm-migrate-db");
+    let weight = |o: &Value| -> i64 {
+        o["metadata"]["annotations"]["helm.sh/hook-weight"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let job = named(&objects, "Job", "prod-wfm-migrate");
+    assert!(
+        weight(hook_secret) < weight(job),
+        "the Secret exists before the Job"
+    );
+    let c = &job["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(
+        env_of(c)["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"],
+        "prod-wfm-migrate-db"
+    );
+    let api =
+        &named(&objects, "Deployment", "prod-wfm-api")["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(
+        env_of(api)["DATABASE_URL"]["valueFrom"]["secretKeyRef"]["name"],
+        "prod-wfm-db"
+    );
+
+    // no database at all: the render fails and says what to set
+    let err = chart().render("prod", "wfm", &json!({})).unwrap_err();
+    assert!(err.contains("database.existingSecret"), "{err}");
+    // migrations off: no Job
+    assert!(of_kind(&render(json!({"migrations": {"enabled": false}})), "Job").is_empty());
+}
+
+#[test]
+fn optional_parts_render_when_enabled() {
+    let objects = render(json!({
+        "collector": {"autoscaling": {"enabled": true, "maxReplicas": 7},
+                      "results": {"claimName": "bench-results"}},
+        "api": {"ingress": {"enabled": true, "className": "nginx"}, "env": {"WFM_API_WORKERS": 4}},
+        "serviceMonitor": {"enabled": true},
+        "secretEnv": {"WFM_WEBHOOK_SECRETS": "s3cret"},
+        "config": {"WFM_DB_POOL_MAX_SIZE": 20},
+    }));
+    // HPA drives the collector, which then leaves its replica count alone
+    let hpa = named(&objects, "HorizontalPodAutoscaler", "prod-wfm-collector");
+    assert_eq!(hpa["spec"]["scaleTargetRef"]["name"], "prod-wfm-collector");
+    assert_eq!(hpa["spec"]["maxReplicas"], 7);
+    let collector = named(&objects, "Deployment", "prod-wfm-collector");
+    assert!(collector["spec"]["replicas"].is_null());
+    // the results volume, read-only, is the mounted reader's root
+    let pod = &collector["spec"]["template"]["spec"];
+    let c = &pod["containers"][0];
+    assert_eq!(env_of(c)["WFM_MOUNTED_ROOT"]["value"], "/results");
+    assert!(
+        c["volumeMounts"]
+            .as_array()
+            .unwrap()
+            .contains(&json!({"name": "results", "mountPath": "/results", "readOnly": true}))
+    );
+    assert!(
+        pod["volumes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["persistentVolumeClaim"]["claimName"] == "bench-results")
+    );
+    // the ingress reaches the api's Service
+    let ingress = named(&objects, "Ingress", "prod-wfm-api");
+    assert_eq!(ingress["spec"]["ingressClassName"], "nginx");
+    let backend = &ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"];
+    assert_eq!(
+        backend,
+        &json!({"name": "prod-wfm-api", "port": {"number": 80}})
+    );
+    // the ServiceMonitor scrapes every service's http port
+    let monitor = named(&objects, "ServiceMonitor", "prod-wfm");
+    for service in of_kind(&objects, "Service") {
+        assert!(selects(
+            &monitor["spec"]["selector"]["matchLabels"],
+            &service["metadata"]["labels"]
+        ));
+    }
+    assert_eq!(monitor["spec"]["endpoints"][0]["port"], "http");
+    // settings: shared ones in the ConfigMap, secret ones in a Secret every pod reads, own ones inline
+    assert_eq!(
+        named(&objects, "ConfigMap", "prod-wfm-config")["data"]["WFM_DB_POOL_MAX_SIZE"],
+        "20"
+    );
+    assert_eq!(
+        named(&objects, "Secret", "prod-wfm-env")["stringData"]["WFM_WEBHOOK_SECRETS"],
+        "s3cret"
+    );
+    let api =
+        &named(&objects, "Deployment", "prod-wfm-api")["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(api["envFrom"][1]["secretRef"]["name"], "prod-wfm-env");
+    assert_eq!(env_of(api)["WFM_API_WORKERS"]["value"], "4");
+
+    // a settings change rolls the pods: the checksum follows the ConfigMap
+    let checksum = |objects: &[Value]| {
+        named(objects, "Deployment", "prod-wfm-api")["spec"]["template"]["metadata"]["annotations"]
+            ["checksum/config"]
+            .clone()
+    };
+    assert_ne!(checksum(&objects), checksum(&render(json!({}))));
+    assert_eq!(checksum(&render(json!({}))), checksum(&render(json!({}))));
+}
+
+#[test]
+fn every_value_is_documented_in_the_chart_readme() {
+    let values: Value = serde_saphyr::from_str(&read("charts/wfm/values.yaml")).expect("values");
+    let readme = read("charts/wfm/README.md");
+    let mut keys = Vec::new();
+    leaf_keys(&values, "", &mut keys);
+    // per-service keys may be documented once, as `<service>.replicas`
+    let documented = |key: &String| {
+        let generic = match key.split_once('.') {
+            Some((first, rest)) if SERVICES.contains(&first) => format!("`<service>.{rest}`"),
+            _ => String::new(),
+        };
+        readme.contains(&format!("`{key}`")) || (!generic.is_empty() && readme.contains(&generic))
+    };
+    let missing: Vec<&String> = keys.iter().filter(|k| !documented(k)).collect();
+    assert!(
+        missing.is_empty(),
+        "values not in charts/wfm/README.md: {missing:?}"
+    );
+}
+
+/// `a.b.c` for every value that is not a map; Kubernetes objects passed
+/// through whole (resources, security contexts) and free-form settings count
+/// as one key.
+fn leaf_keys(value: &Value, prefix: &str, out: &mut Vec<String>) {
+    let whole = [
+        "config",
+        "resources",
+        "podSecurityContext",
+        "securityContext",
+    ];
+    let last = prefix.rsplit('.').next().unwrap_or_default();
+    match value {
+        Value::Object(map) if !map.is_empty() && !whole.contains(&last) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                leaf_keys(v, &key, out);
+            }
+        }
+        _ => out.push(prefix.to_owned()),
+    }
+}
