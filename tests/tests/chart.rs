@@ -115,6 +115,10 @@ fn each_service_is_a_deployment_that_matches_its_binary() {
             json!({"path": "/readyz", "port": "http"})
         );
         assert!(
+            c["readinessProbe"]["timeoutSeconds"].as_u64() > Some(2),
+            "over WFM_READY_TIMEOUT"
+        );
+        assert!(
             c["resources"]["requests"]["memory"].is_string(),
             "{name}: resources"
         );
@@ -217,6 +221,29 @@ fn the_services_that_talk_to_kubernetes_run_as_the_accounts_the_rbac_binds() {
         );
     }
 
+    // an existing account must be named
+    let err = chart()
+        .render(
+            "prod",
+            "wfm",
+            &json!({"database": {"existingSecret": "x"}, "serviceAccount": {"scanner": {"create": false}}}),
+        )
+        .unwrap_err();
+    assert!(err.contains("serviceAccount.scanner.name"), "{err}");
+    let objects =
+        render(json!({"serviceAccount": {"scanner": {"create": false, "name": "ops-scanner"}}}));
+    assert!(
+        of_kind(&objects, "ServiceAccount")
+            .iter()
+            .all(|a| a["metadata"]["name"] != "ops-scanner")
+    );
+    let scanner = &named(&objects, "Deployment", "prod-wfm-scanner")["spec"]["template"]["spec"];
+    assert_eq!(scanner["serviceAccountName"], "ops-scanner");
+    assert_eq!(
+        named(&objects, "RoleBinding", "prod-wfm-scanner")["subjects"][0]["name"],
+        "ops-scanner"
+    );
+
     // every namespace: a read-only ClusterRole for the scanner, no namespace filter
     let objects = render(json!({"runnerNamespaces": []}));
     named(&objects, "ClusterRoleBinding", "prod-wfm-scanner");
@@ -242,6 +269,8 @@ fn migrations_run_as_a_hook_before_install_and_upgrade() {
         "wfm-db"
     );
     assert_eq!(job["spec"]["template"]["spec"]["restartPolicy"], "Never");
+    // the shared settings reach the Job inline (its ConfigMap does not exist yet)
+    assert_eq!(env_of(c)["WFM_CLUSTER_NAME"]["value"], "default");
 
     // an inline URL: a Secret for the services, and one made before the hook for the Job
     let objects =
@@ -291,7 +320,7 @@ fn optional_parts_render_when_enabled() {
         "api": {"ingress": {"enabled": true, "className": "nginx"}, "env": {"WFM_API_WORKERS": 4}},
         "serviceMonitor": {"enabled": true},
         "secretEnv": {"WFM_WEBHOOK_SECRETS": "s3cret"},
-        "config": {"WFM_DB_POOL_MAX_SIZE": 20},
+        "config": {"WFM_DB_POOL_MAX_SIZE": 20, "WFM_MAX_FILE_BYTES": 5242880},
     }));
     // HPA drives the collector, which then leaves its replica count alone
     let hpa = named(&objects, "HorizontalPodAutoscaler", "prod-wfm-collector");
@@ -334,10 +363,10 @@ fn optional_parts_render_when_enabled() {
     }
     assert_eq!(monitor["spec"]["endpoints"][0]["port"], "http");
     // settings: shared ones in the ConfigMap, secret ones in a Secret every pod reads, own ones inline
-    assert_eq!(
-        named(&objects, "ConfigMap", "prod-wfm-config")["data"]["WFM_DB_POOL_MAX_SIZE"],
-        "20"
-    );
+    let data = &named(&objects, "ConfigMap", "prod-wfm-config")["data"];
+    assert_eq!(data["WFM_DB_POOL_MAX_SIZE"], "20");
+    // a bare number reaches Helm as a float64: written as an integer, not 5.24288e+06
+    assert_eq!(data["WFM_MAX_FILE_BYTES"], "5242880");
     assert_eq!(
         named(&objects, "Secret", "prod-wfm-env")["stringData"]["WFM_WEBHOOK_SECRETS"],
         "s3cret"

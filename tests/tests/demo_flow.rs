@@ -333,3 +333,19 @@ async fn postgres_restarted_mid_burst_loses_and_duplicates_nothing() {
             .await;
     }
 }
+
+#[tokio::test]
+async fn the_demo_fails_when_runs_do_not_complete() {
+    let db = TestDb::new().await;
+    let results = Results::new("elsewhere");
+    let (_api, api) = service("wfm-api", db.url(), &results).await;
+    // the collector reads another folder: the jobs' files are not there
+    let elsewhere = Results::new("empty");
+    let (_collector, _) = service("wfm-collector", db.url(), &elsewhere).await;
+    let mut played = demo(&[&api], &results, 2);
+    let status = played.wait_exit(Duration::from_secs(60));
+    let output = played.output();
+    assert_eq!(status.and_then(|s| s.code()), Some(1), "{output}");
+    assert!(output.contains("2 of 2 runs did not complete"), "{output}");
+    assert!(!output.contains("==> done"), "{output}");
+}

@@ -17,14 +17,20 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
 {{- define "wfm.image" -}}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag | toString) -}}
 {{- end -}}
 
 {{- define "wfm.scannerServiceAccount" -}}
+{{- if and (not .Values.serviceAccount.scanner.create) (not .Values.serviceAccount.scanner.name) -}}
+{{- fail "serviceAccount.scanner.name: name the existing account when serviceAccount.scanner.create is false" -}}
+{{- end -}}
 {{- default (printf "%s-scanner" (include "wfm.fullname" .)) .Values.serviceAccount.scanner.name -}}
 {{- end -}}
 
 {{- define "wfm.collectorServiceAccount" -}}
+{{- if and (not .Values.serviceAccount.collector.create) (not .Values.serviceAccount.collector.name) -}}
+{{- fail "serviceAccount.collector.name: name the existing account when serviceAccount.collector.create is false" -}}
+{{- end -}}
 {{- default (printf "%s-collector" (include "wfm.fullname" .)) .Values.serviceAccount.collector.name -}}
 {{- end -}}
 
@@ -53,5 +59,16 @@ DATABASE_URL
 {{- .Values.existingSecretEnv -}}
 {{- else if .Values.secretEnv -}}
 {{- printf "%s-env" (include "wfm.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* A setting's value as an environment variable's: numbers in values reach
+Helm as float64 (5242880 would print as 5.24288e+06, which wfm refuses), so
+they are written as integers (wfm has no fractional settings). */ -}}
+{{- define "wfm.envValue" -}}
+{{- if kindIs "float64" . -}}
+{{- int64 . | toString | quote -}}
+{{- else -}}
+{{- toString . | quote -}}
 {{- end -}}
 {{- end -}}

@@ -36,10 +36,11 @@ pub async fn run(collector: Arc<Collector>, shutdown: CancellationToken) -> anyh
     ));
     let slots = Arc::new(Semaphore::new(collector.config.concurrency));
     let mut tasks = JoinSet::new();
-    let mut next_due: Option<Duration> = None;
     while !shutdown.is_cancelled() {
         let free = slots.available_permits();
         let mut full_batch = false;
+        // known only after a claim; with every slot busy a freed slot wakes us
+        let mut next_due: Option<Duration> = None;
         if free > 0 {
             match claim(&collector, free).await {
                 Ok((runs, due_in)) => {

@@ -257,7 +257,12 @@ fn start_server(instance: &Instance, port: u16) -> Result<std::process::Child, S
         data,
         owner,
     } = instance;
-    let log = File::create(data.join("server.log")).map_err(|e| format!("server log: {e}"))?;
+    // appended: a restarted server's log keeps what came before the restart
+    let log = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(data.join("server.log"))
+        .map_err(|e| format!("server log: {e}"))?;
     let mut cmd = Command::new(bindir.join("postgres"));
     cmd.arg("-D")
         .arg(data)

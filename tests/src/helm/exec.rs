@@ -54,6 +54,8 @@ impl Exec<'_, '_> {
                     branches,
                     otherwise,
                 } => {
+                    // a variable the condition declares lives until `end`
+                    let mark = self.vars.len();
                     let mut taken = false;
                     for (condition, body) in branches {
                         if truthy(&self.pipeline(condition, dot)?) {
@@ -65,18 +67,21 @@ impl Exec<'_, '_> {
                     if !taken {
                         self.block(otherwise, dot, out)?;
                     }
+                    self.vars.truncate(mark);
                 }
                 Node::With {
                     value,
                     body,
                     otherwise,
                 } => {
+                    let mark = self.vars.len();
                     let v = self.pipeline(value, dot)?;
                     if truthy(&v) {
                         self.block(body, &v, out)?;
                     } else {
                         self.block(otherwise, dot, out)?;
                     }
+                    self.vars.truncate(mark);
                 }
                 Node::Range {
                     over,
@@ -93,9 +98,14 @@ impl Exec<'_, '_> {
                             .enumerate()
                             .map(|(i, v)| (Value::from(i), v))
                             .collect(),
-                        // serde_json's map is ordered by key, as Go ranges over maps
+                        // Go ranges over a map in key order
                         Value::Object(m) => {
-                            m.into_iter().map(|(k, v)| (Value::from(k), v)).collect()
+                            let mut pairs: Vec<(String, Value)> = m.into_iter().collect();
+                            pairs.sort_by(|a, b| a.0.cmp(&b.0));
+                            pairs
+                                .into_iter()
+                                .map(|(k, v)| (Value::from(k), v))
+                                .collect()
                         }
                         Value::Null => Vec::new(),
                         other => return Err(format!("cannot range over {other}")),
@@ -298,14 +308,32 @@ impl Exec<'_, '_> {
                 want(2)?;
                 Value::from(args[0] != args[1])
             }
+            // nil is left out, as Sprig's quote does
             "quote" => Value::from(
                 args.iter()
+                    .filter(|a| !a.is_null())
                     .map(|a| Ok(quote(&text(a)?)))
                     .collect::<Result<Vec<_>, ExecError>>()?
                     .join(" "),
             ),
-            "toString" => Value::from(text(args.first().unwrap_or(&Value::Null))?),
-            "print" => Value::from(args.iter().map(text).collect::<Result<String, _>>()?),
+            "toString" => Value::from(match args.first() {
+                None | Some(Value::Null) => "<nil>".to_owned(),
+                Some(v) => text(v)?,
+            }),
+            "print" => Value::from(sprint(&args)?),
+            "int64" => {
+                want(1)?;
+                match &args[0] {
+                    Value::Number(n) => Value::from(n.as_f64().unwrap_or_default().trunc() as i64),
+                    Value::String(s) => Value::from(s.trim().parse::<i64>().unwrap_or_default()),
+                    Value::Bool(b) => Value::from(i64::from(*b)),
+                    _ => Value::from(0),
+                }
+            }
+            "kindIs" => {
+                want(2)?;
+                Value::from(kind(&args[1]) == text(&args[0])?)
+            }
             "printf" => Value::from(printf(&args)?),
             "trunc" => {
                 want(2)?;
@@ -357,7 +385,7 @@ impl Exec<'_, '_> {
             }
             "required" => {
                 want(2)?;
-                if !truthy(&args[1]) {
+                if args[1].is_null() || args[1] == "" {
                     return Err(format!("required: {}", text(&args[0])?));
                 }
                 args[1].clone()
@@ -411,12 +439,58 @@ pub fn truthy(value: &Value) -> bool {
     }
 }
 
+/// Go's kind of a value as Helm holds it: numbers from values are float64,
+/// literals in templates int.
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "invalid",
+        Value::Bool(_) => "bool",
+        Value::Number(n) if n.is_f64() => "float64",
+        Value::Number(_) => "int",
+        Value::String(_) => "string",
+        Value::Array(_) => "slice",
+        Value::Object(_) => "map",
+    }
+}
+
+/// Go's `fmt.Sprint`: a space between two operands when neither is a string.
+fn sprint(args: &[Value]) -> Result<String, ExecError> {
+    let mut out = String::new();
+    for (i, arg) in args.iter().enumerate() {
+        if i > 0 && !arg.is_string() && !args[i - 1].is_string() {
+            out.push(' ');
+        }
+        out.push_str(&display(arg)?);
+    }
+    Ok(out)
+}
+
+/// A float64 as Go's `%v` prints it: the shortest form, with an exponent
+/// from 1e+06 on (Helm's famous `5.24288e+06`) and below 1e-04.
+fn go_float(f: f64) -> String {
+    if f == 0.0 || !f.is_finite() {
+        return format!("{f}");
+    }
+    let exp = f.abs().log10().floor() as i32;
+    if !(-4..6).contains(&exp) {
+        let text = format!("{f:e}"); // 5.24288e6
+        let (mantissa, exp) = text.split_once('e').unwrap_or((&text, "0"));
+        let exp: i32 = exp.parse().unwrap_or(0);
+        let sign = if exp < 0 { '-' } else { '+' };
+        return format!("{mantissa}e{sign}{:02}", exp.abs());
+    }
+    format!("{f}")
+}
+
 /// How a value prints (Helm prints nothing for a missing one).
 fn display(value: &Value) -> Result<String, ExecError> {
     Ok(match value {
         Value::Null => String::new(),
         Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() => go_float(f),
+            _ => n.to_string(),
+        },
         Value::String(s) => s.clone(),
         other => return Err(format!("printing a {other} directly: use toYaml")),
     })
@@ -443,8 +517,18 @@ fn printf(args: &[Value]) -> Result<String, ExecError> {
         }
         match chars.next() {
             Some('%') => out.push('%'),
-            Some('s' | 'd' | 'v') => {
-                out.push_str(&display(rest.next().ok_or("printf: too few arguments")?)?)
+            Some(verb @ ('s' | 'd' | 'v')) => {
+                let arg = rest.next().ok_or("printf: too few arguments")?;
+                let fits = match verb {
+                    's' => arg.is_string(),
+                    'd' => arg.is_i64() || arg.is_u64(),
+                    _ => true,
+                };
+                if !fits {
+                    // Go prints `%!s(float64=1.2)` into the manifest
+                    return Err(format!("printf: %{verb} of {} {arg}", kind(arg)));
+                }
+                out.push_str(&display(arg)?);
             }
             other => {
                 return Err(format!(

@@ -85,6 +85,7 @@ impl Chart {
     ) -> Result<Vec<Rendered>, String> {
         let mut values = self.values.clone();
         merge(&mut values, overrides);
+        as_floats(&mut values);
         let name = self.meta["name"].as_str().unwrap_or_default();
         let files: HashMap<String, Vec<Node>> = self.templates.iter().cloned().collect();
         let chart_files = |path: &str| std::fs::read_to_string(self.dir.join(path)).ok();
@@ -143,6 +144,20 @@ pub fn objects(rendered: &[Rendered]) -> Result<Vec<Value>, String> {
     Ok(objects)
 }
 
+/// Numbers as Helm holds values: float64 (so `5242880` prints `5.24288e+06`).
+fn as_floats(value: &mut Value) {
+    match value {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64() {
+                *value = Value::from(f);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(as_floats),
+        Value::Object(map) => map.values_mut().for_each(as_floats),
+        _ => {}
+    }
+}
+
 /// `over` merged into `base`: maps key by key, anything else replaced; a
 /// `null` removes the key (as Helm's value overrides do).
 fn merge(base: &mut Value, over: &Value) {
@@ -190,6 +205,29 @@ mod tests {
     }
 
     #[test]
+    fn numbers_print_as_helm_prints_its_float64_values() {
+        let data = json!({"big": 5242880.0, "port": 8080.0, "small": 0.5, "tiny": 0.00001});
+        assert_eq!(
+            render_str(
+                "{{ .big }} {{ .port }} {{ .small }} {{ .tiny }} {{ int64 .big }}",
+                &data
+            )
+            .unwrap(),
+            "5.24288e+06 8080 0.5 1e-05 5242880"
+        );
+        assert_eq!(
+            render_str(
+                "{{ kindIs \"float64\" .port }} {{ kindIs \"int\" 1 }}",
+                &data
+            )
+            .unwrap(),
+            "true true"
+        );
+        let err = render_str("{{ printf \"%s\" .port }}", &data).unwrap_err();
+        assert!(err.contains("%s of float64"), "{err}");
+    }
+
+    #[test]
     fn and_stops_before_a_field_of_nothing_and_errors_are_clear() {
         let data = json!({"c": null});
         assert_eq!(render_str("{{ and false .c.x }}", &data).unwrap(), "false");
@@ -199,6 +237,10 @@ mod tests {
         assert!(err.contains("\"tpl\" is not supported"), "{err}");
         let err = render_str("{{ fail \"set x\" }}", &data).unwrap_err();
         assert!(err.contains("set x"), "{err}");
+        let err = render_str("{{ with .c }}a{{ else with .d }}b{{ end }}", &data).unwrap_err();
+        assert!(err.contains("not supported"), "{err}");
+        let err = render_str("{{ if $x := 1 }}{{ end }}{{ $x }}", &data).unwrap_err();
+        assert!(err.contains("undefined variable $x"), "{err}");
         let err = render_str("{{ if true }}never closed", &data).unwrap_err();
         assert!(err.contains("without `end`"), "{err}");
     }

@@ -320,7 +320,10 @@ impl Parser<'_> {
                             {
                                 branches.push((pipeline(&tokens[1..]).map_err(here)?, Vec::new()));
                             }
-                            Closer::Else(_) => break self.block_end()?,
+                            Closer::Else(tokens) if tokens.is_empty() => break self.block_end()?,
+                            Closer::Else(tokens) => {
+                                return Err(here(format!("`else {tokens:?}` is not supported")));
+                            }
                             Closer::Eof => return Err(here("`if` without `end`".into())),
                         }
                     };
@@ -334,7 +337,12 @@ impl Parser<'_> {
                     let (body, end) = self.nodes()?;
                     let otherwise = match end {
                         Closer::End => Vec::new(),
-                        Closer::Else(_) => self.block_end()?,
+                        Closer::Else(tokens) if tokens.is_empty() => self.block_end()?,
+                        Closer::Else(tokens) => {
+                            return Err(here(format!(
+                                "`else {tokens:?}` in `{keyword}` is not supported"
+                            )));
+                        }
                         Closer::Eof => return Err(here(format!("`{keyword}` without `end`"))),
                     };
                     nodes.push(if keyword == "range" {

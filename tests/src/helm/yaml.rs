@@ -77,7 +77,11 @@ fn inline(value: &Value) -> String {
     match value {
         Value::Null => "null".into(),
         Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
+        // through JSON, as Helm's toYaml goes: a whole float64 is an integer
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+            _ => n.to_string(),
+        },
         Value::String(s) => string(s),
         Value::Array(_) => "[]".into(),
         Value::Object(_) => "{}".into(),
@@ -92,7 +96,15 @@ fn string(s: &str) -> String {
     ];
     let special_start =
         s.starts_with(|c: char| "-?:,[]{}#&*!|>'\"%@`".contains(c) || c.is_whitespace());
-    let numeric = s.parse::<f64>().is_ok() || s.starts_with("0x") || s.starts_with("0o");
+    // what YAML 1.1 (Kubernetes) reads as a number, a special float or a merge key
+    let numeric = s.parse::<f64>().is_ok()
+        || [
+            "0x", "0o", "0b", ".inf", ".Inf", ".INF", ".nan", ".NaN", ".NAN", "<<",
+        ]
+        .iter()
+        .any(|p| s.starts_with(p))
+        || (s.contains(|c: char| c.is_ascii_digit())
+            && s.chars().all(|c| c.is_ascii_digit() || "_.:+-".contains(c)));
     let plain = !reserved.contains(&s)
         && !special_start
         && !numeric
@@ -122,6 +134,8 @@ mod tests {
             "list": [],
             "items": [{"key": "a", "operator": "Exists", "values": ["1", "true", "x: y"]}, "plain"],
             "n": 10001,
+            "underscored": "1_000",
+            "sexagesimal": "1:20",
             "yes": "yes",
             "flag": false,
         });

@@ -126,7 +126,7 @@ impl Api {
         loop {
             let base = &self.bases[attempt % self.bases.len()];
             let url = format!("{base}/v1/webhooks/github");
-            let answer = self
+            let send = self
                 .client
                 .post(&url)
                 .header("Content-Type", "application/json")
@@ -134,8 +134,10 @@ impl Api {
                 .header("X-GitHub-Delivery", &delivery.id)
                 .header("X-Hub-Signature-256", signature)
                 .body(delivery.body.clone())
-                .send()
-                .await;
+                .send();
+            let Ok(answer) = tokio::time::timeout_at(deadline, send).await else {
+                bail!("delivery {} not answered before the deadline", delivery.id);
+            };
             let problem = match answer {
                 Ok(response) if response.status().is_success() => {
                     let receipt: Value = response.json().await.unwrap_or(Value::Null);

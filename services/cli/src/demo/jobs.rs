@@ -42,12 +42,13 @@ impl Job {
     }
 }
 
-/// `count` nightly jobs, the last one of last night. Ids derive from the day,
-/// so playing the demo again redelivers the same jobs (stored once) and adds
-/// only the nights that are new.
+/// `count` nightly jobs at 02:00 UTC, the last one the latest that has
+/// finished by `now`. Ids derive from the day, so playing the demo again
+/// redelivers the same jobs (stored once) and adds only the nights that are new.
 pub fn nightly(count: u32, now: DateTime<Utc>) -> Vec<Job> {
     let two_am = NaiveTime::from_hms_opt(2, 0, 0).unwrap_or_default();
-    let last_night = (now - Duration::hours(26))
+    // a job queued at 02:00 completes by 02:17 at the latest
+    let last_night = (now - Duration::hours(3))
         .date_naive()
         .and_time(two_am)
         .and_utc();
@@ -173,17 +174,23 @@ mod tests {
     }
 
     #[test]
-    fn one_job_per_night_ending_last_night_with_ids_from_the_day() {
+    fn one_job_per_night_up_to_the_last_finished_one_with_ids_from_the_day() {
         let jobs = nightly(3, now());
         let queued: Vec<String> = jobs.iter().map(|j| j.queued_at.to_rfc3339()).collect();
         assert_eq!(
             queued,
             [
-                "2026-11-21T02:00:00+00:00",
                 "2026-11-22T02:00:00+00:00",
-                "2026-11-23T02:00:00+00:00"
+                "2026-11-23T02:00:00+00:00",
+                "2026-11-24T02:00:00+00:00"
             ]
         );
+        // before 03:00 the night's job may still run: the night before is the last
+        let early = nightly(1, "2026-11-24T02:30:00Z".parse().unwrap());
+        assert_eq!(early[0].queued_at.to_rfc3339(), "2026-11-23T02:00:00+00:00");
+        for job in nightly(30, now()) {
+            assert!(job.completed_at < now(), "{job:?}");
+        }
         // the same nights, played a day later, keep their ids
         let later = nightly(4, now() + Duration::days(1));
         assert_eq!(later[..3], jobs[..]);

@@ -101,22 +101,30 @@ async fn play(args: DemoArgs) -> anyhow::Result<()> {
             .join(", ")
     );
 
-    let runs = wait_collected(&api, config_id, &jobs, deadline).await?;
+    let redelivered = receipts.contains_key("duplicate");
+    let runs = wait_collected(&api, config_id, &jobs, deadline, redelivered).await?;
     println!(
         "==> collected in {:.1} s; this burst's runs by status:",
         started.elapsed().as_secs_f64()
     );
     print!("{}", report::runs_by_status(&count_statuses(&runs)));
-    for run in runs
+    let unfinished: Vec<&Value> = runs
         .iter()
         .filter(|r| r["status"] != json!("completed"))
-        .take(3)
-    {
+        .collect();
+    for run in unfinished.iter().take(3) {
         println!(
             "  run {} {}: {}",
             run["id"],
             run["status"].as_str().unwrap_or("?"),
             run["error_message"].as_str().unwrap_or("")
+        );
+    }
+    if !unfinished.is_empty() {
+        bail!(
+            "{} of {} runs did not complete (the first reasons are above; the collector's log has the rest)",
+            unfinished.len(),
+            runs.len()
         );
     }
 
@@ -275,23 +283,29 @@ async fn wait_collected(
     config_id: i64,
     jobs: &[Job],
     deadline: Instant,
+    redelivered: bool,
 ) -> anyhow::Result<Vec<Value>> {
     let wanted: HashSet<String> = jobs.iter().map(Job::workload_uid).collect();
+    let mut burst: Vec<Value> = Vec::new();
     loop {
-        let (burst, problem) = match runs_of(api, config_id).await {
-            Ok(runs) => {
-                let burst: Vec<Value> = runs
+        let asked = tokio::time::timeout_at(deadline, runs_of(api, config_id)).await;
+        let problem = match asked {
+            Ok(Ok(runs)) => {
+                // one run per job (a page boundary moving under inserts may repeat one)
+                let mut seen = HashSet::new();
+                burst = runs
                     .into_iter()
                     .filter(|r| {
                         r["workload_uid"]
                             .as_str()
-                            .is_some_and(|u| wanted.contains(u))
+                            .is_some_and(|u| wanted.contains(u) && seen.insert(u.to_owned()))
                     })
                     .collect();
-                (burst, None)
+                None
             }
             // the api may be restarting: ask again until the deadline
-            Err(e) => (Vec::new(), Some(format!("{e:#}"))),
+            Ok(Err(e)) => Some(format!("{e:#}")),
+            Err(_) => Some("no answer before the deadline".to_owned()),
         };
         let finished = burst
             .iter()
@@ -308,11 +322,18 @@ async fn wait_collected(
             return Ok(burst);
         }
         if Instant::now() > deadline {
+            let seen = format!("{:?}", count_statuses(&burst));
             bail!(
-                "{} of {} runs not collected in time ({})",
+                "{} of {} runs not collected in time (last seen: {seen}{}){}",
                 wanted.len() - finished,
                 wanted.len(),
-                problem.unwrap_or_else(|| format!("{:?}", count_statuses(&burst)))
+                problem.map_or(String::new(), |p| format!("; then: {p}")),
+                if redelivered && burst.len() < wanted.len() {
+                    "; some deliveries were answered `duplicate` (stored before): a job whose \
+                     run was deleted since is not filed again"
+                } else {
+                    ""
+                }
             );
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
