@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 use wfm_e2e::binary;
-use wfm_e2e::helm::{Chart, objects};
+use wfm_e2e::helm::{Chart, merge, objects};
 use wfm_e2e::repo::{default_port, is_read_by, path, read};
 
 const SERVICES: [&str; 4] = ["api", "collector", "scanner", "backfill"];
@@ -19,22 +19,11 @@ fn chart() -> Chart {
 /// The objects of `helm template prod charts/wfm -n wfm` with `overrides`.
 fn render(overrides: Value) -> Vec<Value> {
     let mut all = json!({"database": {"existingSecret": "wfm-db"}});
-    merge(&mut all, overrides);
+    merge(&mut all, &overrides);
     let rendered = chart()
         .render("prod", "wfm", &all)
         .unwrap_or_else(|e| panic!("rendering: {e}"));
     objects(&rendered).unwrap_or_else(|e| panic!("parsing the output: {e}"))
-}
-
-fn merge(base: &mut Value, over: Value) {
-    match (base, over) {
-        (Value::Object(b), Value::Object(o)) => {
-            for (k, v) in o {
-                merge(b.entry(k).or_insert(Value::Null), v);
-            }
-        }
-        (b, o) => *b = o,
-    }
 }
 
 fn of_kind<'a>(objects: &'a [Value], kind: &str) -> Vec<&'a Value> {

@@ -114,13 +114,9 @@ async fn assert_each_job_collected_once(conn: &mut AsyncPgConnection, jobs: usiz
         wrong.is_empty(),
         "runs not completed with their {RECORDS_PER_RUN} records: {wrong:?}"
     );
-    let total: Vec<Count> = diesel::sql_query("SELECT count(*) AS n FROM github_workflow_metrics")
-        .load(conn)
-        .await
-        .expect("count");
     assert_eq!(
-        total[0].n,
-        jobs as i64 * RECORDS_PER_RUN,
+        counts(conn, "SELECT count(*) AS n FROM github_workflow_metrics").await,
+        [jobs as i64 * RECORDS_PER_RUN],
         "no stray records"
     );
 }
@@ -129,6 +125,15 @@ async fn assert_each_job_collected_once(conn: &mut AsyncPgConnection, jobs: usiz
 struct Count {
     #[diesel(sql_type = BigInt)]
     n: i64,
+}
+
+/// The `n` column of every row `sql` answers.
+async fn counts(conn: &mut AsyncPgConnection, sql: &str) -> Vec<i64> {
+    let rows: Vec<Count> = diesel::sql_query(sql)
+        .load(conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    rows.into_iter().map(|c| c.n).collect()
 }
 
 /// Waits until at least `n` runs are completed; panics after `timeout`.
@@ -261,14 +266,12 @@ async fn two_apis_and_two_collectors_with_a_collector_killed_mid_burst() {
     let (by_a, by_b) = (accepted(&a).await, accepted(&b).await);
     assert!(by_a > 0 && by_b > 0, "a took {by_a}, b took {by_b}");
     assert_eq!(by_a + by_b, i64::from(JOBS) * 3);
-    let applied: Vec<Count> = diesel::sql_query(
-        "SELECT count(*) AS n FROM github_webhook_deliveries GROUP BY processed_at IS NOT NULL",
-    )
-    .load(&mut conn)
-    .await
-    .expect("deliveries");
     assert_eq!(
-        applied.iter().map(|c| c.n).collect::<Vec<_>>(),
+        counts(
+            &mut conn,
+            "SELECT count(*) AS n FROM github_webhook_deliveries GROUP BY processed_at IS NOT NULL"
+        )
+        .await,
         [i64::from(JOBS) * 3],
         "every delivery stored once and applied"
     );
@@ -319,13 +322,14 @@ async fn postgres_restarted_mid_burst_loses_and_duplicates_nothing() {
         .expect("connects again");
     assert_each_job_collected_once(&mut conn, JOBS as usize).await;
     // deliveries refused during the outage were stored on redelivery, as JSON
-    let stored: Vec<Count> = diesel::sql_query(
-        "SELECT count(*) AS n FROM github_webhook_deliveries WHERE jsonb_typeof(payload) = 'object'",
-    )
-    .load(&mut conn)
-    .await
-    .expect("deliveries");
-    assert_eq!(stored[0].n, i64::from(JOBS) * 3);
+    assert_eq!(
+        counts(
+            &mut conn,
+            "SELECT count(*) AS n FROM github_webhook_deliveries WHERE jsonb_typeof(payload) = 'object'"
+        )
+        .await,
+        [i64::from(JOBS) * 3]
+    );
     // every service reconnected on its own
     for (process, base) in &mut services {
         process

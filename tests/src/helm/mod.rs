@@ -160,7 +160,7 @@ fn as_floats(value: &mut Value) {
 
 /// `over` merged into `base`: maps key by key, anything else replaced; a
 /// `null` removes the key (as Helm's value overrides do).
-fn merge(base: &mut Value, over: &Value) {
+pub fn merge(base: &mut Value, over: &Value) {
     match (base, over) {
         (Value::Object(base), Value::Object(over)) => {
             for (key, value) in over {
