@@ -2,6 +2,8 @@
 //! server that answers as GitHub does: collected from the run's artifact,
 //! deferred (not failed) by a rate limit, failed by a zip bomb.
 
+mod common;
+
 use std::io::Write as _;
 use std::net::TcpListener;
 use std::time::Duration;
@@ -12,7 +14,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use wfm_collector::{Collector, CollectorConfig, CollectorMetrics, Outcome};
 use wfm_db::models::{NewConfig, NewRun, Run};
-use wfm_db::schema::{github_workflow_metrics as metrics, github_workflow_runs as runs};
+use wfm_db::schema::github_workflow_metrics as metrics;
 use wfm_db::{ReaderKind, RunStatus, queue};
 use wfm_env::Env;
 use wfm_testing::TestDb;
@@ -134,18 +136,7 @@ async fn collect(repo: &str) -> (TestDb, Run, Outcome) {
         .await
         .expect("enqueue")
         .expect("new run");
-    let claimed = queue::claim(&mut conn, "test-worker", 1, Duration::from_secs(60))
-        .await
-        .expect("claim");
-    let run = claimed.into_iter().next().expect("a pending run");
-    let outcome = collector.process(&run).await;
-    collector.settle(&run, &outcome).await.expect("settle");
-    let after = runs::table
-        .find(run.id)
-        .select(Run::as_select())
-        .first(&mut conn)
-        .await
-        .expect("run");
+    let (after, outcome) = common::collect_next(&collector, &mut conn).await;
     (db, after, outcome)
 }
 

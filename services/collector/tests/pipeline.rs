@@ -2,8 +2,9 @@
 //! PostgreSQL: good and bad files, a missing root, a symlink escape, a
 //! retried run, the first schema.
 
+mod common;
+
 use std::path::PathBuf;
-use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use diesel::prelude::*;
@@ -13,7 +14,7 @@ use wfm_db::models::{Config, MetricSchema, NewRun, Run};
 use wfm_db::queue;
 use wfm_db::schema::{
     github_workflow_configs as configs, github_workflow_metric_schemas as schemas,
-    github_workflow_metrics as metrics, github_workflow_runs as runs,
+    github_workflow_metrics as metrics,
 };
 use wfm_db::{GeneratedBy, RunStatus};
 use wfm_env::Env;
@@ -82,20 +83,7 @@ impl Harness {
 
     /// Claims the next run as the harness's collector, processes and settles it.
     async fn collect(&self) -> (Run, Outcome) {
-        let mut conn = self.db.connect().await;
-        let claimed = queue::claim(&mut conn, "test-worker", 1, Duration::from_secs(60))
-            .await
-            .expect("claim");
-        let run = claimed.into_iter().next().expect("a pending run");
-        let outcome = self.collector.process(&run).await;
-        self.collector.settle(&run, &outcome).await.expect("settle");
-        let after = runs::table
-            .find(run.id)
-            .select(Run::as_select())
-            .first(&mut conn)
-            .await
-            .expect("run");
-        (after, outcome)
+        common::collect_next(&self.collector, &mut self.db.connect().await).await
     }
 
     async fn metric_rows(
@@ -305,10 +293,7 @@ async fn a_lost_claim_writes_nothing() {
     h.write("r.csv", CSV);
     let run = h.enqueue("u", 1).await;
     let mut conn = h.db.connect().await;
-    let mut claimed = queue::claim(&mut conn, "test-worker", 1, Duration::from_secs(60))
-        .await
-        .expect("claim")
-        .remove(0);
+    let mut claimed = common::claim_one(&mut conn).await;
     // A task holding an older claim of the same worker: its writes are refused.
     claimed.claimed_by = Some("test-worker:stale".into());
     assert_eq!(h.collector.process(&claimed).await, Outcome::Lost);
@@ -322,10 +307,7 @@ async fn losing_the_claim_during_the_store_rolls_it_back() {
     h.write("r.csv", CSV);
     let run = h.enqueue("u", 1).await;
     let mut conn = h.db.connect().await;
-    let claimed = queue::claim(&mut conn, "test-worker", 1, Duration::from_secs(60))
-        .await
-        .expect("claim")
-        .remove(0);
+    let claimed = common::claim_one(&mut conn).await;
     let claim = claimed.claimed_by.clone().expect("token");
     assert!(
         queue::advance(

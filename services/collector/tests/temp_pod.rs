@@ -3,8 +3,9 @@
 //! reader pod (deleted afterwards) and its metrics stored; the runs that
 //! cannot be read end with the reason; the reaper deletes expired pods.
 
+mod common;
+
 use std::path::PathBuf;
-use std::time::Duration;
 
 use chrono::Utc;
 use diesel::prelude::*;
@@ -13,7 +14,7 @@ use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
 use wfm_collector::{Collector, CollectorConfig, CollectorMetrics, Outcome};
 use wfm_db::models::{Config, NewConfig, NewRun, Run};
-use wfm_db::schema::{github_workflow_metrics as metrics, github_workflow_runs as runs};
+use wfm_db::schema::github_workflow_metrics as metrics;
 use wfm_db::{ReaderKind, RunStatus, queue};
 use wfm_env::Env;
 use wfm_testing::arc_fixtures::load;
@@ -109,20 +110,7 @@ impl Harness {
             .await
             .expect("enqueue")
             .expect("new run");
-        let run = queue::claim(&mut conn, "test-worker", 1, Duration::from_secs(60))
-            .await
-            .expect("claim")
-            .pop()
-            .expect("a pending run");
-        let outcome = self.collector.process(&run).await;
-        self.collector.settle(&run, &outcome).await.expect("settle");
-        let after = runs::table
-            .find(run.id)
-            .select(Run::as_select())
-            .first(&mut conn)
-            .await
-            .expect("run");
-        (after, outcome)
+        common::collect_next(&self.collector, &mut conn).await
     }
 }
 
