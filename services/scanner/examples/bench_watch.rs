@@ -11,9 +11,9 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
 use wfm_db::schema::github_workflow_runs as runs;
-use wfm_testing::arc_fixtures::load;
+use wfm_testing::arc_fixtures::{apply_runner_sets, insert_set_config, load};
 use wfm_testing::fake_kube::FakeKube;
-use wfm_testing::{ServiceProcess, TestDb, free_port, insert_config, runner_set_config};
+use wfm_testing::{ServiceProcess, TestDb, free_port};
 
 const RUNNERS: usize = 100;
 /// Runners already in the cluster when the scanner starts (its first relist).
@@ -37,15 +37,9 @@ async fn main() {
         .nth(1)
         .expect("usage: bench_watch <path to wfm-scanner>");
     let db = TestDb::new().await;
-    insert_config(
-        &mut db.connect().await,
-        &runner_set_config("arc-runners", "bench-runners"),
-    )
-    .await
-    .expect("config");
+    insert_set_config(&db).await;
     let kube = FakeKube::start().await;
-    kube.apply(load("autoscalingrunnerset.yaml"));
-    kube.apply(load("ephemeralrunnerset.yaml"));
+    apply_runner_sets(&kube);
     let kubeconfig =
         std::env::temp_dir().join(format!("wfm-bench-kubeconfig-{}", std::process::id()));
     kube.write_kubeconfig(&kubeconfig);

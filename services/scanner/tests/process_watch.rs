@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use wfm_db::schema::{github_workflow_runs as runs, gpu_workloads as workloads};
-use wfm_testing::arc_fixtures::{load, watch_events};
+use wfm_testing::arc_fixtures::{apply_runner_sets, insert_set_config, watch_events};
 use wfm_testing::fake_kube::FakeKube;
-use wfm_testing::{ServiceProcess, TestDb, free_port, insert_config, runner_set_config};
+use wfm_testing::{ServiceProcess, TestDb, free_port};
 
 const BIN: &str = env!("CARGO_BIN_EXE_wfm-scanner");
 
@@ -70,15 +70,9 @@ async fn watching(kube: &FakeKube, process: &ServiceProcess, watches: usize) {
 #[tokio::test]
 async fn the_binary_files_the_run_once_across_a_kill_and_restart() {
     let db = TestDb::new().await;
-    insert_config(
-        &mut db.connect().await,
-        &runner_set_config("arc-runners", "bench-runners"),
-    )
-    .await
-    .expect("config");
+    insert_set_config(&db).await;
     let kube = FakeKube::start().await;
-    kube.apply(load("autoscalingrunnerset.yaml"));
-    kube.apply(load("ephemeralrunnerset.yaml"));
+    apply_runner_sets(&kube);
     let kubeconfig =
         std::env::temp_dir().join(format!("wfm-scanner-kubeconfig-{}", std::process::id()));
     kube.write_kubeconfig(&kubeconfig);

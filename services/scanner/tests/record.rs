@@ -11,19 +11,14 @@ use wfm_db::{WorkloadKind, WorkloadStatus};
 use wfm_kube::arc::EphemeralRunner;
 use wfm_scanner::lifecycle::{self, Seen};
 use wfm_scanner::record;
-use wfm_testing::arc_fixtures::load;
-use wfm_testing::{TestDb, insert_config, runner_set_config};
+use wfm_testing::TestDb;
+use wfm_testing::arc_fixtures::{insert_set_config, load};
 
 const UID: &str = "4b1f2c3d-0a11-4c5e-9f00-aa0000000003";
 
 async fn setup() -> TestDb {
     let db = TestDb::new().await;
-    insert_config(
-        &mut db.connect().await,
-        &runner_set_config("arc-runners", "bench-runners"),
-    )
-    .await
-    .expect("config");
+    insert_set_config(&db).await;
     db
 }
 

@@ -13,7 +13,7 @@ use wfm_db::models::{NewConfig, Run, Workload};
 use wfm_db::schema::{github_workflow_runs as runs, gpu_workloads as workloads};
 use wfm_db::{TriggerSource, WorkloadStatus};
 use wfm_scanner::{Scanner, ScannerConfig, ScannerMetrics};
-use wfm_testing::arc_fixtures::{load, watch_events};
+use wfm_testing::arc_fixtures::{apply_runner_sets, insert_set_config, load, watch_events};
 use wfm_testing::fake_kube::FakeKube;
 use wfm_testing::{TestDb, insert_config, runner_set_config};
 
@@ -62,11 +62,6 @@ fn start(db: &TestDb, kube: &FakeKube) -> Running {
 }
 
 /// The fixture's runner set and its EphemeralRunnerSet, as the cluster has them.
-fn cluster_with_sets(kube: &FakeKube) {
-    kube.apply(load("autoscalingrunnerset.yaml"));
-    kube.apply(load("ephemeralrunnerset.yaml"));
-}
-
 async fn runs_of(db: &TestDb) -> Vec<Run> {
     runs::table
         .select(Run::as_select())
@@ -142,7 +137,7 @@ async fn the_fixture_stream_files_exactly_one_run_per_matching_config() {
     other_cluster.cluster_name = Some("elsewhere".into());
     insert_config(&mut conn, &other_cluster).await.unwrap();
     let kube = FakeKube::start().await;
-    cluster_with_sets(&kube);
+    apply_runner_sets(&kube);
     let scanner = start(&db, &kube);
     until_watching(&kube, 1).await;
     play(&kube, &watch_events());
@@ -198,11 +193,9 @@ async fn the_fixture_stream_files_exactly_one_run_per_matching_config() {
 #[tokio::test]
 async fn a_restart_mid_stream_still_completes_the_runner_once() {
     let db = TestDb::new().await;
-    let config = insert_config(&mut db.connect().await, &bound("bench-runners"))
-        .await
-        .unwrap();
+    let config = insert_set_config(&db).await;
     let kube = FakeKube::start().await;
-    cluster_with_sets(&kube);
+    apply_runner_sets(&kube);
     let events = watch_events();
     // Up to the job starting (the listener's patch), seen by the first scanner.
     let job_at = events
@@ -240,11 +233,9 @@ async fn a_restart_mid_stream_still_completes_the_runner_once() {
 #[tokio::test]
 async fn a_relist_after_410_gone_completes_a_runner_deleted_meanwhile() {
     let db = TestDb::new().await;
-    insert_config(&mut db.connect().await, &bound("bench-runners"))
-        .await
-        .unwrap();
+    insert_set_config(&db).await;
     let kube = FakeKube::start().await;
-    cluster_with_sets(&kube);
+    apply_runner_sets(&kube);
     let running: Value = load("ephemeralrunner.running-with-job.yaml");
     kube.apply(running);
     let scanner = start(&db, &kube);
@@ -288,7 +279,7 @@ async fn runs_with_filters(workflow: Option<&str>, branch: Option<&str>) -> usiz
         .await
         .expect("test setup");
     let kube = FakeKube::start().await;
-    cluster_with_sets(&kube);
+    apply_runner_sets(&kube);
     let scanner = start(&db, &kube);
     until_watching(&kube, 1).await;
     play(&kube, &watch_events());
@@ -316,11 +307,9 @@ async fn workflow_file_and_branch_filters_decide() {
 #[tokio::test]
 async fn runners_without_a_job_are_recorded_and_never_collected() {
     let db = TestDb::new().await;
-    insert_config(&mut db.connect().await, &bound("bench-runners"))
-        .await
-        .unwrap();
+    insert_set_config(&db).await;
     let kube = FakeKube::start().await;
-    cluster_with_sets(&kube);
+    apply_runner_sets(&kube);
     let scanner = start(&db, &kube);
     until_watching(&kube, 1).await;
     // Scaled down before any job: added, then deleted.
@@ -364,11 +353,9 @@ async fn runners_without_a_job_are_recorded_and_never_collected() {
 #[tokio::test]
 async fn two_scanners_on_one_database_enqueue_once() {
     let db = TestDb::new().await;
-    insert_config(&mut db.connect().await, &bound("bench-runners"))
-        .await
-        .unwrap();
+    insert_set_config(&db).await;
     let kube = FakeKube::start().await;
-    cluster_with_sets(&kube);
+    apply_runner_sets(&kube);
     let (a, b) = (start(&db, &kube), start(&db, &kube));
     until_watching(&kube, 2).await;
     // Fifty runners through their whole lifecycle, seen by both.

@@ -35,3 +35,23 @@ pub fn watch_events() -> Vec<(String, Value)> {
         })
         .collect()
 }
+
+/// The namespace and name of the fixtures' AutoscalingRunnerSet.
+pub const SET_NAMESPACE: &str = "arc-runners";
+pub const SET_NAME: &str = "bench-runners";
+
+/// Puts the fixtures' AutoscalingRunnerSet and EphemeralRunnerSet into `kube`.
+pub fn apply_runner_sets(kube: &crate::fake_kube::FakeKube) {
+    kube.apply(load("autoscalingrunnerset.yaml"));
+    kube.apply(load("ephemeralrunnerset.yaml"));
+}
+
+/// Inserts a config bound to the fixtures' runner set.
+pub async fn insert_set_config(db: &crate::TestDb) -> wfm_db::models::Config {
+    crate::insert_config(
+        &mut db.connect().await,
+        &crate::runner_set_config(SET_NAMESPACE, SET_NAME),
+    )
+    .await
+    .expect("a config bound to the fixtures' runner set")
+}
