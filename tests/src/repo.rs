@@ -40,11 +40,12 @@ pub fn sources(dir: &str) -> String {
     all
 }
 
-/// Whether some wfm code reads environment variable `name` (as a string
-/// literal in a service's own sources or the shared crates).
-pub fn is_read_by(service: &str, name: &str) -> bool {
-    let quoted = format!("\"{name}\"");
-    [format!("services/{service}"), "shared".into(), "db".into()]
+/// Whether some wfm code reads an environment variable, by name: a string
+/// literal in `service`'s own sources or the shared crates (read once here).
+pub fn settings_read_by(service: &str) -> impl Fn(&str) -> bool {
+    let code = [format!("services/{service}"), "shared".into(), "db".into()]
         .iter()
-        .any(|dir| sources(dir).contains(&quoted))
+        .map(|dir| sources(dir))
+        .collect::<String>();
+    move |name| code.contains(&format!("\"{name}\""))
 }

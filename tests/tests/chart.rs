@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 use wfm_e2e::binary;
 use wfm_e2e::helm::{Chart, merge, objects};
-use wfm_e2e::repo::{default_port, is_read_by, path, read};
+use wfm_e2e::repo::{default_port, path, read, settings_read_by};
 
 const SERVICES: [&str; 4] = ["api", "collector", "scanner", "backfill"];
 
@@ -88,11 +88,9 @@ fn each_service_is_a_deployment_that_matches_its_binary() {
             env["WFM_INSTANCE_ID"]["valueFrom"]["fieldRef"]["fieldPath"],
             "metadata.name"
         );
+        let read_by_code = settings_read_by(service);
         for var in env.keys().filter(|k| k.starts_with("WFM_")) {
-            assert!(
-                is_read_by(service, var),
-                "{name}: {var} is read by no wfm code"
-            );
+            assert!(read_by_code(var), "{name}: {var} is read by no wfm code");
         }
         assert_eq!(c["envFrom"][0]["configMapRef"]["name"], "prod-wfm-config");
         assert_eq!(

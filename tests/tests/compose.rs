@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use wfm_e2e::binary;
-use wfm_e2e::repo::{default_port, is_read_by, read};
+use wfm_e2e::repo::{default_port, read, settings_read_by};
 use wfm_testing::{ServiceProcess, TestDb, free_port};
 
 #[test]
@@ -106,9 +106,10 @@ fn the_compose_file_matches_the_binaries() {
                 .is_some_and(|u| u.contains("@postgres:5432/")),
             "{service}"
         );
+        let read_by_code = settings_read_by(service);
         for name in env.keys().filter(|k| k.starts_with("WFM_")) {
             assert!(
-                is_read_by(service, name),
+                read_by_code(name),
                 "{service}: {name} is read by no wfm code"
             );
         }

@@ -41,19 +41,12 @@ pub fn server_url() -> &'static str {
 }
 
 fn start_private_server() -> Result<String, String> {
-    let instance = Instance::create("shared")?;
-    let mut outcome = Err(String::new());
-    for _ in 0..3 {
-        let port = crate::process::free_port();
-        outcome = start_server(&instance, port)
-            .map(|_server| format!("postgres://postgres@127.0.0.1:{port}/postgres"));
-        if outcome.is_ok() {
-            break;
-        }
-    }
-    // The server (its `Child` handle dropped) lives until this process ends
-    // and is then stopped by the parent-death signal.
-    outcome
+    let server = PrivatePostgres::on_a_free_port("shared")?;
+    let url = server.url();
+    // Never dropped: it lives until this process ends and is then stopped by
+    // the parent-death signal (a later run removes its folder).
+    std::mem::forget(server);
+    Ok(url)
 }
 
 /// A PostgreSQL server of one test's own, which the test may stop and start
@@ -69,25 +62,29 @@ pub struct PrivatePostgres {
 impl PrivatePostgres {
     /// Starts a new server from the template (see the module's notes).
     pub fn start() -> Self {
-        let attempt = || -> Result<Self, String> {
-            let instance = Instance::create("private")?;
-            let mut last = String::new();
-            for _ in 0..3 {
-                let port = crate::process::free_port();
-                match start_server(&instance, port) {
-                    Ok(server) => {
-                        return Ok(Self {
-                            instance,
-                            port,
-                            server: Some(server),
-                        });
-                    }
-                    Err(e) => last = e,
+        Self::on_a_free_port("private")
+            .unwrap_or_else(|e| panic!("cannot start a private PostgreSQL: {e}"))
+    }
+
+    /// A new data directory tagged `tag`, its server on a free port (three
+    /// tries: another process may take the port first).
+    fn on_a_free_port(tag: &str) -> Result<Self, String> {
+        let instance = Instance::create(tag)?;
+        let mut last = String::new();
+        for _ in 0..3 {
+            let port = crate::process::free_port();
+            match start_server(&instance, port) {
+                Ok(server) => {
+                    return Ok(Self {
+                        instance,
+                        port,
+                        server: Some(server),
+                    });
                 }
+                Err(e) => last = e,
             }
-            Err(last)
-        };
-        attempt().unwrap_or_else(|e| panic!("cannot start a private PostgreSQL: {e}"))
+        }
+        Err(last)
     }
 
     /// Its `postgres` database, as a `DATABASE_URL`.

@@ -15,7 +15,7 @@ use super::parse::{Arg, Node, Pipeline};
 pub struct Scope<'a> {
     pub defines: &'a HashMap<String, Vec<Node>>,
     /// Named templates of whole files (`include (print $.Template.BasePath "/x.yaml") .`).
-    pub files: &'a HashMap<String, Vec<Node>>,
+    pub files: &'a [(String, Vec<Node>)],
     /// `.Files.Get`: chart-relative path → contents.
     pub chart_files: &'a dyn Fn(&str) -> Option<String>,
 }
@@ -249,7 +249,10 @@ impl Exec<'_, '_> {
                     .scope
                     .defines
                     .get(template)
-                    .or_else(|| self.scope.files.get(template))
+                    .or_else(|| {
+                        let file = self.scope.files.iter().find(|(name, _)| name == template);
+                        file.map(|(_, nodes)| nodes)
+                    })
                     .ok_or_else(|| format!("no template {template:?}"))?;
                 self.depth += 1;
                 if self.depth > 50 {

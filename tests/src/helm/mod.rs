@@ -87,11 +87,10 @@ impl Chart {
         merge(&mut values, overrides);
         as_floats(&mut values);
         let name = self.meta["name"].as_str().unwrap_or_default();
-        let files: HashMap<String, Vec<Node>> = self.templates.iter().cloned().collect();
         let chart_files = |path: &str| std::fs::read_to_string(self.dir.join(path)).ok();
         let scope = exec::Scope {
             defines: &self.defines,
-            files: &files,
+            files: &self.templates,
             chart_files: &chart_files,
         };
         let mut rendered = Vec::new();
@@ -182,10 +181,9 @@ mod tests {
     fn render_str(source: &str, data: &Value) -> Result<String, String> {
         let mut defines = HashMap::new();
         let nodes = parse::parse("t", source, &mut defines)?;
-        let files = HashMap::new();
         let scope = exec::Scope {
             defines: &defines,
-            files: &files,
+            files: &[],
             chart_files: &|_| None,
         };
         exec::render(&scope, &nodes, data)

@@ -87,13 +87,18 @@ pub struct Delivery {
     pub body: Vec<u8>,
 }
 
-/// The job's three `workflow_job` deliveries, in the order GitHub sends them.
-pub fn deliveries(job: &Job) -> anyhow::Result<Vec<Delivery>> {
-    let template: Value = serde_json::from_str(JOB_PAYLOAD)?;
+/// GitHub's example delivery the demo's payloads are made from.
+pub fn template() -> anyhow::Result<Value> {
+    Ok(serde_json::from_str(JOB_PAYLOAD)?)
+}
+
+/// The job's three `workflow_job` deliveries, in the order GitHub sends
+/// them, made from [`template`].
+pub fn deliveries(template: &Value, job: &Job) -> anyhow::Result<Vec<Delivery>> {
     ["queued", "in_progress", "completed"]
         .into_iter()
         .map(|action| {
-            let body = serde_json::to_vec(&payload(&template, job, action))?;
+            let body = serde_json::to_vec(&payload(template, job, action))?;
             Ok(Delivery {
                 id: format!("wfm-demo-{}-{action}", job.job_id),
                 event: "workflow_job",
@@ -210,7 +215,7 @@ mod tests {
     #[test]
     fn deliveries_parse_as_github_events_in_order() {
         let job = nightly(1, now()).remove(0);
-        let sent = deliveries(&job).unwrap();
+        let sent = deliveries(&template().unwrap(), &job).unwrap();
         let ids: Vec<&str> = sent.iter().map(|d| d.id.as_str()).collect();
         assert_eq!(
             ids,

@@ -253,10 +253,11 @@ async fn deliver_all(
 ) -> anyhow::Result<BTreeMap<String, usize>> {
     let secrets = Arc::new(WebhookSecrets::new([args.secret.as_str()]));
     let permits = Arc::new(tokio::sync::Semaphore::new(args.concurrency.max(1)));
+    let template = jobs::template()?;
     let mut tasks = tokio::task::JoinSet::new();
     for (n, job) in jobs.iter().enumerate() {
         let (api, secrets, permits) = (api.clone(), secrets.clone(), permits.clone());
-        let deliveries = jobs::deliveries(job)?;
+        let deliveries = jobs::deliveries(&template, job)?;
         tasks.spawn(async move {
             let _permit = permits.acquire_owned().await?;
             let mut receipts = Vec::new();
