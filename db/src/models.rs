@@ -41,6 +41,12 @@ pub struct Config {
     pub cluster_name: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Formats extracted of the matched files (`json`, `csv`, `markdown`,
+    /// `text`…); empty: every file.
+    #[schema(value_type = Vec<String>)]
+    pub file_types: serde_json::Value,
+    /// Sent to the LLM with every file of this config.
+    pub custom_prompt: Option<String>,
 }
 
 /// A config to insert; unset columns take their SQL defaults.
@@ -62,6 +68,8 @@ pub struct NewConfig {
     pub keep_raw_data: Option<bool>,
     pub enabled: Option<bool>,
     pub cluster_name: Option<String>,
+    pub file_types: Option<serde_json::Value>,
+    pub custom_prompt: Option<String>,
 }
 
 /// A row of `github_workflow_runs`.
@@ -150,6 +158,8 @@ pub struct MetricSchema {
     pub generated_by: GeneratedBy,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// What the LLM said of the schema it drafted.
+    pub explanation: Option<String>,
 }
 
 /// A schema version to insert.
@@ -165,6 +175,7 @@ pub struct NewMetricSchema {
     pub timestamp_field: Option<String>,
     pub is_active: bool,
     pub generated_by: GeneratedBy,
+    pub explanation: Option<String>,
 }
 
 /// A row of `gpu_workloads`: a runner set or runner the scanner recorded.

@@ -82,6 +82,8 @@ diesel::table! {
         cluster_name -> Varchar,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        file_types -> Jsonb,
+        custom_prompt -> Nullable<Text>,
     }
 }
 
@@ -138,6 +140,7 @@ diesel::table! {
         generated_by -> Varchar,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        explanation -> Nullable<Text>,
     }
 }
 

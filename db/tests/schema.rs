@@ -268,6 +268,55 @@ async fn updated_at_moves_on_update() {
         .unwrap();
     assert!(updated.updated_at > config.updated_at);
     assert_eq!(updated.created_at, config.created_at);
+
+    // bookkeeping is not an edit
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    let noted: Config = diesel::update(configs::table.find(config.id))
+        .set((
+            configs::last_processed_workload_uid.eq("uid-1"),
+            configs::last_checked_at.eq(chrono::Utc::now()),
+        ))
+        .returning(Config::as_returning())
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(noted.updated_at, updated.updated_at);
+    assert_eq!(noted.last_processed_workload_uid.as_deref(), Some("uid-1"));
+}
+
+#[tokio::test]
+async fn workflow_filters_match_a_name_a_path_or_a_file_name() {
+    let db = TestDb::new().await;
+    let mut conn = db.pool().get().await.unwrap();
+    #[derive(QueryableByName)]
+    struct Matches {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        m: bool,
+    }
+    let path = Some(".github/workflows/benchmark.yml");
+    for (filter, name, path, expected) in [
+        (None, Some("Nightly"), path, true),
+        (Some("Nightly"), Some("Nightly"), None, true),
+        (Some("benchmark.yml"), Some("Nightly"), path, true),
+        (
+            Some(".github/workflows/benchmark.yml"),
+            Some("Nightly"),
+            path,
+            true,
+        ),
+        (Some("benchmark.yml"), Some("Nightly"), None, false),
+        (Some("other.yml"), Some("Nightly"), path, false),
+        (Some("workflows/benchmark.yml"), None, path, false),
+    ] {
+        let row: Matches = diesel::sql_query("SELECT wfm_workflow_matches($1, $2, $3) AS m")
+            .bind::<diesel::sql_types::Nullable<Text>, _>(filter)
+            .bind::<diesel::sql_types::Nullable<Text>, _>(name)
+            .bind::<diesel::sql_types::Nullable<Text>, _>(path)
+            .get_result(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(row.m, expected, "{filter:?} {name:?} {path:?}");
+    }
 }
 
 /// The next notification on `conn`, or `None` after `wait`.

@@ -75,6 +75,16 @@ pub fn required(method: &Method, path: &str) -> Access {
     }
 }
 
+/// The token of an `Authorization: Bearer …` value; the scheme is
+/// case-insensitive (RFC 9110 §11.1).
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
 /// Middleware over the API scope.
 pub async fn check(
     req: ServiceRequest,
@@ -90,8 +100,8 @@ pub async fn check(
             .headers()
             .get(actix_web::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .and_then(|token| tokens.grants(token.trim()));
+            .and_then(bearer_token)
+            .and_then(|token| tokens.grants(token));
         match granted {
             None => return Err(ApiError::Unauthenticated.into()),
             Some(access) if access < needed => {
@@ -120,6 +130,16 @@ mod tests {
             Access::Admin
         );
         assert_eq!(required(&Method::DELETE, base), Access::Admin);
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_case_insensitive() {
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("BEARER  abc "), Some("abc"));
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer_token("Bearer"), None);
+        assert_eq!(bearer_token("Bearer  "), None);
     }
 
     #[test]

@@ -175,6 +175,8 @@ async fn active_backfill(
 struct Progress {
     #[serde(flatten)]
     backfill: Backfill,
+    /// The spec's name for `state` (the same value).
+    status: BackfillState,
     total: i64,
     enqueued: i64,
     /// completed + failed + skipped
@@ -244,6 +246,7 @@ async fn progress(conn: &mut AsyncPgConnection, backfill: Backfill) -> ApiResult
         pending: count(&[RunStatus::Pending]),
         in_flight: count(&[RunStatus::Collecting, RunStatus::Extracting]),
         eta_seconds,
+        status: backfill.state,
         backfill,
     })
 }

@@ -131,6 +131,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                         .handler(StatusCode::METHOD_NOT_ALLOWED, method_not_allowed),
                 )
                 .wrap(from_fn(auth::check))
+                .wrap(from_fn(guard_request))
                 .configure(configs::routes)
                 .configure(runs::routes)
                 .configure(schemas::routes)
@@ -140,6 +141,21 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .configure(ci::routes)
                 .default_service(web::to(not_found)),
         );
+}
+
+/// Checks every request of the scope before anything else looks at it: a
+/// `%00` in a path segment (a dimension name, a runner uid) would reach a text
+/// column (4000), and a body declared over the limit is refused on every route
+/// (4130), whether or not the route reads it.
+async fn guard_request(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    if req.uri().path().contains("%00") {
+        return Err(params::nul_in("path").into());
+    }
+    body::check_declared_length(req.request())?;
+    next.call(req).await
 }
 
 async fn not_found(req: actix_web::HttpRequest) -> ApiResult<actix_web::HttpResponse> {

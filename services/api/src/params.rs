@@ -22,6 +22,12 @@ impl Params {
     pub fn parse(query: &str) -> ApiResult<Self> {
         let pairs = serde_urlencoded::from_str::<Vec<(String, String)>>(query)
             .map_err(|e| ApiError::bad_request(format!("invalid query string: {e}")))?;
+        if let Some((key, _)) = pairs
+            .iter()
+            .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return Err(nul_in(&format!("query parameter {key:?}")));
+        }
         let params = Self { pairs };
         if params
             .str("cluster")
@@ -116,6 +122,13 @@ impl Params {
         range.check(start_name, end_name)?;
         Ok(range)
     }
+}
+
+/// The refusal of a NUL character, which no text column can hold.
+pub fn nul_in(what: &str) -> ApiError {
+    ApiError::bad_request(format!(
+        "invalid {what}: contains a NUL character, which no text field can hold"
+    ))
 }
 
 /// A page of a list.
@@ -252,6 +265,17 @@ mod tests {
             e.starts_with("invalid status: \"done\"; expected one of: pending"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn nul_characters_are_refused_naming_the_parameter() {
+        let e = Params::parse("cluster=%00").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "invalid query parameter \"cluster\": contains a NUL character, which no text field can hold"
+        );
+        assert!(Params::parse("a%00b=1").is_err());
+        assert!(Params::parse("cluster=ok").is_ok());
     }
 
     #[test]

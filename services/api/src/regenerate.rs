@@ -89,7 +89,7 @@ pub(crate) async fn regenerate(
             path: "records.json",
             bytes: &bytes,
             schema: None,
-            custom_prompt: None,
+            custom_prompt: config.custom_prompt.as_deref(),
         },
         &wfm_extract::Options::default(),
         state.llm.as_deref(),
@@ -111,6 +111,7 @@ pub(crate) async fn regenerate(
             schema: outcome.extraction.schema,
             timestamp_field: None,
             generated_by,
+            explanation: outcome.explanation,
             activate: false,
         },
     )

@@ -192,6 +192,8 @@ pub struct NewVersion {
     pub schema: Schema,
     pub timestamp_field: Option<String>,
     pub generated_by: GeneratedBy,
+    /// What the LLM said of a version it drafted.
+    pub explanation: Option<String>,
     /// Make it the active version (the previous active one is kept, inactive).
     pub activate: bool,
 }
@@ -232,6 +234,7 @@ pub async fn insert_version(
                     timestamp_field: new.timestamp_field,
                     is_active: new.activate,
                     generated_by: new.generated_by,
+                    explanation: new.explanation,
                 })
                 .returning(MetricSchema::as_returning())
                 .get_result(conn)
@@ -313,6 +316,7 @@ pub(crate) async fn put(
             schema,
             timestamp_field,
             generated_by: GeneratedBy::User,
+            explanation: None,
             activate: true,
         },
     )

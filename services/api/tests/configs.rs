@@ -148,7 +148,7 @@ async fn create_refuses_bad_fields_by_name() {
         .error();
     assert_eq!(
         (code, message.as_str()),
-        (4000, "request body exceeds 1048576 bytes")
+        (4130, "request body exceeds 1048576 bytes")
     );
     assert_eq!(
         api.get("configs").await.data()["total"],
@@ -353,5 +353,84 @@ async fn bad_ids_and_unknown_routes() {
     assert_eq!(
         message,
         "no route for GET /v1/github-workflow-metrics/nothing-here"
+    );
+}
+
+#[tokio::test]
+async fn the_specs_example_config_is_accepted_with_file_types_and_a_prompt() {
+    let api = TestApi::start().await;
+    // collector-design.md, "Complete Workflow", step 2, as written
+    let reply = api
+        .post(
+            "configs",
+            json!({
+                "name": "LLM Benchmark Metrics",
+                "runner_set_namespace": "actions-runner",
+                "runner_set_name": "benchmark-runners",
+                "github_owner": "AMD-AGI",
+                "github_repo": "Primus-SaFE",
+                "workflow_filter": "benchmark.yml",
+                "file_patterns": ["Bench/results/**/*.json", "Bench/results/**/*.csv"],
+                "file_types": ["json", "csv"]
+            }),
+        )
+        .await;
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    let created = reply.data();
+    assert_eq!(created["file_types"], json!(["json", "csv"]));
+    assert_eq!(created["custom_prompt"], serde_json::Value::Null);
+    let id = created["id"].as_i64().unwrap();
+
+    // names are canonical and each once; the prompt is kept
+    let patched = api
+        .patch(
+            &format!("configs/{id}"),
+            json!({"file_types": ["MD", "markdown", "txt"], "custom_prompt": "TFLOPS is higher-better"}),
+        )
+        .await
+        .data();
+    assert_eq!(patched["file_types"], json!(["markdown", "text"]));
+    assert_eq!(patched["custom_prompt"], "TFLOPS is higher-better");
+    // GET → PUT round trip keeps both
+    let mut whole = api.get(&format!("configs/{id}")).await.data();
+    whole["name"] = json!("renamed");
+    let replaced = api.put(&format!("configs/{id}"), whole).await.data();
+    assert_eq!(replaced["file_types"], json!(["markdown", "text"]));
+    assert_eq!(replaced["custom_prompt"], "TFLOPS is higher-better");
+    // null clears the prompt, [] takes every file again
+    let cleared = api
+        .patch(
+            &format!("configs/{id}"),
+            json!({"file_types": [], "custom_prompt": null}),
+        )
+        .await
+        .data();
+    assert_eq!(
+        (&cleared["file_types"], &cleared["custom_prompt"]),
+        (&json!([]), &serde_json::Value::Null)
+    );
+
+    let (code, message) = api
+        .patch(
+            &format!("configs/{id}"),
+            json!({"file_types": ["json", "yaml"]}),
+        )
+        .await
+        .error();
+    assert_eq!(code, 4000);
+    assert_eq!(
+        message,
+        "invalid file_types[1]: \"yaml\" is not one of json, jsonl, csv, tsv, markdown, text"
+    );
+    let (code, message) = api
+        .patch(
+            &format!("configs/{id}"),
+            json!({"custom_prompt": "x".repeat(10_001)}),
+        )
+        .await
+        .error();
+    assert_eq!(
+        (code, message.as_str()),
+        (4000, "invalid custom_prompt: longer than 10000 characters")
     );
 }

@@ -228,3 +228,73 @@ async fn regenerate_drafts_from_the_newest_run() {
         .data();
     assert_eq!(active["id"], v1["id"], "the active schema is unchanged");
 }
+
+#[tokio::test]
+async fn regenerate_sends_the_configs_prompt_and_keeps_the_explanation() {
+    let stub = wfm_testing::llm_stub::LlmStub::answering(json!({
+        "schema": {"fields": [
+            {"name": "model", "type": "string"},
+            {"name": "latency_ms", "type": "float", "unit": "ms"}
+        ], "dimension_fields": ["model"], "metric_fields": ["latency_ms"]},
+        "records": [{"dimensions": {"model": "llama"}, "metrics": {"latency_ms": 12.5}}],
+        "explanation": "latency per model"
+    }))
+    .await;
+    let llm = wfm_extract::llm::LlmConfig {
+        base_url: stub.base_url.clone(),
+        model: "stub".into(),
+        api_key: None,
+        timeout: std::time::Duration::from_secs(10),
+        max_input_bytes: 65_536,
+    };
+    let api = TestApi::with_state(|state| {
+        state.llm = Some(std::sync::Arc::new(
+            wfm_extract::llm::LlmClient::new(llm).expect("client"),
+        ));
+    })
+    .await;
+    let id = api.create_config("c", "arc", "s").await;
+    api.patch(
+        &format!("configs/{id}"),
+        json!({"custom_prompt": "latency is per token"}),
+    )
+    .await
+    .data();
+    let run = api.insert_run(id, "w1", RunStatus::Completed).await;
+    let mut conn = api.conn().await;
+    diesel::update(runs::table.find(run.id))
+        .set(runs::metrics_count.eq(1))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    diesel::insert_into(metrics::table)
+        .values((
+            metrics::config_id.eq(id),
+            metrics::run_id.eq(run.id),
+            metrics::timestamp.eq(chrono::Utc::now()),
+            metrics::dimensions.eq(json!({"model": "llama"})),
+            metrics::metrics.eq(json!({"latency_ms": 12.5})),
+        ))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let draft = api
+        .post(&format!("configs/{id}/schema/regenerate"), json!({}))
+        .await
+        .data();
+    assert_eq!(draft["generated_by"], "ai", "{draft}");
+    assert_eq!(draft["explanation"], "latency per model");
+    let sent = stub.requests();
+    assert_eq!(sent.len(), 1);
+    assert!(
+        sent[0].to_string().contains("latency is per token"),
+        "{}",
+        sent[0]
+    );
+    // kept with the version
+    let versions = api.get(&format!("configs/{id}/schemas")).await.data();
+    assert_eq!(
+        versions["schemas"][0]["explanation"], "latency per model",
+        "{versions}"
+    );
+}

@@ -747,3 +747,116 @@ async fn a_payload_postgres_refuses_as_jsonb_is_kept_as_text_and_applied() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_raw_nul_byte_in_an_unreadable_payload_is_a_400_and_kept_with_its_error() {
+    let api = signed_api().await;
+    let mut body = fixture("workflow_job/queued.payload.json");
+    body.truncate(40);
+    body.extend_from_slice(b"\x00 not json");
+    let (status, answer) = deliver(&api, "workflow_job", "d-raw-nul", body).await;
+    assert_eq!(status, 400, "{answer}");
+    assert_eq!(
+        count(
+            &api,
+            "SELECT count(*) AS n FROM github_webhook_deliveries \
+             WHERE delivery_id = 'd-raw-nul' AND error_message IS NOT NULL \
+             AND payload::text LIKE '%\u{fffd} not json%'"
+        )
+        .await,
+        1,
+        "kept, with its error and the NUL shown as U+FFFD"
+    );
+}
+
+/// A workflow_run payload of run `id` in Codertocat/Hello-World from `path`.
+fn run_payload(id: i64, path: &str) -> Vec<u8> {
+    let mut payload: Value =
+        serde_json::from_slice(&fixture("workflow_run/completed.payload.json")).expect("JSON");
+    payload["workflow_run"]["id"] = json!(id);
+    payload["workflow_run"]["path"] = json!(path);
+    payload["repository"]["full_name"] = json!("Codertocat/Hello-World");
+    serde_json::to_vec(&payload).expect("serializes")
+}
+
+#[tokio::test]
+async fn a_workflow_filter_may_name_the_workflow_file() {
+    let api = signed_api().await;
+    let mut ids = Vec::new();
+    for (cluster, workflow) in [
+        ("by-file", "test.yml"),
+        ("by-path", ".github/workflows/test.yml"),
+        ("other", "other.yml"),
+    ] {
+        let reply = api
+            .post(
+                &format!("configs?cluster={cluster}"),
+                json!({"name": cluster, "github_owner": "codertocat", "github_repo": "hello-world",
+                       "workflow_filter": workflow, "file_patterns": ["*.json"]}),
+            )
+            .await;
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        ids.push(reply.data()["id"].as_i64().unwrap());
+    }
+    let job = |id: i64, run: i64| {
+        job_payload(
+            "workflow_job/completed.success.with-organization.payload.json",
+            json!({"id": id, "run_id": run}),
+        )
+    };
+    // the run's event first, then its job
+    deliver(
+        &api,
+        "workflow_run",
+        "r-1",
+        run_payload(101, ".github/workflows/test.yml"),
+    )
+    .await;
+    deliver(&api, "workflow_job", "j-1", job(1, 101)).await;
+    apply_all(&api).await;
+    // a job first, then its run's event (in a later batch)
+    deliver(&api, "workflow_job", "j-2", job(2, 202)).await;
+    apply_all(&api).await;
+    deliver(
+        &api,
+        "workflow_run",
+        "r-2",
+        run_payload(202, ".github/workflows/test.yml"),
+    )
+    .await;
+    apply_all(&api).await;
+    // redelivered: nothing twice
+    deliver(
+        &api,
+        "workflow_run",
+        "r-2b",
+        run_payload(202, ".github/workflows/test.yml"),
+    )
+    .await;
+    apply_all(&api).await;
+
+    #[derive(QueryableByName, Debug, PartialEq)]
+    struct Filed {
+        #[diesel(sql_type = BigInt)]
+        config_id: i64,
+        #[diesel(sql_type = Text)]
+        workload_uid: String,
+    }
+    let mut conn = api.conn().await;
+    let filed: Vec<Filed> = diesel::sql_query(
+        "SELECT config_id, workload_uid FROM github_workflow_runs ORDER BY config_id, workload_uid",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    let expected: Vec<Filed> = [ids[0], ids[1]]
+        .into_iter()
+        .flat_map(|c| {
+            ["github-job-1", "github-job-2"].map(|uid| Filed {
+                config_id: c,
+                workload_uid: uid.into(),
+            })
+        })
+        .collect();
+    assert_eq!(filed, expected);
+}

@@ -14,7 +14,7 @@ use wfm_db::queue::{self, Completion};
 use wfm_db::schema::github_workflow_configs as configs;
 use wfm_db::{GeneratedBy, ReaderKind, RunStatus};
 use wfm_extract::llm::{LlmRequest, Method, extract_with_llm};
-use wfm_extract::{DimValue, Extraction, Options, Record, parse_time};
+use wfm_extract::{DimValue, Options, Record, parse_time};
 use wfm_reader::{
     FileReader, GithubArtifactsReader, ListError, ListRequest, Listing, MountedReader, Placeholders,
 };
@@ -86,10 +86,20 @@ impl Collector {
         let gathered = self.gather(&*reader, &request).await;
         // The reader's resources (a temp pod) go before the extraction, however it went.
         reader.release().await;
-        let (listing, files, mut problems) = match gathered {
+        let (listing, mut files, mut problems) = match gathered {
             Ok(gathered) => gathered,
             Err(outcome) => return Ok(outcome),
         };
+        let wanted = file_types(&config);
+        if !wanted.is_empty() {
+            files.retain(|(path, bytes)| of_wanted_type(&wanted, path, bytes));
+            if files.is_empty() {
+                return Ok(Outcome::Skipped(format!(
+                    "no matched file is of file_types {:?}",
+                    config.file_types
+                )));
+            }
+        }
         let found = i32::try_from(listing.files.len()).unwrap_or(i32::MAX);
         if !queue::advance(
             &mut conn,
@@ -266,11 +276,13 @@ impl Collector {
     ) -> anyhow::Result<Option<ActiveSchema>> {
         let mut schemas = Vec::new();
         let mut by_llm = false;
+        let mut explanations = Vec::new();
         for (path, bytes) in files {
-            match self.extract_one(path, bytes, None).await {
-                Ok((x, method)) if !x.records.is_empty() => {
-                    by_llm |= method == Method::Llm;
-                    schemas.push(x.schema);
+            match self.extract_one(config, path, bytes, None).await {
+                Ok(x) if !x.extraction.records.is_empty() => {
+                    by_llm |= x.method == Method::Llm;
+                    explanations.extend(x.explanation.map(|e| format!("{path}: {e}")));
+                    schemas.push(x.extraction.schema);
                 }
                 Ok(_) => {}
                 Err(e) => problems.push(format!("{path}: {e}")),
@@ -292,6 +304,7 @@ impl Collector {
             &name,
             &schema::union(schemas),
             generated_by,
+            (!explanations.is_empty()).then(|| explanations.join("\n")),
         )
         .await?;
         tracing::info!(config = config.id, schema = active.id, %generated_by, "created the config's first schema");
@@ -311,8 +324,12 @@ impl Collector {
         let mut rows = Vec::new();
         let mut processed = 0;
         for (path, bytes) in files {
-            match self.extract_one(path, bytes, Some(&active.schema)).await {
-                Ok((x, _)) => {
+            match self
+                .extract_one(config, path, bytes, Some(&active.schema))
+                .await
+            {
+                Ok(outcome) => {
+                    let x = outcome.extraction;
                     processed += 1;
                     rows.extend(x.records.iter().map(|record| {
                         MetricRow {
@@ -334,10 +351,11 @@ impl Collector {
 
     async fn extract_one(
         &self,
+        config: &Config,
         path: &str,
         bytes: &[u8],
         schema: Option<&wfm_extract::Schema>,
-    ) -> Result<(Extraction, Method), wfm_extract::ExtractError> {
+    ) -> Result<wfm_extract::llm::Outcome, wfm_extract::ExtractError> {
         let options = Options {
             max_bytes: usize::try_from(self.config.max_file_bytes).unwrap_or(usize::MAX),
         };
@@ -345,7 +363,7 @@ impl Collector {
             path,
             bytes,
             schema,
-            custom_prompt: None,
+            custom_prompt: config.custom_prompt.as_deref(),
         };
         let outcome = extract_with_llm(request, &options, self.llm.as_ref()).await?;
         if let (Some(_), Some(reason)) = (&self.llm, &outcome.fallback_reason) {
@@ -355,8 +373,25 @@ impl Collector {
                 "LLM extraction fell back to the built-in extractor"
             );
         }
-        Ok((outcome.extraction, outcome.method))
+        Ok(outcome)
     }
+}
+
+/// The config's `file_types`, as formats (unknown names were refused when written).
+fn file_types(config: &Config) -> Vec<wfm_extract::Format> {
+    config
+        .file_types
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.as_str().and_then(wfm_extract::Format::from_type_name))
+        .collect()
+}
+
+/// Whether the file, read as the extractor would read it, is of a wanted type.
+fn of_wanted_type(wanted: &[wfm_extract::Format], path: &str, bytes: &[u8]) -> bool {
+    let (read_as, _) = wfm_extract::detect_format(path, &String::from_utf8_lossy(bytes));
+    wanted.iter().any(|w| w.takes(read_as))
 }
 
 fn placeholders(run: &Run) -> Placeholders {

@@ -82,6 +82,7 @@ pub async fn create_active(
     name: &str,
     schema: &Schema,
     generated_by: GeneratedBy,
+    explanation: Option<String>,
 ) -> anyhow::Result<ActiveSchema> {
     let inserted = conn
         .build_transaction()
@@ -102,6 +103,7 @@ pub async fn create_active(
                 timestamp_field: None,
                 is_active: true,
                 generated_by,
+                explanation: explanation.clone(),
             };
             let id: i64 = diesel::insert_into(schemas::table)
                 .values(&new)

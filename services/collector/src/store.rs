@@ -57,6 +57,15 @@ pub async fn store_and_complete(
             if !queue::complete(conn, run_id, worker, done).await? {
                 return Err(anyhow::Error::new(LostClaimError));
             }
+            // The spec's "last processed EphemeralRunner UID" of the config.
+            diesel::sql_query(
+                "UPDATE github_workflow_configs c SET last_processed_workload_uid = r.workload_uid \
+                 FROM github_workflow_runs r WHERE r.id = $1 AND c.id = r.config_id \
+                 AND c.last_processed_workload_uid IS DISTINCT FROM r.workload_uid",
+            )
+            .bind::<BigInt, _>(run_id)
+            .execute(conn)
+            .await?;
             // Last, so the advisory lock it takes is held only until commit.
             let hours = touched_hours(old.into_iter().map(|h| h.hour), rows);
             if !hours.is_empty() {

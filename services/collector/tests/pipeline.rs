@@ -31,15 +31,22 @@ struct Harness {
 
 impl Harness {
     async fn new(name: &str, patterns: serde_json::Value) -> Harness {
+        Self::with_env(name, patterns, &[]).await
+    }
+
+    /// A harness whose collector also reads the settings `extra`.
+    async fn with_env(name: &str, patterns: serde_json::Value, extra: &[(&str, &str)]) -> Harness {
         let db = TestDb::new().await;
         let root =
             std::env::temp_dir().join(format!("wfm-collector-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(&root).expect("root");
-        let env = Env::from_pairs([
+        let mut pairs = vec![
             ("WFM_MOUNTED_ROOT", root.to_str().expect("utf-8 path")),
             ("WFM_MAX_FILE_BYTES", "1000"),
-        ]);
+        ];
+        pairs.extend_from_slice(extra);
+        let env = Env::from_pairs(pairs);
         let settings = CollectorConfig::from_env(&env).expect("config");
         let registry = wfm_telemetry::Metrics::new("test", "0");
         let collector = Collector::new(
@@ -467,5 +474,148 @@ async fn storing_a_run_refreshes_its_hourly_rollups() {
             sum: 7.0,
             last_value: 7.0
         }]
+    );
+}
+
+impl Harness {
+    /// Sets the config's `file_types` and `custom_prompt` as the API would store them.
+    async fn set_fields(&self, file_types: serde_json::Value, prompt: Option<&str>) {
+        let mut conn = self.db.connect().await;
+        diesel::update(configs::table.find(self.config.id))
+            .set((
+                configs::file_types.eq(file_types),
+                configs::custom_prompt.eq(prompt),
+            ))
+            .execute(&mut conn)
+            .await
+            .expect("config fields");
+    }
+
+    async fn config_row(&self) -> Config {
+        let mut conn = self.db.connect().await;
+        configs::table
+            .find(self.config.id)
+            .select(Config::as_select())
+            .first(&mut conn)
+            .await
+            .expect("config")
+    }
+}
+
+#[tokio::test]
+async fn file_types_narrow_what_is_extracted_and_the_runner_is_remembered() {
+    let h = Harness::new("types", serde_json::json!(["runs/{run_id}/*"])).await;
+    h.set_fields(serde_json::json!(["csv"]), None).await;
+    h.write("runs/7/a.csv", CSV);
+    // a .txt holding CSV is read as CSV, so it is taken too
+    h.write("runs/7/b.txt", CSV);
+    h.write("runs/7/c.json", r#"[{"model": "x", "latency_ms": 1.0}]"#);
+    h.write(
+        "runs/7/d.md",
+        "| model | latency_ms |\n|---|---|\n| y | 2 |\n",
+    );
+    h.enqueue("uid-7", 7).await;
+    let (run, outcome) = h.collect().await;
+    assert_eq!(
+        outcome,
+        Outcome::Completed {
+            files: 2,
+            records: 4
+        }
+    );
+    let sources: std::collections::BTreeSet<String> = h
+        .metric_rows(run.id)
+        .await
+        .into_iter()
+        .map(|r| r.2)
+        .collect();
+    assert_eq!(
+        sources.into_iter().collect::<Vec<_>>(),
+        ["runs/7/a.csv", "runs/7/b.txt"]
+    );
+    assert_eq!(run.error_message, None, "narrowing is not a problem");
+    assert_eq!(
+        h.config_row().await.last_processed_workload_uid.as_deref(),
+        Some("uid-7")
+    );
+
+    // nothing of the wanted type: skipped, saying why
+    h.set_fields(serde_json::json!(["markdown"]), None).await;
+    h.write("runs/8/a.csv", CSV);
+    h.enqueue("uid-8", 8).await;
+    let (run, outcome) = h.collect().await;
+    assert!(
+        matches!(&outcome, Outcome::Skipped(why) if why.contains("file_types")),
+        "{outcome:?}"
+    );
+    assert_eq!(run.status, RunStatus::Skipped);
+    assert_eq!(
+        h.config_row().await.last_processed_workload_uid.as_deref(),
+        Some("uid-7"),
+        "only a processed runner counts"
+    );
+}
+
+#[tokio::test]
+async fn the_custom_prompt_reaches_the_llm_and_its_explanation_is_kept() {
+    let stub = wfm_testing::llm_stub::LlmStub::answering(serde_json::json!({
+        "schema": {"fields": [
+            {"name": "model", "type": "string"},
+            {"name": "batch", "type": "int"},
+            {"name": "latency_ms", "type": "float", "unit": "ms"},
+            {"name": "throughput", "type": "float"}
+        ], "dimension_fields": ["model", "batch"],
+           "metric_fields": ["latency_ms", "throughput"]},
+        "records": [
+            {"dimensions": {"model": "llama", "batch": 1},
+             "metrics": {"latency_ms": 12.5, "throughput": 80.1}},
+            {"dimensions": {"model": "llama", "batch": 8},
+             "metrics": {"latency_ms": 40.2, "throughput": 199.0}}
+        ],
+        "explanation": "one row per model and batch"
+    }))
+    .await;
+    let h = Harness::with_env(
+        "prompt",
+        serde_json::json!(["*.csv"]),
+        &[
+            ("WFM_LLM_BASE_URL", &stub.base_url),
+            ("WFM_LLM_MODEL", "stub"),
+        ],
+    )
+    .await;
+    h.set_fields(serde_json::json!([]), Some("latency is per request, in ms"))
+        .await;
+    h.write("a.csv", CSV);
+    h.enqueue("u", 1).await;
+    let (_, outcome) = h.collect().await;
+    assert_eq!(
+        outcome,
+        Outcome::Completed {
+            files: 1,
+            records: 2
+        }
+    );
+    let requests = stub.requests();
+    assert!(!requests.is_empty());
+    for request in &requests {
+        assert!(
+            request
+                .to_string()
+                .contains("latency is per request, in ms"),
+            "the prompt was sent: {request}"
+        );
+    }
+    let mut conn = h.db.connect().await;
+    let schema: MetricSchema = schemas::table
+        .filter(schemas::config_id.eq(h.config.id))
+        .select(MetricSchema::as_select())
+        .first(&mut conn)
+        .await
+        .expect("the first schema");
+    assert_eq!(schema.generated_by, GeneratedBy::Ai);
+    assert_eq!(
+        schema.explanation.as_deref(),
+        Some("a.csv: one row per model and batch")
     );
 }

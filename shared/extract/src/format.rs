@@ -40,6 +40,32 @@ impl Format {
         })
     }
 
+    /// A config's `file_types` entry: a format's name or a common alias
+    /// (`md`, `txt`, `ndjson`), case-insensitive.
+    pub fn from_type_name(name: &str) -> Option<Format> {
+        Some(match name.trim().to_ascii_lowercase().as_str() {
+            "json" => Format::Json,
+            "jsonl" | "ndjson" => Format::Jsonl,
+            "csv" => Format::Csv,
+            "tsv" => Format::Tsv,
+            "markdown" | "md" => Format::Markdown,
+            "text" | "txt" => Format::Text,
+            _ => return None,
+        })
+    }
+
+    /// The names [`Format::from_type_name`] takes, for error messages.
+    pub const TYPE_NAMES: &str = "json, jsonl, csv, tsv, markdown, text";
+
+    /// Whether a config that lists `self` takes a file read as `read`: a
+    /// format takes itself, `json` also JSON Lines and `csv` also TSV (a
+    /// `.json` file may hold JSON Lines, a `.csv` tabs).
+    pub fn takes(self, read: Format) -> bool {
+        self == read
+            || (self == Format::Json && read == Format::Jsonl)
+            || (self == Format::Csv && read == Format::Tsv)
+    }
+
     fn is_delimited(self) -> bool {
         matches!(self, Format::Csv | Format::Tsv)
     }
@@ -218,6 +244,16 @@ fn count_fields(line: &str, delimiter: u8) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn file_type_names_and_families() {
+        assert_eq!(Format::from_type_name(" MD "), Some(Format::Markdown));
+        assert_eq!(Format::from_type_name("yaml"), None);
+        assert!(Format::Json.takes(Format::Jsonl));
+        assert!(Format::Csv.takes(Format::Tsv));
+        assert!(!Format::Jsonl.takes(Format::Json));
+        assert!(!Format::Markdown.takes(Format::Text));
+    }
 
     #[test]
     fn content_overrules_a_lying_extension() {

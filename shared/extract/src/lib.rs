@@ -17,7 +17,7 @@ mod units;
 
 pub use error::ExtractError;
 pub use extract::{DEFAULT_MAX_BYTES, Extraction, Options, extract, extract_with_schema};
-pub use format::Format;
+pub use format::{Format, detect as detect_format};
 pub use names::match_key;
 pub use records::{DimValue, Record, Records, parse_time};
 pub use schema::{Field, FieldType, Role, Schema, SchemaError};

@@ -215,6 +215,7 @@ impl WorkflowRunEvent {
         run.conclusion = run.conclusion.take().or(old.conclusion);
         run.html_url = run.html_url.take().or(old.html_url);
         run.workflow_id = run.workflow_id.or(old.workflow_id);
+        run.path = run.path.take().or(old.path);
         run.run_number = run.run_number.or(old.run_number);
         run.created_at = run.created_at.or(old.created_at);
         run.run_started_at = run.run_started_at.or(old.run_started_at);
@@ -235,6 +236,8 @@ pub struct WorkflowRun {
     pub run_attempt: i32,
     pub name: Option<String>,
     pub workflow_id: Option<i64>,
+    /// The workflow's file, `.github/workflows/benchmark.yml`.
+    pub path: Option<String>,
     pub run_number: Option<i32>,
     pub event: Option<String>,
     pub head_branch: Option<String>,

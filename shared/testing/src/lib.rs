@@ -21,3 +21,4 @@ pub use rows::{insert_config, repo_config, runner_set_config, seed_finished_runn
 
 pub mod arc_fixtures;
 pub mod fake_kube;
+pub mod llm_stub;

@@ -13,6 +13,7 @@ use crate::error::{ApiError, ApiResult};
 const MAX_NAME: usize = 255;
 const MAX_PATTERN: usize = 1024;
 const MAX_PATTERNS: usize = 100;
+const MAX_PROMPT: usize = 10_000;
 
 /// Every editable column, as written by create, replace and patch.
 #[derive(Debug, Clone, PartialEq, Insertable, AsChangeset)]
@@ -32,6 +33,8 @@ pub struct ConfigFields {
     pub reader_options: serde_json::Value,
     pub keep_raw_data: bool,
     pub enabled: bool,
+    pub file_types: serde_json::Value,
+    pub custom_prompt: Option<String>,
 }
 
 /// The body of POST and PUT. Read-only fields a client may echo back from a GET
@@ -66,6 +69,13 @@ pub struct ConfigBody {
     keep_raw_data: Option<bool>,
     #[serde(default)]
     enabled: Option<bool>,
+    /// Formats to extract of the matched files: json (also JSON Lines),
+    /// jsonl, csv (also TSV), tsv, markdown, text; empty or absent: every file.
+    #[serde(default)]
+    file_types: Option<Vec<String>>,
+    /// Sent to the LLM with every file (at most 10,000 characters).
+    #[serde(default)]
+    custom_prompt: Option<String>,
     // echoed read-only fields
     #[serde(default, rename = "id")]
     #[schema(ignore)]
@@ -108,6 +118,8 @@ impl ConfigBody {
             reader_options: serde_json::Value::Object(self.reader_options.unwrap_or_default()),
             keep_raw_data: self.keep_raw_data.unwrap_or(false),
             enabled: self.enabled.unwrap_or(true),
+            file_types: serde_json::Value::from(self.file_types.unwrap_or_default()),
+            custom_prompt: self.custom_prompt,
         }
         .checked()
     }
@@ -139,6 +151,9 @@ pub struct ConfigPatch {
     reader_options: Option<serde_json::Map<String, serde_json::Value>>,
     keep_raw_data: Option<bool>,
     enabled: Option<bool>,
+    file_types: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    custom_prompt: Option<Option<String>>,
 }
 
 /// A field that is present, maybe as `null`: `Some(None)`; absent: `None` (via `default`).
@@ -178,6 +193,10 @@ impl ConfigPatch {
                 .map_or_else(|| current.reader_options.clone(), serde_json::Value::Object),
             keep_raw_data: pick(self.keep_raw_data, &current.keep_raw_data),
             enabled: pick(self.enabled, &current.enabled),
+            file_types: self
+                .file_types
+                .map_or_else(|| current.file_types.clone(), serde_json::Value::from),
+            custom_prompt: pick(self.custom_prompt, &current.custom_prompt),
         }
         .checked()
     }
@@ -227,6 +246,15 @@ impl ConfigFields {
             _ => {}
         }
         check_patterns(&self.file_patterns)?;
+        self.file_types = checked_file_types(&self.file_types)?;
+        self.custom_prompt = self.custom_prompt.take().filter(|p| !p.trim().is_empty());
+        if let Some(prompt) = &self.custom_prompt
+            && prompt.chars().count() > MAX_PROMPT
+        {
+            return Err(ApiError::bad_request(format!(
+                "invalid custom_prompt: longer than {MAX_PROMPT} characters"
+            )));
+        }
         Ok(self)
     }
 }
@@ -264,6 +292,13 @@ fn check_patterns(patterns: &serde_json::Value) -> ApiResult<()> {
                 "invalid file_patterns[{i}]: longer than {MAX_PATTERN} bytes"
             )));
         }
+        // The readers refuse these too, but only when a run executes: say it now.
+        if pattern.starts_with('/') || pattern.split('/').any(|part| part == "..") {
+            return Err(ApiError::bad_request(format!(
+                "invalid file_patterns[{i}]: {pattern:?} leaves the result root; \
+                 patterns are relative and may not contain `..`"
+            )));
+        }
         glob::Pattern::new(pattern).map_err(|e| {
             ApiError::bad_request(format!(
                 "invalid file_patterns[{i}]: {pattern:?} is not a glob ({e})"
@@ -271,4 +306,22 @@ fn check_patterns(patterns: &serde_json::Value) -> ApiResult<()> {
         })?;
     }
     Ok(())
+}
+
+/// `file_types` with each entry known, in its canonical name, once each.
+fn checked_file_types(types: &serde_json::Value) -> ApiResult<serde_json::Value> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for (i, raw) in types.as_array().into_iter().flatten().enumerate() {
+        let raw = raw.as_str().unwrap_or_default();
+        let format = wfm_extract::Format::from_type_name(raw).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "invalid file_types[{i}]: {raw:?} is not one of {}",
+                wfm_extract::Format::TYPE_NAMES
+            ))
+        })?;
+        if !names.contains(&format.name()) {
+            names.push(format.name());
+        }
+    }
+    Ok(serde_json::Value::from(names))
 }

@@ -65,6 +65,9 @@ impl Changes {
             enrich_runners(conn, &jobs).await?;
             file_webhook_runs(conn, &jobs).await?;
         }
+        if !runs.is_empty() {
+            file_runs_by_workflow_file(conn, &runs).await?;
+        }
         Ok(())
     }
 }
@@ -207,7 +210,9 @@ async fn file_webhook_runs(conn: &mut Conn, jobs: &[&WorkflowJobEvent]) -> diese
             AS u(job_id, runner, run_id, sha, branch, started, completed, owner, repo, wf) \
          JOIN github_workflow_configs c ON c.enabled AND c.runner_set_name IS NULL \
            AND lower(c.github_owner) = lower(u.owner) AND lower(c.github_repo) = lower(u.repo) \
-           AND (c.workflow_filter IS NULL OR c.workflow_filter = u.wf) \
+           AND wfm_workflow_matches(c.workflow_filter, u.wf, (SELECT a.workflow_path \
+                FROM github_actions_runs a WHERE a.github_run_id = u.run_id \
+                AND a.workflow_path IS NOT NULL LIMIT 1)) \
            AND (c.branch_filter IS NULL OR c.branch_filter = u.branch) \
          ORDER BY u.job_id, c.id \
          ON CONFLICT (config_id, workload_uid) DO NOTHING",
@@ -234,17 +239,18 @@ async fn upsert_runs(conn: &mut Conn, runs: &[&WorkflowRunEvent]) -> diesel::Que
     diesel::sql_query(
         "INSERT INTO github_actions_runs AS r (github_run_id, run_attempt, repository, workflow_id, \
             workflow_name, run_number, event, head_branch, head_sha, status, conclusion, html_url, \
-            run_created_at, run_started_at, completed_at) \
+            run_created_at, run_started_at, completed_at, workflow_path) \
          SELECT u.id, u.attempt, left(u.repo, 255), u.wf_id, left(u.wf, 255), u.number, left(u.event, 64), \
             left(u.branch, 255), left(u.sha, 64), u.status, left(u.conclusion, 50), left(u.url, 1024), \
-            u.created, u.started, CASE WHEN u.status = 'completed' THEN u.updated END \
+            u.created, u.started, CASE WHEN u.status = 'completed' THEN u.updated END, left(u.path, 1024) \
          FROM unnest($1::int8[], $2::int4[], $3::text[], $4::int8[], $5::text[], $6::int4[], $7::text[], \
             $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::timestamptz[], \
-            $14::timestamptz[], $15::timestamptz[]) \
+            $14::timestamptz[], $15::timestamptz[], $16::text[]) \
             AS u(id, attempt, repo, wf_id, wf, number, event, branch, sha, status, conclusion, url, \
-                 created, started, updated) \
+                 created, started, updated, path) \
          ON CONFLICT (github_run_id, run_attempt) DO UPDATE SET \
             workflow_id = COALESCE(EXCLUDED.workflow_id, r.workflow_id), \
+            workflow_path = COALESCE(EXCLUDED.workflow_path, r.workflow_path), \
             workflow_name = COALESCE(EXCLUDED.workflow_name, r.workflow_name), \
             run_number = COALESCE(EXCLUDED.run_number, r.run_number), \
             event = COALESCE(EXCLUDED.event, r.event), \
@@ -272,6 +278,49 @@ async fn upsert_runs(conn: &mut Conn, runs: &[&WorkflowRunEvent]) -> diesel::Que
     .bind::<Array<Nullable<Timestamptz>>, _>(rs.iter().map(|r| r.created_at).collect::<Vec<_>>())
     .bind::<Array<Nullable<Timestamptz>>, _>(rs.iter().map(|r| r.run_started_at).collect::<Vec<_>>())
     .bind::<Array<Nullable<Timestamptz>>, _>(rs.iter().map(|r| r.updated_at).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(rs.iter().map(|r| r.path.as_deref()).collect::<Vec<_>>())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A config may name its workflow by file (`benchmark.yml`), which only
+/// workflow_run events carry: when one arrives, the run's completed jobs that
+/// such a config takes are filed (once: a job filed before is left alone).
+async fn file_runs_by_workflow_file(
+    conn: &mut Conn,
+    runs: &[&WorkflowRunEvent],
+) -> diesel::QueryResult<()> {
+    let mut with_path: Vec<(i64, &str)> = runs
+        .iter()
+        .filter_map(|e| Some((e.workflow_run.id, e.workflow_run.path.as_deref()?)))
+        .collect();
+    with_path.sort_unstable();
+    with_path.dedup_by_key(|(id, _)| *id);
+    if with_path.is_empty() {
+        return Ok(());
+    }
+    diesel::sql_query(format!(
+        "INSERT INTO github_workflow_runs (config_id, workload_uid, workload_name, github_run_id, \
+            github_run_number, github_job_id, head_sha, head_branch, trigger_source, \
+            workload_started_at, workload_completed_at) \
+         SELECT c.id, 'github-job-' || j.github_job_id, COALESCE(j.runner_name, ''), j.github_run_id, \
+            {number}, j.github_job_id, j.head_sha, j.head_branch, 'webhook', j.started_at, \
+            COALESCE(j.completed_at, now()) \
+         FROM unnest($1::int8[], $2::text[]) AS u(run_id, path) \
+         JOIN github_workflow_jobs j ON j.github_run_id = u.run_id AND j.status = 'completed' \
+           AND j.conclusion IS DISTINCT FROM 'skipped' \
+         JOIN github_workflow_configs c ON c.enabled AND c.runner_set_name IS NULL \
+           AND c.workflow_filter IS NOT NULL \
+           AND lower(c.github_owner || '/' || c.github_repo) = lower(j.repository) \
+           AND wfm_workflow_matches(c.workflow_filter, j.workflow_name, u.path) \
+           AND (c.branch_filter IS NULL OR c.branch_filter = j.head_branch) \
+         ORDER BY j.github_job_id, c.id \
+         ON CONFLICT (config_id, workload_uid) DO NOTHING",
+        number = RUN_NUMBER_OF.replace("COL", "j.github_run_id"),
+    ))
+    .bind::<Array<BigInt>, _>(with_path.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(with_path.iter().map(|(_, p)| *p).collect::<Vec<_>>())
     .execute(conn)
     .await?;
     Ok(())

@@ -94,7 +94,9 @@ pub(crate) async fn receive(
         // an unreadable payload may not be JSON at all: kept as a JSON string then
         is_json: parsed.is_ok()
             || serde_json::from_slice::<serde::de::IgnoredAny>(&payload).is_ok(),
-        payload: String::from_utf8_lossy(&payload).into_owned(),
+        // No Postgres text holds NUL: a raw 0x00 (only possible in a payload that
+        // is not JSON, which stores as text) is kept as U+FFFD.
+        payload: String::from_utf8_lossy(&payload).replace('\0', "\u{FFFD}"),
         done: !matches!(
             parsed,
             Ok(Some(Event::WorkflowJob(_) | Event::WorkflowRun(_)))

@@ -1,0 +1,55 @@
+//! An OpenAI-compatible chat-completions stub on loopback: it answers every
+//! request with one message content and keeps the requests it was sent, so a
+//! test can check what reached the model (the prompt, the file).
+
+use std::sync::{Arc, Mutex};
+
+use actix_web::{App, HttpResponse, HttpServer, web};
+use serde_json::{Value, json};
+
+/// A running stub.
+#[derive(Debug)]
+pub struct LlmStub {
+    /// The base URL to configure (`WFM_LLM_BASE_URL`), ending in `/v1`.
+    pub base_url: String,
+    seen: Arc<Mutex<Vec<Value>>>,
+}
+
+impl LlmStub {
+    /// Starts a stub that answers `content` (serialised as the message text).
+    pub async fn answering(content: Value) -> Self {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let state = web::Data::new((seen.clone(), content.to_string()));
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .route("/v1/chat/completions", web::post().to(chat))
+        })
+        .workers(1)
+        .disable_signals()
+        .bind(("127.0.0.1", 0))
+        .expect("binding a free port");
+        let addr = server.addrs()[0];
+        tokio::spawn(server.run());
+        Self {
+            base_url: format!("http://{addr}/v1"),
+            seen,
+        }
+    }
+
+    /// The request bodies received so far.
+    pub fn requests(&self) -> Vec<Value> {
+        self.seen.lock().expect("lock").clone()
+    }
+}
+
+type State = web::Data<(Arc<Mutex<Vec<Value>>>, String)>;
+
+async fn chat(state: State, body: web::Json<Value>) -> HttpResponse {
+    state.0.lock().expect("lock").push(body.into_inner());
+    HttpResponse::Ok().json(json!({
+        "id": "stub", "object": "chat.completion",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": state.1},
+                     "finish_reason": "stop"}]
+    }))
+}
