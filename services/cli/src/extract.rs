@@ -2,7 +2,8 @@
 //! schema or a new benchmark's output before a config collects it.
 
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::{ErrorKind, Read, Write};
+use std::os::unix::fs::FileTypeExt;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
@@ -99,19 +100,20 @@ pub fn run(args: ExtractArgs) -> ExitCode {
     let failed = results
         .iter()
         .any(|r| matches!(r, FileResult::Failed { .. }));
-    match args.output {
-        Output::Json => match serde_json::to_string_pretty(&json!({ "files": results })) {
-            Ok(text) => println!("{text}"),
-            Err(e) => {
-                eprintln!("wfm extract: cannot print the result: {e}");
-                return ExitCode::FAILURE;
-            }
-        },
-        Output::Table => {
-            for result in &results {
-                print!("{}", render(result));
-            }
+    let printed = match args.output {
+        Output::Json => serde_json::to_string_pretty(&json!({ "files": results }))
+            .map_err(std::io::Error::other)
+            .and_then(|text| print(&[text + "\n"])),
+        Output::Table => print(&results.iter().map(render).collect::<Vec<_>>()),
+    };
+    match printed {
+        // The reader has seen enough (`| head`): not worth a word.
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => {}
+        Err(e) => {
+            eprintln!("wfm extract: cannot print the result: {e}");
+            return ExitCode::FAILURE;
         }
+        Ok(()) => {}
     }
     if failed {
         ExitCode::FAILURE
@@ -160,9 +162,27 @@ fn read_schema(path: &str) -> Result<Schema, String> {
     Ok(schema)
 }
 
+/// Writes to stdout through one lock; an error (a closed pipe) is returned,
+/// where `print!` would panic.
+fn print(chunks: &[String]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    for chunk in chunks {
+        out.write_all(chunk.as_bytes())?;
+    }
+    out.flush()
+}
+
 /// Reads at most `limit` + 1 bytes, so a huge file is refused without
-/// being read whole.
+/// being read whole. Only regular files, checked before opening: opening a
+/// FIFO waits for a writer forever, and a directory or a device is no
+/// result file.
 fn read_capped(path: &str, limit: usize) -> Result<Vec<u8>, String> {
+    let kind = std::fs::metadata(path)
+        .map_err(|e| format!("cannot open: {e}"))?
+        .file_type();
+    if !kind.is_file() {
+        return Err(not_regular(kind));
+    }
     let file = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size > limit as u64 {
@@ -177,6 +197,21 @@ fn read_capped(path: &str, limit: usize) -> Result<Vec<u8>, String> {
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read: {e}"))?;
     Ok(bytes)
+}
+
+fn not_regular(kind: std::fs::FileType) -> String {
+    let what = if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else {
+        "something else"
+    };
+    format!("not a regular file ({what})")
 }
 
 /// Most records shown per file in table output.

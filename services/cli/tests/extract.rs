@@ -1,7 +1,8 @@
 //! `wfm extract` as a process on real result files: JSON and table output,
 //! a schema applied, and bad files reported without stopping the others.
 
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -157,6 +158,76 @@ fn a_bad_schema_file_exits_2() {
     ]);
     assert_eq!(code, 2);
     assert!(stderr.contains("no metric_fields"), "{stderr}");
+}
+
+#[test]
+fn a_fifo_or_a_directory_is_refused_without_waiting() {
+    let dir = tempdir();
+    let fifo = dir.join("results.csv");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let fifo = fifo.to_string_lossy().into_owned();
+    let folder = dir.to_string_lossy().into_owned();
+    let csv = fixture("csv/triton-perf-report-matmul-performance.csv");
+    let mut child = Command::new(BIN)
+        .args(["extract", &fifo, &folder, &csv, "--output", "json"])
+        .env_remove("WFM_LLM_BASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("wfm runs");
+    let started = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            panic!("wfm extract waits on a FIFO");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("output");
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{fifo}: not a regular file (a FIFO)")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("{folder}: not a regular file (a directory)")),
+        "{stderr}"
+    );
+    let printed: Value = serde_json::from_str(&stdout).expect("stdout is one JSON document");
+    assert_eq!(printed["files"][0]["path"], fifo.as_str());
+    assert_eq!(
+        printed["files"][2]["format"], "csv",
+        "the other files still print"
+    );
+}
+
+#[test]
+fn a_closed_output_pipe_ends_quietly() {
+    let csv = fixture("csv/primus-turbo-attention-bf16-mi300x.csv");
+    for output in ["json", "table"] {
+        // The read end is gone before wfm starts: its first write fails.
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let out = Command::new(BIN)
+            .args(["extract", &csv, "--output", output])
+            .env_remove("WFM_LLM_BASE_URL")
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .expect("wfm runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{output}: {stderr}");
+        assert!(
+            matches!(out.status.code(), Some(0 | 141)),
+            "{output}: {:?} {stderr}",
+            out.status
+        );
+    }
 }
 
 /// A fresh directory under the target dir, unique per test.

@@ -10,6 +10,7 @@ mod artifacts;
 mod mounted;
 mod pattern;
 mod remote;
+mod walk;
 
 use std::time::Duration;
 
@@ -25,6 +26,9 @@ pub use remote::{RemoteFile, RemotePatterns};
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 5 * 1024 * 1024;
 /// The default cap on files per run.
 pub const DEFAULT_MAX_FILES: usize = 200;
+/// The default cap on directory entries the mounted reader examines for one
+/// listing: a volume this large needs a narrower pattern, not a longer walk.
+pub const DEFAULT_MAX_LISTED_ENTRIES: usize = 100_000;
 
 /// What to list for one run.
 #[derive(Debug, Clone)]
@@ -50,7 +54,8 @@ pub struct FileEntry {
 pub struct Listing {
     /// Sorted by path, at most `max_files`.
     pub files: Vec<FileEntry>,
-    /// Matches refused, with the reason (a symlink out of the root).
+    /// Matches refused, with the reason (a symlink out of the root, an
+    /// unreadable directory).
     pub refused: Vec<(String, String)>,
     /// Matches beyond `max_files`, not listed.
     pub over_cap: usize,

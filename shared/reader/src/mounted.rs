@@ -2,8 +2,11 @@
 //! (an RWX PVC mounted into the pod, a plain folder on a laptop). Nothing
 //! outside the root is ever listed or read: patterns with `..` or an
 //! absolute path are refused, and every match is resolved (symlinks
-//! included) and must stay under the root.
+//! included) and must stay under the root. The listing is a bounded walk
+//! that reads each directory once (`walk`: symlink loops, the entry cap,
+//! the deadline and cancellation).
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Component, Path, PathBuf};
@@ -13,7 +16,10 @@ use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 
 use crate::pattern::checked_pattern;
-use crate::{FileEntry, FileReader, ListError, ListRequest, Listing, ReadError};
+use crate::walk::{Budget, walk};
+use crate::{
+    DEFAULT_MAX_LISTED_ENTRIES, FileEntry, FileReader, ListError, ListRequest, Listing, ReadError,
+};
 
 /// A reader over one directory.
 #[derive(Debug, Clone)]
@@ -22,6 +28,8 @@ pub struct MountedReader {
     base: PathBuf,
     root: PathBuf,
     read_timeout: Duration,
+    /// Directory entries one listing may examine (see `walk`).
+    max_entries: usize,
 }
 
 impl MountedReader {
@@ -49,7 +57,16 @@ impl MountedReader {
             base: base.to_path_buf(),
             root,
             read_timeout,
+            max_entries: DEFAULT_MAX_LISTED_ENTRIES,
         })
+    }
+
+    /// Caps the directory entries one listing examines (all patterns
+    /// together); past it the listing is refused. Default
+    /// [`DEFAULT_MAX_LISTED_ENTRIES`].
+    pub fn with_max_entries(mut self, max_entries: usize) -> Self {
+        self.max_entries = max_entries;
+        self
     }
 
     pub fn root(&self) -> &Path {
@@ -76,51 +93,29 @@ impl MountedReader {
         Ok(root)
     }
 
-    fn list_blocking(&self, request: &ListRequest) -> Result<Listing, ListError> {
+    fn list_blocking(
+        &self,
+        request: &ListRequest,
+        budget: &mut Budget,
+    ) -> Result<Listing, ListError> {
         let root = self.resolved_root()?;
         let mut listing = Listing::default();
-        let mut found = std::collections::BTreeMap::new();
+        let mut matched = Vec::new();
         for pattern in &request.patterns {
             let relative = checked_pattern(pattern, request)?;
-            let full = format!(
-                "{}/{relative}",
-                glob::Pattern::escape(&root.to_string_lossy())
-            );
-            let options = glob::MatchOptions {
-                require_literal_separator: true,
-                ..Default::default()
-            };
-            let paths = glob::glob_with(&full, options).map_err(|e| ListError::BadPattern {
-                pattern: pattern.clone(),
-                reason: e.to_string(),
-            })?;
-            for entry in paths {
-                // An unreadable directory fails its files, not the listing.
-                let path = match entry {
-                    Ok(path) => path,
-                    Err(e) => {
-                        let at = e.path().strip_prefix(&root).unwrap_or(e.path());
-                        let shown = at.to_string_lossy().into_owned();
-                        listing
-                            .refused
-                            .push((shown, format!("cannot read: {}", e.error())));
-                        continue;
-                    }
-                };
-                let shown = path
-                    .strip_prefix(&root)
-                    .unwrap_or(&path)
-                    .to_string_lossy()
-                    .into_owned();
-                match inside(&root, &path) {
-                    Ok(Some(meta)) if in_window(&meta, request.window) => {
-                        found.insert(shown, meta.len());
-                    }
-                    Ok(_) => {}
-                    Err(reason) => listing.refused.push((shown, reason)),
-                }
-            }
+            walk(
+                &root,
+                (pattern, &relative),
+                budget,
+                &mut matched,
+                &mut listing.refused,
+            )?;
         }
+        let found: BTreeMap<String, u64> = matched
+            .into_iter()
+            .filter(|(_, meta)| in_window(meta, request.window))
+            .map(|(path, meta)| (path, meta.len()))
+            .collect();
         listing.over_cap = found.len().saturating_sub(request.max_files);
         listing.files = found
             .into_iter()
@@ -174,24 +169,6 @@ impl MountedReader {
     }
 }
 
-/// A regular file whose real path is under `root`: `Ok(Some(metadata))`;
-/// not a regular file: `Ok(None)`; resolving outside: `Err(reason)`.
-fn inside(root: &Path, path: &Path) -> Result<Option<std::fs::Metadata>, String> {
-    let Ok(real) = path.canonicalize() else {
-        return Ok(None);
-    };
-    if !real.starts_with(root) {
-        return Err(format!(
-            "resolves to {} outside the result root; refused",
-            real.display()
-        ));
-    }
-    match std::fs::metadata(&real) {
-        Ok(meta) if meta.is_file() => Ok(Some(meta)),
-        _ => Ok(None),
-    }
-}
-
 fn in_window(meta: &std::fs::Metadata, window: Option<(DateTime<Utc>, DateTime<Utc>)>) -> bool {
     let Some((from, to)) = window else {
         return true;
@@ -209,9 +186,14 @@ impl FileReader for MountedReader {
     fn list<'a>(&'a self, request: &'a ListRequest) -> BoxFuture<'a, Result<Listing, ListError>> {
         Box::pin(async move {
             let (reader, request) = (self.clone(), request.clone());
-            let task = tokio::task::spawn_blocking(move || reader.list_blocking(&request));
             // A hung mount must not hold the run; the listing gets a few reads' time.
             let limit = self.read_timeout * 5;
+            // The walk checks the deadline itself, and `_stop` ends it when
+            // this future is dropped (a run aborted at shutdown), so the
+            // blocking thread never outlives the listing for long.
+            let (mut budget, _stop) = Budget::new(self.max_entries, limit);
+            let task =
+                tokio::task::spawn_blocking(move || reader.list_blocking(&request, &mut budget));
             match tokio::time::timeout(limit, task).await {
                 Err(_) => Err(ListError::Io(format!("listing timed out after {limit:?}"))),
                 Ok(Err(e)) => Err(ListError::Io(format!("listing task failed: {e}"))),

@@ -216,3 +216,106 @@ async fn a_planted_directory_symlink_and_a_fifo_are_refused() {
     );
     assert!(!err.is_transient());
 }
+
+/// Lists on a thread of its own and gives up after a few seconds, so a
+/// listing that never ends fails the test instead of hanging it.
+fn list_within_seconds(r: &MountedReader, req: &ListRequest) -> wfm_reader::Listing {
+    let (r, req) = (r.clone(), req.clone());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let _ = tx.send(rt.block_on(r.list(&req)));
+    });
+    rx.recv_timeout(Duration::from_secs(10))
+        .expect("the listing must end")
+        .expect("list")
+}
+
+fn paths(listing: &wfm_reader::Listing) -> Vec<&str> {
+    listing.files.iter().map(|f| f.path.as_str()).collect()
+}
+
+fn link(target: &str, at: &Path) {
+    std::os::unix::fs::symlink(target, at).expect("symlink");
+}
+
+#[test]
+fn a_symlink_loop_lists_each_file_once() {
+    let root = scratch("loop");
+    write(&root, "r.json", "{}");
+    write(&root, "d/s.json", "{}");
+    link(".", &root.join("a"));
+    let listing = list_within_seconds(&reader(&root), &request(&["**/*.json"]));
+    assert_eq!(paths(&listing), ["d/s.json", "r.json"]);
+    assert!(listing.refused.is_empty(), "{:?}", listing.refused);
+}
+
+#[test]
+fn two_symlink_loops_finish_and_list_each_file_once() {
+    let root = scratch("loops");
+    write(&root, "r.json", "{}");
+    write(&root, "d/s.json", "{}");
+    write(&root, "x/1.json", "{}");
+    write(&root, "y/2.json", "{}");
+    link(".", &root.join("a"));
+    link("..", &root.join("d/b"));
+    link("../y", &root.join("x/to-y"));
+    link("../x", &root.join("y/to-x"));
+    let listing = list_within_seconds(&reader(&root), &request(&["**/*.json", "*/*.json"]));
+    assert_eq!(
+        paths(&listing),
+        ["d/s.json", "r.json", "x/1.json", "y/2.json"]
+    );
+}
+
+#[test]
+fn a_link_to_a_sibling_directory_does_not_duplicate_its_files() {
+    let root = scratch("sibling");
+    write(&root, "runs/7/data/r.json", "{}");
+    // Sorts before its target: the file is still listed under its real path.
+    link("data", &root.join("runs/7/0-latest"));
+    let listing = list_within_seconds(&reader(&root), &request(&["runs/{run_id}/**/*.json"]));
+    assert_eq!(paths(&listing), ["runs/7/data/r.json"]);
+    let one_level = list_within_seconds(&reader(&root), &request(&["runs/7/*/r.json"]));
+    assert_eq!(paths(&one_level), ["runs/7/data/r.json"]);
+}
+
+#[test]
+fn a_directory_link_out_of_the_root_is_refused_under_a_recursive_pattern() {
+    let root = scratch("recursive-escape");
+    let outside = scratch("recursive-escape-outside");
+    write(&outside, "secret.json", "{}");
+    write(&root, "ok/r.json", "{}");
+    std::os::unix::fs::symlink(&outside, root.join("ok/out")).expect("symlink");
+    link(".", &root.join("ok/again"));
+    let listing = list_within_seconds(&reader(&root), &request(&["**/*.json"]));
+    assert_eq!(paths(&listing), ["ok/r.json"]);
+    assert!(
+        listing.refused.iter().any(
+            |(path, why)| path.starts_with("ok/out") && why.contains("outside the result root")
+        ),
+        "{:?}",
+        listing.refused
+    );
+}
+
+#[tokio::test]
+async fn the_entry_cap_ends_a_listing_with_the_reason() {
+    let root = scratch("entry-cap");
+    for i in 0..20 {
+        write(&root, &format!("d/r{i}.json"), "{}");
+    }
+    let capped = reader(&root).with_max_entries(10);
+    let err = capped
+        .list(&request(&["**/*.json"]))
+        .await
+        .expect_err("over the cap");
+    assert!(matches!(err, ListError::Refused(_)), "{err:?}");
+    assert!(err.to_string().contains("10 directory entries"), "{err}");
+    let roomy = reader(&root).with_max_entries(wfm_reader::DEFAULT_MAX_LISTED_ENTRIES);
+    let listing = roomy.list(&request(&["**/*.json"])).await.expect("list");
+    assert_eq!(listing.files.len(), 20);
+}
