@@ -4,7 +4,7 @@
 //! --workspace` builds them (every binary crate has integration tests, which makes
 //! cargo build its binary); `scripts/test` does exactly that.
 
-pub mod helm;
+pub mod chart;
 mod otlp_sink;
 pub mod repo;
 

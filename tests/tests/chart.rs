@@ -1,29 +1,112 @@
-//! charts/wfm rendered without helm (see `wfm_e2e::helm`) and its objects
-//! checked against the binaries and each other: commands, ports, probes,
-//! settings read by the code, non-root pods, selectors that match, hooks,
-//! service accounts bound by the RBAC, and every value documented.
+//! charts/wfm rendered by real Helm (v4, as a library: see `wfm_e2e::chart`)
+//! under several value sets, linted with `helm lint --strict`, every object
+//! checked against Kubernetes 1.33's schemas, and the objects checked against
+//! the binaries and each other: commands, ports, probes, settings read by the
+//! code, non-root pods, selectors that match, hooks, service accounts bound by
+//! the RBAC, and every value documented.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 use wfm_e2e::binary;
-use wfm_e2e::helm::{Chart, merge, objects};
-use wfm_e2e::repo::{default_port, path, read, settings_read_by};
+use wfm_e2e::chart::{self, merge};
+use wfm_e2e::repo::{default_port, read, settings_read_by};
 
 const SERVICES: [&str; 4] = ["api", "collector", "scanner", "backfill"];
 
-fn chart() -> Chart {
-    Chart::load(&path("charts/wfm")).unwrap_or_else(|e| panic!("loading the chart: {e}"))
+/// Every value the tests render with: `database.existingSecret` and these over values.yaml.
+fn value_sets() -> Vec<(&'static str, Value)> {
+    vec![
+        ("defaults", json!({})),
+        ("optional parts", optional_parts()),
+        ("inline database URL", inline_database()),
+        ("existing scanner account", existing_scanner_account()),
+        ("every namespace", every_namespace()),
+        ("no migrations", no_migrations()),
+    ]
+}
+
+fn optional_parts() -> Value {
+    json!({
+        "collector": {"autoscaling": {"enabled": true, "maxReplicas": 7},
+                      "results": {"claimName": "bench-results"}},
+        "api": {"ingress": {"enabled": true, "className": "nginx"}, "env": {"WFM_API_WORKERS": 4}},
+        "serviceMonitor": {"enabled": true},
+        "secretEnv": {"WFM_WEBHOOK_SECRETS": "s3cret"},
+        "config": {"WFM_DB_POOL_MAX_SIZE": 20, "WFM_MAX_FILE_BYTES": 5242880},
+    })
+}
+
+fn inline_database() -> Value {
+    json!({"database": {"existingSecret": "", "url": "postgres://u:p@db/wfm"}})
+}
+
+fn existing_scanner_account() -> Value {
+    json!({"serviceAccount": {"scanner": {"create": false, "name": "ops-scanner"}}})
+}
+
+fn every_namespace() -> Value {
+    json!({"runnerNamespaces": []})
+}
+
+fn no_migrations() -> Value {
+    json!({"migrations": {"enabled": false}})
+}
+
+/// `database.existingSecret` and `overrides` over values.yaml.
+fn values(overrides: Value) -> Value {
+    let mut all = json!({"database": {"existingSecret": "wfm-db"}});
+    merge(&mut all, &overrides);
+    all
 }
 
 /// The objects of `helm template prod charts/wfm -n wfm` with `overrides`.
 fn render(overrides: Value) -> Vec<Value> {
-    let mut all = json!({"database": {"existingSecret": "wfm-db"}});
-    merge(&mut all, &overrides);
-    let rendered = chart()
-        .render("prod", "wfm", &all)
-        .unwrap_or_else(|e| panic!("rendering: {e}"));
-    objects(&rendered).unwrap_or_else(|e| panic!("parsing the output: {e}"))
+    chart::template("prod", "wfm", &values(overrides))
+        .unwrap_or_else(|e| panic!("helm template: {e}"))
+}
+
+/// Helm's error for values that must not render.
+fn render_error(values: Value) -> String {
+    match chart::template("prod", "wfm", &values) {
+        Ok(objects) => panic!("rendered {} objects, expected Helm to fail", objects.len()),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn helm_lint_strict_passes_for_every_value_set() {
+    for (name, overrides) in value_sets() {
+        if let Err(report) = chart::lint(&values(overrides)) {
+            panic!("helm lint --strict, {name}:\n{report}");
+        }
+    }
+}
+
+#[test]
+fn every_rendered_object_is_valid_kubernetes_1_33() {
+    for (name, overrides) in value_sets() {
+        let manifests = chart::template_yaml("prod", "wfm", &values(overrides))
+            .unwrap_or_else(|e| panic!("helm template, {name}: {e}"));
+        if let Err(failures) = chart::validate(&manifests) {
+            panic!(
+                "{name}: objects Kubernetes {} would refuse:\n{failures}",
+                chart::KUBE_VERSION
+            );
+        }
+    }
+    // the validation does catch what a cluster refuses: an unknown field, a wrong type
+    let bad = "apiVersion: v1\nkind: Service\nmetadata: {name: a}\nspec: {selectr: {}}\n---\n\
+               apiVersion: v1\nkind: Service\nmetadata: {name: b}\nspec: {ports: [{port: http}]}\n";
+    let err = chart::validate(bad).unwrap_err();
+    assert!(
+        err.contains("Service/a") && err.contains("'selectr' was unexpected"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Service/b") && err.contains("spec.ports.0.port"),
+        "{err}"
+    );
 }
 
 fn of_kind<'a>(objects: &'a [Value], kind: &str) -> Vec<&'a Value> {
@@ -209,16 +292,11 @@ fn the_services_that_talk_to_kubernetes_run_as_the_accounts_the_rbac_binds() {
     }
 
     // an existing account must be named
-    let err = chart()
-        .render(
-            "prod",
-            "wfm",
-            &json!({"database": {"existingSecret": "x"}, "serviceAccount": {"scanner": {"create": false}}}),
-        )
-        .unwrap_err();
+    let err = render_error(
+        json!({"database": {"existingSecret": "x"}, "serviceAccount": {"scanner": {"create": false}}}),
+    );
     assert!(err.contains("serviceAccount.scanner.name"), "{err}");
-    let objects =
-        render(json!({"serviceAccount": {"scanner": {"create": false, "name": "ops-scanner"}}}));
+    let objects = render(existing_scanner_account());
     assert!(
         of_kind(&objects, "ServiceAccount")
             .iter()
@@ -232,7 +310,7 @@ fn the_services_that_talk_to_kubernetes_run_as_the_accounts_the_rbac_binds() {
     );
 
     // every namespace: a read-only ClusterRole for the scanner, no namespace filter
-    let objects = render(json!({"runnerNamespaces": []}));
+    let objects = render(every_namespace());
     named(&objects, "ClusterRoleBinding", "prod-wfm-scanner");
     let scanner = &named(&objects, "Deployment", "prod-wfm-scanner")["spec"]["template"]["spec"];
     assert!(!env_of(&scanner["containers"][0]).contains_key("WFM_SCANNER_NAMESPACES"));
@@ -260,8 +338,7 @@ fn migrations_run_as_a_hook_before_install_and_upgrade() {
     assert_eq!(env_of(c)["WFM_CLUSTER_NAME"]["value"], "default");
 
     // an inline URL: a Secret for the services, and one made before the hook for the Job
-    let objects =
-        render(json!({"database": {"existingSecret": "", "url": "postgres://u:p@db/wfm"}}));
+    let objects = render(inline_database());
     let secret = named(&objects, "Secret", "prod-wfm-db");
     assert_eq!(
         secret["stringData"]["DATABASE_URL"],
@@ -293,22 +370,18 @@ fn migrations_run_as_a_hook_before_install_and_upgrade() {
     );
 
     // no database at all: the render fails and says what to set
-    let err = chart().render("prod", "wfm", &json!({})).unwrap_err();
-    assert!(err.contains("database.existingSecret"), "{err}");
+    let err = render_error(json!({}));
+    assert!(
+        err.contains("database.existingSecret") && err.contains("database.url"),
+        "{err}"
+    );
     // migrations off: no Job
-    assert!(of_kind(&render(json!({"migrations": {"enabled": false}})), "Job").is_empty());
+    assert!(of_kind(&render(no_migrations()), "Job").is_empty());
 }
 
 #[test]
 fn optional_parts_render_when_enabled() {
-    let objects = render(json!({
-        "collector": {"autoscaling": {"enabled": true, "maxReplicas": 7},
-                      "results": {"claimName": "bench-results"}},
-        "api": {"ingress": {"enabled": true, "className": "nginx"}, "env": {"WFM_API_WORKERS": 4}},
-        "serviceMonitor": {"enabled": true},
-        "secretEnv": {"WFM_WEBHOOK_SECRETS": "s3cret"},
-        "config": {"WFM_DB_POOL_MAX_SIZE": 20, "WFM_MAX_FILE_BYTES": 5242880},
-    }));
+    let objects = render(optional_parts());
     // HPA drives the collector, which then leaves its replica count alone
     let hpa = named(&objects, "HorizontalPodAutoscaler", "prod-wfm-collector");
     assert_eq!(hpa["spec"]["scaleTargetRef"]["name"], "prod-wfm-collector");
