@@ -13,6 +13,7 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Int4, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -298,6 +299,20 @@ pub async fn requeue(
     status: RunStatus,
     config_id: Option<i64>,
 ) -> QueryResult<usize> {
+    Ok(requeue_runs(conn, status, config_id, None).await?.len())
+}
+
+/// The one way a finished run goes back to `pending`: runs in `status` (a
+/// finished one: `failed`, `skipped` or `completed`), of `config_id` when
+/// given, only `ids` when given, with a fresh retry budget, due now, unclaimed
+/// and without the last attempt's error and completion time. Returns their
+/// ids, ascending.
+pub async fn requeue_runs(
+    conn: &mut AsyncPgConnection,
+    status: RunStatus,
+    config_id: Option<i64>,
+    ids: Option<&[i64]>,
+) -> QueryResult<Vec<i64>> {
     let mut query = diesel::update(runs::table)
         .filter(runs::status.eq(status))
         .filter(runs::status.eq_any([RunStatus::Failed, RunStatus::Skipped, RunStatus::Completed]))
@@ -305,11 +320,73 @@ pub async fn requeue(
     if let Some(config_id) = config_id {
         query = query.filter(runs::config_id.eq(config_id));
     }
-    query
+    if let Some(ids) = ids {
+        query = query.filter(runs::id.eq_any(ids));
+    }
+    let mut requeued: Vec<i64> = query
         .set((
             runs::status.eq(RunStatus::Pending),
+            runs::error_message.eq(None::<String>),
             runs::retry_count.eq(0),
             runs::next_attempt_at.eq(diesel::dsl::now),
+            runs::claimed_by.eq(None::<String>),
+            runs::lease_expires_at.eq(None::<DateTime<Utc>>),
+            runs::collection_completed_at.eq(None::<DateTime<Utc>>),
+        ))
+        .returning(runs::id)
+        .get_results(conn)
+        .await?;
+    requeued.sort_unstable();
+    Ok(requeued)
+}
+
+/// A `manual` run of a runner: inserted pending, or an existing finished run
+/// of it put back to pending as `manual` (cleared as [`requeue_runs`] does);
+/// `None` while that run is being collected.
+pub async fn enqueue_manual(
+    conn: &mut AsyncPgConnection,
+    run: &NewRun,
+) -> QueryResult<Option<Run>> {
+    use diesel::sql_types::Timestamptz;
+    diesel::sql_query(
+        "INSERT INTO github_workflow_runs AS r
+             (config_id, workload_uid, workload_name, workload_namespace, github_run_id,
+              head_sha, head_branch, trigger_source, workload_started_at, workload_completed_at)
+         VALUES ($1, $2, COALESCE($3, ''), COALESCE($4, ''), $5, $6, $7, 'manual', $8, $9)
+         ON CONFLICT (config_id, workload_uid) DO UPDATE
+            SET status = 'pending', trigger_source = 'manual', retry_count = 0,
+                error_message = NULL, next_attempt_at = now(), claimed_by = NULL,
+                lease_expires_at = NULL, collection_completed_at = NULL
+            WHERE r.status NOT IN ('collecting', 'extracting')
+         RETURNING r.*",
+    )
+    .bind::<BigInt, _>(run.config_id)
+    .bind::<Text, _>(&run.workload_uid)
+    .bind::<Nullable<Text>, _>(&run.workload_name)
+    .bind::<Nullable<Text>, _>(&run.workload_namespace)
+    .bind::<Nullable<BigInt>, _>(run.github_run_id)
+    .bind::<Nullable<Text>, _>(&run.head_sha)
+    .bind::<Nullable<Text>, _>(&run.head_branch)
+    .bind::<Nullable<Timestamptz>, _>(run.workload_started_at)
+    .bind::<Nullable<Timestamptz>, _>(run.workload_completed_at)
+    .get_result(conn)
+    .await
+    .optional()
+}
+
+/// Ends the pending runs of backfill `backfill_id` as `skipped` with `reason`
+/// (a cancelled backfill); returns how many.
+pub async fn skip_pending_of_backfill(
+    conn: &mut AsyncPgConnection,
+    backfill_id: i64,
+    reason: &str,
+) -> QueryResult<usize> {
+    diesel::update(runs::table)
+        .filter(runs::backfill_id.eq(backfill_id))
+        .filter(runs::status.eq(RunStatus::Pending))
+        .set((
+            runs::status.eq(RunStatus::Skipped),
+            runs::error_message.eq(reason),
         ))
         .execute(conn)
         .await

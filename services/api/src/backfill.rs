@@ -1,7 +1,7 @@
 //! Backfill requests: file one (or preview it with `dry_run`), read its
 //! status computed from its runs, cancel it. wfm-backfill does the enqueueing.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use diesel::dsl::now;
 use diesel::prelude::*;
@@ -18,8 +18,9 @@ use wfm_db::{BackfillState, RunStatus};
 
 use crate::body::Json;
 use crate::error::{ApiError, ApiResult};
-use crate::params::{Paging, Params, path_id};
-use crate::{AppState, lookup, reply};
+use crate::input::{ConfigScope, FromParams, Query};
+use crate::params::{Paging, Params, parse_id};
+use crate::reply;
 
 /// Explicit workloads one request may name.
 const MAX_UIDS: usize = 10_000;
@@ -62,16 +63,16 @@ struct DryRun {
     post,
     path = "/configs/{id}/backfill",
     tag = "backfill",
-    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    params(crate::input::ConfigScope),
     request_body = BackfillBody,
-    responses((status = 201, description = "filed (a dry run answers 200 with `{dry_run, total, workloads}`)", body = crate::openapi::Envelope<Progress>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody), (status = 409, description = "conflict", body = crate::openapi::ErrorBody))
+    responses((status = 201, description = "filed (a dry run answers 200 with `{dry_run, total, workloads}`)", body = crate::reply::Envelope<Progress>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "conflict", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn request(
-    req: HttpRequest,
-    state: web::Data<AppState>,
     Json(body): Json<BackfillBody>,
+    scope: ConfigScope,
 ) -> ApiResult<HttpResponse> {
-    let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
+    let (config, mut conn) = (scope.config, scope.conn);
+    let id = config.id;
     if let (Some(start), Some(end)) = (body.start_time, body.end_time)
         && start > end
     {
@@ -93,8 +94,6 @@ pub(crate) async fn request(
             "invalid rate_limit_per_minute: must be at least 1",
         ));
     }
-    let mut conn = state.conn().await?;
-    let config = lookup::config(&mut conn, id, params.cluster(&state.cluster)).await?;
     let mut selection = Selection::of(&config).ok_or_else(|| {
         ApiError::bad_request(format!(
             "config {id} is bound to a repository, not a runner set: backfill reads the runner history of a runner set"
@@ -273,21 +272,37 @@ async fn find(
     })
 }
 
+/// Which backfill of the config.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct StatusQuery {
+    /// Default: the newest.
+    #[param(minimum = 1)]
+    backfill_id: Option<i64>,
+}
+
+impl FromParams for StatusQuery {
+    fn from_params(params: &Params) -> ApiResult<Self> {
+        let backfill_id = params
+            .str("backfill_id")
+            .map(|raw| parse_id("backfill_id", raw))
+            .transpose()?;
+        Ok(Self { backfill_id })
+    }
+}
+
 #[utoipa::path(
     get,
     path = "/configs/{id}/backfill/status",
     tag = "backfill",
-    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery, ("backfill_id" = Option<i64>, Query, description = "default: the newest")),
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<Progress>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    params(crate::input::ConfigScope, StatusQuery),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<Progress>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn status(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    scope: ConfigScope,
+    Query(StatusQuery { backfill_id }): Query<StatusQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
-    let backfill_id = params.i64("backfill_id")?;
-    let mut conn = state.conn().await?;
-    lookup::config(&mut conn, id, params.cluster(&state.cluster)).await?;
+    let (id, mut conn) = (scope.id(), scope.conn);
     let backfill = find(&mut conn, id, backfill_id).await?;
     Ok(reply::ok(progress(&mut conn, backfill).await?))
 }
@@ -296,16 +311,11 @@ pub(crate) async fn status(
     post,
     path = "/configs/{id}/backfill/cancel",
     tag = "backfill",
-    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<Progress>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    params(crate::input::ConfigScope),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<Progress>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
-pub(crate) async fn cancel(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> ApiResult<HttpResponse> {
-    let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
-    let mut conn = state.conn().await?;
-    lookup::config(&mut conn, id, params.cluster(&state.cluster)).await?;
+pub(crate) async fn cancel(scope: ConfigScope) -> ApiResult<HttpResponse> {
+    let (id, mut conn) = (scope.id(), scope.conn);
     let cancelled = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let Some(active) = backfills::table
@@ -326,18 +336,8 @@ pub(crate) async fn cancel(
                     latest.id, latest.state
                 )));
             };
-            let skipped = diesel::update(runs::table)
-                .filter(
-                    runs::backfill_id
-                        .eq(active.id)
-                        .and(runs::status.eq(RunStatus::Pending)),
-                )
-                .set((
-                    runs::status.eq(RunStatus::Skipped),
-                    runs::error_message.eq("cancelled"),
-                ))
-                .execute(conn)
-                .await?;
+            let skipped =
+                wfm_db::queue::skip_pending_of_backfill(conn, active.id, "cancelled").await?;
             let row = diesel::update(backfills::table.find(active.id))
                 .set((
                     backfills::state.eq(BackfillState::Cancelled),

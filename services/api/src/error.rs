@@ -60,8 +60,12 @@ impl ApiError {
 }
 
 impl From<diesel::result::Error> for ApiError {
+    /// A row that is not there is a 4040; any other database error is ours.
     fn from(e: diesel::result::Error) -> Self {
-        Self::Internal(e.into())
+        match e {
+            diesel::result::Error::NotFound => Self::NotFound("not found".to_owned()),
+            other => Self::Internal(other.into()),
+        }
     }
 }
 
@@ -71,15 +75,12 @@ impl From<PoolError> for ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorMeta {
-    code: u32,
-}
-
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    meta: ErrorMeta,
-    message: &'a str,
+/// Every error: `{"meta":{"code":N},"message":"…"}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    meta: crate::reply::Meta,
+    /// What went wrong; a bad field is named.
+    message: String,
 }
 
 impl ResponseError for ApiError {
@@ -108,8 +109,8 @@ impl ResponseError for ApiError {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
         response.json(ErrorBody {
-            meta: ErrorMeta { code: self.code() },
-            message: &message,
+            meta: crate::reply::Meta::new(self.code()),
+            message,
         })
     }
 }

@@ -8,6 +8,7 @@ pub mod body;
 pub mod ci;
 mod configs;
 pub mod error;
+mod input;
 mod lookup;
 mod metrics;
 pub mod openapi;
@@ -124,6 +125,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
             webhooks::WEBHOOK_PATH,
             web::post().to(webhooks::receive::receive),
         )
+        // the actions exporter's path for the same receiver
+        .route(
+            webhooks::WEBHOOK_ALIAS,
+            web::post().to(webhooks::receive::receive),
+        )
         .service(
             web::scope(BASE_PATH)
                 .wrap(
@@ -158,12 +164,16 @@ async fn guard_request(
     next.call(req).await
 }
 
+/// The scope's default service, which actix also calls for a known path
+/// asked with a method it has no route for: that is a 405, anything else a 404.
 async fn not_found(req: actix_web::HttpRequest) -> ApiResult<actix_web::HttpResponse> {
-    Err(ApiError::not_found(format!(
-        "no route for {} {}",
-        req.method(),
-        req.path()
-    )))
+    let (method, path) = (req.method(), req.path());
+    if req.match_pattern().is_some_and(|p| p != BASE_PATH) {
+        return Err(ApiError::MethodNotAllowed(format!(
+            "{method} is not allowed on {path}"
+        )));
+    }
+    Err(ApiError::not_found(format!("no route for {method} {path}")))
 }
 
 /// actix answers a known path with a wrong method 405 and no body: give it the envelope.

@@ -2,79 +2,12 @@
 //! attributes and the types they take and return; served at `/v1/openapi.json`.
 
 use actix_web::HttpResponse;
-use chrono::{DateTime, Utc};
-use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
-use wfm_db::{RunStatus, TriggerSource};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
 
+use crate::error::ErrorBody;
 use crate::{backfill, ci, configs, metrics, regenerate, runners, runs, schemas, webhooks};
-
-/// Every success: `{"meta":{"code":2000},"data":…}`.
-#[derive(Debug, ToSchema, Serialize)]
-pub struct Envelope<T> {
-    meta: Meta,
-    data: T,
-}
-
-#[derive(Debug, ToSchema, Serialize)]
-pub struct Meta {
-    /// 2000 on success; on errors the HTTP status times ten (4000, 4010, 4030, 4040, 4090, 5000).
-    code: u32,
-}
-
-/// Every error: `{"meta":{"code":N},"message":"…"}`.
-#[derive(Debug, ToSchema, Serialize)]
-pub struct ErrorBody {
-    meta: Meta,
-    /// What went wrong; a bad field is named.
-    message: String,
-}
-
-/// Accepted by every route.
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct ClusterQuery {
-    /// The cluster (default: the service's `WFM_CLUSTER_NAME`).
-    cluster: Option<String>,
-}
-
-/// Paging of lists: `offset`/`limit` or `page`/`page_size`; at most 100 per page.
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct PageQuery {
-    /// Default 0.
-    offset: Option<i64>,
-    /// Default 20, at most 100.
-    limit: Option<i64>,
-    /// 1-based page, with `page_size`.
-    page: Option<i64>,
-    page_size: Option<i64>,
-}
-
-/// Filters of run lists.
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct RunQuery {
-    status: Option<RunStatus>,
-    trigger_source: Option<TriggerSource>,
-    /// Runs created at or after (RFC 3339).
-    start_date: Option<DateTime<Utc>>,
-    /// Runs created at or before (RFC 3339).
-    end_date: Option<DateTime<Utc>>,
-}
-
-/// A time range in query parameters (RFC 3339).
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[allow(dead_code)]
-pub struct RangeQuery {
-    start: Option<DateTime<Utc>>,
-    end: Option<DateTime<Utc>>,
-}
 
 /// The webhook route lives at `/v1/webhooks/github`, outside the base path,
 /// and GitHub signs its deliveries instead of sending a bearer token.
@@ -89,6 +22,71 @@ impl Modify for WebhookRoute {
             }
         }
     }
+}
+
+/// The answers every route may give, documented once: 400 (a bad field,
+/// named), 401 and 403 (tokens), 404 (a route with an id), 405 (a wrong
+/// method), 413 and 415 (a body), 500. A route's own list wins.
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let webhook = path == "/webhooks/github";
+            let operations = [
+                item.get.as_mut(),
+                item.put.as_mut(),
+                item.post.as_mut(),
+                item.delete.as_mut(),
+                item.patch.as_mut(),
+            ];
+            for op in operations.into_iter().flatten() {
+                let mut add = |status: &str, description: &str| {
+                    op.responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| error_response(description));
+                };
+                add("400", "bad request: the message names the field");
+                if !webhook {
+                    add(
+                        "401",
+                        "missing or invalid bearer token (when tokens are configured)",
+                    );
+                    add("403", "a read token on a write");
+                }
+                if path.contains('{') || path.starts_with("/metrics") {
+                    add("404", "not found (in this cluster)");
+                }
+                add("405", "this method is not served on this path");
+                if op.request_body.is_some() || webhook {
+                    add("413", "the body is over the limit");
+                    add(
+                        "415",
+                        "the body is not JSON (Content-Type: application/json)",
+                    );
+                }
+                add(
+                    "500",
+                    "a failure of ours: logged, answered without its cause",
+                );
+            }
+        }
+    }
+}
+
+fn error_response(description: &str) -> RefOr<Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build(),
+    )
 }
 
 struct BearerAuth;
@@ -114,7 +112,7 @@ impl Modify for BearerAuth {
     ),
     servers((url = "/v1/github-workflow-metrics")),
     security(("bearer" = [])),
-    modifiers(&BearerAuth, &WebhookRoute),
+    modifiers(&BearerAuth, &WebhookRoute, &CommonResponses),
     paths(
         configs::list, configs::create, configs::get, configs::replace, configs::patch,
         configs::delete, configs::enable, configs::disable, configs::test_run::test,
@@ -128,6 +126,8 @@ impl Modify for BearerAuth {
         metrics::query::query, metrics::aggregate::aggregate, metrics::aggregate::trends,
         metrics::summary::summary, metrics::dimensions::all, metrics::dimensions::values,
         metrics::export::export,
+        metrics::aggregate::aggregate_get, metrics::summary::summary_get,
+        metrics::dimensions::all_get, metrics::aggregate::trends_get,
         webhooks::receive::receive, ci::stats::ci_stats,
     ),
     components(schemas(ErrorBody)),

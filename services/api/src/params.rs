@@ -50,6 +50,33 @@ impl Params {
             .filter(|v| !v.is_empty())
     }
 
+    /// Every non-empty value given for `name`, in order.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.pairs
+            .iter()
+            .filter(move |(k, v)| k == name && !v.is_empty())
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every non-empty `(name, value)` pair, in order.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// A list given comma-separated, repeated, or both: `metrics=a,b&metrics=c`.
+    pub fn list(&self, name: &str) -> Option<Vec<String>> {
+        let items: Vec<String> = self
+            .all(name)
+            .flat_map(|v| v.split(','))
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+            .collect();
+        (!items.is_empty()).then_some(items)
+    }
+
     /// `name` parsed as `T`; the error names the field and the expected form.
     pub fn parsed<T: FromStr>(&self, name: &str, expected: &str) -> ApiResult<Option<T>> {
         self.str(name)
@@ -178,11 +205,6 @@ pub fn parse_id(name: &str, raw: &str) -> ApiResult<i64> {
             "invalid {name}: {raw:?} is not a positive whole number"
         ))
     })
-}
-
-/// Path segment `name` as an id.
-pub fn path_id(req: &HttpRequest, name: &str) -> ApiResult<i64> {
-    parse_id(name, req.match_info().get(name).unwrap_or_default())
 }
 
 fn check_range(name: &str, value: i64, min: i64, max: i64) -> ApiResult<i64> {

@@ -6,7 +6,7 @@
 //! dimensions-and-metrics object, by the LLM when one is configured and by the
 //! built-in inference otherwise. `generated_by` says which served.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
@@ -16,9 +16,9 @@ use wfm_db::{GeneratedBy, RunStatus};
 use wfm_extract::llm::{LlmRequest, Method, extract_with_llm};
 
 use crate::error::{ApiError, ApiResult};
-use crate::params::{Params, path_id};
+use crate::input::ConfigScope;
 use crate::schemas::{NewVersion, insert_version};
-use crate::{AppState, lookup, reply};
+use crate::{AppState, reply};
 
 /// Records of the run the draft is inferred from, at most.
 const SAMPLE_RECORDS: i64 = 2000;
@@ -39,16 +39,15 @@ struct Draft {
     post,
     path = "/configs/{id}/schema/regenerate",
     tag = "schemas",
-    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
-    responses((status = 200, description = "an inactive draft version", body = crate::openapi::Envelope<Draft>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    params(crate::input::ConfigScope),
+    responses((status = 200, description = "an inactive draft version", body = crate::reply::Envelope<Draft>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn regenerate(
-    req: HttpRequest,
     state: web::Data<AppState>,
+    scope: ConfigScope,
 ) -> ApiResult<HttpResponse> {
-    let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
-    let mut conn = state.conn().await?;
-    let config = lookup::config(&mut conn, id, params.cluster(&state.cluster)).await?;
+    let (config, mut conn) = (scope.config, scope.conn);
+    let id = config.id;
     let run_id: i64 = runs::table
         .filter(
             runs::config_id
@@ -96,7 +95,9 @@ pub(crate) async fn regenerate(
     )
     .await
     .map_err(|e| {
-        ApiError::Internal(anyhow::anyhow!("inferring a schema from run {run_id}: {e}"))
+        ApiError::Internal(
+            anyhow::Error::new(e).context(format!("inferring a schema from run {run_id}")),
+        )
     })?;
     let generated_by = match outcome.method {
         Method::Llm => GeneratedBy::Ai,

@@ -3,13 +3,21 @@
 use actix_web::HttpResponse;
 use serde::Serialize;
 
-#[derive(Serialize, utoipa::ToSchema)]
-struct Meta {
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Meta {
+    /// 2000 on success; on errors the HTTP status times ten (4000, 4010, 4030, 4040, 4090, 5000).
     code: u32,
 }
 
-#[derive(Serialize, utoipa::ToSchema)]
-struct Envelope<T> {
+impl Meta {
+    pub(crate) fn new(code: u32) -> Self {
+        Self { code }
+    }
+}
+
+/// Every success: `{"meta":{"code":2000},"data":…}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Envelope<T> {
     meta: Meta,
     data: T,
 }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
 use diesel::pg::Pg;
@@ -18,8 +18,9 @@ use wfm_db::schema::{github_workflow_runs as runs, gpu_workloads as workloads};
 use wfm_db::{RunStatus, WorkloadKind, WorkloadStatus};
 
 use crate::error::{ApiError, ApiResult};
-use crate::params::{Params, path_id};
-use crate::{AppState, lookup, reply};
+use crate::input::{Cluster, ConfigScope, FromParams, Name, Namespace, Query, Uid};
+use crate::params::{Paging, Params};
+use crate::{AppState, reply};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/configs/{id}/runners", web::get().to(config_runners))
@@ -50,6 +51,43 @@ struct RunnerList {
     runners: Vec<Runner>,
 }
 
+/// Filters of a config's runners.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct RunnerQuery {
+    /// Runners created at or after (RFC 3339).
+    start_time: Option<DateTime<Utc>>,
+    /// Runners created at or before (RFC 3339).
+    end_time: Option<DateTime<Utc>>,
+    /// A runner status, or `all` (the default).
+    #[param(value_type = Option<String>, example = "completed")]
+    status: Option<WorkloadStatus>,
+    /// `true` (collected by this config), `false`, or `all` (the default).
+    #[param(value_type = Option<String>, example = "false")]
+    processed: Option<bool>,
+    /// The workflow's file or name.
+    workflow: Option<String>,
+}
+
+impl FromParams for RunnerQuery {
+    fn from_params(params: &Params) -> ApiResult<Self> {
+        let range = params.time_range("start_time", "end_time")?;
+        Ok(Self {
+            start_time: range.start,
+            end_time: range.end,
+            status: match params.str("status") {
+                None | Some("all") => None,
+                Some(_) => params.enum_value::<WorkloadStatus>("status")?,
+            },
+            processed: match params.str("processed") {
+                None | Some("all") => None,
+                Some(_) => params.bool("processed")?,
+            },
+            workflow: params.str("workflow").map(str::to_owned),
+        })
+    }
+}
+
 /// The runners a config is bound to: its runner set's, or its repository's.
 fn bound_runners(config: &Config) -> workloads::BoxedQuery<'static, Pg> {
     let query = workloads::table
@@ -72,33 +110,29 @@ fn bound_runners(config: &Config) -> workloads::BoxedQuery<'static, Pg> {
     get,
     path = "/configs/{id}/runners",
     tag = "runners",
-    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery, crate::openapi::PageQuery, ("start_time" = Option<String>, Query, description = "runners created at or after (RFC 3339)"), ("end_time" = Option<String>, Query), ("status" = Option<String>, Query, description = "pending, running, completed, failed or all"), ("processed" = Option<String>, Query, description = "true, false or all"), ("workflow" = Option<String>, Query, description = "workflow file or name")),
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<reply::Page<RunnerList>>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    params(crate::input::ConfigScope, crate::params::Paging, RunnerQuery),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<reply::Page<RunnerList>>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn config_runners(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    scope: ConfigScope,
+    Query(paging): Query<Paging>,
+    Query(filters): Query<RunnerQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
-    let paging = params.paging()?;
-    let range = params.time_range("start_time", "end_time")?;
-    let status = match params.str("status") {
-        None | Some("all") => None,
-        Some(_) => params.enum_value::<WorkloadStatus>("status")?,
-    };
-    let processed = match params.str("processed") {
-        None | Some("all") => None,
-        Some(_) => params.bool("processed")?,
-    };
-    let workflow = params.str("workflow").map(str::to_owned);
-    let mut conn = state.conn().await?;
-    let config = lookup::config(&mut conn, id, params.cluster(&state.cluster)).await?;
+    let (config, mut conn) = (scope.config, scope.conn);
+    let id = config.id;
+    let RunnerQuery {
+        start_time,
+        end_time,
+        status,
+        processed,
+        workflow,
+    } = filters;
     let filtered = || {
         let mut query = bound_runners(&config);
-        if let Some(start) = range.start {
+        if let Some(start) = start_time {
             query = query.filter(workloads::created_at.ge(start));
         }
-        if let Some(end) = range.end {
+        if let Some(end) = end_time {
             query = query.filter(workloads::created_at.le(end));
         }
         if let Some(status) = status {
@@ -172,17 +206,12 @@ async fn with_runs(
     get,
     path = "/configs/{id}/runners/{uid}",
     tag = "runners",
-    params(("id" = i64, Path, description = "config id"), ("uid" = String, Path), crate::openapi::ClusterQuery),
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<Runner>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    params(crate::input::ConfigScope, ("uid" = String, Path)),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<Runner>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
-pub(crate) async fn config_runner(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> ApiResult<HttpResponse> {
-    let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
-    let uid = req.match_info().get("uid").unwrap_or_default().to_owned();
-    let mut conn = state.conn().await?;
-    let config = lookup::config(&mut conn, id, params.cluster(&state.cluster)).await?;
+pub(crate) async fn config_runner(scope: ConfigScope, Uid(uid): Uid) -> ApiResult<HttpResponse> {
+    let (config, mut conn) = (scope.config, scope.conn);
+    let id = config.id;
     let workload = bound_runners(&config)
         .filter(workloads::uid.eq(uid.clone()))
         .select(Workload::as_select())
@@ -194,6 +223,22 @@ pub(crate) async fn config_runner(
     Ok(reply::ok(runners.pop()))
 }
 
+/// Filters of the runner-set list.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct SetQuery {
+    /// Only this namespace's runner sets.
+    namespace: Option<String>,
+}
+
+impl FromParams for SetQuery {
+    fn from_params(params: &Params) -> ApiResult<Self> {
+        Ok(Self {
+            namespace: params.str("namespace").map(str::to_owned),
+        })
+    }
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 struct RunnerSetList {
     runner_sets: Vec<Workload>,
@@ -203,17 +248,15 @@ struct RunnerSetList {
     get,
     path = "/autoscaling-runner-sets",
     tag = "runners",
-    params(crate::openapi::ClusterQuery, crate::openapi::PageQuery, ("namespace" = Option<String>, Query)),
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<reply::Page<RunnerSetList>>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody))
+    params(crate::input::Cluster, crate::params::Paging, SetQuery),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<reply::Page<RunnerSetList>>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn runner_sets(
-    req: HttpRequest,
     state: web::Data<AppState>,
+    Cluster(cluster): Cluster,
+    Query(paging): Query<Paging>,
+    Query(SetQuery { namespace }): Query<SetQuery>,
 ) -> ApiResult<HttpResponse> {
-    let params = Params::from_request(&req)?;
-    let paging = params.paging()?;
-    let cluster = params.cluster(&state.cluster).to_owned();
-    let namespace = params.str("namespace").map(str::to_owned);
     let filtered = || {
         let mut query = workloads::table
             .filter(workloads::cluster_name.eq(cluster.clone()))
@@ -241,22 +284,18 @@ pub(crate) async fn runner_sets(
     }))
 }
 
-async fn find_runner_set(req: &HttpRequest, state: &AppState) -> ApiResult<(Workload, Params)> {
-    let params = Params::from_request(req)?;
-    let ns = req
-        .match_info()
-        .get("namespace")
-        .unwrap_or_default()
-        .to_owned();
-    let name = req.match_info().get("name").unwrap_or_default().to_owned();
-    let cluster = params.cluster(&state.cluster).to_owned();
-    let mut conn = state.conn().await?;
+async fn find_runner_set(
+    conn: &mut AsyncPgConnection,
+    ns: &str,
+    name: &str,
+    cluster: &str,
+) -> ApiResult<Workload> {
     let set = workloads::table
-        .filter(workloads::cluster_name.eq(&cluster))
+        .filter(workloads::cluster_name.eq(cluster))
         .filter(workloads::kind.eq(WorkloadKind::AutoscalingRunnerSet))
-        .filter(workloads::namespace.eq(&ns).and(workloads::name.eq(&name)))
+        .filter(workloads::namespace.eq(ns).and(workloads::name.eq(name)))
         .select(Workload::as_select())
-        .first(&mut conn)
+        .first(conn)
         .await
         .optional()?
         .ok_or_else(|| {
@@ -264,21 +303,46 @@ async fn find_runner_set(req: &HttpRequest, state: &AppState) -> ApiResult<(Work
                 "runner set {ns}/{name} not found in cluster {cluster:?}"
             ))
         })?;
-    Ok((set, params))
+    Ok(set)
 }
 
 #[utoipa::path(
     get,
     path = "/autoscaling-runner-sets/{namespace}/{name}",
     tag = "runners",
-    params(("namespace" = String, Path), ("name" = String, Path), crate::openapi::ClusterQuery),
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<Workload>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    params(("namespace" = String, Path), ("name" = String, Path), crate::input::Cluster),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<Workload>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn runner_set(
-    req: HttpRequest,
     state: web::Data<AppState>,
+    Namespace(ns): Namespace,
+    Name(name): Name,
+    Cluster(cluster): Cluster,
 ) -> ApiResult<HttpResponse> {
-    Ok(reply::ok(find_runner_set(&req, &state).await?.0))
+    let mut conn = state.conn().await?;
+    Ok(reply::ok(
+        find_runner_set(&mut conn, &ns, &name, &cluster).await?,
+    ))
+}
+
+/// The window of runner-set statistics (runners created in it).
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct StatsQuery {
+    /// RFC 3339.
+    start_time: Option<DateTime<Utc>>,
+    /// RFC 3339.
+    end_time: Option<DateTime<Utc>>,
+}
+
+impl FromParams for StatsQuery {
+    fn from_params(params: &Params) -> ApiResult<Self> {
+        let range = params.time_range("start_time", "end_time")?;
+        Ok(Self {
+            start_time: range.start,
+            end_time: range.end,
+        })
+    }
 }
 
 #[derive(Debug, QueryableByName, Serialize, utoipa::ToSchema)]
@@ -311,13 +375,18 @@ struct Stats {
     get,
     path = "/autoscaling-runner-sets/{namespace}/{name}/stats",
     tag = "runners",
-    params(("namespace" = String, Path), ("name" = String, Path), crate::openapi::ClusterQuery, ("start_time" = Option<String>, Query), ("end_time" = Option<String>, Query)),
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<Stats>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    params(("namespace" = String, Path), ("name" = String, Path), crate::input::Cluster, StatsQuery),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<Stats>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
-pub(crate) async fn stats(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let (set, params) = find_runner_set(&req, &state).await?;
-    let range = params.time_range("start_time", "end_time")?;
+pub(crate) async fn stats(
+    state: web::Data<AppState>,
+    Namespace(ns): Namespace,
+    Name(name): Name,
+    Cluster(cluster): Cluster,
+    Query(range): Query<StatsQuery>,
+) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
+    let set = find_runner_set(&mut conn, &ns, &name, &cluster).await?;
     let stats: Stats = diesel::sql_query(
         "WITH r AS (
              SELECT status, started_at, completed_at,
@@ -348,8 +417,8 @@ pub(crate) async fn stats(req: HttpRequest, state: web::Data<AppState>) -> ApiRe
     .bind::<Text, _>(&set.cluster_name)
     .bind::<Text, _>(&set.namespace)
     .bind::<Text, _>(&set.name)
-    .bind::<Nullable<Timestamptz>, _>(range.start)
-    .bind::<Nullable<Timestamptz>, _>(range.end)
+    .bind::<Nullable<Timestamptz>, _>(range.start_time)
+    .bind::<Nullable<Timestamptz>, _>(range.end_time)
     .get_result(&mut conn)
     .await?;
     Ok(reply::ok(stats))

@@ -1,19 +1,19 @@
 //! Runs: `/runs` across configs (with `config_name`) and `/configs/{id}/runs`,
 //! details, and putting failed runs back in the queue.
 
-use actix_web::{HttpRequest, HttpResponse, web};
-use diesel::dsl::now;
+use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use wfm_db::models::Run;
 use wfm_db::schema::{github_workflow_configs as configs, github_workflow_runs as runs};
-use wfm_db::{RunStatus, TriggerSource};
+use wfm_db::{RunStatus, TriggerSource, queue};
 
 use crate::body::Json;
 use crate::error::{ApiError, ApiResult};
-use crate::params::{Params, path_id};
-use crate::{AppState, lookup, reply};
+use crate::input::{Cluster, ConfigScope, FromParams, Query, RunId};
+use crate::params::{Paging, Params, parse_id};
+use crate::{AppState, reply};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/runs", web::get().to(list_all))
@@ -45,32 +45,55 @@ struct RunList {
 }
 
 /// The filters both lists take.
-struct RunFilter {
-    cluster: String,
-    config_id: Option<i64>,
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct RunQuery {
     status: Option<RunStatus>,
     trigger_source: Option<TriggerSource>,
+    /// Runs created at or after (RFC 3339).
     start_date: Option<chrono::DateTime<chrono::Utc>>,
+    /// Runs created at or before (RFC 3339).
     end_date: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-impl RunFilter {
-    fn from_params(
-        params: &Params,
-        default_cluster: &str,
-        config_id: Option<i64>,
-    ) -> ApiResult<Self> {
+impl FromParams for RunQuery {
+    fn from_params(params: &Params) -> ApiResult<Self> {
         let range = params.time_range("start_date", "end_date")?;
         Ok(Self {
-            cluster: params.cluster(default_cluster).to_owned(),
-            config_id,
             status: params.enum_value("status")?,
             trigger_source: params.enum_value("trigger_source")?,
             start_date: range.start,
             end_date: range.end,
         })
     }
+}
 
+/// `GET /runs` names a config in the query string.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ConfigFilter {
+    /// Only this config's runs.
+    #[param(minimum = 1)]
+    config_id: Option<i64>,
+}
+
+impl FromParams for ConfigFilter {
+    fn from_params(params: &Params) -> ApiResult<Self> {
+        let config_id = params
+            .str("config_id")
+            .map(|raw| parse_id("config_id", raw))
+            .transpose()?;
+        Ok(Self { config_id })
+    }
+}
+
+struct RunFilter {
+    cluster: String,
+    config_id: Option<i64>,
+    runs: RunQuery,
+}
+
+impl RunFilter {
     fn query(&self) -> runs::BoxedQuery<'_, diesel::pg::Pg> {
         let in_cluster = configs::table
             .filter(configs::cluster_name.eq(&self.cluster))
@@ -81,16 +104,17 @@ impl RunFilter {
         if let Some(id) = self.config_id {
             query = query.filter(runs::config_id.eq(id));
         }
-        if let Some(status) = self.status {
+        let filters = &self.runs;
+        if let Some(status) = filters.status {
             query = query.filter(runs::status.eq(status));
         }
-        if let Some(source) = self.trigger_source {
+        if let Some(source) = filters.trigger_source {
             query = query.filter(runs::trigger_source.eq(source));
         }
-        if let Some(start) = self.start_date {
+        if let Some(start) = filters.start_date {
             query = query.filter(runs::created_at.ge(start));
         }
-        if let Some(end) = self.end_date {
+        if let Some(end) = filters.end_date {
             query = query.filter(runs::created_at.le(end));
         }
         query
@@ -101,49 +125,61 @@ impl RunFilter {
     get,
     path = "/runs",
     tag = "runs",
-    params(crate::openapi::ClusterQuery, crate::openapi::PageQuery, crate::openapi::RunQuery, ("config_id" = Option<i64>, Query)),
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<reply::Page<RunList>>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody))
+    params(crate::input::Cluster, crate::params::Paging, RunQuery, ConfigFilter),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<reply::Page<RunList>>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn list_all(
-    req: HttpRequest,
     state: web::Data<AppState>,
+    Cluster(cluster): Cluster,
+    Query(paging): Query<Paging>,
+    Query(runs): Query<RunQuery>,
+    Query(ConfigFilter { config_id }): Query<ConfigFilter>,
 ) -> ApiResult<HttpResponse> {
-    let params = Params::from_request(&req)?;
-    let filter = RunFilter::from_params(&params, &state.cluster, params.i64("config_id")?)?;
-    list(&state, &params, filter).await
+    let filter = RunFilter {
+        cluster,
+        config_id,
+        runs,
+    };
+    let mut conn = state.conn().await?;
+    list(&mut conn, paging, filter).await
 }
 
 #[utoipa::path(
     get,
     path = "/configs/{id}/runs",
     tag = "runs",
-    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery, crate::openapi::PageQuery, crate::openapi::RunQuery),
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<reply::Page<RunList>>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    params(crate::input::ConfigScope, crate::params::Paging, RunQuery),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<reply::Page<RunList>>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn list_of_config(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    scope: ConfigScope,
+    Query(paging): Query<Paging>,
+    Query(runs): Query<RunQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
-    let filter = RunFilter::from_params(&params, &state.cluster, Some(id))?;
-    let mut conn = state.conn().await?;
-    lookup::config(&mut conn, id, &filter.cluster).await?;
-    list(&state, &params, filter).await
+    let filter = RunFilter {
+        config_id: Some(scope.id()),
+        cluster: scope.cluster,
+        runs,
+    };
+    let mut conn = scope.conn;
+    list(&mut conn, paging, filter).await
 }
 
-async fn list(state: &AppState, params: &Params, filter: RunFilter) -> ApiResult<HttpResponse> {
-    let paging = params.paging()?;
-    let mut conn = state.conn().await?;
-    let total: i64 = filter.query().count().get_result(&mut conn).await?;
+async fn list(
+    conn: &mut AsyncPgConnection,
+    paging: Paging,
+    filter: RunFilter,
+) -> ApiResult<HttpResponse> {
+    let total: i64 = filter.query().count().get_result(conn).await?;
     let page: Vec<Run> = filter
         .query()
         .order(runs::id.desc())
         .offset(paging.offset)
         .limit(paging.limit)
         .select(Run::as_select())
-        .load(&mut conn)
+        .load(conn)
         .await?;
-    let runs = with_config_names(&mut conn, page).await?;
+    let runs = with_config_names(conn, page).await?;
     Ok(reply::ok(reply::Page {
         items: RunList { runs },
         total,
@@ -201,37 +237,33 @@ async fn find(
     get,
     path = "/runs/{run_id}",
     tag = "runs",
-    params(("run_id" = i64, Path), crate::openapi::ClusterQuery),
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<RunView>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    params(("run_id" = i64, Path), crate::input::Cluster),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<RunView>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn get_any(
-    req: HttpRequest,
     state: web::Data<AppState>,
+    RunId(run_id): RunId,
+    Cluster(cluster): Cluster,
 ) -> ApiResult<HttpResponse> {
-    let (run_id, params) = (path_id(&req, "run_id")?, Params::from_request(&req)?);
     let mut conn = state.conn().await?;
-    Ok(reply::ok(
-        find(&mut conn, run_id, None, params.cluster(&state.cluster)).await?,
-    ))
+    Ok(reply::ok(find(&mut conn, run_id, None, &cluster).await?))
 }
 
 #[utoipa::path(
     get,
     path = "/configs/{id}/runs/{run_id}",
     tag = "runs",
-    params(("id" = i64, Path, description = "config id"), ("run_id" = i64, Path), crate::openapi::ClusterQuery),
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<RunView>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    params(crate::input::ConfigScope, ("run_id" = i64, Path)),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<RunView>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn get_of_config(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    scope: ConfigScope,
+    RunId(run_id): RunId,
 ) -> ApiResult<HttpResponse> {
-    let (id, run_id) = (path_id(&req, "id")?, path_id(&req, "run_id")?);
-    let params = Params::from_request(&req)?;
-    let cluster = params.cluster(&state.cluster);
-    let mut conn = state.conn().await?;
-    lookup::config(&mut conn, id, cluster).await?;
-    Ok(reply::ok(find(&mut conn, run_id, Some(id), cluster).await?))
+    let (id, mut conn) = (scope.id(), scope.conn);
+    Ok(reply::ok(
+        find(&mut conn, run_id, Some(id), &scope.cluster).await?,
+    ))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -246,47 +278,50 @@ struct Retried {
     post,
     path = "/runs/{run_id}/retry",
     tag = "runs",
-    params(("run_id" = i64, Path), crate::openapi::ClusterQuery),
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<Retried>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    params(("run_id" = i64, Path), crate::input::Cluster),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<Retried>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn retry_any(
-    req: HttpRequest,
     state: web::Data<AppState>,
+    RunId(run_id): RunId,
+    Cluster(cluster): Cluster,
 ) -> ApiResult<HttpResponse> {
-    retry_one(&req, &state, None).await
+    let mut conn = state.conn().await?;
+    retry_one(&mut conn, run_id, None, &cluster).await
 }
 
 #[utoipa::path(
     post,
     path = "/configs/{id}/runs/{run_id}/retry",
     tag = "runs",
-    params(("id" = i64, Path, description = "config id"), ("run_id" = i64, Path), crate::openapi::ClusterQuery),
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<Retried>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    params(crate::input::ConfigScope, ("run_id" = i64, Path)),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<Retried>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn retry_of_config(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    scope: ConfigScope,
+    RunId(run_id): RunId,
 ) -> ApiResult<HttpResponse> {
-    let id = path_id(&req, "id")?;
-    retry_one(&req, &state, Some(id)).await
+    let (id, mut conn) = (scope.id(), scope.conn);
+    retry_one(&mut conn, run_id, Some(id), &scope.cluster).await
 }
 
 async fn retry_one(
-    req: &HttpRequest,
-    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    run_id: i64,
     config_id: Option<i64>,
+    cluster: &str,
 ) -> ApiResult<HttpResponse> {
-    let (run_id, params) = (path_id(req, "run_id")?, Params::from_request(req)?);
-    let cluster = params.cluster(&state.cluster);
-    let mut conn = state.conn().await?;
-    if let Some(id) = config_id {
-        lookup::config(&mut conn, id, cluster).await?;
-    }
-    let found = find(&mut conn, run_id, config_id, cluster).await?;
+    let found = find(conn, run_id, config_id, cluster).await?;
     if found.run.status != RunStatus::Failed {
         return Err(ApiError::bad_request("only failed runs can be retried"));
     }
-    let reset = requeue_failed(&mut conn, found.run.config_id, Some(&[run_id])).await?;
+    let reset = queue::requeue_runs(
+        conn,
+        RunStatus::Failed,
+        Some(found.run.config_id),
+        Some(&[run_id]),
+    )
+    .await?;
     if reset.is_empty() {
         // It changed under us (another retry won).
         return Err(ApiError::bad_request("only failed runs can be retried"));
@@ -318,63 +353,30 @@ struct BatchRetried {
     post,
     path = "/configs/{id}/runs/batch-retry",
     tag = "runs",
-    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    params(crate::input::ConfigScope),
     request_body = Option<BatchRetryBody>,
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<BatchRetried>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "success", body = crate::reply::Envelope<BatchRetried>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn batch_retry(
-    req: HttpRequest,
-    state: web::Data<AppState>,
     Json(body): Json<BatchRetryBody>,
+    scope: ConfigScope,
 ) -> ApiResult<HttpResponse> {
-    let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
-    let mut conn = state.conn().await?;
-    lookup::config(&mut conn, id, params.cluster(&state.cluster)).await?;
+    let (id, mut conn) = (scope.id(), scope.conn);
     if body.run_ids.as_ref().is_some_and(|ids| ids.len() > 10_000) {
         return Err(ApiError::bad_request(
             "invalid run_ids: more than 10000 ids",
         ));
     }
-    let run_ids = requeue_failed(&mut conn, id, body.run_ids.as_deref()).await?;
+    let run_ids = queue::requeue_runs(
+        &mut conn,
+        RunStatus::Failed,
+        Some(id),
+        body.run_ids.as_deref(),
+    )
+    .await?;
     tracing::info!(config = id, runs = run_ids.len(), "failed runs retried");
     Ok(reply::ok(BatchRetried {
         retried: run_ids.len(),
         run_ids,
     }))
-}
-
-/// Failed runs of `config_id` (only `ids` when given) back to pending with fresh retries.
-async fn requeue_failed(
-    conn: &mut AsyncPgConnection,
-    config_id: i64,
-    ids: Option<&[i64]>,
-) -> ApiResult<Vec<i64>> {
-    let mut target = runs::table
-        .filter(
-            runs::config_id
-                .eq(config_id)
-                .and(runs::status.eq(RunStatus::Failed)),
-        )
-        .into_boxed();
-    if let Some(ids) = ids {
-        target = target.filter(runs::id.eq_any(ids));
-    }
-    let target_ids = target.select(runs::id);
-    let mut ids: Vec<i64> = diesel::update(runs::table)
-        .filter(runs::id.eq_any(target_ids))
-        .filter(runs::status.eq(RunStatus::Failed))
-        .set((
-            runs::status.eq(RunStatus::Pending),
-            runs::error_message.eq(None::<String>),
-            runs::retry_count.eq(0),
-            runs::next_attempt_at.eq(now),
-            runs::claimed_by.eq(None::<String>),
-            runs::lease_expires_at.eq(None::<chrono::DateTime<chrono::Utc>>),
-            runs::collection_completed_at.eq(None::<chrono::DateTime<chrono::Utc>>),
-        ))
-        .returning(runs::id)
-        .get_results(conn)
-        .await?;
-    ids.sort_unstable();
-    Ok(ids)
 }

@@ -1,7 +1,7 @@
 //! Schema versions of a config: read the active one, list versions, write a new
 //! active version (PUT), activate an older one, and regenerate a draft.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
@@ -14,8 +14,9 @@ use wfm_extract::{Field, Schema};
 
 use crate::body::Json;
 use crate::error::{ApiError, ApiResult};
-use crate::params::{Params, path_id};
-use crate::{AppState, lookup, regenerate, reply};
+use crate::input::{ConfigScope, Query, Version};
+use crate::params::Paging;
+use crate::{regenerate, reply};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -58,17 +59,13 @@ pub async fn find_active(
 #[utoipa::path(
     get,
     path = "/configs/{id}/schema",
+    operation_id = "get_active_schema",
     tag = "schemas",
-    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
-    responses((status = 200, description = "the active schema; 404 when there is none", body = crate::openapi::Envelope<MetricSchema>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    params(crate::input::ConfigScope),
+    responses((status = 200, description = "the active schema; 404 when there is none", body = crate::reply::Envelope<MetricSchema>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
-pub(crate) async fn active(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> ApiResult<HttpResponse> {
-    let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
-    let mut conn = state.conn().await?;
-    lookup::config(&mut conn, id, params.cluster(&state.cluster)).await?;
+pub(crate) async fn active(scope: ConfigScope) -> ApiResult<HttpResponse> {
+    let (id, mut conn) = (scope.id(), scope.conn);
     let schema = find_active(&mut conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found("no active schema found for this config"))?;
@@ -78,15 +75,13 @@ pub(crate) async fn active(
 #[utoipa::path(
     get,
     path = "/configs/{id}/schemas/active",
+    operation_id = "get_active_schema_version",
     tag = "schemas",
-    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
-    responses((status = 200, description = "the active schema; 404 when there is none", body = crate::openapi::Envelope<MetricSchema>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    params(crate::input::ConfigScope),
+    responses((status = 200, description = "the active schema; 404 when there is none", body = crate::reply::Envelope<MetricSchema>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
-pub(crate) async fn active_version(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> ApiResult<HttpResponse> {
-    active(req, state).await
+pub(crate) async fn active_version(scope: ConfigScope) -> ApiResult<HttpResponse> {
+    active(scope).await
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -97,15 +92,16 @@ struct SchemaList {
 #[utoipa::path(
     get,
     path = "/configs/{id}/schemas",
+    operation_id = "list_schema_versions",
     tag = "schemas",
-    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery, crate::openapi::PageQuery),
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<reply::Page<SchemaList>>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    params(crate::input::ConfigScope, crate::params::Paging),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<reply::Page<SchemaList>>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
-pub(crate) async fn list(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
-    let paging = params.paging()?;
-    let mut conn = state.conn().await?;
-    lookup::config(&mut conn, id, params.cluster(&state.cluster)).await?;
+pub(crate) async fn list(
+    scope: ConfigScope,
+    Query(paging): Query<Paging>,
+) -> ApiResult<HttpResponse> {
+    let (id, mut conn) = (scope.id(), scope.conn);
     let of_config = schemas::table.filter(schemas::config_id.eq(id));
     let total: i64 = of_config.count().get_result(&mut conn).await?;
     let page = of_config
@@ -294,20 +290,19 @@ async fn point_config_at(
 #[utoipa::path(
     put,
     path = "/configs/{id}/schema",
+    operation_id = "put_schema",
     tag = "schemas",
-    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    params(crate::input::ConfigScope),
     request_body = SchemaBody,
-    responses((status = 200, description = "the new active version", body = crate::openapi::Envelope<MetricSchema>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "the new active version", body = crate::reply::Envelope<MetricSchema>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn put(
-    req: HttpRequest,
-    state: web::Data<AppState>,
     Json(body): Json<SchemaBody>,
+    scope: ConfigScope,
 ) -> ApiResult<HttpResponse> {
-    let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
     let (name, schema, timestamp_field) = body.checked()?;
-    let mut conn = state.conn().await?;
-    let config = lookup::config(&mut conn, id, params.cluster(&state.cluster)).await?;
+    let (config, mut conn) = (scope.config, scope.conn);
+    let id = config.id;
     let row = insert_version(
         &mut conn,
         NewVersion {
@@ -329,19 +324,16 @@ pub(crate) async fn put(
     post,
     path = "/configs/{id}/schemas/{version}/activate",
     tag = "schemas",
-    params(("id" = i64, Path, description = "config id"), ("version" = i32, Path), crate::openapi::ClusterQuery),
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<MetricSchema>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    params(crate::input::ConfigScope, ("version" = i32, Path)),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<MetricSchema>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn activate(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    scope: ConfigScope,
+    Version(version): Version,
 ) -> ApiResult<HttpResponse> {
-    let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
-    let raw = req.match_info().get("version").unwrap_or_default();
-    let version = i32::try_from(crate::params::parse_id("version", raw)?)
-        .map_err(|_| ApiError::bad_request(format!("invalid version: {raw:?} is too large")))?;
-    let mut conn = state.conn().await?;
-    lookup::config(&mut conn, id, params.cluster(&state.cluster)).await?;
+    let version = i32::try_from(version)
+        .map_err(|_| ApiError::bad_request(format!("invalid version: {version} is too large")))?;
+    let (id, mut conn) = (scope.id(), scope.conn);
     let activated = conn
         .transaction::<_, ApiError, _>(async |conn| {
             configs::table

@@ -351,3 +351,97 @@ async fn ci_stats_give_each_workflow_and_job_its_distribution() {
         (4000, "invalid repo: expected owner/name")
     );
 }
+
+#[tokio::test]
+async fn the_metric_prefix_renames_every_github_metric() {
+    let api = signed_api().await;
+    for (event, file, delivery) in [
+        (
+            "workflow_job",
+            "workflow_job/in_progress.payload.json",
+            "p-1",
+        ),
+        (
+            "workflow_job",
+            "workflow_job/completed.success.with-organization.payload.json",
+            "p-2",
+        ),
+        ("workflow_job", "workflow_job/waiting.payload.json", "p-3"),
+        ("workflow_run", "workflow_run/requested.payload.json", "p-4"),
+        ("workflow_run", "workflow_run/completed.payload.json", "p-5"),
+    ] {
+        assert_eq!(deliver(&api, event, delivery, fixture(file)).await.0, 200);
+    }
+    let unreadable = job_payload(
+        "workflow_job/queued.payload.json",
+        json!({"status": "exploded"}),
+    );
+    assert_eq!(
+        deliver(&api, "workflow_job", "p-6", unreadable).await.0,
+        400
+    );
+    apply_all(&api).await;
+
+    let config = CiConfig::from_env(&wfm_env::Env::from_pairs([
+        ("WFM_GITHUB_METRICS_PREFIX", "gha_"),
+        ("WFM_GITHUB_JOB_COST_PER_MINUTE", "*=0.5"),
+    ]))
+    .expect("a valid prefix");
+    let text = scrape(&api, config).await;
+    for (name, kind) in [
+        ("workflow_run", "counter"),
+        ("workflow_runs_open", "gauge"),
+        ("workflow_run_duration_seconds", "histogram"),
+        ("job_run", "counter"),
+        ("job_runs_open", "gauge"),
+        ("job_run_duration_seconds", "histogram"),
+        ("job_queue_duration_seconds", "histogram"),
+        ("job_cost", "gauge"),
+    ] {
+        assert!(
+            text.contains(&format!("# TYPE gha_{name} {kind}\n")),
+            "gha_{name}: {text}"
+        );
+    }
+    let labels = r#"repository="Codertocat/Hello-World",workflow="CodeQL",job="linters",runner_label="ubuntu-latest""#;
+    assert_eq!(
+        sample(
+            &text,
+            &format!(r#"gha_job_run_total{{{labels},conclusion="success"}}"#)
+        ),
+        1.0
+    );
+    assert_eq!(
+        sample(
+            &text,
+            r#"gha_workflow_run_total{repository="octo-org/octo-repo",workflow="test",conclusion="success"}"#
+        ),
+        1.0
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("gha_job_runs_open{") && l.contains(r#"status="waiting""#)),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|l| l.starts_with("gha_job_cost{")),
+        "{text}"
+    );
+    // nothing keeps the default prefix; the wfm_* metrics keep theirs
+    assert!(!text.contains("github_"), "{text}");
+    assert_eq!(
+        sample(&text, r#"wfm_webhook_errors_total{event="workflow_job"}"#),
+        1.0
+    );
+
+    let err = CiConfig::from_env(&wfm_env::Env::from_pairs([(
+        "WFM_GITHUB_METRICS_PREFIX",
+        "gha-",
+    )]))
+    .expect_err("- cannot be in a metric name")
+    .to_string();
+    assert!(
+        err.starts_with("invalid value for WFM_GITHUB_METRICS_PREFIX: \"gha-\""),
+        "{err}"
+    );
+}

@@ -705,3 +705,111 @@ async fn rollups_and_rows_agree_on_any_range() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_specs_get_forms_answer_as_the_post_forms() {
+    let s = seeded().await;
+    let c = s.config;
+    let range = "start_time=2025-01-01T00:00:00Z&end_time=2025-01-03T23:00:00Z";
+    // collector-design.md: GET /metrics?config_id=1&metrics=throughput&group_by=model_name&interval=1d…
+    let got = s
+        .api
+        .get(&format!(
+            "metrics?config_id={c}&metrics=throughput&group_by=model&interval=1d&{range}&dimensions[gpus]=1&dimensions[gpus]=2"
+        ))
+        .await
+        .data();
+    let posted = s
+        .api
+        .post(
+            &format!("configs/{c}/metrics/aggregate"),
+            json!({"metrics": ["throughput"], "group_by": ["model"], "interval": "1d",
+                   "start": "2025-01-01T00:00:00Z", "end": "2025-01-03T23:00:00Z",
+                   "dimensions": {"gpus": [1, 2]}}),
+        )
+        .await
+        .data();
+    assert_eq!(got, posted);
+    assert_eq!(got["points"].as_array().map(Vec::len), Some(5), "{got}");
+    // one dimension value narrows, as the body's filter does
+    let narrowed = s
+        .api
+        .get(&format!(
+            "metrics?config_id={c}&metrics=throughput&dimensions[model]=b"
+        ))
+        .await
+        .data();
+    let posted = s
+        .api
+        .post(
+            &format!("configs/{c}/metrics/aggregate"),
+            json!({"metrics": ["throughput"], "dimensions": {"model": "b"}}),
+        )
+        .await
+        .data();
+    assert_eq!(narrowed, posted);
+    assert_eq!(
+        narrowed["points"].as_array().map(Vec::len),
+        Some(1),
+        "{narrowed}"
+    );
+    let trends = s
+        .api
+        .get(&format!(
+            "metrics/trends?config_id={c}&metrics=throughput&group_by=model"
+        ))
+        .await
+        .data();
+    let posted = s
+        .api
+        .post(
+            &format!("configs/{c}/metrics/trends"),
+            json!({"metric": "throughput", "group_by": ["model"]}),
+        )
+        .await
+        .data();
+    assert_eq!(trends, posted);
+
+    let summary = s
+        .api
+        .get(&format!(
+            "metrics/summary?config_id={c}&start=2025-01-02T00:00:00Z&end=2025-01-04T00:00:00Z"
+        ))
+        .await
+        .data();
+    let by_path = s
+        .api
+        .get(&format!(
+            "configs/{c}/metrics/summary?start=2025-01-02T00:00:00Z&end=2025-01-04T00:00:00Z"
+        ))
+        .await
+        .data();
+    assert_eq!(summary, by_path);
+
+    let dims = s
+        .api
+        .get(&format!("metrics/dimensions?config_id={c}"))
+        .await
+        .data();
+    assert_eq!(
+        dims,
+        s.api.get(&format!("configs/{c}/dimensions")).await.data()
+    );
+
+    // the config is required, and must be of the cluster
+    let (code, message) = s.api.get("metrics?metrics=throughput").await.error();
+    assert_eq!((code, message.as_str()), (4000, "missing config_id"));
+    let (code, _) = s
+        .api
+        .get(&format!("metrics?config_id={c}&cluster=other"))
+        .await
+        .error();
+    assert_eq!(code, 4040);
+    let (code, message) = s
+        .api
+        .get(&format!("metrics?config_id={c}&interval=1y"))
+        .await
+        .error();
+    assert_eq!(code, 4000);
+    assert!(message.starts_with("invalid interval"), "{message}");
+}

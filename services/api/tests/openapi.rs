@@ -47,6 +47,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/configs/{id}/dimensions/{dimension}/values"),
     ("get", "/configs/{id}/export"),
     ("get", "/ci-stats"),
+    // the spec's query-string forms
+    ("get", "/metrics"),
+    ("get", "/metrics/summary"),
+    ("get", "/metrics/dimensions"),
+    ("get", "/metrics/trends"),
     // under the path-level server /v1
     ("post", "/webhooks/github"),
 ];
@@ -132,4 +137,83 @@ async fn the_document_lists_every_route() {
             reply.text
         );
     }
+}
+
+#[tokio::test]
+async fn the_document_says_what_the_server_does() {
+    let api = TestApi::start().await;
+    let doc = api.get("/v1/openapi.json").await.json();
+    let paths = doc["paths"].as_object().unwrap();
+    let mut ids = std::collections::BTreeSet::new();
+    for (path, item) in paths {
+        for (method, op) in item
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(k, _)| *k != "servers")
+        {
+            let id = op["operationId"].as_str().unwrap_or_default().to_owned();
+            assert!(
+                ids.insert(id.clone()),
+                "operationId {id} twice ({method} {path})"
+            );
+            let responses = &op["responses"];
+            for status in ["400", "405", "500"] {
+                assert!(
+                    responses[status].is_object(),
+                    "{method} {path}: no {status}"
+                );
+            }
+            if path != "/webhooks/github" {
+                assert!(
+                    responses["401"].is_object() && responses["403"].is_object(),
+                    "{method} {path}"
+                );
+            }
+            if op.get("requestBody").is_some() {
+                assert!(
+                    responses["413"].is_object() && responses["415"].is_object(),
+                    "{method} {path}"
+                );
+                let content = op["requestBody"]["content"].as_object().unwrap();
+                assert!(
+                    !content.contains_key("text/plain"),
+                    "{method} {path}: {content:?}"
+                );
+            }
+        }
+    }
+    // the webhook takes JSON or a form, not text
+    let webhook = &paths["/webhooks/github"]["post"]["requestBody"]["content"];
+    assert!(
+        webhook["application/json"].is_object()
+            && webhook["application/x-www-form-urlencoded"].is_object(),
+        "{webhook}"
+    );
+    // export serves CSV
+    let export = &paths["/configs/{id}/export"]["get"]["responses"]["200"]["content"];
+    assert!(export["text/csv"].is_object(), "{export}");
+    // bounds are declared
+    let list = paths["/configs"]["get"]["parameters"].as_array().unwrap();
+    let limit = list.iter().find(|p| p["name"] == "limit").unwrap();
+    assert_eq!(
+        (
+            limit["schema"]["minimum"].as_i64(),
+            limit["schema"]["maximum"].as_i64()
+        ),
+        (Some(1), Some(100))
+    );
+    let id = paths["/configs/{id}"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "id")
+        .unwrap();
+    assert_eq!(id["schema"]["minimum"].as_i64(), Some(1));
+
+    // a wrong method is a 405 in the envelope, not a 404
+    let reply = api.send(Method::DELETE, "configs", None, None).await;
+    assert_eq!(reply.error().0, 4050, "{}", reply.text);
+    let reply = api.send(Method::PUT, "runs/1", Some("{}"), None).await;
+    assert_eq!(reply.error().0, 4050, "{}", reply.text);
 }

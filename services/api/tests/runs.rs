@@ -74,7 +74,7 @@ async fn lists_filter_and_name_the_config() {
         ("runs?limit=500", "invalid limit: 500 is outside 1..=100"),
         (
             "runs?config_id=x",
-            "invalid config_id: \"x\" is not a whole number",
+            "invalid config_id: \"x\" is not a positive whole number",
         ),
     ] {
         let (code, message) = api.get(query).await.error();

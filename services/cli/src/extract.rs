@@ -56,7 +56,10 @@ pub fn run(args: ExtractArgs) -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    let llm = match LlmConfig::from_env(&Env::Process).map(|c| c.map(LlmClient::new)) {
+    let llm = match Env::from_process()
+        .and_then(|env| LlmConfig::from_env(&env))
+        .map(|c| c.map(LlmClient::new))
+    {
         Ok(None) => None,
         Ok(Some(Ok(client))) => Some(client),
         Ok(Some(Err(e))) => return config_error_exit("wfm", &e),

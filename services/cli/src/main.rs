@@ -105,7 +105,7 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
 /// Runs a database command: configuration from the environment (exit 2 when
 /// bad), errors printed (exit 1).
 fn with_database(command: impl AsyncFnOnce(&DbConfig) -> anyhow::Result<ExitCode>) -> ExitCode {
-    let db = match DbConfig::from_env(&Env::Process, "wfm-cli") {
+    let db = match Env::from_process().and_then(|env| DbConfig::from_env(&env, "wfm-cli")) {
         Ok(db) => db,
         Err(e) => return config_error_exit("wfm", &e),
     };

@@ -6,7 +6,14 @@
 //! in one line, and the binary exits with [`EXIT_CONFIG`].
 //!
 //! Values come through an [`Env`] source so tests can feed a map instead of
-//! mutating the process environment.
+//! mutating the process environment. Binaries build theirs with
+//! [`Env::from_process`]: the process environment, over the optional settings
+//! file named by `WFM_CONFIG_FILE` ([`SettingsFile`]): a variable set in the
+//! environment wins over the file.
+
+mod file;
+
+pub use file::{OTHER_SETTINGS, SettingsFile};
 
 use std::collections::HashMap;
 use std::fmt::Display;
@@ -16,13 +23,16 @@ use std::time::Duration;
 /// Exit code of a binary whose configuration is missing or invalid.
 pub const EXIT_CONFIG: u8 = 2;
 
+/// The variable naming the optional settings file (YAML, see [`SettingsFile`]).
+pub const CONFIG_FILE_VAR: &str = "WFM_CONFIG_FILE";
+
 /// Prints `<program>: configuration error: <error>` on stderr and returns exit code 2.
 pub fn config_error_exit(program: &str, error: &dyn Display) -> std::process::ExitCode {
     eprintln!("{program}: configuration error: {error}");
     std::process::ExitCode::from(EXIT_CONFIG)
 }
 
-/// A configuration error, always about one named variable.
+/// A configuration error, always about one named variable or the settings file.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum EnvError {
     #[error("{name} is required but not set")]
@@ -33,6 +43,18 @@ pub enum EnvError {
         value: String,
         reason: String,
     },
+    /// The settings file cannot be read or is not a mapping of settings.
+    #[error("settings file {path} (WFM_CONFIG_FILE){}: {reason}", at_line(*.line))]
+    File {
+        path: String,
+        /// The line (from 1) the reason is about, when it is about one.
+        line: Option<usize>,
+        reason: String,
+    },
+}
+
+fn at_line(line: Option<usize>) -> String {
+    line.map(|l| format!(", line {l}")).unwrap_or_default()
 }
 
 impl EnvError {
@@ -46,15 +68,52 @@ impl EnvError {
     }
 }
 
-/// Where variables are read from: the process environment, or a map in tests.
+/// Where variables are read from: the process environment, a map in tests,
+/// or one of those over a settings file.
 #[derive(Debug, Clone, Default)]
 pub enum Env {
+    /// The process environment alone; binaries use [`Env::from_process`],
+    /// which adds the settings file.
     #[default]
     Process,
     Map(HashMap<String, String>),
+    /// `first`, then `file` for the variables `first` leaves unset (or blank).
+    WithFile {
+        first: Box<Env>,
+        file: SettingsFile,
+    },
 }
 
 impl Env {
+    /// What a binary reads its settings from: the process environment, over
+    /// the settings file named by `WFM_CONFIG_FILE` when that is set. The
+    /// file is read here, once; a file that cannot be read or parsed is an
+    /// error naming it (and the line).
+    pub fn from_process() -> Result<Self, EnvError> {
+        match std::env::var_os(CONFIG_FILE_VAR) {
+            Some(path) if !path.to_string_lossy().trim().is_empty() => {
+                Ok(Self::Process.with_file(SettingsFile::load(path)?))
+            }
+            _ => Ok(Self::Process),
+        }
+    }
+
+    /// This source over `file`: a variable this source sets wins.
+    pub fn with_file(self, file: SettingsFile) -> Self {
+        Self::WithFile {
+            first: Box::new(self),
+            file,
+        }
+    }
+
+    /// The settings file under this source, if any.
+    pub fn settings_file(&self) -> Option<&SettingsFile> {
+        match self {
+            Self::Process | Self::Map(_) => None,
+            Self::WithFile { first, file } => first.settings_file().or(Some(file)),
+        }
+    }
+
     /// A map-backed source, for tests.
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
         Self::Map(
@@ -65,11 +124,15 @@ impl Env {
         )
     }
 
-    /// The raw value; an empty string counts as unset, as in most deploy tools.
+    /// The raw value; an empty string counts as unset, as in most deploy
+    /// tools (so a blank variable does not hide the settings file's value).
     pub fn var(&self, name: &str) -> Option<String> {
         let value = match self {
             Self::Process => std::env::var(name).ok(),
             Self::Map(map) => map.get(name).cloned(),
+            Self::WithFile { first, file } => first
+                .var(name)
+                .or_else(|| file.get(name).map(str::to_owned)),
         };
         value.filter(|v| !v.trim().is_empty())
     }
@@ -199,6 +262,60 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .starts_with("invalid value for B:")
+        );
+    }
+
+    fn settings(text: &str) -> SettingsFile {
+        SettingsFile::parse("/etc/wfm.yaml", text).expect("a valid settings file")
+    }
+
+    #[test]
+    fn the_environment_wins_over_the_file() {
+        let file = settings(
+            "WFM_LISTEN_ADDR: 127.0.0.1:9000\n\
+             WFM_DB_POOL_MAX_SIZE: 20\n\
+             WFM_SHUTDOWN_TIMEOUT: 10s\n\
+             WFM_API_READ_TOKENS: [t1, t2]\n\
+             WFM_MIGRATE_ON_START: yes\n",
+        );
+        let env = Env::from_pairs([
+            ("WFM_LISTEN_ADDR", "127.0.0.1:9999"),
+            ("WFM_SHUTDOWN_TIMEOUT", " "),
+        ])
+        .with_file(file);
+        assert_eq!(
+            env.var("WFM_LISTEN_ADDR").as_deref(),
+            Some("127.0.0.1:9999")
+        );
+        assert_eq!(env.var_or("WFM_DB_POOL_MAX_SIZE", 10usize), Ok(20));
+        // blank counts as unset: the file's value shows through
+        assert_eq!(
+            env.duration_or("WFM_SHUTDOWN_TIMEOUT", Duration::ZERO),
+            Ok(Duration::from_secs(10))
+        );
+        assert_eq!(env.list("WFM_API_READ_TOKENS"), ["t1", "t2"]);
+        assert_eq!(env.bool_or("WFM_MIGRATE_ON_START", false), Ok(true));
+        assert_eq!(env.var("WFM_CLUSTER_NAME"), None);
+        assert_eq!(
+            env.settings_file().map(SettingsFile::path),
+            Some(std::path::Path::new("/etc/wfm.yaml"))
+        );
+        assert!(Env::from_pairs([]).settings_file().is_none());
+    }
+
+    #[test]
+    fn file_values_are_checked_like_variables() {
+        let env =
+            Env::from_pairs([]).with_file(settings("WFM_DB_POOL_MAX_SIZE: lots\nWFM_X: ''\n"));
+        assert_eq!(
+            env.var_or("WFM_DB_POOL_MAX_SIZE", 10usize)
+                .unwrap_err()
+                .to_string(),
+            "invalid value for WFM_DB_POOL_MAX_SIZE: \"lots\" (invalid digit found in string)"
+        );
+        assert_eq!(
+            env.required_var("WFM_X").unwrap_err().to_string(),
+            "WFM_X is required but not set"
         );
     }
 

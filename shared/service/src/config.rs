@@ -1,6 +1,7 @@
 //! Settings every service reads.
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use wfm_db::DbConfig;
@@ -27,6 +28,7 @@ pub struct ServiceInfo {
 /// | `WFM_READY_TIMEOUT` | `2s` | how long `/readyz` waits for the database |
 /// | `WFM_CLUSTER_NAME` | `default` | the cluster this installation serves |
 /// | `WFM_INSTANCE_ID` | `<hostname>-<pid>` | this process's name in queue claims |
+/// | `WFM_CONFIG_FILE` | unset | a YAML file of settings (`WFM_LISTEN_ADDR: 0.0.0.0:8080`, lists for comma-separated values); a variable set in the environment wins ([`wfm_env::SettingsFile`]) |
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommonConfig {
     pub listen_addr: SocketAddr,
@@ -37,6 +39,8 @@ pub struct CommonConfig {
     pub ready_timeout: Duration,
     pub cluster_name: String,
     pub instance_id: String,
+    /// The settings file read besides the environment (`WFM_CONFIG_FILE`).
+    pub settings_file: Option<PathBuf>,
 }
 
 impl CommonConfig {
@@ -59,6 +63,7 @@ impl CommonConfig {
             instance_id: env
                 .var("WFM_INSTANCE_ID")
                 .unwrap_or_else(default_instance_id),
+            settings_file: env.settings_file().map(|f| f.path().to_owned()),
         })
     }
 }

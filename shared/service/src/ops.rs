@@ -77,10 +77,12 @@ impl OpsState {
         self.scrape_hook = Some(hook);
     }
 
-    /// Mounts the three routes.
+    /// Mounts the three routes, and `/health` (the actions exporter's name
+    /// for `/healthz`).
     pub fn configure(&self, cfg: &mut web::ServiceConfig) {
         cfg.app_data(web::Data::new(self.clone()))
             .route("/healthz", web::get().to(healthz))
+            .route("/health", web::get().to(healthz))
             .route("/readyz", web::get().to(readyz))
             .route("/metrics", web::get().to(metrics));
     }

@@ -48,8 +48,10 @@ where
     Body: FnOnce(Service<C>) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
 {
-    let env = Env::Process;
-    let loaded = CommonConfig::from_env(&env, &info).and_then(|common| Ok((common, load(&env)?)));
+    let loaded = Env::from_process().and_then(|env| {
+        let common = CommonConfig::from_env(&env, &info)?;
+        Ok((common, load(&env)?))
+    });
     let (common, config) = match loaded {
         Ok(loaded) => loaded,
         Err(e) => return config_error_exit(info.name, &e),
@@ -100,6 +102,7 @@ where
         version = info.version,
         instance = %common.instance_id,
         database = %wfm_db::pool::redact(&common.db.url),
+        settings_file = common.settings_file.as_ref().map(|p| p.display().to_string()),
         "starting"
     );
     let pool = common.db.build_pool()?;

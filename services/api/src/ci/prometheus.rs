@@ -1,6 +1,7 @@
 //! GitHub's workflow and job metrics on the api's `/metrics`, computed from
 //! `github_actions_runs`, `github_workflow_jobs` and the deliveries, and
-//! served from a cache for `WFM_GITHUB_METRICS_CACHE`:
+//! served from a cache for `WFM_GITHUB_METRICS_CACHE`. The `github_` of their
+//! names is `WFM_GITHUB_METRICS_PREFIX` (the `wfm_*` names stay):
 //!
 //! - `github_workflow_run_total{repository,workflow,conclusion}` (completed attempts)
 //! - `github_workflow_runs_open{repository,workflow,status}` (gauge: attempts not completed yet)
@@ -413,50 +414,52 @@ impl Collector for Exposed {
             }
         };
         let s = &*snapshot;
+        let name = |name: &str| self.0.config.metric_name(name);
         counters(
             &mut encoder,
-            "github_workflow_run",
+            &name("workflow_run"),
             "Completed workflow run attempts",
             &s.run_total,
         )?;
         gauges(
             &mut encoder,
-            "github_workflow_runs_open",
+            &name("workflow_runs_open"),
             "Workflow run attempts not completed yet, by status",
             &s.run_open,
         )?;
         histograms(
             &mut encoder,
-            "github_workflow_run_duration_seconds",
+            &name("workflow_run_duration_seconds"),
             "Completed workflow runs: run start to completion",
             &s.run_duration,
         )?;
         counters(
             &mut encoder,
-            "github_job_run",
+            &name("job_run"),
             "Completed jobs",
             &s.job_total,
         )?;
         gauges(
             &mut encoder,
-            "github_job_runs_open",
+            &name("job_runs_open"),
             "Jobs not completed yet, by status",
             &s.job_open,
         )?;
         histograms(
             &mut encoder,
-            "github_job_run_duration_seconds",
+            &name("job_run_duration_seconds"),
             "Completed jobs: start to completion",
             &s.job_duration,
         )?;
         histograms(
             &mut encoder,
-            "github_job_queue_duration_seconds",
+            &name("job_queue_duration_seconds"),
             "Jobs: queued to started",
             &s.job_queue,
         )?;
+        let cost_name = name("job_cost");
         let mut cost = encoder.encode_descriptor(
-            "github_job_cost",
+            &cost_name,
             "Runner minutes of completed jobs (each rounded up) times the runner label's price",
             None,
             MetricType::Gauge,

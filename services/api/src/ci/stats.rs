@@ -2,7 +2,7 @@
 //! tables: completed runs, failures, success rate, and the distribution of
 //! durations and queue times.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Duration, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Double, Nullable, Text, Timestamptz};
@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::FAILED_SQL;
 use crate::error::{ApiError, ApiResult};
+use crate::input::{FromParams, Query};
 use crate::params::Params;
 use crate::{AppState, reply};
 
@@ -107,35 +108,68 @@ impl From<Group> for Stats {
     }
 }
 
+/// Which workflows and jobs, completed when.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatsQuery {
+    /// `owner/name`; default: every repository.
+    repo: Option<String>,
+    /// A workflow's name.
+    workflow: Option<String>,
+    /// Completed at or after; default: 7 days before `until`.
+    since: Option<DateTime<Utc>>,
+    /// Completed at or before; default: now.
+    until: Option<DateTime<Utc>>,
+}
+
+impl FromParams for StatsQuery {
+    fn from_params(params: &Params) -> ApiResult<Self> {
+        let repo = params
+            .str("repo")
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned);
+        if repo
+            .as_deref()
+            .is_some_and(|r| r.split('/').count() != 2 || r.len() > 255)
+        {
+            return Err(ApiError::bad_request("invalid repo: expected owner/name"));
+        }
+        Ok(Self {
+            repo,
+            workflow: params.str("workflow").map(str::to_owned),
+            since: params.time("since")?,
+            until: params.time("until")?,
+        })
+    }
+}
+
 #[utoipa::path(
     get,
     path = "/ci-stats",
     tag = "ci",
-    params(
-        ("repo" = Option<String>, Query, description = "owner/name; default: every repository"),
-        ("workflow" = Option<String>, Query, description = "a workflow's name"),
-        ("since" = Option<DateTime<Utc>>, Query, description = "completed at or after; default: 7 days ago"),
-        ("until" = Option<DateTime<Utc>>, Query, description = "completed at or before; default: now"),
-    ),
+    params(StatsQuery),
     responses(
-        (status = 200, description = "per workflow and per job", body = crate::openapi::Envelope<CiStats>),
-        (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody),
+        (status = 200, description = "per workflow and per job", body = crate::reply::Envelope<CiStats>),
+        (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody),
     )
 )]
-pub async fn ci_stats(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let params = Params::from_request(&req)?;
-    let until = params.time("until")?.unwrap_or_else(Utc::now);
-    let since = params
-        .time("since")?
-        .unwrap_or(until - Duration::days(DEFAULT_DAYS));
+pub async fn ci_stats(
+    state: web::Data<AppState>,
+    Query(query): Query<StatsQuery>,
+) -> ApiResult<HttpResponse> {
+    let StatsQuery {
+        repo,
+        workflow,
+        since,
+        until,
+    } = query;
+    let until = until.unwrap_or_else(Utc::now);
+    let since = since.unwrap_or(until - Duration::days(DEFAULT_DAYS));
     if since > until {
         return Err(ApiError::bad_request("invalid since: it is after until"));
     }
-    let repo = params.str("repo").map(str::trim).filter(|r| !r.is_empty());
-    if repo.is_some_and(|r| r.split('/').count() != 2 || r.len() > 255) {
-        return Err(ApiError::bad_request("invalid repo: expected owner/name"));
-    }
-    let workflow = params.str("workflow").filter(|w| !w.is_empty());
+    let (repo, workflow) = (repo.as_deref(), workflow.as_deref());
     let mut conn = state.conn().await?;
     let mut load = async |sql: String| -> ApiResult<Vec<Stats>> {
         let groups: Vec<Group> = diesel::sql_query(sql)

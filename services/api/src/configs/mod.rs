@@ -3,7 +3,7 @@
 mod fields;
 pub(crate) mod test_run;
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::{AsyncConnection as _, RunQueryDsl};
@@ -16,7 +16,8 @@ use wfm_db::schema::{
 
 use crate::body::Json;
 use crate::error::{ApiError, ApiResult};
-use crate::params::{Params, path_id};
+use crate::input::{Cluster, ConfigScope, FromParams, Query};
+use crate::params::{Paging, Params};
 use crate::{AppState, lookup, reply};
 
 pub use fields::{ConfigBody, ConfigFields, ConfigPatch};
@@ -39,6 +40,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/configs/{id}/test", web::post().to(test_run::test));
 }
 
+/// Filters of the config list.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ListQuery {
+    /// Only enabled (`true`) or disabled (`false`) configs.
+    enabled: Option<bool>,
+}
+
+impl FromParams for ListQuery {
+    fn from_params(params: &Params) -> ApiResult<Self> {
+        Ok(Self {
+            enabled: params.bool("enabled")?,
+        })
+    }
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 struct ConfigList {
     configs: Vec<Config>,
@@ -47,15 +64,17 @@ struct ConfigList {
 #[utoipa::path(
     get,
     path = "/configs",
+    operation_id = "list_configs",
     tag = "configs",
-    params(crate::openapi::ClusterQuery, crate::openapi::PageQuery, ("enabled" = Option<bool>, Query)),
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<reply::Page<ConfigList>>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody))
+    params(crate::input::Cluster, crate::params::Paging, ListQuery),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<reply::Page<ConfigList>>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody))
 )]
-pub(crate) async fn list(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let params = Params::from_request(&req)?;
-    let cluster = params.cluster(&state.cluster).to_owned();
-    let paging = params.paging()?;
-    let enabled = params.bool("enabled")?;
+pub(crate) async fn list(
+    state: web::Data<AppState>,
+    Cluster(cluster): Cluster,
+    Query(paging): Query<Paging>,
+    Query(ListQuery { enabled }): Query<ListQuery>,
+) -> ApiResult<HttpResponse> {
     let filtered = || {
         let mut query = configs::table
             .filter(configs::cluster_name.eq(cluster.clone()))
@@ -85,18 +104,18 @@ pub(crate) async fn list(req: HttpRequest, state: web::Data<AppState>) -> ApiRes
 #[utoipa::path(
     post,
     path = "/configs",
+    operation_id = "create_config",
     tag = "configs",
-    params(crate::openapi::ClusterQuery),
+    params(crate::input::Cluster),
     request_body = ConfigBody,
-    responses((status = 201, description = "created", body = crate::openapi::Envelope<Config>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 409, description = "conflict", body = crate::openapi::ErrorBody))
+    responses((status = 201, description = "created", body = crate::reply::Envelope<Config>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 409, description = "conflict", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn create(
-    req: HttpRequest,
     state: web::Data<AppState>,
     Json(body): Json<ConfigBody>,
+    Cluster(cluster): Cluster,
 ) -> ApiResult<HttpResponse> {
-    let params = Params::from_request(&req)?;
-    let cluster = params.cluster(&state.cluster);
+    let cluster = cluster.as_str();
     let fields = body.into_fields()?;
     let mut conn = state.conn().await?;
     let created = diesel::insert_into(configs::table)
@@ -112,107 +131,90 @@ pub(crate) async fn create(
 #[utoipa::path(
     get,
     path = "/configs/{id}",
+    operation_id = "get_config",
     tag = "configs",
-    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<Config>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    params(crate::input::ConfigScope),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<Config>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
-pub(crate) async fn get(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
-    let mut conn = state.conn().await?;
-    Ok(reply::ok(
-        lookup::config(&mut conn, id, params.cluster(&state.cluster)).await?,
-    ))
+pub(crate) async fn get(scope: ConfigScope) -> ApiResult<HttpResponse> {
+    Ok(reply::ok(scope.config))
 }
 
 #[utoipa::path(
     put,
     path = "/configs/{id}",
+    operation_id = "replace_config",
     tag = "configs",
-    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    params(crate::input::ConfigScope),
     request_body = ConfigBody,
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<Config>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody), (status = 409, description = "conflict", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "success", body = crate::reply::Envelope<Config>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "conflict", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn replace(
-    req: HttpRequest,
-    state: web::Data<AppState>,
     Json(body): Json<ConfigBody>,
+    scope: ConfigScope,
 ) -> ApiResult<HttpResponse> {
     let fields = body.into_fields()?;
-    update(&req, &state, move |_| Ok(fields)).await
+    update(scope, move |_| Ok(fields)).await
 }
 
 #[utoipa::path(
     patch,
     path = "/configs/{id}",
+    operation_id = "patch_config",
     tag = "configs",
-    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    params(crate::input::ConfigScope),
     request_body = ConfigPatch,
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<Config>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody), (status = 409, description = "conflict", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "success", body = crate::reply::Envelope<Config>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "conflict", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn patch(
-    req: HttpRequest,
-    state: web::Data<AppState>,
     Json(body): Json<ConfigPatch>,
+    scope: ConfigScope,
 ) -> ApiResult<HttpResponse> {
-    update(&req, &state, move |current| body.apply(current)).await
+    update(scope, move |current| body.apply(current)).await
 }
 
 #[utoipa::path(
     post,
     path = "/configs/{id}/enable",
     tag = "configs",
-    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<Config>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    params(crate::input::ConfigScope),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<Config>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
-pub(crate) async fn enable(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> ApiResult<HttpResponse> {
-    set_enabled(&req, &state, true).await
+pub(crate) async fn enable(scope: ConfigScope) -> ApiResult<HttpResponse> {
+    set_enabled(scope, true).await
 }
 
 #[utoipa::path(
     post,
     path = "/configs/{id}/disable",
     tag = "configs",
-    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<Config>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    params(crate::input::ConfigScope),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<Config>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
-pub(crate) async fn disable(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> ApiResult<HttpResponse> {
-    set_enabled(&req, &state, false).await
+pub(crate) async fn disable(scope: ConfigScope) -> ApiResult<HttpResponse> {
+    set_enabled(scope, false).await
 }
 
-async fn set_enabled(
-    req: &HttpRequest,
-    state: &AppState,
-    enabled: bool,
-) -> ApiResult<HttpResponse> {
-    let (id, params) = (path_id(req, "id")?, Params::from_request(req)?);
-    let cluster = params.cluster(&state.cluster);
-    let mut conn = state.conn().await?;
+async fn set_enabled(scope: ConfigScope, enabled: bool) -> ApiResult<HttpResponse> {
+    let (id, cluster, mut conn) = (scope.id(), scope.cluster, scope.conn);
     let updated = diesel::update(configs::table)
-        .filter(configs::id.eq(id).and(configs::cluster_name.eq(cluster)))
+        .filter(configs::id.eq(id).and(configs::cluster_name.eq(&cluster)))
         .set(configs::enabled.eq(enabled))
         .returning(Config::as_returning())
         .get_result(&mut conn)
         .await
         .optional()?
-        .ok_or_else(|| lookup::config_not_found(id, cluster))?;
+        .ok_or_else(|| lookup::config_not_found(id, &cluster))?;
     tracing::info!(config = id, enabled, "config switched");
     Ok(reply::ok(updated))
 }
 
 /// Reads the config under a row lock, lets `change` compute the new fields, writes them.
-async fn update<F>(req: &HttpRequest, state: &AppState, change: F) -> ApiResult<HttpResponse>
+async fn update<F>(scope: ConfigScope, change: F) -> ApiResult<HttpResponse>
 where
     F: FnOnce(&Config) -> ApiResult<ConfigFields> + Send,
 {
-    let (id, params) = (path_id(req, "id")?, Params::from_request(req)?);
-    let cluster = params.cluster(&state.cluster).to_owned();
-    let mut conn = state.conn().await?;
+    let (id, cluster, mut conn) = (scope.id(), scope.cluster, scope.conn);
     let updated = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let current = configs::table
@@ -247,17 +249,13 @@ struct Deleted {
 #[utoipa::path(
     delete,
     path = "/configs/{id}",
+    operation_id = "delete_config",
     tag = "configs",
-    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<Deleted>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    params(crate::input::ConfigScope),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<Deleted>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
-pub(crate) async fn delete(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> ApiResult<HttpResponse> {
-    let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
-    let cluster = params.cluster(&state.cluster).to_owned();
-    let mut conn = state.conn().await?;
+pub(crate) async fn delete(scope: ConfigScope) -> ApiResult<HttpResponse> {
+    let (id, cluster, mut conn) = (scope.id(), scope.cluster, scope.conn);
     let deleted = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let locked: Option<i64> = configs::table

@@ -1,18 +1,18 @@
 //! `POST /configs/{id}/test`: collect one runner now, as a `manual` run.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::HttpResponse;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 use serde::Deserialize;
-use wfm_db::models::{Config, Run, Workload};
+use wfm_db::models::{Config, NewRun, Run, Workload};
+use wfm_db::queue;
 use wfm_db::schema::gpu_workloads as workloads;
 use wfm_db::{WorkloadKind, WorkloadStatus};
 
 use crate::body::Json;
 use crate::error::{ApiError, ApiResult};
-use crate::params::{Params, path_id};
-use crate::{AppState, lookup, reply};
+use crate::input::ConfigScope;
+use crate::reply;
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -25,20 +25,18 @@ pub struct TestBody {
 #[utoipa::path(
     post,
     path = "/configs/{id}/test",
+    operation_id = "test_config",
     tag = "configs",
-    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    params(crate::input::ConfigScope),
     request_body = Option<TestBody>,
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<Run>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody), (status = 409, description = "conflict", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "success", body = crate::reply::Envelope<Run>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "conflict", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn test(
-    req: HttpRequest,
-    state: web::Data<AppState>,
     Json(body): Json<TestBody>,
+    scope: ConfigScope,
 ) -> ApiResult<HttpResponse> {
-    let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
-    let cluster = params.cluster(&state.cluster);
-    let mut conn = state.conn().await?;
-    let config = lookup::config(&mut conn, id, cluster).await?;
+    let (config, mut conn) = (scope.config, scope.conn);
+    let id = config.id;
     let workload = pick_workload(&mut conn, &config, body.workload_uid.as_deref()).await?;
     let run = enqueue_manual(&mut conn, &config, &workload)
         .await?
@@ -99,36 +97,24 @@ async fn pick_workload(
         })
 }
 
-/// Inserts the run, or puts an existing one back to pending as `manual`;
-/// `None` when that run is in flight.
+/// The manual run of `w`: queued, or its finished run put back to pending;
+/// `None` while it is being collected.
 async fn enqueue_manual(
     conn: &mut diesel_async::AsyncPgConnection,
     config: &Config,
     w: &Workload,
 ) -> ApiResult<Option<Run>> {
-    let run = diesel::sql_query(
-        "INSERT INTO github_workflow_runs AS r
-             (config_id, workload_uid, workload_name, workload_namespace, github_run_id,
-              head_sha, head_branch, trigger_source, workload_started_at, workload_completed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'manual', $8, $9)
-         ON CONFLICT (config_id, workload_uid) DO UPDATE
-            SET status = 'pending', trigger_source = 'manual', retry_count = 0,
-                error_message = NULL, next_attempt_at = now(), claimed_by = NULL,
-                lease_expires_at = NULL
-            WHERE r.status NOT IN ('collecting', 'extracting')
-         RETURNING r.*",
-    )
-    .bind::<BigInt, _>(config.id)
-    .bind::<Text, _>(&w.uid)
-    .bind::<Text, _>(&w.name)
-    .bind::<Text, _>(&w.namespace)
-    .bind::<Nullable<BigInt>, _>(w.github_run_id)
-    .bind::<Nullable<Text>, _>(&w.github_head_sha)
-    .bind::<Nullable<Text>, _>(&w.github_head_branch)
-    .bind::<Nullable<Timestamptz>, _>(w.started_at)
-    .bind::<Nullable<Timestamptz>, _>(w.completed_at)
-    .get_result::<Run>(conn)
-    .await
-    .optional()?;
-    Ok(run)
+    let run = NewRun {
+        config_id: config.id,
+        workload_uid: w.uid.clone(),
+        workload_name: Some(w.name.clone()),
+        workload_namespace: Some(w.namespace.clone()),
+        github_run_id: w.github_run_id,
+        head_sha: w.github_head_sha.clone(),
+        head_branch: w.github_head_branch.clone(),
+        workload_started_at: w.started_at,
+        workload_completed_at: w.completed_at,
+        ..NewRun::default()
+    };
+    Ok(queue::enqueue_manual(conn, &run).await?)
 }

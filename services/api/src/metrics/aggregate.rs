@@ -3,19 +3,20 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Double, Jsonb, Nullable, Text, Timestamptz};
 use serde::{Deserialize, Serialize};
 
 use super::filter::{Filter, FilterBody};
+use super::params::{AggregateQuery, FilterQuery, MetricsQuery};
 use super::sql::Sql;
 use super::{Aggregation, Interval, metric_names};
 use crate::body::Json;
 use crate::error::{ApiError, ApiResult};
-use crate::params::{Params, path_id};
-use crate::{AppState, lookup, reply};
+use crate::input::{ConfigScope, Query};
+use crate::{AppState, reply};
 
 /// Group keys a request may name.
 const MAX_GROUP_BY: usize = 10;
@@ -45,6 +46,10 @@ pub struct AggregateBody {
     interval: Option<Interval>,
     #[serde(default)]
     aggregation: Option<Aggregation>,
+    /// Dimension filters of the query-string form (already checked).
+    #[serde(skip)]
+    #[schema(ignore)]
+    dimension_filters: Vec<(String, Vec<String>)>,
 }
 
 /// One aggregated value.
@@ -71,15 +76,36 @@ struct Request {
     aggregation: Aggregation,
 }
 
+impl AggregateBody {
+    /// The body a query-string form stands for.
+    pub(crate) fn from_parts(
+        filter: FilterQuery,
+        metrics: Option<Vec<String>>,
+        group_by: Vec<String>,
+        interval: Option<Interval>,
+        aggregation: Option<Aggregation>,
+    ) -> Self {
+        Self {
+            start: filter.start,
+            end: filter.end,
+            dimensions: None,
+            dimension_filters: filter.dimensions,
+            run_id: filter.run_id,
+            metrics,
+            metric: None,
+            group_by,
+            interval,
+            aggregation,
+        }
+    }
+}
+
 async fn prepare(
-    req: &HttpRequest,
-    state: &AppState,
+    scope: ConfigScope,
     body: AggregateBody,
     default_interval: Option<Interval>,
 ) -> ApiResult<Request> {
-    let (id, params) = (path_id(req, "id")?, Params::from_request(req)?);
-    let mut conn = state.conn().await?;
-    lookup::config(&mut conn, id, params.cluster(&state.cluster)).await?;
+    let (id, mut conn) = (scope.id(), scope.conn);
     if body.group_by.len() > MAX_GROUP_BY {
         return Err(ApiError::bad_request(format!(
             "invalid group_by: more than {MAX_GROUP_BY} dimensions"
@@ -93,7 +119,7 @@ async fn prepare(
         (list, one) => list.or(one.map(|m| vec![m])),
     };
     let metrics = metric_names(&mut conn, id, requested).await?;
-    let filter = Filter::new(
+    let mut filter = Filter::new(
         id,
         FilterBody {
             start: body.start,
@@ -102,6 +128,7 @@ async fn prepare(
             run_id: body.run_id,
         },
     )?;
+    filter.dimensions.extend(body.dimension_filters);
     let interval = body.interval.or(default_interval);
     if let Some(interval) = interval {
         // an open bound is where the config's records begin or end
@@ -272,17 +299,44 @@ struct Aggregated {
     post,
     path = "/configs/{id}/metrics/aggregate",
     tag = "metrics",
-    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    params(crate::input::ConfigScope),
     request_body = AggregateBody,
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<Aggregated>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "success", body = crate::reply::Envelope<Aggregated>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn aggregate(
-    req: HttpRequest,
     state: web::Data<AppState>,
     Json(body): Json<AggregateBody>,
+    scope: ConfigScope,
 ) -> ApiResult<HttpResponse> {
-    let request = prepare(&req, &state, body, None).await?;
-    let points = points(&state, &request).await?;
+    aggregate_of(&state, scope, body).await
+}
+
+/// The spec's `GET /metrics?config_id=…`: aggregate with query parameters.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "metrics",
+    operation_id = "aggregate_by_query",
+    params(crate::input::ConfigIdQuery, FilterQuery, MetricsQuery, AggregateQuery),
+    responses((status = 200, description = "as POST /configs/{id}/metrics/aggregate", body = crate::reply::Envelope<Aggregated>))
+)]
+pub(crate) async fn aggregate_get(
+    state: web::Data<AppState>,
+    scope: ConfigScope,
+    Query(filter): Query<FilterQuery>,
+    Query(metrics): Query<MetricsQuery>,
+    Query(query): Query<AggregateQuery>,
+) -> ApiResult<HttpResponse> {
+    aggregate_of(&state, scope, query.into_body(filter, metrics)).await
+}
+
+async fn aggregate_of(
+    state: &AppState,
+    scope: ConfigScope,
+    body: AggregateBody,
+) -> ApiResult<HttpResponse> {
+    let request = prepare(scope, body, None).await?;
+    let points = points(state, &request).await?;
     Ok(reply::ok(Aggregated {
         interval: request.interval,
         aggregation: request.aggregation,
@@ -343,17 +397,44 @@ struct Trends {
     post,
     path = "/configs/{id}/metrics/trends",
     tag = "metrics",
-    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    params(crate::input::ConfigScope),
     request_body = AggregateBody,
-    responses((status = 200, description = "one series per group and metric (interval default 1d)", body = crate::openapi::Envelope<Trends>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "one series per group and metric (interval default 1d)", body = crate::reply::Envelope<Trends>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn trends(
-    req: HttpRequest,
     state: web::Data<AppState>,
     Json(body): Json<AggregateBody>,
+    scope: ConfigScope,
 ) -> ApiResult<HttpResponse> {
-    let request = prepare(&req, &state, body, Some(Interval::DAY)).await?;
-    let points = points(&state, &request).await?;
+    trends_of(&state, scope, body).await
+}
+
+/// The spec's `GET /metrics/trends?config_id=…`: trends with query parameters.
+#[utoipa::path(
+    get,
+    path = "/metrics/trends",
+    tag = "metrics",
+    operation_id = "trends_by_query",
+    params(crate::input::ConfigIdQuery, FilterQuery, MetricsQuery, AggregateQuery),
+    responses((status = 200, description = "as POST /configs/{id}/metrics/trends", body = crate::reply::Envelope<Trends>))
+)]
+pub(crate) async fn trends_get(
+    state: web::Data<AppState>,
+    scope: ConfigScope,
+    Query(filter): Query<FilterQuery>,
+    Query(metrics): Query<MetricsQuery>,
+    Query(query): Query<AggregateQuery>,
+) -> ApiResult<HttpResponse> {
+    trends_of(&state, scope, query.into_body(filter, metrics)).await
+}
+
+async fn trends_of(
+    state: &AppState,
+    scope: ConfigScope,
+    body: AggregateBody,
+) -> ApiResult<HttpResponse> {
+    let request = prepare(scope, body, Some(Interval::DAY)).await?;
+    let points = points(state, &request).await?;
     // Rows arrive ordered by metric, group, time: consecutive rows form a series.
     let mut by_series: BTreeMap<(String, String), Series> = BTreeMap::new();
     for p in points {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::HttpResponse;
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
@@ -12,27 +12,68 @@ use serde::Serialize;
 use super::filter::Filter;
 use super::sql::Sql;
 use crate::error::{ApiError, ApiResult};
-use crate::params::{Params, path_id};
-use crate::{AppState, lookup, reply};
+use crate::input::{ConfigScope, Dimension, FromParams, Query};
+use crate::params::{Params, TimeRange};
+use crate::reply;
 
 const DEFAULT_VALUES: i64 = 100;
 const MAX_VALUES: i64 = 1000;
 
-fn request_filter(req: &HttpRequest, params: &Params) -> ApiResult<(Filter, i64)> {
-    let id = path_id(req, "id")?;
-    let limit = params.i64("limit")?.unwrap_or(DEFAULT_VALUES);
-    if !(1..=MAX_VALUES).contains(&limit) {
-        return Err(ApiError::bad_request(format!(
-            "invalid limit: {limit} is outside 1..={MAX_VALUES}"
-        )));
+/// The time range and the number of values per dimension.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ValuesQuery {
+    /// RFC 3339 (also `start_time`).
+    start: Option<chrono::DateTime<chrono::Utc>>,
+    /// RFC 3339 (also `end_time`).
+    end: Option<chrono::DateTime<chrono::Utc>>,
+    /// Values per dimension, default 100.
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<i64>,
+}
+
+impl FromParams for ValuesQuery {
+    fn from_params(params: &Params) -> ApiResult<Self> {
+        let limit = params.i64("limit")?;
+        if let Some(limit) = limit
+            && !(1..=MAX_VALUES).contains(&limit)
+        {
+            return Err(ApiError::bad_request(format!(
+                "invalid limit: {limit} is outside 1..={MAX_VALUES}"
+            )));
+        }
+        let start_name = if params.str("start").is_some() {
+            "start"
+        } else {
+            "start_time"
+        };
+        let end_name = if params.str("end").is_some() {
+            "end"
+        } else {
+            "end_time"
+        };
+        let range = params.time_range(start_name, end_name)?;
+        Ok(Self {
+            start: range.start,
+            end: range.end,
+            limit,
+        })
     }
-    let filter = Filter {
-        config_id: id,
-        range: params.time_range("start", "end")?,
-        run_id: None,
-        dimensions: Vec::new(),
-    };
-    Ok((filter, limit))
+}
+
+impl ValuesQuery {
+    fn filter(&self, config_id: i64) -> (Filter, i64) {
+        let filter = Filter {
+            config_id,
+            range: TimeRange {
+                start: self.start,
+                end: self.end,
+            },
+            run_id: None,
+            dimensions: Vec::new(),
+        };
+        (filter, self.limit.unwrap_or(DEFAULT_VALUES))
+    }
 }
 
 /// Appends the series filter: series `s` of the config with a record in the range
@@ -70,14 +111,15 @@ struct Dimensions {
     get,
     path = "/configs/{id}/dimensions",
     tag = "metrics",
-    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery, crate::openapi::RangeQuery, ("limit" = Option<i64>, Query, description = "values per dimension, default 100, at most 1000")),
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<Dimensions>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    params(crate::input::ConfigScope, ValuesQuery),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<Dimensions>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
-pub(crate) async fn all(req: HttpRequest, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
-    let params = Params::from_request(&req)?;
-    let (filter, limit) = request_filter(&req, &params)?;
-    let mut conn = state.conn().await?;
-    lookup::config(&mut conn, filter.config_id, params.cluster(&state.cluster)).await?;
+pub(crate) async fn all(
+    scope: ConfigScope,
+    Query(query): Query<ValuesQuery>,
+) -> ApiResult<HttpResponse> {
+    let (filter, limit) = query.filter(scope.id());
+    let mut conn = scope.conn;
     let mut sql = Sql::new(
         "SELECT key, value FROM (SELECT key, value, row_number() OVER (PARTITION BY key ORDER BY value) AS n \
          FROM (SELECT DISTINCT e.key, e.value FROM github_workflow_metric_series s \
@@ -106,6 +148,22 @@ pub(crate) async fn all(req: HttpRequest, state: web::Data<AppState>) -> ApiResu
     }))
 }
 
+/// The spec's `GET /metrics/dimensions?config_id=…`.
+#[utoipa::path(
+    get,
+    path = "/metrics/dimensions",
+    tag = "metrics",
+    operation_id = "dimensions_by_query",
+    params(crate::input::ConfigIdQuery, ValuesQuery),
+    responses((status = 200, description = "as GET /configs/{id}/dimensions", body = crate::reply::Envelope<Dimensions>))
+)]
+pub(crate) async fn all_get(
+    scope: ConfigScope,
+    query: Query<ValuesQuery>,
+) -> ApiResult<HttpResponse> {
+    all(scope, query).await
+}
+
 #[derive(QueryableByName)]
 struct Value {
     #[diesel(sql_type = Text)]
@@ -126,22 +184,16 @@ struct Values {
     get,
     path = "/configs/{id}/dimensions/{dimension}/values",
     tag = "metrics",
-    params(("id" = i64, Path, description = "config id"), ("dimension" = String, Path), crate::openapi::ClusterQuery, crate::openapi::RangeQuery, ("limit" = Option<i64>, Query)),
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<Values>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    params(crate::input::ConfigScope, ("dimension" = String, Path), ValuesQuery),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<Values>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn values(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    scope: ConfigScope,
+    Dimension(dimension): Dimension,
+    Query(query): Query<ValuesQuery>,
 ) -> ApiResult<HttpResponse> {
-    let params = Params::from_request(&req)?;
-    let (filter, limit) = request_filter(&req, &params)?;
-    let dimension = req
-        .match_info()
-        .get("dimension")
-        .unwrap_or_default()
-        .to_owned();
-    let mut conn = state.conn().await?;
-    lookup::config(&mut conn, filter.config_id, params.cluster(&state.cluster)).await?;
+    let (filter, limit) = query.filter(scope.id());
+    let mut conn = scope.conn;
     let mut sql =
         Sql::new("SELECT value, count(*) OVER () AS total FROM (SELECT DISTINCT s.dimensions ->> ");
     sql.bind::<Text, _>(dimension.clone())

@@ -5,7 +5,7 @@
 
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::web::Bytes;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use chrono::{DateTime, SecondsFormat, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz};
@@ -15,11 +15,13 @@ use tokio::sync::mpsc;
 use wfm_db::DbPool;
 
 use super::filter::Filter;
+use super::params::FilterQuery;
 use super::sql::Sql;
+use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::params::{Params, path_id};
+use crate::input::{ConfigScope, FromParams, Query};
+use crate::params::Params;
 use crate::schemas::find_active;
-use crate::{AppState, lookup};
 
 const DEFAULT_ROWS: i64 = 10_000;
 const MAX_ROWS: i64 = 10_000_000;
@@ -44,39 +46,51 @@ enum Column {
     Metric(String),
 }
 
+/// What an export writes.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ExportQuery {
+    /// Metric columns, comma-separated; default: the schema's.
+    #[param(value_type = Option<String>)]
+    metric_fields: Option<Vec<String>>,
+    /// Rows at most, default 10000.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 10000000)]
+    limit: i64,
+}
+
+impl FromParams for ExportQuery {
+    fn from_params(params: &Params) -> ApiResult<Self> {
+        let limit = params.i64("limit")?.unwrap_or(DEFAULT_ROWS);
+        if !(1..=MAX_ROWS).contains(&limit) {
+            return Err(ApiError::bad_request(format!(
+                "invalid limit: {limit} is outside 1..={MAX_ROWS}"
+            )));
+        }
+        Ok(Self {
+            metric_fields: params.list("metric_fields"),
+            limit,
+        })
+    }
+}
+
 #[utoipa::path(
     get,
     path = "/configs/{id}/export",
     tag = "metrics",
-    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery, crate::openapi::RangeQuery, ("dimensions" = Option<String>, Query, description = "JSON object of dimension filters"), ("metric_fields" = Option<String>, Query, description = "comma-separated"), ("run_id" = Option<i64>, Query), ("limit" = Option<i64>, Query, description = "default 10000, at most 10000000")),
-    responses((status = 200, description = "CSV: schema fields, then collected_at,source_file,run_id", body = String), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    params(crate::input::ConfigScope, FilterQuery, ExportQuery),
+    responses((status = 200, description = "CSV: schema fields, then collected_at,source_file,run_id", body = String, content_type = "text/csv"), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn export(
-    req: HttpRequest,
     state: web::Data<AppState>,
+    scope: ConfigScope,
+    Query(filter): Query<FilterQuery>,
+    Query(ExportQuery {
+        metric_fields: wanted,
+        limit,
+    }): Query<ExportQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
-    let limit = params.i64("limit")?.unwrap_or(DEFAULT_ROWS);
-    if !(1..=MAX_ROWS).contains(&limit) {
-        return Err(ApiError::bad_request(format!(
-            "invalid limit: {limit} is outside 1..={MAX_ROWS}"
-        )));
-    }
-    let filter = Filter {
-        config_id: id,
-        range: params.time_range("start", "end")?,
-        run_id: params.i64("run_id")?,
-        dimensions: params
-            .str("dimensions")
-            .map(Filter::parse_dimensions)
-            .transpose()?
-            .unwrap_or_default(),
-    };
-    let wanted: Option<Vec<String>> = params
-        .str("metric_fields")
-        .map(|list| list.split(',').map(|m| m.trim().to_owned()).collect());
-    let mut conn = state.conn().await?;
-    lookup::config(&mut conn, id, params.cluster(&state.cluster)).await?;
+    let (id, mut conn) = (scope.id(), scope.conn);
+    let filter = filter.into_filter(id);
     let columns = columns(&mut conn, &filter, wanted.as_deref()).await?;
     drop(conn);
 
@@ -206,7 +220,7 @@ fn csv_line<'a>(cells: impl IntoIterator<Item = &'a str>) -> ApiResult<Vec<u8>> 
         .map_err(|e| ApiError::Internal(e.into()))?;
     writer
         .into_inner()
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))
+        .map_err(|e| ApiError::Internal(e.into_error().into()))
 }
 
 /// Runs the query and sends CSV chunks until the rows or the receiver end. A
@@ -243,7 +257,7 @@ async fn stream_rows(
                 );
                 let chunk = full
                     .into_inner()
-                    .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?;
+                    .map_err(|e| ApiError::Internal(e.into_error().into()))?;
                 if tx.send(Ok(Bytes::from(chunk))).await.is_err() {
                     tracing::info!(rows = count, "export stopped: the client went away");
                     return Ok(());
@@ -252,7 +266,7 @@ async fn stream_rows(
         }
         let rest = writer
             .into_inner()
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?;
+            .map_err(|e| ApiError::Internal(e.into_error().into()))?;
         if !rest.is_empty() {
             let _ = tx.send(Ok(Bytes::from(rest))).await;
         }

@@ -49,16 +49,6 @@ impl Filter {
         })
     }
 
-    /// `dimensions` given as a JSON string in a query parameter.
-    pub fn parse_dimensions(raw: &str) -> ApiResult<Vec<(String, Vec<String>)>> {
-        let map: serde_json::Map<String, Value> = serde_json::from_str(raw).map_err(|e| {
-            ApiError::bad_request(format!(
-                "invalid dimensions: not a JSON object of dimension filters ({e})"
-            ))
-        })?;
-        dimension_filters(map)
-    }
-
     /// Appends ` WHERE …` over the rows aliased `m`.
     pub fn write_where(&self, sql: &mut Sql) {
         sql.push(" WHERE m.config_id = ")
@@ -91,7 +81,9 @@ impl Filter {
     }
 }
 
-fn dimension_filters(map: serde_json::Map<String, Value>) -> ApiResult<Vec<(String, Vec<String>)>> {
+pub(crate) fn dimension_filters(
+    map: serde_json::Map<String, Value>,
+) -> ApiResult<Vec<(String, Vec<String>)>> {
     if map.len() > MAX_KEYS {
         return Err(ApiError::bad_request(format!(
             "invalid dimensions: more than {MAX_KEYS} keys"

@@ -5,6 +5,7 @@ pub(crate) mod aggregate;
 pub(crate) mod dimensions;
 pub(crate) mod export;
 mod filter;
+mod params;
 pub(crate) mod query;
 mod sql;
 pub(crate) mod summary;
@@ -41,7 +42,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/configs/{id}/dimensions/{dimension}/values",
             web::get().to(dimensions::values),
         )
-        .route("/configs/{id}/export", web::get().to(export::export));
+        .route("/configs/{id}/export", web::get().to(export::export))
+        // the spec's query-string forms, through the same code
+        .route("/metrics", web::get().to(aggregate::aggregate_get))
+        .route("/metrics/summary", web::get().to(summary::summary_get))
+        .route("/metrics/dimensions", web::get().to(dimensions::all_get))
+        .route("/metrics/trends", web::get().to(aggregate::trends_get));
 }
 
 /// The value of metric `mf.name` of row `m` when it is a number, else NULL

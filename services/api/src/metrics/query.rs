@@ -1,6 +1,6 @@
 //! `POST metrics/query`: raw records, filtered, newest first by default.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Jsonb, Text, Timestamptz};
@@ -11,8 +11,9 @@ use super::filter::{Filter, FilterBody};
 use super::sql::Sql;
 use crate::body::Json;
 use crate::error::{ApiError, ApiResult};
-use crate::params::{Paging, Params, path_id};
-use crate::{AppState, lookup, reply};
+use crate::input::ConfigScope;
+use crate::params::Paging;
+use crate::reply;
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -77,16 +78,15 @@ struct Records {
     post,
     path = "/configs/{id}/metrics/query",
     tag = "metrics",
-    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery),
+    params(crate::input::ConfigScope),
     request_body = QueryBody,
-    responses((status = 200, description = "success", body = crate::openapi::Envelope<reply::Page<Records>>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    responses((status = 200, description = "success", body = crate::reply::Envelope<reply::Page<Records>>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn query(
-    req: HttpRequest,
-    state: web::Data<AppState>,
     Json(body): Json<QueryBody>,
+    scope: ConfigScope,
 ) -> ApiResult<HttpResponse> {
-    let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
+    let (id, mut conn) = (scope.id(), scope.conn);
     let paging = paging(body.limit, body.offset)?;
     let filter = Filter::new(
         id,
@@ -97,8 +97,6 @@ pub(crate) async fn query(
             run_id: body.run_id,
         },
     )?;
-    let mut conn = state.conn().await?;
-    lookup::config(&mut conn, id, params.cluster(&state.cluster)).await?;
 
     let mut count = Sql::new("SELECT count(*) AS total FROM github_workflow_metrics m");
     filter.write_where(&mut count);

@@ -1,7 +1,7 @@
 //! `GET metrics/summary`: per metric over a period (default: the last 7 days),
 //! with the change of its average against the period of equal length before.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Datelike as _, Duration, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Double, Nullable, Text, Timestamptz};
@@ -11,11 +11,13 @@ use futures_util::StreamExt as _;
 use serde::Serialize;
 
 use super::filter::Filter;
+use super::params::{FilterQuery, MetricsQuery};
 use super::sql::Sql;
 use super::{Change, metric_names};
 use crate::error::{ApiError, ApiResult};
-use crate::params::{Params, TimeRange, path_id};
-use crate::{AppState, lookup, reply};
+use crate::input::{ConfigScope, Query};
+use crate::params::TimeRange;
+use crate::{AppState, reply};
 use wfm_db::PooledConn;
 
 /// The period when a request gives no start.
@@ -73,17 +75,18 @@ struct Summary {
     get,
     path = "/configs/{id}/metrics/summary",
     tag = "metrics",
-    params(("id" = i64, Path, description = "config id"), crate::openapi::ClusterQuery, crate::openapi::RangeQuery, ("metrics" = Option<String>, Query, description = "comma-separated; default: the schema's"), ("dimensions" = Option<String>, Query, description = "JSON object of dimension filters")),
-    responses((status = 200, description = "default period: the last 7 days", body = crate::openapi::Envelope<Summary>), (status = 400, description = "bad request: the message names the field", body = crate::openapi::ErrorBody), (status = 404, description = "not found", body = crate::openapi::ErrorBody))
+    params(crate::input::ConfigScope, FilterQuery, MetricsQuery),
+    responses((status = 200, description = "default period: the last 7 days", body = crate::reply::Envelope<Summary>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn summary(
-    req: HttpRequest,
     state: web::Data<AppState>,
+    scope: ConfigScope,
+    Query(filter): Query<FilterQuery>,
+    Query(MetricsQuery { metrics }): Query<MetricsQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (id, params) = (path_id(&req, "id")?, Params::from_request(&req)?);
-    let range = params.time_range("start", "end")?;
-    let end = range.end.unwrap_or_else(Utc::now);
-    let start = range
+    let (id, mut conn) = (scope.id(), scope.conn);
+    let end = filter.end.unwrap_or_else(Utc::now);
+    let start = filter
         .start
         .unwrap_or(end - Duration::days(DEFAULT_PERIOD_DAYS));
     if start > end {
@@ -95,25 +98,15 @@ pub(crate) async fn summary(
             "invalid start: the previous period of equal length would begin before year 1",
         ));
     }
-    let requested = params
-        .str("metrics")
-        .map(|list| list.split(',').map(|m| m.trim().to_owned()).collect());
-    let dimensions = params
-        .str("dimensions")
-        .map(Filter::parse_dimensions)
-        .transpose()?
-        .unwrap_or_default();
-    let mut conn = state.conn().await?;
-    lookup::config(&mut conn, id, params.cluster(&state.cluster)).await?;
-    let metrics = metric_names(&mut conn, id, requested).await?;
+    let metrics = metric_names(&mut conn, id, metrics).await?;
     let period = |start, end| Filter {
         config_id: id,
         range: TimeRange {
             start: Some(start),
             end: Some(end),
         },
-        run_id: None,
-        dimensions: dimensions.clone(),
+        run_id: filter.run_id,
+        dimensions: filter.dimensions.clone(),
     };
     drop(conn);
     // The previous period ends just before this one starts.
@@ -167,6 +160,24 @@ const METRICS_AT_ONCE: usize = 2;
 /// sorting them in Postgres costs), so memory holds the values of
 /// [`METRICS_AT_ONCE`] metrics; a metric with more than `summary_max_values`
 /// values Postgres computes.
+/// The spec's `GET /metrics/summary?config_id=…`.
+#[utoipa::path(
+    get,
+    path = "/metrics/summary",
+    tag = "metrics",
+    operation_id = "summary_by_query",
+    params(crate::input::ConfigIdQuery, FilterQuery, MetricsQuery),
+    responses((status = 200, description = "as GET /configs/{id}/metrics/summary", body = crate::reply::Envelope<Summary>))
+)]
+pub(crate) async fn summary_get(
+    state: web::Data<AppState>,
+    scope: ConfigScope,
+    filter: Query<FilterQuery>,
+    metrics: Query<MetricsQuery>,
+) -> ApiResult<HttpResponse> {
+    summary(state, scope, filter, metrics).await
+}
+
 async fn current_stats(
     state: &AppState,
     filter: &Filter,

@@ -20,6 +20,8 @@ use wfm_github::WebhookSecrets;
 
 /// The route GitHub posts to.
 pub const WEBHOOK_PATH: &str = "/v1/webhooks/github";
+/// The actions exporter's path (actions-exporter.md), served by the same receiver.
+pub const WEBHOOK_ALIAS: &str = "/webhook";
 
 /// Webhook settings.
 ///

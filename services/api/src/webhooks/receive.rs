@@ -32,14 +32,17 @@ pub(crate) struct Receipt {
         ("X-GitHub-Delivery" = String, Header, description = "the delivery's GUID: a redelivery is stored once"),
         ("X-Hub-Signature-256" = String, Header, description = "sha256=<hex HMAC-SHA256 of the body under a configured secret>"),
     ),
-    request_body(content = String, description = "the event payload, as application/json or form-encoded `payload=`"),
+    request_body(description = "the event payload, as JSON or form-encoded `payload=`", content(
+        (Object = "application/json"),
+        (WebhookForm = "application/x-www-form-urlencoded"),
+    )),
     responses(
-        (status = 200, description = "stored, a duplicate, or ignored", body = crate::openapi::Envelope<Receipt>),
-        (status = 400, description = "missing headers, or an unreadable payload of a known event (stored with its error)", body = crate::openapi::ErrorBody),
-        (status = 401, description = "missing or wrong signature: nothing stored", body = crate::openapi::ErrorBody),
-        (status = 413, description = "larger than WFM_WEBHOOK_MAX_BODY", body = crate::openapi::ErrorBody),
-        (status = 415, description = "neither JSON nor form-encoded", body = crate::openapi::ErrorBody),
-        (status = 503, description = "no webhook secret configured", body = crate::openapi::ErrorBody),
+        (status = 200, description = "stored, a duplicate, or ignored", body = crate::reply::Envelope<Receipt>),
+        (status = 400, description = "missing headers, or an unreadable payload of a known event (stored with its error)", body = crate::error::ErrorBody),
+        (status = 401, description = "missing or wrong signature: nothing stored", body = crate::error::ErrorBody),
+        (status = 413, description = "larger than WFM_WEBHOOK_MAX_BODY", body = crate::error::ErrorBody),
+        (status = 415, description = "neither JSON nor form-encoded", body = crate::error::ErrorBody),
+        (status = 503, description = "no webhook secret configured", body = crate::error::ErrorBody),
     )
 )]
 pub(crate) async fn receive(
@@ -155,6 +158,13 @@ async fn read_capped(req: &HttpRequest, mut body: web::Payload, max: usize) -> A
     Ok(out)
 }
 
+/// GitHub's form-encoded delivery: the JSON payload in one field.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub(crate) struct WebhookForm {
+    /// The event payload, JSON.
+    payload: String,
+}
+
 /// The JSON payload: the body itself, or its `payload` field when form-encoded
 /// (GitHub's two content types). The signature covers the body as sent.
 fn json_payload(req: &HttpRequest, body: &[u8]) -> ApiResult<Vec<u8>> {
@@ -163,13 +173,9 @@ fn json_payload(req: &HttpRequest, body: &[u8]) -> ApiResult<Vec<u8>> {
     match essence.to_ascii_lowercase().as_str() {
         "application/json" => Ok(body.to_vec()),
         "application/x-www-form-urlencoded" => {
-            let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+            let form: WebhookForm = serde_urlencoded::from_bytes(body)
                 .map_err(|e| ApiError::bad_request(format!("invalid form body: {e}")))?;
-            fields
-                .into_iter()
-                .find(|(name, _)| name == "payload")
-                .map(|(_, payload)| payload.into_bytes())
-                .ok_or_else(|| ApiError::bad_request("invalid form body: no payload field"))
+            Ok(form.payload.into_bytes())
         }
         other => Err(ApiError::UnsupportedMediaType(format!(
             "unsupported Content-Type {other}: GitHub sends application/json or application/x-www-form-urlencoded"
