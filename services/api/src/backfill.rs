@@ -65,7 +65,7 @@ struct DryRun {
     tag = "backfill",
     params(crate::input::ConfigScope),
     request_body = BackfillBody,
-    responses((status = 201, description = "filed (a dry run answers 200 with `{dry_run, total, workloads}`)", body = crate::reply::Envelope<Progress>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "conflict", body = crate::error::ErrorBody))
+    responses((status = 201, description = "filed", body = crate::reply::Envelope<Progress>), (status = 200, description = "a dry run: what would be enqueued; nothing written", body = crate::reply::Envelope<DryRun>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody), (status = 409, description = "conflict", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn request(
     Json(body): Json<BackfillBody>,

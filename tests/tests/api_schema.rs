@@ -1,0 +1,90 @@
+//! The OpenAPI document against the running wfm-api: schemathesis (from the
+//! test virtualenv) generates requests from the document, valid and not, and
+//! checks that no answer is a 5xx and that every status, content type and
+//! body is one the document declares. Bounded: a fixed seed and a few
+//! examples per operation.
+
+use std::process::{Command, Stdio};
+
+use wfm_e2e::{chart, start};
+use wfm_testing::TestDb;
+
+#[tokio::test]
+async fn schemathesis_finds_the_api_as_documented() {
+    let db = TestDb::new().await;
+    let (_api, base) = start(
+        "wfm-api",
+        &[
+            ("DATABASE_URL", db.url()),
+            ("WFM_WEBHOOK_SECRETS", "fuzz-secret"),
+        ],
+    )
+    .await;
+    // a config for the routes with an id to find
+    let created = reqwest::Client::new()
+        .post(format!("{base}/v1/github-workflow-metrics/configs"))
+        .json(
+            &serde_json::json!({"name": "fuzz", "runner_set_namespace": "arc",
+            "runner_set_name": "set", "file_patterns": ["*.json"]}),
+        )
+        .send()
+        .await
+        .expect("creating a config");
+    assert_eq!(created.status(), 201);
+
+    // the api's routes under the document's server; the webhook under its own (/v1)
+    schemathesis(
+        &format!("{base}/v1/github-workflow-metrics"),
+        &base,
+        &["--exclude-path", "/webhooks/github"],
+    );
+    schemathesis(
+        &format!("{base}/v1"),
+        &base,
+        &["--include-path", "/webhooks/github"],
+    );
+}
+
+fn schemathesis(url: &str, base: &str, filter: &[&str]) {
+    let bin = chart::venv().join("bin/schemathesis");
+    let report = std::env::temp_dir().join(format!("wfm-schemathesis-{}", std::process::id()));
+    let out = Command::new(&bin)
+        .args([
+            "run",
+            &format!("{base}/v1/openapi.json"),
+            "--url",
+            url,
+            "--checks",
+            "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+            "--max-examples",
+            "15",
+            "--seed",
+            "20261203",
+            "--workers",
+            "2",
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--generation-database",
+            "none",
+            "--request-timeout",
+            "20",
+            "--suppress-health-check",
+            "all",
+            "--no-color",
+        ])
+        .args(filter)
+        .arg("--report-dir")
+        .arg(&report)
+        .stdin(Stdio::null())
+        .output()
+        .expect("running schemathesis");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "schemathesis found the api unlike its document ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+    // it did test something
+    assert!(stdout.contains("Tested: "), "{stdout}");
+}
