@@ -6,6 +6,7 @@
 
 pub mod enums;
 pub mod health;
+pub mod metric_schemas;
 pub mod migrate;
 pub mod models;
 pub mod notify;

@@ -39,21 +39,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// The config's active schema, or `None`.
+/// The config's active schema, or `None` (the one query, in wfm-db).
 pub async fn find_active(
     conn: &mut AsyncPgConnection,
     config_id: i64,
 ) -> ApiResult<Option<MetricSchema>> {
-    Ok(schemas::table
-        .filter(
-            schemas::config_id
-                .eq(config_id)
-                .and(schemas::is_active.eq(true)),
-        )
-        .select(MetricSchema::as_select())
-        .first(conn)
-        .await
-        .optional()?)
+    Ok(wfm_db::metric_schemas::active(conn, config_id).await?)
 }
 
 #[utoipa::path(

@@ -434,3 +434,48 @@ async fn the_specs_example_config_is_accepted_with_file_types_and_a_prompt() {
         (4000, "invalid custom_prompt: longer than 10000 characters")
     );
 }
+
+#[tokio::test]
+async fn reader_options_are_checked_when_written() {
+    let api = TestApi::start().await;
+    let body = |options: serde_json::Value| {
+        json!({"name": "c", "github_owner": "o", "github_repo": "r",
+               "file_patterns": ["*.json"], "reader": "mounted", "reader_options": options})
+    };
+    let (code, message) = api
+        .post("configs", body(json!({"pth": "results"})))
+        .await
+        .error();
+    assert_eq!(code, 4000);
+    assert!(
+        message.starts_with("invalid reader_options.pth: unknown option for the mounted reader"),
+        "{message}"
+    );
+    let (code, message) = api
+        .post("configs", body(json!({"mtime_window": "yes"})))
+        .await
+        .error();
+    assert_eq!(code, 4000);
+    assert!(
+        message.starts_with("invalid reader_options.mtime_window"),
+        "{message}"
+    );
+    let created = api
+        .post(
+            "configs",
+            body(json!({"path": "results", "mtime_window": true})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.data()["id"].as_i64().unwrap();
+    // a PATCH to another reader checks the options against that reader
+    let (code, message) = api
+        .patch(
+            &format!("configs/{id}"),
+            json!({"reader": "github-artifacts"}),
+        )
+        .await
+        .error();
+    assert_eq!(code, 4000);
+    assert!(message.contains("github-artifacts"), "{message}");
+}

@@ -2,10 +2,18 @@
 //! files, extracts metrics and stores them, exactly once per run.
 //!
 //! - `worker`: the claim loop, bounded concurrency, leases, shutdown;
-//! - `pipeline`: one run from `collecting` to its final status;
+//! - `pipeline`: one run from `collecting` to its final status, and the
+//!   outcome recorded (`Collector::process`, `Collector::settle`: the
+//!   collector's only methods besides its constructor);
+//! - `files`: the run's reader, from the config's typed `reader_options`,
+//!   and its files listed and read; `pods`: the readers through Kubernetes
+//!   and the reaper of their pods;
+//! - `extract`: the files extracted, or a first schema inferred from them;
 //! - `schema`, `store`: the active schema and the metric rows.
 
 pub mod config;
+mod extract;
+mod files;
 pub mod metrics;
 pub mod pipeline;
 pub mod pods;
@@ -14,8 +22,7 @@ pub mod store;
 pub mod worker;
 
 use wfm_db::models::Run;
-use wfm_db::queue;
-use wfm_db::{DbConfig, DbPool, RunStatus};
+use wfm_db::{DbConfig, DbPool};
 use wfm_extract::llm::LlmClient;
 use wfm_github::rest::GithubClient;
 
@@ -65,8 +72,9 @@ impl Collector {
         worker: String,
         metrics: CollectorMetrics,
     ) -> anyhow::Result<Self> {
-        // Each run holds a connection while it works and its heartbeat needs
-        // another; too small a pool would starve heartbeats and lose leases.
+        // Each run takes a connection for its database steps (not while it
+        // reads or extracts files) and its heartbeat another; too small a
+        // pool would starve heartbeats and lose leases.
         let needed = 2 * config.concurrency + 2;
         if db.pool_max_size < needed {
             anyhow::bail!(
@@ -101,53 +109,5 @@ impl Collector {
     pub fn with_kube(mut self, client: kube::Client) -> Self {
         self.kube = Some(client);
         self
-    }
-
-    /// Records `outcome` on the run in the queue and counts it.
-    pub async fn settle(&self, run: &Run, outcome: &Outcome) -> anyhow::Result<()> {
-        let mut conn = self.pool.get().await?;
-        let (id, me) = (run.id, claim_of(run));
-        match outcome {
-            Outcome::Completed { files, records } => {
-                self.metrics.completed.inc();
-                self.metrics.records_stored.inc_by(*records as u64);
-                tracing::info!(run = id, files, records, "run completed");
-            }
-            Outcome::Skipped(reason) => {
-                if queue::finish(&mut conn, id, me, RunStatus::Skipped, reason).await? {
-                    self.metrics.skipped.inc();
-                    tracing::info!(run = id, reason, "run skipped");
-                }
-            }
-            Outcome::Failed(reason) => {
-                if queue::finish(&mut conn, id, me, RunStatus::Failed, reason).await? {
-                    self.metrics.failed.inc();
-                    tracing::warn!(run = id, reason, "run failed");
-                }
-            }
-            Outcome::Retry(error) => {
-                match queue::retry_later(&mut conn, id, me, error, self.config.backoff).await? {
-                    Some(RunStatus::Failed) => {
-                        self.metrics.failed.inc();
-                        tracing::warn!(run = id, error, "run failed: retries used up");
-                    }
-                    Some(_) => {
-                        self.metrics.retried.inc();
-                        tracing::warn!(run = id, error, "run will be retried");
-                    }
-                    None => tracing::warn!(run = id, "claim lost before the retry was recorded"),
-                }
-            }
-            Outcome::Deferred(reason, wait) => {
-                if queue::defer(&mut conn, id, me, reason, *wait).await? {
-                    self.metrics.deferred.inc();
-                    tracing::info!(run = id, reason, "run deferred");
-                }
-            }
-            Outcome::Lost => {
-                tracing::warn!(run = id, "claim lost to another collector; nothing written")
-            }
-        }
-        Ok(())
     }
 }

@@ -3,25 +3,35 @@
 //! version 1 from these files when there is none), store the records and
 //! complete the run in one transaction. Every problem ends as an `Outcome`
 //! that says what the queue should do with the run.
+//!
+//! A pooled connection is taken only for the steps that need one: the
+//! config (and a pod reader's runner template); after the files are read,
+//! the move to `extracting` and the active schema; the first schema when
+//! there is none; last, the store. Listing, reading and extracting files —
+//! minutes with a reader pod, GitHub's artifacts or an LLM — hold none.
+//! Exactly once still holds: each write is guarded by the run's claim
+//! (`queue::advance`, then `store_and_complete`).
+//!
+//! This is the home of the collector's methods (`process`, `settle`);
+//! the steps they call are functions of `files`, `pods`, `extract`,
+//! `schema` and `store`.
 
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use wfm_db::RunStatus;
 use wfm_db::models::{Config, Run};
 use wfm_db::queue::{self, Completion};
 use wfm_db::schema::github_workflow_configs as configs;
-use wfm_db::{GeneratedBy, ReaderKind, RunStatus};
-use wfm_extract::llm::{LlmRequest, Method, extract_with_llm};
-use wfm_extract::{DimValue, Options, Record, parse_time};
-use wfm_reader::{
-    FileReader, GithubArtifactsReader, ListError, ListRequest, Listing, MountedReader, Placeholders,
-};
+use wfm_reader::{FileReader, ListRequest, Placeholders, ReaderOptions, parse_reader_options};
 
-use crate::Collector;
-use crate::schema::{self, ActiveSchema};
-use crate::store::{MetricRow, Stored, store_and_complete};
+use crate::extract::Extractor;
+use crate::files::{self, Files};
+use crate::schema::{self, ActiveSchema, SchemaError};
+use crate::store::{Stored, store_and_complete};
+use crate::{Collector, claim_of};
 
 /// How a run ended, and so what the queue does with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,7 +42,8 @@ pub enum Outcome {
     },
     /// Nothing to collect (volume gone, no file matched): `skipped`.
     Skipped(String),
-    /// Cannot ever work (bad pattern, every file unreadable): `failed`.
+    /// Cannot ever work (bad pattern or reader options, every file
+    /// unreadable): `failed`.
     Failed(String),
     /// Worth another attempt later (database, I/O timeout).
     Retry(String),
@@ -45,6 +56,16 @@ pub enum Outcome {
 /// Longest error_message stored on a run.
 const MAX_ERROR_CHARS: usize = 4000;
 
+/// A step's result: go on with `T`, or end the run with the outcome.
+type Step<T> = Result<T, Outcome>;
+
+/// What a run reads, settled on its first connection.
+struct Prepared {
+    config: Config,
+    reader: Box<dyn FileReader>,
+    request: ListRequest,
+}
+
 impl Collector {
     /// Runs the pipeline; unexpected errors (the database) become a retry.
     pub async fn process(&self, run: &Run) -> Outcome {
@@ -54,36 +75,68 @@ impl Collector {
         }
     }
 
-    async fn collect(&self, run: &Run) -> anyhow::Result<Outcome> {
+    /// Records `outcome` on the run in the queue and counts it.
+    pub async fn settle(&self, run: &Run, outcome: &Outcome) -> anyhow::Result<()> {
         let mut conn = self.pool.get().await?;
-        let config: Config = configs::table
-            .find(run.config_id)
-            .select(Config::as_select())
-            .first(&mut conn)
-            .await?;
-        let reader = match self.reader(&mut conn, &config, run).await? {
-            Ok(reader) => reader,
+        let (id, me) = (run.id, claim_of(run));
+        match outcome {
+            Outcome::Completed { files, records } => {
+                self.metrics.completed.inc();
+                self.metrics.records_stored.inc_by(*records as u64);
+                tracing::info!(run = id, files, records, "run completed");
+            }
+            Outcome::Skipped(reason) => {
+                if queue::finish(&mut conn, id, me, RunStatus::Skipped, reason).await? {
+                    self.metrics.skipped.inc();
+                    tracing::info!(run = id, reason, "run skipped");
+                }
+            }
+            Outcome::Failed(reason) => {
+                if queue::finish(&mut conn, id, me, RunStatus::Failed, reason).await? {
+                    self.metrics.failed.inc();
+                    tracing::warn!(run = id, reason, "run failed");
+                }
+            }
+            Outcome::Retry(error) => {
+                match queue::retry_later(&mut conn, id, me, error, self.config.backoff).await? {
+                    Some(RunStatus::Failed) => {
+                        self.metrics.failed.inc();
+                        tracing::warn!(run = id, error, "run failed: retries used up");
+                    }
+                    Some(_) => {
+                        self.metrics.retried.inc();
+                        tracing::warn!(run = id, error, "run will be retried");
+                    }
+                    None => tracing::warn!(run = id, "claim lost before the retry was recorded"),
+                }
+            }
+            Outcome::Deferred(reason, wait) => {
+                if queue::defer(&mut conn, id, me, reason, *wait).await? {
+                    self.metrics.deferred.inc();
+                    tracing::info!(run = id, reason, "run deferred");
+                }
+            }
+            Outcome::Lost => {
+                tracing::warn!(run = id, "claim lost to another collector; nothing written")
+            }
+        }
+        Ok(())
+    }
+
+    async fn collect(&self, run: &Run) -> anyhow::Result<Outcome> {
+        let prepared = {
+            let mut conn = self.pool.get().await?;
+            self.prepare(&mut conn, run).await?
+        }; // the connection goes back before any file is listed
+        let Prepared {
+            config,
+            reader,
+            request,
+        } = match prepared {
+            Ok(prepared) => prepared,
             Err(outcome) => return Ok(outcome),
         };
-        let patterns: Vec<String> = match serde_json::from_value(config.file_patterns.clone()) {
-            Ok(p) if !Vec::is_empty(&p) => p,
-            _ => {
-                return Ok(Outcome::Failed(
-                    "file_patterns must be a non-empty list of glob strings".into(),
-                ));
-            }
-        };
-        let window = match window(&config, run) {
-            Ok(window) => window,
-            Err(reason) => return Ok(Outcome::Skipped(reason)),
-        };
-        let request = ListRequest {
-            patterns,
-            placeholders: placeholders(run),
-            window,
-            max_files: self.config.max_files,
-        };
-        let gathered = self.gather(&*reader, &request).await;
+        let gathered = files::gather(self, &*reader, &request).await;
         // The reader's resources (a temp pod) go before the extraction, however it went.
         reader.release().await;
         let (listing, mut files, mut problems) = match gathered {
@@ -101,35 +154,17 @@ impl Collector {
             }
         }
         let found = i32::try_from(listing.files.len()).unwrap_or(i32::MAX);
-        if !queue::advance(
-            &mut conn,
-            run.id,
-            crate::claim_of(run),
-            RunStatus::Collecting,
-            RunStatus::Extracting,
-            found,
-        )
-        .await?
-        {
-            return Ok(Outcome::Lost);
-        }
         let started = Instant::now();
-        let active = match schema::active(&mut conn, config.id).await {
-            Err(e) if e.is::<schema::InvalidSchema>() => {
-                return Ok(Outcome::Failed(format!("{e:#}")));
-            }
-            Err(e) => return Err(e),
-            Ok(Some(active)) => active,
-            Ok(None) => match self
-                .new_schema(&mut conn, &config, &files, &mut problems)
-                .await?
-            {
-                Some(active) => active,
-                None => return Ok(Outcome::Failed(joined(&problems))),
-            },
+        let extractor = Extractor::new(self, &config);
+        let active = match self
+            .start_extracting(run, &config, found, &extractor, &files, &mut problems)
+            .await?
+        {
+            Ok(active) => active,
+            Err(outcome) => return Ok(outcome),
         };
-        let (rows, processed) = self
-            .extract_all(run, &config, &active, &files, &mut problems)
+        let (rows, processed) = extractor
+            .extract_all(run, &active, &files, &mut problems)
             .await;
         self.metrics
             .extraction_seconds
@@ -142,238 +177,127 @@ impl Collector {
             metrics_count: i32::try_from(rows.len()).unwrap_or(i32::MAX),
             error_message: (!problems.is_empty()).then(|| joined(&problems)),
         };
-        let batch = self.config.insert_batch;
-        match store_and_complete(
+        let mut conn = self.pool.get().await?;
+        let stored = store_and_complete(
             &mut conn,
             run.id,
             config.id,
             active.id,
-            crate::claim_of(run),
+            claim_of(run),
             &rows,
-            batch,
+            self.config.insert_batch,
             &done,
         )
-        .await?
-        {
-            Stored::Completed { rows } => Ok(Outcome::Completed {
+        .await?;
+        Ok(match stored {
+            Stored::Completed { rows } => Outcome::Completed {
                 files: processed,
                 records: rows,
-            }),
-            Stored::Lost => Ok(Outcome::Lost),
-        }
-    }
-
-    async fn reader(
-        &self,
-        conn: &mut diesel_async::AsyncPgConnection,
-        config: &Config,
-        run: &Run,
-    ) -> anyhow::Result<Result<Box<dyn FileReader>, Outcome>> {
-        Ok(match config.reader {
-            ReaderKind::Mounted => {
-                let Some(base) = &self.config.mounted_root else {
-                    return Ok(Err(Outcome::Skipped(
-                        "this collector has no mounted result root (WFM_MOUNTED_ROOT)".into(),
-                    )));
-                };
-                let sub = config
-                    .reader_options
-                    .get("path")
-                    .and_then(serde_json::Value::as_str);
-                MountedReader::new(base, sub, self.config.read_timeout)
-                    .map(|r| Box::new(r) as Box<dyn FileReader>)
-                    .map_err(|e| Outcome::Failed(e.to_string()))
-            }
-            ReaderKind::GithubArtifacts => {
-                let repository = config
-                    .reader_options
-                    .get("repository")
-                    .and_then(serde_json::Value::as_str)
-                    .and_then(|r| r.split_once('/'))
-                    .map(|(o, r)| (o.to_owned(), r.to_owned()))
-                    .or_else(|| config.github_owner.clone().zip(config.github_repo.clone()));
-                let Some((owner, repo)) = repository else {
-                    return Ok(Err(Outcome::Failed(
-                        "the github-artifacts reader needs the config's github_owner and github_repo, \
-                         or reader_options.repository (owner/name)"
-                            .into(),
-                    )));
-                };
-                Ok(Box::new(GithubArtifactsReader::new(
-                    self.github.clone(),
-                    &owner,
-                    &repo,
-                    self.config.github.limits,
-                )))
-            }
-            ReaderKind::TempPod | ReaderKind::NodeExporter => {
-                return self.pod_reader(conn, config, run).await;
-            }
+            },
+            Stored::Lost => Outcome::Lost,
         })
     }
 
-    /// Lists and reads the run's files: the listing, the files read, and
-    /// the problems worth noting; an `Outcome` when the run cannot go on.
-    async fn gather(
+    /// The run's config, its typed reader options (a config whose stored
+    /// options do not parse fails the run, naming the option), its patterns
+    /// and time window, and its reader.
+    async fn prepare(
         &self,
-        reader: &dyn FileReader,
-        request: &ListRequest,
-    ) -> Result<(Listing, Vec<(String, Vec<u8>)>, Vec<String>), Outcome> {
-        let listing = match reader.list(request).await {
-            Ok(listing) => listing,
-            Err(e @ (ListError::RootMissing(_) | ListError::Unavailable(_))) => {
-                return Err(Outcome::Skipped(e.to_string()));
-            }
-            Err(e @ ListError::BadPattern { .. }) => return Err(Outcome::Failed(e.to_string())),
-            Err(e @ ListError::Io(_)) => return Err(Outcome::Retry(e.to_string())),
-            Err(e @ ListError::Refused(_)) => return Err(Outcome::Failed(e.to_string())),
-            Err(ListError::RateLimited(wait)) => {
-                return Err(Outcome::Deferred(
-                    format!("GitHub rate limit: trying again in {}s", wait.as_secs()),
-                    wait,
-                ));
+        conn: &mut AsyncPgConnection,
+        run: &Run,
+    ) -> anyhow::Result<Step<Prepared>> {
+        let config: Config = configs::table
+            .find(run.config_id)
+            .select(Config::as_select())
+            .first(conn)
+            .await?;
+        let options = match parse_reader_options(config.reader.as_str(), &config.reader_options) {
+            Ok(options) => options,
+            Err(e) => return Ok(Err(Outcome::Failed(e.to_string()))),
+        };
+        let patterns: Vec<String> = match serde_json::from_value(config.file_patterns.clone()) {
+            Ok(p) if !Vec::is_empty(&p) => p,
+            _ => {
+                return Ok(Err(Outcome::Failed(
+                    "file_patterns must be a non-empty list of glob strings".into(),
+                )));
             }
         };
-        let mut problems: Vec<String> = listing
-            .refused
-            .iter()
-            .map(|(path, why)| format!("{path}: {why}"))
-            .collect();
-        if listing.over_cap > 0 {
-            problems.push(format!(
-                "{} more files matched beyond the cap of {}",
-                listing.over_cap, self.config.max_files
-            ));
-        }
-        if listing.files.is_empty() {
-            problems.insert(0, format!("no file matched {:?}", request.patterns));
-            return Err(Outcome::Skipped(joined(&problems)));
-        }
-        let mut files = Vec::with_capacity(listing.files.len());
-        for file in &listing.files {
-            match reader.read(file, self.config.max_file_bytes).await {
-                Ok(bytes) => {
-                    self.metrics.files_read.inc();
-                    self.metrics.bytes_read.inc_by(bytes.len() as u64);
-                    files.push((file.path.clone(), bytes));
-                }
-                Err(e) if e.is_transient() => {
-                    return Err(Outcome::Retry(format!("{}: {e}", file.path)));
-                }
-                Err(e) => problems.push(format!("{}: {e}", file.path)),
-            }
-        }
-        Ok((listing, files, problems))
-    }
-
-    /// Version 1 of the config's schema, from this run's files.
-    async fn new_schema(
-        &self,
-        conn: &mut diesel_async::AsyncPgConnection,
-        config: &Config,
-        files: &[(String, Vec<u8>)],
-        problems: &mut Vec<String>,
-    ) -> anyhow::Result<Option<ActiveSchema>> {
-        let mut schemas = Vec::new();
-        let mut by_llm = false;
-        let mut explanations = Vec::new();
-        for (path, bytes) in files {
-            match self.extract_one(config, path, bytes, None).await {
-                Ok(x) if !x.extraction.records.is_empty() => {
-                    by_llm |= x.method == Method::Llm;
-                    explanations.extend(x.explanation.map(|e| format!("{path}: {e}")));
-                    schemas.push(x.extraction.schema);
-                }
-                Ok(_) => {}
-                Err(e) => problems.push(format!("{path}: {e}")),
-            }
-        }
-        if schemas.is_empty() {
-            problems.insert(0, "no file yielded records to build a schema from".into());
-            return Ok(None);
-        }
-        let generated_by = if by_llm {
-            GeneratedBy::Ai
-        } else {
-            GeneratedBy::Inference
+        let window = match window(&options, run) {
+            Ok(window) => window,
+            Err(reason) => return Ok(Err(Outcome::Skipped(reason))),
         };
-        let name = format!("{} schema", config.name);
-        let active = schema::create_active(
-            conn,
-            config.id,
-            &name,
-            &schema::union(schemas),
-            generated_by,
-            (!explanations.is_empty()).then(|| explanations.join("\n")),
-        )
-        .await?;
-        tracing::info!(config = config.id, schema = active.id, %generated_by, "created the config's first schema");
-        Ok(Some(active))
+        let request = ListRequest {
+            patterns,
+            placeholders: placeholders(run),
+            window,
+            max_files: self.config.max_files,
+        };
+        let reader = match files::open_reader(self, conn, &config, &options, run).await? {
+            Ok(reader) => reader,
+            Err(outcome) => return Ok(Err(outcome)),
+        };
+        Ok(Ok(Prepared {
+            config,
+            reader,
+            request,
+        }))
     }
 
-    /// Every file under the active schema; failed files become problems.
-    async fn extract_all(
+    /// Moves the run to `extracting` and finds the schema to extract under:
+    /// the active one, or version 1 inferred from `files` (no connection is
+    /// held while inferring).
+    async fn start_extracting(
         &self,
         run: &Run,
         config: &Config,
-        active: &ActiveSchema,
-        files: &[(String, Vec<u8>)],
+        found: i32,
+        extractor: &Extractor<'_>,
+        files: &Files,
         problems: &mut Vec<String>,
-    ) -> (Vec<MetricRow>, usize) {
-        let default_time = run.workload_completed_at.unwrap_or(run.created_at);
-        let mut rows = Vec::new();
-        let mut processed = 0;
-        for (path, bytes) in files {
-            match self
-                .extract_one(config, path, bytes, Some(&active.schema))
-                .await
-            {
-                Ok(outcome) => {
-                    let x = outcome.extraction;
-                    processed += 1;
-                    rows.extend(x.records.iter().map(|record| {
-                        MetricRow {
-                            timestamp: record_time(&record, active, default_time),
-                            source_file: path.clone(),
-                            dimensions: record.dimensions_json(),
-                            metrics: record.metrics_json(),
-                            raw_data: config
-                                .keep_raw_data
-                                .then(|| serde_json::to_string(&record).unwrap_or_default()),
-                        }
-                    }));
-                }
-                Err(e) => problems.push(format!("{path}: {e}")),
+    ) -> anyhow::Result<Step<ActiveSchema>> {
+        let existing = {
+            let mut conn = self.pool.get().await?;
+            let (from, to) = (RunStatus::Collecting, RunStatus::Extracting);
+            if !queue::advance(&mut conn, run.id, claim_of(run), from, to, found).await? {
+                return Ok(Err(Outcome::Lost));
             }
+            schema::active(&mut conn, config.id).await
+        };
+        match existing {
+            Ok(Some(active)) => return Ok(Ok(active)),
+            Ok(None) => {}
+            Err(e) => return unusable(e),
         }
-        (rows, processed)
+        let Some(inferred) = extractor.infer_schema(files, problems).await else {
+            return Ok(Err(Outcome::Failed(joined(problems))));
+        };
+        let mut conn = self.pool.get().await?;
+        let created = schema::create_active(
+            &mut conn,
+            config.id,
+            &format!("{} schema", config.name),
+            &inferred.schema,
+            inferred.generated_by,
+            inferred.explanation,
+        )
+        .await;
+        match created {
+            Ok(active) => {
+                tracing::info!(config = config.id, schema = active.id, generated_by = %inferred.generated_by, "created the config's first schema");
+                Ok(Ok(active))
+            }
+            Err(e) => unusable(e),
+        }
     }
+}
 
-    async fn extract_one(
-        &self,
-        config: &Config,
-        path: &str,
-        bytes: &[u8],
-        schema: Option<&wfm_extract::Schema>,
-    ) -> Result<wfm_extract::llm::Outcome, wfm_extract::ExtractError> {
-        let options = Options {
-            max_bytes: usize::try_from(self.config.max_file_bytes).unwrap_or(usize::MAX),
-        };
-        let request = LlmRequest {
-            path,
-            bytes,
-            schema,
-            custom_prompt: config.custom_prompt.as_deref(),
-        };
-        let outcome = extract_with_llm(request, &options, self.llm.as_ref()).await?;
-        if let (Some(_), Some(reason)) = (&self.llm, &outcome.fallback_reason) {
-            tracing::warn!(
-                path,
-                reason,
-                "LLM extraction fell back to the built-in extractor"
-            );
-        }
-        Ok(outcome)
+/// An active schema that cannot be used fails the run; the database's
+/// errors are worth a retry.
+fn unusable(e: SchemaError) -> anyhow::Result<Step<ActiveSchema>> {
+    match e {
+        SchemaError::Invalid { .. } => Ok(Err(Outcome::Failed(e.to_string()))),
+        SchemaError::RaceLost | SchemaError::Database(_) => Err(e.into()),
     }
 }
 
@@ -408,50 +332,32 @@ fn placeholders(run: &Run) -> Placeholders {
 /// Modification times a run's files may have.
 type Window = (DateTime<Utc>, DateTime<Utc>);
 
-/// `reader_options: {"mtime_window": true, "mtime_margin_seconds": 300}`:
-/// only files modified between the runner's start and completion (± margin).
-/// Without those times the window cannot be applied, and collecting every
-/// run's files instead would be wrong: the run is skipped with that reason.
-fn window(config: &Config, run: &Run) -> Result<Option<Window>, String> {
-    let options = &config.reader_options;
-    if options
-        .get("mtime_window")
-        .and_then(serde_json::Value::as_bool)
-        != Some(true)
-    {
+/// `mtime_window` (with `mtime_margin_seconds`): only files modified between
+/// the runner's start and completion (± margin). Without those times the
+/// window cannot be applied, and collecting every run's files instead would
+/// be wrong: the run is skipped with that reason.
+fn window(options: &ReaderOptions, run: &Run) -> Result<Option<Window>, String> {
+    let Some(margin) = options.mtime_window() else {
         return Ok(None);
-    }
-    let margin = options
-        .get("mtime_margin_seconds")
-        .and_then(serde_json::Value::as_i64)
-        .unwrap_or(300);
-    let margin = chrono::Duration::seconds(margin.max(0));
+    };
+    let margin = TimeDelta::from_std(margin).unwrap_or(TimeDelta::MAX);
     match (run.workload_started_at, run.workload_completed_at) {
-        (Some(start), Some(end)) => Ok(Some((start - margin, end + margin))),
+        (Some(start), Some(end)) => Ok(Some((
+            start
+                .checked_sub_signed(margin)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+            end.checked_add_signed(margin)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
+        ))),
         _ => Err(
             "mtime_window is on but the run has no workload start and completion time".to_owned(),
         ),
     }
 }
 
-/// The record's own time when the schema names a timestamp field, else the
-/// workload's completion.
-fn record_time(
-    record: &Record<'_>,
-    active: &ActiveSchema,
-    default: DateTime<Utc>,
-) -> DateTime<Utc> {
-    let own = active
-        .timestamp_field
-        .as_deref()
-        .and_then(|field| match record.dimension(field) {
-            Some(DimValue::Str(text)) => parse_time(text),
-            _ => None,
-        });
-    own.unwrap_or(default)
-}
-
-fn joined(problems: &[String]) -> String {
+/// The problems, joined for a run's `error_message`, at most
+/// `MAX_ERROR_CHARS` characters.
+pub(crate) fn joined(problems: &[String]) -> String {
     let text = problems.join("; ");
     if text.chars().count() <= MAX_ERROR_CHARS {
         return text;

@@ -14,86 +14,124 @@ use wfm_db::schema::{github_workflow_configs as configs, gpu_workloads as worklo
 use wfm_db::{ReaderKind, WorkloadKind};
 use wfm_kube::volumes::{result_mounts, result_root};
 use wfm_kube::{Channel, PodTarget, TempPodReader};
-use wfm_reader::FileReader;
+use wfm_reader::{FileReader, NodeExporterOptions, TempPodOptions};
 
 use crate::{Collector, Outcome};
 
-impl Collector {
-    /// A reader pod reader for `run`, or the outcome that ends the run.
-    pub(crate) async fn pod_reader(
-        &self,
-        conn: &mut AsyncPgConnection,
-        config: &Config,
-        run: &Run,
-    ) -> anyhow::Result<Result<Box<dyn FileReader>, Outcome>> {
-        let Some(client) = self.kube.clone() else {
-            return Ok(Err(Outcome::Skipped(format!(
-                "reader `{}` needs the Kubernetes API, and this collector has none (KUBECONFIG or an in-cluster service account)",
-                config.reader
-            ))));
-        };
-        let (Some(namespace), Some(set)) = (&config.runner_set_namespace, &config.runner_set_name)
-        else {
-            return Ok(Err(Outcome::Failed(format!(
-                "reader `{}` reads a runner set's volumes; the config is bound to a repository, not a runner set",
-                config.reader
-            ))));
-        };
-        let template: Option<Option<serde_json::Value>> = workloads::table
-            .filter(workloads::cluster_name.eq(&config.cluster_name))
-            .filter(workloads::kind.eq(WorkloadKind::AutoscalingRunnerSet))
-            .filter(workloads::namespace.eq(namespace))
-            .filter(workloads::name.eq(set))
-            .order(workloads::first_seen_at.desc())
-            .select(workloads::spec)
-            .first(conn)
-            .await
-            .optional()?;
-        let Some(Some(template)) = template else {
-            // Right after the scanner starts this is a race; if it lasts, the
-            // retries run out and the run fails with this reason.
-            return Ok(Err(Outcome::Retry(format!(
-                "runner set {namespace}/{set} has not been recorded by wfm-scanner (is it running and watching {namespace}?), so its volumes are unknown"
-            ))));
-        };
-        let option = |key: &str| config.reader_options.get(key).and_then(|v| v.as_str());
-        let mounts = match result_mounts(&template, option("container").unwrap_or("runner")) {
-            Ok(mounts) => mounts,
-            Err(reason) => return Ok(Err(Outcome::Failed(reason))),
-        };
-        if mounts.is_empty() {
-            return Ok(Err(Outcome::Skipped(format!(
-                "the runner template of {namespace}/{set} mounts no PVC: its results died with the runner pod"
-            ))));
+/// What a reader pod reads, from the `temp-pod` or `node-exporter` options.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PodOptions<'a> {
+    /// `reader_options.path`.
+    pub path: Option<&'a str>,
+    /// `reader_options.container`.
+    pub container: &'a str,
+    pub via: Via<'a>,
+}
+
+/// How the reader pod's files travel.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Via<'a> {
+    /// `pods/exec` (the `temp-pod` reader).
+    Exec,
+    /// A node agent (the `node-exporter` reader), at `reader_options.url`
+    /// or else `WFM_NODE_EXPORTER_URL`.
+    NodeExporter { url: Option<&'a str> },
+}
+
+impl<'a> PodOptions<'a> {
+    pub fn temp_pod(options: &'a TempPodOptions) -> Self {
+        PodOptions {
+            path: options.path.as_deref(),
+            container: &options.container,
+            via: Via::Exec,
         }
-        let root = match result_root(&mounts, option("path")) {
-            Ok(root) => root,
-            Err(reason) => return Ok(Err(Outcome::Failed(reason))),
-        };
-        let channel = match config.reader {
-            ReaderKind::NodeExporter => Channel::NodeExporter {
-                http: self.http.clone(),
-                url: option("url")
-                    .unwrap_or(&self.config.temp_pod.node_exporter_url)
-                    .to_owned(),
-            },
-            _ => Channel::Exec,
-        };
-        let target = PodTarget {
-            namespace: namespace.clone(),
-            config_id: config.id,
-            run_id: run.id,
-            mounts,
-            root,
-        };
-        Ok(Ok(Box::new(TempPodReader::new(
-            client,
-            self.config.temp_pod.pod.clone(),
-            channel,
-            target,
-            self.config.read_timeout,
-        ))))
     }
+
+    pub fn node_exporter(options: &'a NodeExporterOptions) -> Self {
+        PodOptions {
+            path: options.path.as_deref(),
+            container: &options.container,
+            via: Via::NodeExporter {
+                url: options.url.as_deref(),
+            },
+        }
+    }
+}
+
+/// A reader pod reader for `run`, or the outcome that ends the run.
+pub(crate) async fn pod_reader(
+    collector: &Collector,
+    conn: &mut AsyncPgConnection,
+    config: &Config,
+    options: PodOptions<'_>,
+    run: &Run,
+) -> anyhow::Result<Result<Box<dyn FileReader>, Outcome>> {
+    let Some(client) = collector.kube.clone() else {
+        return Ok(Err(Outcome::Skipped(format!(
+            "reader `{}` needs the Kubernetes API, and this collector has none (KUBECONFIG or an in-cluster service account)",
+            config.reader
+        ))));
+    };
+    let (Some(namespace), Some(set)) = (&config.runner_set_namespace, &config.runner_set_name)
+    else {
+        return Ok(Err(Outcome::Failed(format!(
+            "reader `{}` reads a runner set's volumes; the config is bound to a repository, not a runner set",
+            config.reader
+        ))));
+    };
+    let template: Option<Option<serde_json::Value>> = workloads::table
+        .filter(workloads::cluster_name.eq(&config.cluster_name))
+        .filter(workloads::kind.eq(WorkloadKind::AutoscalingRunnerSet))
+        .filter(workloads::namespace.eq(namespace))
+        .filter(workloads::name.eq(set))
+        .order(workloads::first_seen_at.desc())
+        .select(workloads::spec)
+        .first(conn)
+        .await
+        .optional()?;
+    let Some(Some(template)) = template else {
+        // Right after the scanner starts this is a race; if it lasts, the
+        // retries run out and the run fails with this reason.
+        return Ok(Err(Outcome::Retry(format!(
+            "runner set {namespace}/{set} has not been recorded by wfm-scanner (is it running and watching {namespace}?), so its volumes are unknown"
+        ))));
+    };
+    let mounts = match result_mounts(&template, options.container) {
+        Ok(mounts) => mounts,
+        Err(reason) => return Ok(Err(Outcome::Failed(reason))),
+    };
+    if mounts.is_empty() {
+        return Ok(Err(Outcome::Skipped(format!(
+            "the runner template of {namespace}/{set} mounts no PVC: its results died with the runner pod"
+        ))));
+    }
+    let root = match result_root(&mounts, options.path) {
+        Ok(root) => root,
+        Err(reason) => return Ok(Err(Outcome::Failed(reason))),
+    };
+    let channel = match options.via {
+        Via::Exec => Channel::Exec,
+        Via::NodeExporter { url } => Channel::NodeExporter {
+            http: collector.http.clone(),
+            url: url
+                .unwrap_or(&collector.config.temp_pod.node_exporter_url)
+                .to_owned(),
+        },
+    };
+    let target = PodTarget {
+        namespace: namespace.clone(),
+        config_id: config.id,
+        run_id: run.id,
+        mounts,
+        root,
+    };
+    Ok(Ok(Box::new(TempPodReader::new(
+        client,
+        collector.config.temp_pod.pod.clone(),
+        channel,
+        target,
+        collector.config.read_timeout,
+    ))))
 }
 
 /// Deletes expired reader pods every interval in the namespaces of the

@@ -18,58 +18,56 @@ pub struct ActiveSchema {
     pub timestamp_field: Option<String>,
 }
 
+/// Why the active schema could not be read or made.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    /// An active schema row that cannot be used: the run fails, it is not retried.
+    #[error("active schema {id} (version {version}): {what} is invalid: {reason}")]
+    Invalid {
+        id: i64,
+        version: i32,
+        what: &'static str,
+        reason: serde_json::Error,
+    },
+    /// Another collector's first schema won the race, yet none is active
+    /// (it was replaced meanwhile): worth a retry.
+    #[error("schema race lost and no active schema found")]
+    RaceLost,
+    /// Worth a retry.
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
 /// The config's active schema, if it has one; a row that does not parse as a
-/// schema is an error naming it.
+/// schema is [`SchemaError::Invalid`], naming it.
 pub async fn active(
     conn: &mut AsyncPgConnection,
     config_id: i64,
-) -> anyhow::Result<Option<ActiveSchema>> {
-    let row: Option<MetricSchema> = schemas::table
-        .filter(
-            schemas::config_id
-                .eq(config_id)
-                .and(schemas::is_active.eq(true)),
-        )
-        .select(MetricSchema::as_select())
-        .first(conn)
-        .await
-        .optional()?;
-    row.map(|row| {
-        Ok(ActiveSchema {
-            id: row.id,
-            schema: Schema {
-                fields: parse_json(&row, &row.fields, "fields")?,
-                dimension_fields: parse_json(&row, &row.dimension_fields, "dimension_fields")?,
-                metric_fields: parse_json(&row, &row.metric_fields, "metric_fields")?,
-            },
-            timestamp_field: row.timestamp_field.clone(),
-        })
-    })
-    .transpose()
+) -> Result<Option<ActiveSchema>, SchemaError> {
+    let Some(row) = wfm_db::metric_schemas::active(conn, config_id).await? else {
+        return Ok(None);
+    };
+    Ok(Some(ActiveSchema {
+        id: row.id,
+        schema: Schema {
+            fields: parse_json(&row, &row.fields, "fields")?,
+            dimension_fields: parse_json(&row, &row.dimension_fields, "dimension_fields")?,
+            metric_fields: parse_json(&row, &row.metric_fields, "metric_fields")?,
+        },
+        timestamp_field: row.timestamp_field,
+    }))
 }
-
-/// An active schema row that cannot be used: the run fails, it is not retried.
-#[derive(Debug)]
-pub struct InvalidSchema(String);
-
-impl std::fmt::Display for InvalidSchema {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for InvalidSchema {}
 
 fn parse_json<T: serde::de::DeserializeOwned>(
     row: &MetricSchema,
     value: &serde_json::Value,
-    what: &str,
-) -> anyhow::Result<T> {
-    serde_json::from_value(value.clone()).map_err(|e| {
-        anyhow::Error::new(InvalidSchema(format!(
-            "active schema {} (version {}): {what} is invalid: {e}",
-            row.id, row.version
-        )))
+    what: &'static str,
+) -> Result<T, SchemaError> {
+    T::deserialize(value).map_err(|reason| SchemaError::Invalid {
+        id: row.id,
+        version: row.version,
+        what,
+        reason,
     })
 }
 
@@ -83,7 +81,7 @@ pub async fn create_active(
     schema: &Schema,
     generated_by: GeneratedBy,
     explanation: Option<String>,
-) -> anyhow::Result<ActiveSchema> {
+) -> Result<ActiveSchema, SchemaError> {
     let inserted = conn
         .build_transaction()
         .run(async |conn| {
@@ -127,9 +125,7 @@ pub async fn create_active(
         Err(diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,
             _,
-        )) => active(conn, config_id)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("schema race lost and no active schema found")),
+        )) => active(conn, config_id).await?.ok_or(SchemaError::RaceLost),
         Err(e) => Err(e.into()),
     }
 }

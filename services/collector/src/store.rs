@@ -5,6 +5,7 @@
 //! the hours the old and new records fall in (see the rollups migration).
 
 use chrono::{DateTime, Utc};
+use diesel::QueryResult;
 use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use wfm_db::queue::{self, Completion};
@@ -30,7 +31,7 @@ pub enum Stored {
 }
 
 /// Replaces the run's metrics with `rows` and completes it, or writes
-/// nothing when the claim is gone.
+/// nothing when the claim is gone ([`Stored::Lost`]); an error is the database's.
 #[allow(clippy::too_many_arguments)]
 pub async fn store_and_complete(
     conn: &mut AsyncPgConnection,
@@ -41,9 +42,9 @@ pub async fn store_and_complete(
     rows: &[MetricRow],
     batch: usize,
     done: &Completion,
-) -> anyhow::Result<Stored> {
+) -> QueryResult<Stored> {
     let outcome = conn
-        .transaction::<_, anyhow::Error, _>(async |conn| {
+        .transaction::<_, StoreError, _>(async |conn| {
             let old: Vec<Hour> = diesel::sql_query(
                 "DELETE FROM github_workflow_metrics WHERE run_id = $1 \
                  RETURNING date_trunc('hour', \"timestamp\", 'UTC') AS hour",
@@ -55,7 +56,7 @@ pub async fn store_and_complete(
                 insert_batch(conn, run_id, config_id, schema_id, chunk).await?;
             }
             if !queue::complete(conn, run_id, worker, done).await? {
-                return Err(anyhow::Error::new(LostClaimError));
+                return Err(StoreError::LostClaim);
             }
             // The spec's "last processed EphemeralRunner UID" of the config.
             diesel::sql_query(
@@ -80,8 +81,8 @@ pub async fn store_and_complete(
         .await;
     match outcome {
         Ok(()) => Ok(Stored::Completed { rows: rows.len() }),
-        Err(e) if e.is::<LostClaimError>() => Ok(Stored::Lost),
-        Err(e) => Err(e),
+        Err(StoreError::LostClaim) => Ok(Stored::Lost),
+        Err(StoreError::Database(e)) => Err(e),
     }
 }
 
@@ -110,17 +111,15 @@ fn hour_of(t: DateTime<Utc>) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(t.timestamp().div_euclid(3600) * 3600, 0)
 }
 
-/// Rolls the transaction back when the final transition finds the claim gone.
-#[derive(Debug)]
-struct LostClaimError;
-
-impl std::fmt::Display for LostClaimError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the run's claim was lost before it completed")
-    }
+/// What ends the store's transaction early, rolling it back.
+#[derive(Debug, thiserror::Error)]
+enum StoreError {
+    /// The final transition found the claim gone.
+    #[error("the run's claim was lost before it completed")]
+    LostClaim,
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
 }
-
-impl std::error::Error for LostClaimError {}
 
 async fn insert_batch(
     conn: &mut AsyncPgConnection,

@@ -1,11 +1,13 @@
 //! Runs of a `github-artifacts` config through the pipeline, against a local
 //! server that answers as GitHub does: collected from the run's artifact,
-//! deferred (not failed) by a rate limit, failed by a zip bomb.
+//! deferred (not failed) by a rate limit, failed by a zip bomb; no pooled
+//! connection held while the artifacts download.
 
 mod common;
 
 use std::io::Write as _;
 use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
@@ -15,7 +17,7 @@ use diesel_async::RunQueryDsl;
 use wfm_collector::{Collector, CollectorConfig, CollectorMetrics, Outcome};
 use wfm_db::models::{NewConfig, NewRun, Run};
 use wfm_db::schema::github_workflow_metrics as metrics;
-use wfm_db::{ReaderKind, RunStatus, queue};
+use wfm_db::{DbPool, ReaderKind, RunStatus, queue};
 use wfm_env::Env;
 use wfm_testing::TestDb;
 use zip::write::SimpleFileOptions;
@@ -30,10 +32,15 @@ fn zip_of(name: &str, bytes: &[u8]) -> Vec<u8> {
     writer.finish().expect("finish").into_inner()
 }
 
+/// The connections checked out of the collector's pool, seen at each
+/// artifact download.
+type InUse = Arc<Mutex<Vec<usize>>>;
+
 /// GitHub's example artifact list (fixtures/github/rest) for repository
 /// `octo-org/<repo>`: `good` serves a CSV for run [`RUN_ID`], `bomb` 64 MiB of
-/// zeros, `limited` is rate limited for two minutes.
-fn serve() -> String {
+/// zeros, `limited` is rate limited for two minutes. Each download notes how
+/// many of `pool`'s connections are checked out meanwhile.
+fn serve(pool: DbPool) -> (String, InUse) {
     async fn list(path: web::Path<(String, String, i64)>) -> HttpResponse {
         if path.1 == "limited" {
             return HttpResponse::TooManyRequests()
@@ -60,7 +67,13 @@ fn serve() -> String {
             .insert_header(("Location", format!("http://{host}/blob/{}", path.1)))
             .finish()
     }
-    async fn blob(repo: web::Path<String>) -> HttpResponse {
+    async fn blob(repo: web::Path<String>, watch: web::Data<(DbPool, InUse)>) -> HttpResponse {
+        let status = watch.0.status();
+        watch
+            .1
+            .lock()
+            .expect("lock")
+            .push(status.size - status.available);
         let zip = match repo.as_str() {
             "bomb" => zip_of("results/2332938/r.csv", &vec![0u8; 64 * 1024 * 1024]),
             _ => zip_of(
@@ -72,8 +85,11 @@ fn serve() -> String {
     }
     let listener = TcpListener::bind("127.0.0.1:0").expect("port");
     let addr = listener.local_addr().expect("addr");
-    let server = HttpServer::new(|| {
+    let in_use = InUse::default();
+    let watch = web::Data::new((pool, in_use.clone()));
+    let server = HttpServer::new(move || {
         App::new()
+            .app_data(watch.clone())
             .route(
                 "/repos/{owner}/{repo}/actions/runs/{run}/artifacts",
                 web::get().to(list),
@@ -90,13 +106,19 @@ fn serve() -> String {
     .expect("listen")
     .run();
     tokio::spawn(server);
-    format!("http://{addr}")
+    (format!("http://{addr}"), in_use)
 }
 
 /// Runs one run of a config reading `octo-org/<repo>`'s artifacts; returns it settled.
 async fn collect(repo: &str) -> (TestDb, Run, Outcome) {
-    let base = serve();
+    let (db, run, outcome, _) = collect_watched(repo).await;
+    (db, run, outcome)
+}
+
+/// [`collect`], and the connections the collector held at each download.
+async fn collect_watched(repo: &str) -> (TestDb, Run, Outcome, Vec<usize>) {
     let db = TestDb::new().await;
+    let (base, in_use) = serve(db.pool().clone());
     let env = Env::from_pairs([
         ("WFM_GITHUB_API_URL", base.as_str()),
         ("WFM_GITHUB_TOKEN", "ghs_test"),
@@ -137,7 +159,8 @@ async fn collect(repo: &str) -> (TestDb, Run, Outcome) {
         .expect("enqueue")
         .expect("new run");
     let (after, outcome) = common::collect_next(&collector, &mut conn).await;
-    (db, after, outcome)
+    let in_use = in_use.lock().expect("lock").clone();
+    (db, after, outcome, in_use)
 }
 
 #[tokio::test]
@@ -190,4 +213,14 @@ async fn a_zip_bomb_fails_the_run_with_the_reason() {
     assert_eq!(run.status, RunStatus::Failed);
     let reason = run.error_message.unwrap_or_default();
     assert!(reason.contains("over the limit of 1048576"), "{reason}");
+}
+
+#[tokio::test]
+async fn no_pooled_connection_is_held_while_artifacts_download() {
+    // The test's own connections are not the pool's, and no heartbeat runs:
+    // whatever is checked out during the download is the run's.
+    let (_db, run, outcome, in_use) = collect_watched("good").await;
+    assert!(matches!(outcome, Outcome::Completed { .. }), "{outcome:?}");
+    assert_eq!(run.status, RunStatus::Completed);
+    assert_eq!(in_use, vec![0], "connections checked out at each download");
 }

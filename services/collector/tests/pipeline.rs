@@ -619,3 +619,114 @@ async fn the_custom_prompt_reaches_the_llm_and_its_explanation_is_kept() {
         Some("a.csv: one row per model and batch")
     );
 }
+
+#[tokio::test]
+async fn reader_options_are_read_typed_and_a_misspelt_one_fails_the_run() {
+    let h = Harness::new("options", serde_json::json!(["*.csv"])).await;
+    let set_options = async |options: serde_json::Value| {
+        let mut conn = h.db.connect().await;
+        diesel::update(configs::table.find(h.config.id))
+            .set(configs::reader_options.eq(options))
+            .execute(&mut conn)
+            .await
+            .expect("reader_options");
+    };
+    let enqueue = async |uid: &str, started: Option<DateTime<Utc>>| {
+        let mut conn = h.db.connect().await;
+        let new = NewRun {
+            config_id: h.config.id,
+            workload_uid: uid.into(),
+            workload_started_at: started,
+            workload_completed_at: started.map(|t| t + chrono::Duration::minutes(5)),
+            ..NewRun::default()
+        };
+        queue::enqueue(&mut conn, &new)
+            .await
+            .expect("enqueue")
+            .expect("new run");
+    };
+    h.write("root.csv", CSV);
+    h.write("sub/new.csv", CSV);
+    h.write("sub/old.csv", CSV);
+    let old = std::fs::File::options()
+        .write(true)
+        .open(h.root.join("sub/old.csv"))
+        .expect("open");
+    old.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(86_400))
+        .expect("mtime");
+
+    // stored before options were checked: the run fails naming the option
+    set_options(serde_json::json!({"pth": "sub"})).await;
+    enqueue("misspelt", Some(Utc::now())).await;
+    let (run, outcome) = h.collect().await;
+    assert_eq!(run.status, RunStatus::Failed, "{outcome:?}");
+    assert_eq!(
+        run.error_message.as_deref(),
+        Some(
+            "reader_options.pth: unknown option for the mounted reader; expected one of: path, mtime_window, mtime_margin_seconds"
+        )
+    );
+
+    // path and the time window: only sub/new.csv, modified during the run
+    set_options(
+        serde_json::json!({"path": "sub", "mtime_window": true, "mtime_margin_seconds": 60}),
+    )
+    .await;
+    enqueue("windowed", Some(Utc::now() - chrono::Duration::minutes(2))).await;
+    let (run, outcome) = h.collect().await;
+    assert_eq!(
+        outcome,
+        Outcome::Completed {
+            files: 1,
+            records: 2
+        }
+    );
+    assert!(h.metric_rows(run.id).await.iter().all(|r| r.2 == "new.csv"));
+
+    // the window without the runner's times: skipped, saying why
+    enqueue("no-times", None).await;
+    let (run, _) = h.collect().await;
+    assert_eq!(run.status, RunStatus::Skipped);
+    assert!(
+        run.error_message
+            .as_deref()
+            .is_some_and(|m| m.contains("mtime_window is on")),
+        "{:?}",
+        run.error_message
+    );
+
+    // a wrong type is named too
+    set_options(serde_json::json!({"mtime_margin_seconds": "300"})).await;
+    enqueue("wrong-type", None).await;
+    let (run, _) = h.collect().await;
+    assert_eq!(
+        run.error_message.as_deref(),
+        Some("reader_options.mtime_margin_seconds: invalid type: string \"300\", expected u32")
+    );
+}
+
+#[tokio::test]
+async fn an_unusable_active_schema_fails_the_run_without_a_retry() {
+    let h = Harness::new("bad-schema", serde_json::json!(["*.csv"])).await;
+    let mut conn = h.db.connect().await;
+    let schema_id: i64 = diesel::sql_query(format!(
+        "INSERT INTO github_workflow_metric_schemas (config_id, name, version, is_active, fields) \
+         VALUES ({}, 's', 3, true, '[1, 2]') RETURNING id AS id",
+        h.config.id
+    ))
+    .get_result::<Id>(&mut conn)
+    .await
+    .expect("schema")
+    .id;
+    h.write("r.csv", CSV);
+    h.enqueue("u", 1).await;
+    let (run, _) = h.collect().await;
+    assert_eq!((run.status, run.retry_count), (RunStatus::Failed, 0));
+    let error = run.error_message.unwrap_or_default();
+    assert!(
+        error.starts_with(&format!(
+            "active schema {schema_id} (version 3): fields is invalid: "
+        )),
+        "{error}"
+    );
+}

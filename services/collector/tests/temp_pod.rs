@@ -1,7 +1,8 @@
 //! The collector with the `temp-pod` reader, against the fake Kubernetes
 //! API and a real Postgres: a run of a runner-set config is read through a
 //! reader pod (deleted afterwards) and its metrics stored; the runs that
-//! cannot be read end with the reason; the reaper deletes expired pods.
+//! cannot be read end with the reason; its typed reader options (`container`,
+//! `path`; `url` refused) are read; the reaper deletes expired pods.
 
 mod common;
 
@@ -14,7 +15,7 @@ use diesel_async::RunQueryDsl;
 use serde_json::{Value, json};
 use wfm_collector::{Collector, CollectorConfig, CollectorMetrics, Outcome};
 use wfm_db::models::{Config, NewConfig, NewRun, Run};
-use wfm_db::schema::github_workflow_metrics as metrics;
+use wfm_db::schema::{github_workflow_configs as configs, github_workflow_metrics as metrics};
 use wfm_db::{ReaderKind, RunStatus, queue};
 use wfm_env::Env;
 use wfm_testing::arc_fixtures::load;
@@ -98,10 +99,14 @@ impl Harness {
     }
 
     async fn collect_one(&self) -> (Run, Outcome) {
+        self.collect_runner("runner-uid").await
+    }
+
+    async fn collect_runner(&self, uid: &str) -> (Run, Outcome) {
         let mut conn = self.db.connect().await;
         let new = NewRun {
             config_id: self.config.id,
-            workload_uid: "runner-uid".into(),
+            workload_uid: uid.into(),
             github_run_id: Some(31753891150),
             workload_completed_at: Some(Utc::now()),
             ..NewRun::default()
@@ -193,6 +198,40 @@ async fn runs_that_cannot_be_read_end_with_the_reason() {
     assert_eq!(run.status, RunStatus::Pending);
     assert_eq!(run.retry_count, 1);
     assert!(h.kube.list("pods", NS).is_empty());
+}
+
+#[tokio::test]
+async fn the_pod_readers_options_are_read_typed() {
+    let h = Harness::new(true, true).await;
+    h.kube.add_claim(NS, "bench-results", &volume("options"));
+    let failed_with = async |uid: &str, options: Value| {
+        let mut conn = h.db.connect().await;
+        diesel::update(configs::table.find(h.config.id))
+            .set(configs::reader_options.eq(options))
+            .execute(&mut conn)
+            .await
+            .expect("reader_options");
+        let (run, outcome) = h.collect_runner(uid).await;
+        assert_eq!(run.status, RunStatus::Failed, "{outcome:?}");
+        run.error_message.unwrap_or_default()
+    };
+    let reason = failed_with("container", json!({"container": "sidecar"})).await;
+    assert!(
+        reason.contains("the runner template has no container \"sidecar\""),
+        "{reason}"
+    );
+    let reason = failed_with("path", json!({"path": "/elsewhere"})).await;
+    assert!(
+        reason.starts_with("reader_options.path \"/elsewhere\" must be an absolute path under one of the runner's PVC mounts"),
+        "{reason}"
+    );
+    // `url` is the node-exporter reader's
+    let reason = failed_with("url", json!({"url": "http://agent:8989"})).await;
+    assert!(
+        reason.starts_with("reader_options.url: unknown option for the temp-pod reader"),
+        "{reason}"
+    );
+    assert!(h.kube.created().is_empty(), "no reader pod was made");
 }
 
 #[tokio::test]

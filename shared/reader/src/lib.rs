@@ -5,9 +5,13 @@
 //! Errors say what the collector should do: a missing root skips the run, a
 //! bad pattern fails it, an I/O error is worth a retry, and a file-level
 //! problem fails that file only.
+//!
+//! A config's `reader_options` are typed per reader (`options`):
+//! [`parse_reader_options`] refuses an unknown option or a wrong type, naming it.
 
 mod artifacts;
 mod mounted;
+mod options;
 mod pattern;
 mod remote;
 mod walk;
@@ -19,6 +23,11 @@ use futures_util::future::BoxFuture;
 
 pub use artifacts::{ArtifactLimits, GithubArtifactsReader};
 pub use mounted::MountedReader;
+pub use options::{
+    DEFAULT_CONTAINER, DEFAULT_MTIME_MARGIN_SECONDS, GithubArtifactsOptions, MountedOptions,
+    NodeExporterOptions, READER_KINDS, ReaderOptions, ReaderOptionsError, Repository,
+    TempPodOptions, parse_reader_options,
+};
 pub use pattern::{Placeholders, expand};
 pub use remote::{RemoteFile, RemotePatterns};
 

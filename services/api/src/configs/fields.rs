@@ -246,6 +246,9 @@ impl ConfigFields {
             _ => {}
         }
         check_patterns(&self.file_patterns)?;
+        // A misspelt or mistyped reader option is refused now, not ignored by a run.
+        wfm_reader::parse_reader_options(self.reader.as_str(), &self.reader_options)
+            .map_err(|e| ApiError::bad_request(format!("invalid {e}")))?;
         self.file_types = checked_file_types(&self.file_types)?;
         self.custom_prompt = self.custom_prompt.take().filter(|p| !p.trim().is_empty());
         if let Some(prompt) = &self.custom_prompt

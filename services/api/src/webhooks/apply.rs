@@ -10,6 +10,7 @@ use std::collections::btree_map::Entry;
 use chrono::Utc;
 use diesel::sql_types::{Array, BigInt, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl as _};
+use wfm_db::queue::{self, CompletedJob, RUN_NUMBER_OF};
 use wfm_github::Event;
 use wfm_github::events::{Status, WorkflowJob, WorkflowJobEvent, WorkflowRun, WorkflowRunEvent};
 
@@ -78,10 +79,6 @@ fn runner_name(e: &WorkflowJobEvent) -> Option<&str> {
         .as_deref()
         .filter(|n| !n.is_empty())
 }
-
-/// `(SELECT run_number … )` of the newest attempt of run `$col`.
-const RUN_NUMBER_OF: &str = "(SELECT a.run_number FROM github_actions_runs a WHERE a.github_run_id = COL \
-     ORDER BY a.run_attempt DESC LIMIT 1)";
 
 async fn upsert_jobs(conn: &mut Conn, jobs: &[&WorkflowJobEvent]) -> diesel::QueryResult<()> {
     let all: Vec<&WorkflowJob> = jobs.iter().map(|e| &e.workflow_job).collect();
@@ -183,53 +180,33 @@ async fn enrich_runners(conn: &mut Conn, jobs: &[&WorkflowJobEvent]) -> diesel::
     Ok(())
 }
 
-/// A pending `webhook` run for every enabled config bound to a completed job's
-/// repository (no runner set) whose workflow and branch filters it passes;
-/// its workload uid is `github-job-<job id>`, so a job is collected once per config.
+/// A pending `webhook` run of each completed (not skipped) job, for the
+/// configs bound to its repository (`queue::enqueue_completed_jobs`).
 async fn file_webhook_runs(conn: &mut Conn, jobs: &[&WorkflowJobEvent]) -> diesel::QueryResult<()> {
-    let done: Vec<&WorkflowJobEvent> = jobs
+    let done: Vec<CompletedJob<'_>> = jobs
         .iter()
-        .copied()
         .filter(|e| {
             let j = &e.workflow_job;
             j.status == Status::Completed && j.conclusion.as_deref() != Some("skipped")
         })
+        .map(|e| {
+            let j = &e.workflow_job;
+            let (owner, repo) = e.repository.owner_and_name();
+            CompletedJob {
+                job_id: j.id,
+                run_id: j.run_id,
+                runner: runner_name(e),
+                head_sha: j.head_sha.as_deref(),
+                head_branch: j.head_branch.as_deref(),
+                started_at: j.started_at,
+                completed_at: j.completed_at.unwrap_or_else(Utc::now),
+                owner,
+                repo,
+                workflow_name: j.workflow_name.as_deref().unwrap_or(""),
+            }
+        })
         .collect();
-    if done.is_empty() {
-        return Ok(());
-    }
-    let js: Vec<&WorkflowJob> = done.iter().map(|e| &e.workflow_job).collect();
-    diesel::sql_query(format!(
-        "INSERT INTO github_workflow_runs (config_id, workload_uid, workload_name, github_run_id, \
-            github_run_number, github_job_id, head_sha, head_branch, trigger_source, \
-            workload_started_at, workload_completed_at) \
-         SELECT c.id, 'github-job-' || u.job_id, left(COALESCE(u.runner, ''), 255), u.run_id, {number}, \
-            u.job_id, left(u.sha, 64), left(u.branch, 255), 'webhook', u.started, u.completed \
-         FROM unnest($1::int8[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::timestamptz[], \
-            $7::timestamptz[], $8::text[], $9::text[], $10::text[]) \
-            AS u(job_id, runner, run_id, sha, branch, started, completed, owner, repo, wf) \
-         JOIN github_workflow_configs c ON c.enabled AND c.runner_set_name IS NULL \
-           AND lower(c.github_owner) = lower(u.owner) AND lower(c.github_repo) = lower(u.repo) \
-           AND wfm_workflow_matches(c.workflow_filter, u.wf, (SELECT a.workflow_path \
-                FROM github_actions_runs a WHERE a.github_run_id = u.run_id \
-                AND a.workflow_path IS NOT NULL LIMIT 1)) \
-           AND (c.branch_filter IS NULL OR c.branch_filter = u.branch) \
-         ORDER BY u.job_id, c.id \
-         ON CONFLICT (config_id, workload_uid) DO NOTHING",
-        number = RUN_NUMBER_OF.replace("COL", "u.run_id"),
-    ))
-    .bind::<Array<BigInt>, _>(js.iter().map(|j| j.id).collect::<Vec<_>>())
-    .bind::<Array<Nullable<Text>>, _>(done.iter().map(|e| runner_name(e)).collect::<Vec<_>>())
-    .bind::<Array<BigInt>, _>(js.iter().map(|j| j.run_id).collect::<Vec<_>>())
-    .bind::<Array<Nullable<Text>>, _>(js.iter().map(|j| j.head_sha.as_deref()).collect::<Vec<_>>())
-    .bind::<Array<Nullable<Text>>, _>(js.iter().map(|j| j.head_branch.as_deref()).collect::<Vec<_>>())
-    .bind::<Array<Nullable<Timestamptz>>, _>(js.iter().map(|j| j.started_at).collect::<Vec<_>>())
-    .bind::<Array<Timestamptz>, _>(js.iter().map(|j| j.completed_at.unwrap_or_else(Utc::now)).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(done.iter().map(|e| e.repository.owner_and_name().0).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(done.iter().map(|e| e.repository.owner_and_name().1).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(js.iter().map(|j| j.workflow_name.as_deref().unwrap_or("")).collect::<Vec<_>>())
-    .execute(conn)
-    .await?;
+    queue::enqueue_completed_jobs(conn, &done).await?;
     Ok(())
 }
 
@@ -284,9 +261,8 @@ async fn upsert_runs(conn: &mut Conn, runs: &[&WorkflowRunEvent]) -> diesel::Que
     Ok(())
 }
 
-/// A config may name its workflow by file (`benchmark.yml`), which only
-/// workflow_run events carry: when one arrives, the run's completed jobs that
-/// such a config takes are filed (once: a job filed before is left alone).
+/// The completed jobs of runs whose workflow file just became known, for the
+/// configs that name the workflow by file (`queue::enqueue_jobs_of_runs`).
 async fn file_runs_by_workflow_file(
     conn: &mut Conn,
     runs: &[&WorkflowRunEvent],
@@ -297,32 +273,7 @@ async fn file_runs_by_workflow_file(
         .collect();
     with_path.sort_unstable();
     with_path.dedup_by_key(|(id, _)| *id);
-    if with_path.is_empty() {
-        return Ok(());
-    }
-    diesel::sql_query(format!(
-        "INSERT INTO github_workflow_runs (config_id, workload_uid, workload_name, github_run_id, \
-            github_run_number, github_job_id, head_sha, head_branch, trigger_source, \
-            workload_started_at, workload_completed_at) \
-         SELECT c.id, 'github-job-' || j.github_job_id, COALESCE(j.runner_name, ''), j.github_run_id, \
-            {number}, j.github_job_id, j.head_sha, j.head_branch, 'webhook', j.started_at, \
-            COALESCE(j.completed_at, now()) \
-         FROM unnest($1::int8[], $2::text[]) AS u(run_id, path) \
-         JOIN github_workflow_jobs j ON j.github_run_id = u.run_id AND j.status = 'completed' \
-           AND j.conclusion IS DISTINCT FROM 'skipped' \
-         JOIN github_workflow_configs c ON c.enabled AND c.runner_set_name IS NULL \
-           AND c.workflow_filter IS NOT NULL \
-           AND lower(c.github_owner || '/' || c.github_repo) = lower(j.repository) \
-           AND wfm_workflow_matches(c.workflow_filter, j.workflow_name, u.path) \
-           AND (c.branch_filter IS NULL OR c.branch_filter = j.head_branch) \
-         ORDER BY j.github_job_id, c.id \
-         ON CONFLICT (config_id, workload_uid) DO NOTHING",
-        number = RUN_NUMBER_OF.replace("COL", "j.github_run_id"),
-    ))
-    .bind::<Array<BigInt>, _>(with_path.iter().map(|(id, _)| *id).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(with_path.iter().map(|(_, p)| *p).collect::<Vec<_>>())
-    .execute(conn)
-    .await?;
+    queue::enqueue_jobs_of_runs(conn, &with_path).await?;
     Ok(())
 }
 

@@ -11,6 +11,8 @@
 //! returns `false`. The functions below take that token as `claim`. Backoff lives in SQL
 //! (`next_attempt_at`), so no scheduler state is kept in Rust.
 
+mod webhook;
+
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -21,6 +23,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use crate::enums::RunStatus;
 use crate::models::{NewRun, Run};
 use crate::schema::github_workflow_runs as runs;
+
+pub use webhook::{CompletedJob, RUN_NUMBER_OF, enqueue_completed_jobs, enqueue_jobs_of_runs};
 
 fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
