@@ -47,8 +47,11 @@ async fn schemathesis_finds_the_api_as_documented() {
 
 fn schemathesis(url: &str, base: &str, filter: &[&str]) {
     let bin = chart::venv().join("bin/schemathesis");
+    // its own folder: schemathesis writes its state where it runs
     let report = std::env::temp_dir().join(format!("wfm-schemathesis-{}", std::process::id()));
+    std::fs::create_dir_all(&report).expect("a report folder");
     let out = Command::new(&bin)
+        .current_dir(&report)
         .args([
             "run",
             &format!("{base}/v1/openapi.json"),

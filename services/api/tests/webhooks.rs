@@ -695,7 +695,7 @@ async fn a_passing_database_failure_leaves_the_batch_for_later() {
         let body = job_payload("workflow_job/queued.payload.json", json!({"id": id}));
         assert_eq!(deliver(&api, "workflow_job", delivery, body).await.0, 200);
     }
-    let attempt = process::apply_pending(api.db.pool(), 500).await;
+    let attempt = process::apply_pending(api.db.pool(), 500, &api.hooks.handoff).await;
     assert!(attempt.is_err(), "{attempt:?}");
     // nothing marked, nothing half-applied: both wait for the next attempt
     assert_eq!(
@@ -859,4 +859,39 @@ async fn a_workflow_filter_may_name_the_workflow_file() {
         })
         .collect();
     assert_eq!(filed, expected);
+}
+
+#[tokio::test]
+async fn a_payload_is_parsed_once_when_this_process_applies_it() {
+    let api = signed_api().await;
+    for (id, delivery) in [(901, "h-1"), (902, "h-2")] {
+        let body = job_payload("workflow_job/queued.payload.json", json!({"id": id}));
+        assert_eq!(deliver(&api, "workflow_job", delivery, body).await.0, 200);
+    }
+    assert_eq!(apply_all(&api).await, 2);
+    assert_eq!(
+        api.hooks.handoff.counts(),
+        (2, 0),
+        "both handed over, none parsed again"
+    );
+
+    // a delivery another replica received is read back and parsed
+    let other = wfm_api::webhooks::handoff::ParsedEvents::default();
+    let body = job_payload("workflow_job/queued.payload.json", json!({"id": 903}));
+    assert_eq!(deliver(&api, "workflow_job", "h-3", body).await.0, 200);
+    assert_eq!(
+        process::apply_pending(api.db.pool(), 500, &other)
+            .await
+            .expect("applied"),
+        1
+    );
+    assert_eq!(other.counts(), (0, 1));
+    assert_eq!(
+        count(
+            &api,
+            "SELECT count(*) AS n FROM github_workflow_jobs WHERE github_job_id IN (901, 902, 903)"
+        )
+        .await,
+        3
+    );
 }

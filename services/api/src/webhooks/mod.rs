@@ -3,6 +3,7 @@
 //! deliveries to the job and run tables ([`process`], [`apply`]).
 
 pub(crate) mod apply;
+pub mod handoff;
 pub mod process;
 pub(crate) mod receive;
 pub mod store;
@@ -104,6 +105,8 @@ pub struct Webhooks {
     writer: store::DeliveryWriter,
     /// Wakes this process's processor when a delivery is stored.
     pub stored: Notify,
+    /// Events parsed on receipt, for this process's processor.
+    pub handoff: handoff::ParsedEvents,
     /// `wfm_webhook_rejections_total{reason}`: refused deliveries (nothing
     /// stored, so counted per process).
     pub rejections: Family<RejectionLabels, Counter>,
@@ -119,6 +122,7 @@ impl Webhooks {
             config,
             writer: store::DeliveryWriter::start(pool, WRITERS),
             stored: Notify::default(),
+            handoff: handoff::ParsedEvents::default(),
             rejections: Family::default(),
             receipts: Family::default(),
         })

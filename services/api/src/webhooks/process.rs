@@ -16,6 +16,7 @@ use wfm_github::Event;
 
 use super::Webhooks;
 use super::apply::Changes;
+use super::handoff::ParsedEvents;
 
 /// How often applied deliveries past their retention are deleted.
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
@@ -27,7 +28,7 @@ pub async fn run(pool: DbPool, hooks: Arc<Webhooks>, shutdown: CancellationToken
     let mut pruned: Option<Instant> = None;
     tracing::info!(poll = ?config.poll_interval, batch = config.batch, "webhook processor started");
     loop {
-        let applied = apply_pending(&pool, config.batch).await;
+        let applied = apply_pending(&pool, config.batch, &hooks.handoff).await;
         match applied {
             // a full batch: more may be waiting (unless it is time to stop)
             Ok(n) if n as i64 == config.batch && !shutdown.is_cancelled() => continue,
@@ -62,20 +63,32 @@ struct Pending {
     #[diesel(sql_type = BigInt)]
     id: i64,
     #[diesel(sql_type = Text)]
+    delivery_id: String,
+    #[diesel(sql_type = Text)]
     event: String,
+}
+
+#[derive(QueryableByName)]
+struct Payload {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
     #[diesel(sql_type = Text)]
     payload: String,
 }
 
-/// Applies up to `batch` unapplied deliveries in one transaction; returns how many.
-pub async fn apply_pending(pool: &DbPool, batch: i64) -> anyhow::Result<usize> {
+/// Applies up to `batch` unapplied deliveries in one transaction; returns how
+/// many. Events this process parsed on receipt come from `handoff`; only the
+/// others are read back and parsed.
+pub async fn apply_pending(
+    pool: &DbPool,
+    batch: i64,
+    handoff: &ParsedEvents,
+) -> anyhow::Result<usize> {
     let mut conn = pool.get().await?;
     let count = conn
         .transaction::<_, diesel::result::Error, _>(async |conn| {
                 let pending: Vec<Pending> = diesel::sql_query(
-                    "SELECT id, event, \
-                            CASE WHEN jsonb_typeof(payload) = 'string' THEN payload #>> '{}' ELSE payload::text END AS payload \
-                     FROM github_webhook_deliveries \
+                    "SELECT id, delivery_id, event FROM github_webhook_deliveries \
                      WHERE processed_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
                 )
                 .bind::<BigInt, _>(batch)
@@ -83,12 +96,37 @@ pub async fn apply_pending(pool: &DbPool, batch: i64) -> anyhow::Result<usize> {
                 .await?;
                 let mut failed: Vec<(i64, String)> = Vec::new();
                 let mut events = Vec::with_capacity(pending.len());
+                let mut unparsed = Vec::new();
                 for delivery in &pending {
-                    match Event::parse(&delivery.event, delivery.payload.as_bytes()) {
-                        Ok(Some(event)) => events.push((delivery.id, event)),
-                        Ok(None) => {}
-                        Err(e) => failed.push((delivery.id, e.to_string())),
+                    match handoff.take(&delivery.delivery_id) {
+                        Some(event) => events.push((delivery.id, event)),
+                        None => unparsed.push(delivery),
                     }
+                }
+                if !unparsed.is_empty() {
+                    let ids: Vec<i64> = unparsed.iter().map(|d| d.id).collect();
+                    let payloads: std::collections::HashMap<i64, String> = diesel::sql_query(
+                        "SELECT id, CASE WHEN jsonb_typeof(payload) = 'string' THEN payload #>> '{}' \
+                                ELSE payload::text END AS payload \
+                         FROM github_webhook_deliveries WHERE id = ANY($1)",
+                    )
+                    .bind::<Array<BigInt>, _>(&ids)
+                    .load::<Payload>(conn)
+                    .await?
+                    .into_iter()
+                    .map(|p| (p.id, p.payload))
+                    .collect();
+                    for delivery in unparsed {
+                        handoff.count_parsed();
+                        let payload = payloads.get(&delivery.id).map_or("", String::as_str);
+                        match Event::parse(&delivery.event, payload.as_bytes()) {
+                            Ok(Some(event)) => events.push((delivery.id, event)),
+                            Ok(None) => {}
+                            Err(e) => failed.push((delivery.id, e.to_string())),
+                        }
+                    }
+                    // applied in id order, as received
+                    events.sort_by_key(|(id, _)| *id);
                 }
                 let mut changes = Changes::default();
                 for (_, event) in &events {

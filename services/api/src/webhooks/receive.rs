@@ -108,8 +108,11 @@ pub(crate) async fn receive(
     };
     let stored = hooks.writer.store(row).await.map_err(ApiError::Internal)?;
     match parsed {
-        Ok(_) => {
+        Ok(event) => {
             if stored {
+                if let Some(event @ (Event::WorkflowJob(_) | Event::WorkflowRun(_))) = event {
+                    hooks.handoff.put(delivery, event);
+                }
                 hooks.stored.notify_one();
             }
             Ok(receipt(if stored { "accepted" } else { "duplicate" }))

@@ -90,7 +90,7 @@ pub async fn count(api: &TestApi, sql: &str) -> i64 {
 pub async fn apply_all(api: &TestApi) -> usize {
     let mut total = 0;
     loop {
-        let n = process::apply_pending(api.db.pool(), 500)
+        let n = process::apply_pending(api.db.pool(), 500, &api.hooks.handoff)
             .await
             .expect("applying");
         if n == 0 {

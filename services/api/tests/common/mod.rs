@@ -22,6 +22,8 @@ pub const BASE: &str = "/v1/github-workflow-metrics";
 
 pub struct TestApi {
     pub db: TestDb,
+    /// The server's webhook state (its processor's handoff).
+    pub hooks: std::sync::Arc<wfm_api::webhooks::Webhooks>,
     pub base_url: String,
     client: reqwest::Client,
     server: ServerHandle,
@@ -95,6 +97,7 @@ impl TestApi {
             webhooks: wfm_api::webhooks::Webhooks::new(Default::default(), db.pool().clone()),
         };
         edit(&mut state);
+        let hooks = state.webhooks.clone();
         let state = web::Data::new(state);
         let listener = TcpListener::bind("127.0.0.1:0").expect("binding a free port");
         let port = listener.local_addr().expect("local addr").port();
@@ -111,6 +114,7 @@ impl TestApi {
         tokio::spawn(server);
         Self {
             db,
+            hooks,
             base_url: format!("http://127.0.0.1:{port}"),
             client: reqwest::Client::new(),
             server: handle,
