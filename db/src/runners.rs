@@ -61,12 +61,10 @@ impl Selection {
             )
             .into_boxed();
         if let Some(workflow) = &self.workflow_filter {
-            // `owner/repo/.github/workflows/<file>@<ref>`, or the workflow's name
-            query = query.filter(
-                workloads::github_workflow_ref
-                    .like(format!("%/{}@%", escape_like(workflow)))
-                    .or(workloads::github_workflow_name.eq(workflow.clone())),
-            );
+            // One rule for every config (SQL `wfm_workflow_matches`): the
+            // workflow's name, its file's path or the file's name. ARC gives
+            // the file as `owner/repo/<path>@<ref>`.
+            query = query.filter(workflow_matches(workflow));
         }
         if let Some(branch) = &self.branch_filter {
             query = query.filter(
@@ -164,6 +162,23 @@ impl Selection {
             .execute(conn)
             .await
     }
+}
+
+/// Runners whose workflow `filter` names: one rule for every config (SQL
+/// `wfm_workflow_matches`): the workflow's name, its file's path or the
+/// file's name. ARC gives the file as `owner/repo/<path>@<ref>`.
+pub fn workflow_matches(
+    filter: &str,
+) -> Box<dyn BoxableExpression<workloads::table, diesel::pg::Pg, SqlType = diesel::sql_types::Bool>>
+{
+    Box::new(
+        diesel::dsl::sql::<diesel::sql_types::Bool>("wfm_workflow_matches(")
+            .bind::<diesel::sql_types::Text, _>(filter.to_owned())
+            .sql(
+                ", gpu_workloads.github_workflow_name, \
+                 substring(gpu_workloads.github_workflow_ref FROM '^[^/]+/[^/]+/([^@]*)@'))",
+            ),
+    )
 }
 
 /// `s` with LIKE's wildcards taken literally.

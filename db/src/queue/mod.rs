@@ -20,11 +20,13 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Int4, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use crate::enums::RunStatus;
+use crate::enums::{RunStatus, TriggerSource};
 use crate::models::{NewRun, Run};
 use crate::schema::github_workflow_runs as runs;
 
-pub use webhook::{CompletedJob, RUN_NUMBER_OF, enqueue_completed_jobs, enqueue_jobs_of_runs};
+pub use webhook::{
+    CompletedJob, RUN_NUMBER_OF, enqueue_completed_jobs, enqueue_jobs_of_runs, lock_github_runs,
+};
 
 fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
@@ -306,11 +308,33 @@ pub async fn requeue(
     Ok(requeue_runs(conn, status, config_id, None).await?.len())
 }
 
+/// What every return to `pending` writes: a fresh retry budget, no claim,
+/// and none of the last attempt's error or completion time (with
+/// `next_attempt_at = now()` beside it, the database's clock).
+#[derive(AsChangeset)]
+#[diesel(table_name = runs, treat_none_as_null = true)]
+struct BackToPending {
+    status: RunStatus,
+    error_message: Option<String>,
+    retry_count: i32,
+    claimed_by: Option<String>,
+    lease_expires_at: Option<DateTime<Utc>>,
+    collection_completed_at: Option<DateTime<Utc>>,
+}
+
+const BACK_TO_PENDING: BackToPending = BackToPending {
+    status: RunStatus::Pending,
+    error_message: None,
+    retry_count: 0,
+    claimed_by: None,
+    lease_expires_at: None,
+    collection_completed_at: None,
+};
+
 /// The one way a finished run goes back to `pending`: runs in `status` (a
 /// finished one: `failed`, `skipped` or `completed`), of `config_id` when
-/// given, only `ids` when given, with a fresh retry budget, due now, unclaimed
-/// and without the last attempt's error and completion time. Returns their
-/// ids, ascending.
+/// given, only `ids` when given, made [`BackToPending`] and due now. Returns
+/// their ids, ascending.
 pub async fn requeue_runs(
     conn: &mut AsyncPgConnection,
     status: RunStatus,
@@ -328,15 +352,7 @@ pub async fn requeue_runs(
         query = query.filter(runs::id.eq_any(ids));
     }
     let mut requeued: Vec<i64> = query
-        .set((
-            runs::status.eq(RunStatus::Pending),
-            runs::error_message.eq(None::<String>),
-            runs::retry_count.eq(0),
-            runs::next_attempt_at.eq(diesel::dsl::now),
-            runs::claimed_by.eq(None::<String>),
-            runs::lease_expires_at.eq(None::<DateTime<Utc>>),
-            runs::collection_completed_at.eq(None::<DateTime<Utc>>),
-        ))
+        .set((&BACK_TO_PENDING, runs::next_attempt_at.eq(diesel::dsl::now)))
         .returning(runs::id)
         .get_results(conn)
         .await?;
@@ -344,38 +360,41 @@ pub async fn requeue_runs(
     Ok(requeued)
 }
 
-/// A `manual` run of a runner: inserted pending, or an existing finished run
-/// of it put back to pending as `manual` (cleared as [`requeue_runs`] does);
-/// `None` while that run is being collected.
+/// A `manual` run of a runner: inserted pending, or an existing run of it
+/// that is not being collected made [`BackToPending`] as `manual`; `None`
+/// while that run is being collected.
 pub async fn enqueue_manual(
     conn: &mut AsyncPgConnection,
     run: &NewRun,
 ) -> QueryResult<Option<Run>> {
-    use diesel::sql_types::Timestamptz;
-    diesel::sql_query(
-        "INSERT INTO github_workflow_runs AS r
-             (config_id, workload_uid, workload_name, workload_namespace, github_run_id,
-              head_sha, head_branch, trigger_source, workload_started_at, workload_completed_at)
-         VALUES ($1, $2, COALESCE($3, ''), COALESCE($4, ''), $5, $6, $7, 'manual', $8, $9)
-         ON CONFLICT (config_id, workload_uid) DO UPDATE
-            SET status = 'pending', trigger_source = 'manual', retry_count = 0,
-                error_message = NULL, next_attempt_at = now(), claimed_by = NULL,
-                lease_expires_at = NULL, collection_completed_at = NULL
-            WHERE r.status NOT IN ('collecting', 'extracting')
-         RETURNING r.*",
-    )
-    .bind::<BigInt, _>(run.config_id)
-    .bind::<Text, _>(&run.workload_uid)
-    .bind::<Nullable<Text>, _>(&run.workload_name)
-    .bind::<Nullable<Text>, _>(&run.workload_namespace)
-    .bind::<Nullable<BigInt>, _>(run.github_run_id)
-    .bind::<Nullable<Text>, _>(&run.head_sha)
-    .bind::<Nullable<Text>, _>(&run.head_branch)
-    .bind::<Nullable<Timestamptz>, _>(run.workload_started_at)
-    .bind::<Nullable<Timestamptz>, _>(run.workload_completed_at)
-    .get_result(conn)
-    .await
-    .optional()
+    let run = NewRun {
+        trigger_source: Some(TriggerSource::Manual),
+        ..run.clone()
+    };
+    let inserted = diesel::insert_into(runs::table)
+        .values(&run)
+        .on_conflict((runs::config_id, runs::workload_uid))
+        .do_nothing()
+        .returning(Run::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?;
+    if inserted.is_some() {
+        return Ok(inserted);
+    }
+    diesel::update(runs::table)
+        .filter(runs::config_id.eq(run.config_id))
+        .filter(runs::workload_uid.eq(&run.workload_uid))
+        .filter(runs::status.ne_all([RunStatus::Collecting, RunStatus::Extracting]))
+        .set((
+            &BACK_TO_PENDING,
+            runs::next_attempt_at.eq(diesel::dsl::now),
+            runs::trigger_source.eq(TriggerSource::Manual),
+        ))
+        .returning(Run::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
 }
 
 /// Ends the pending runs of backfill `backfill_id` as `skipped` with `reason`

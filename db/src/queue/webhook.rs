@@ -12,6 +12,29 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 pub const RUN_NUMBER_OF: &str = "(SELECT a.run_number FROM github_actions_runs a WHERE a.github_run_id = COL \
      ORDER BY a.run_attempt DESC LIMIT 1)";
 
+/// Serialises the filing of webhook runs per GitHub run: a job's run may be
+/// filed by the job's event (when its workflow file is known) or by its
+/// run's event (when the job is recorded), applied by two replicas at once.
+/// Whichever takes the lock second reads what the first committed, so no job
+/// falls between them. Takes the locks in id order (no deadlock); they last
+/// until the transaction ends. Call it after writing the job and run rows.
+pub async fn lock_github_runs(conn: &mut AsyncPgConnection, run_ids: &[i64]) -> QueryResult<()> {
+    let mut ids = run_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    diesel::sql_query(
+        "SELECT pg_advisory_xact_lock(hashtextextended('wfm.github-run:' || id, 0)) \
+         FROM (SELECT unnest($1::int8[]) AS id ORDER BY 1) ids",
+    )
+    .bind::<Array<BigInt>, _>(ids)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// A completed job (not skipped), as a `workflow_job` event tells it.
 #[derive(Debug, Clone)]
 pub struct CompletedJob<'a> {

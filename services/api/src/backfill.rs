@@ -19,7 +19,7 @@ use wfm_db::{BackfillState, RunStatus};
 use crate::body::Json;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{ConfigScope, FromParams, Query};
-use crate::params::{Paging, Params, parse_id};
+use crate::params::{Paging, Params};
 use crate::reply;
 
 /// Explicit workloads one request may name.
@@ -71,7 +71,8 @@ pub(crate) async fn request(
     Json(body): Json<BackfillBody>,
     scope: ConfigScope,
 ) -> ApiResult<HttpResponse> {
-    let (config, mut conn) = (scope.config, scope.conn);
+    let mut conn = scope.conn().await?;
+    let config = scope.config;
     let id = config.id;
     if let (Some(start), Some(end)) = (body.start_time, body.end_time)
         && start > end
@@ -283,10 +284,7 @@ pub(crate) struct StatusQuery {
 
 impl FromParams for StatusQuery {
     fn from_params(params: &Params) -> ApiResult<Self> {
-        let backfill_id = params
-            .str("backfill_id")
-            .map(|raw| parse_id("backfill_id", raw))
-            .transpose()?;
+        let backfill_id = params.id("backfill_id")?;
         Ok(Self { backfill_id })
     }
 }
@@ -302,7 +300,8 @@ pub(crate) async fn status(
     scope: ConfigScope,
     Query(StatusQuery { backfill_id }): Query<StatusQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (id, mut conn) = (scope.id(), scope.conn);
+    let mut conn = scope.conn().await?;
+    let id = scope.id();
     let backfill = find(&mut conn, id, backfill_id).await?;
     Ok(reply::ok(progress(&mut conn, backfill).await?))
 }
@@ -315,7 +314,8 @@ pub(crate) async fn status(
     responses((status = 200, description = "success", body = crate::reply::Envelope<Progress>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn cancel(scope: ConfigScope) -> ApiResult<HttpResponse> {
-    let (id, mut conn) = (scope.id(), scope.conn);
+    let mut conn = scope.conn().await?;
+    let id = scope.id();
     let cancelled = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let Some(active) = backfills::table

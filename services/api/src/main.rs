@@ -40,6 +40,16 @@ fn main() -> ExitCode {
             "Webhook deliveries answered 2xx by this process, by outcome (accepted, duplicate, ignored)",
             webhooks.receipts.clone(),
         );
+        service.metrics.register(
+            "webhook_payloads_handed_over",
+            "Webhook events this process's processor took as the receiver parsed them",
+            webhooks.handoff.handed.clone(),
+        );
+        service.metrics.register(
+            "webhook_payloads_parsed_again",
+            "Webhook payloads this process's processor read back and parsed (received by another replica)",
+            webhooks.handoff.parsed.clone(),
+        );
         if webhooks.config.secrets.is_empty() {
             if webhooks.config.allow_unsigned {
                 tracing::warn!(

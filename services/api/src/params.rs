@@ -92,6 +92,26 @@ impl Params {
         self.parsed(name, "a whole number")
     }
 
+    /// A positive id, when given.
+    pub fn id(&self, name: &str) -> ApiResult<Option<i64>> {
+        self.str(name).map(|raw| parse_id(name, raw)).transpose()
+    }
+
+    /// A time range from `start`/`end`, or the spec's `start_time`/`end_time`.
+    pub fn time_range_or_spec(&self) -> ApiResult<TimeRange> {
+        let start = if self.str("start").is_some() {
+            "start"
+        } else {
+            "start_time"
+        };
+        let end = if self.str("end").is_some() {
+            "end"
+        } else {
+            "end_time"
+        };
+        self.time_range(start, end)
+    }
+
     pub fn bool(&self, name: &str) -> ApiResult<Option<bool>> {
         self.parsed(name, "true or false")
     }

@@ -46,7 +46,8 @@ pub(crate) async fn regenerate(
     state: web::Data<AppState>,
     scope: ConfigScope,
 ) -> ApiResult<HttpResponse> {
-    let (config, mut conn) = (scope.config, scope.conn);
+    let mut conn = scope.conn().await?;
+    let config = scope.config;
     let id = config.id;
     let run_id: i64 = runs::table
         .filter(

@@ -5,7 +5,8 @@ use serde::Serialize;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Meta {
-    /// 2000 on success; on errors the HTTP status times ten (4000, 4010, 4030, 4040, 4090, 5000).
+    /// 2000 on success; on errors the HTTP status times ten (4000, 4010, 4030,
+    /// 4040, 4050, 4090, 4130, 4150, 5000, 5030).
     code: u32,
 }
 

@@ -13,7 +13,7 @@ use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
 use wfm_db::models::{Config, Workload};
-use wfm_db::runners::escape_like;
+use wfm_db::runners::workflow_matches;
 use wfm_db::schema::{github_workflow_runs as runs, gpu_workloads as workloads};
 use wfm_db::{RunStatus, WorkloadKind, WorkloadStatus};
 
@@ -118,7 +118,8 @@ pub(crate) async fn config_runners(
     Query(paging): Query<Paging>,
     Query(filters): Query<RunnerQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (config, mut conn) = (scope.config, scope.conn);
+    let mut conn = scope.conn().await?;
+    let config = scope.config;
     let id = config.id;
     let RunnerQuery {
         start_time,
@@ -139,10 +140,7 @@ pub(crate) async fn config_runners(
             query = query.filter(workloads::status.eq(status));
         }
         if let Some(workflow) = &workflow {
-            query =
-                query.filter(workloads::github_workflow_name.eq(workflow.clone()).or(
-                    workloads::github_workflow_ref.like(format!("%/{}@%", escape_like(workflow))),
-                ));
+            query = query.filter(workflow_matches(workflow));
         }
         let collected = runs::table
             .filter(runs::config_id.eq(id))
@@ -206,11 +204,12 @@ async fn with_runs(
     get,
     path = "/configs/{id}/runners/{uid}",
     tag = "runners",
-    params(crate::input::ConfigScope, ("uid" = String, Path)),
+    params(crate::input::ConfigScope, crate::input::Uid),
     responses((status = 200, description = "success", body = crate::reply::Envelope<Runner>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn config_runner(scope: ConfigScope, Uid(uid): Uid) -> ApiResult<HttpResponse> {
-    let (config, mut conn) = (scope.config, scope.conn);
+    let mut conn = scope.conn().await?;
+    let config = scope.config;
     let id = config.id;
     let workload = bound_runners(&config)
         .filter(workloads::uid.eq(uid.clone()))
@@ -310,7 +309,7 @@ async fn find_runner_set(
     get,
     path = "/autoscaling-runner-sets/{namespace}/{name}",
     tag = "runners",
-    params(("namespace" = String, Path), ("name" = String, Path), crate::input::Cluster),
+    params(crate::input::Namespace, crate::input::Name, crate::input::Cluster),
     responses((status = 200, description = "success", body = crate::reply::Envelope<Workload>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn runner_set(
@@ -375,7 +374,7 @@ struct Stats {
     get,
     path = "/autoscaling-runner-sets/{namespace}/{name}/stats",
     tag = "runners",
-    params(("namespace" = String, Path), ("name" = String, Path), crate::input::Cluster, StatsQuery),
+    params(crate::input::Namespace, crate::input::Name, crate::input::Cluster, StatsQuery),
     responses((status = 200, description = "success", body = crate::reply::Envelope<Stats>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn stats(

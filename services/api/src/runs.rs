@@ -12,7 +12,7 @@ use wfm_db::{RunStatus, TriggerSource, queue};
 use crate::body::Json;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{Cluster, ConfigScope, FromParams, Query, RunId};
-use crate::params::{Paging, Params, parse_id};
+use crate::params::{Paging, Params};
 use crate::{AppState, reply};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -79,10 +79,7 @@ pub(crate) struct ConfigFilter {
 
 impl FromParams for ConfigFilter {
     fn from_params(params: &Params) -> ApiResult<Self> {
-        let config_id = params
-            .str("config_id")
-            .map(|raw| parse_id("config_id", raw))
-            .transpose()?;
+        let config_id = params.id("config_id")?;
         Ok(Self { config_id })
     }
 }
@@ -156,12 +153,12 @@ pub(crate) async fn list_of_config(
     Query(paging): Query<Paging>,
     Query(runs): Query<RunQuery>,
 ) -> ApiResult<HttpResponse> {
+    let mut conn = scope.conn().await?;
     let filter = RunFilter {
         config_id: Some(scope.id()),
         cluster: scope.cluster,
         runs,
     };
-    let mut conn = scope.conn;
     list(&mut conn, paging, filter).await
 }
 
@@ -237,7 +234,7 @@ async fn find(
     get,
     path = "/runs/{run_id}",
     tag = "runs",
-    params(("run_id" = i64, Path), crate::input::Cluster),
+    params(crate::input::RunId, crate::input::Cluster),
     responses((status = 200, description = "success", body = crate::reply::Envelope<RunView>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn get_any(
@@ -253,14 +250,15 @@ pub(crate) async fn get_any(
     get,
     path = "/configs/{id}/runs/{run_id}",
     tag = "runs",
-    params(crate::input::ConfigScope, ("run_id" = i64, Path)),
+    params(crate::input::ConfigScope, crate::input::RunId),
     responses((status = 200, description = "success", body = crate::reply::Envelope<RunView>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn get_of_config(
     scope: ConfigScope,
     RunId(run_id): RunId,
 ) -> ApiResult<HttpResponse> {
-    let (id, mut conn) = (scope.id(), scope.conn);
+    let mut conn = scope.conn().await?;
+    let id = scope.id();
     Ok(reply::ok(
         find(&mut conn, run_id, Some(id), &scope.cluster).await?,
     ))
@@ -278,7 +276,7 @@ struct Retried {
     post,
     path = "/runs/{run_id}/retry",
     tag = "runs",
-    params(("run_id" = i64, Path), crate::input::Cluster),
+    params(crate::input::RunId, crate::input::Cluster),
     responses((status = 200, description = "success", body = crate::reply::Envelope<Retried>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn retry_any(
@@ -294,14 +292,15 @@ pub(crate) async fn retry_any(
     post,
     path = "/configs/{id}/runs/{run_id}/retry",
     tag = "runs",
-    params(crate::input::ConfigScope, ("run_id" = i64, Path)),
+    params(crate::input::ConfigScope, crate::input::RunId),
     responses((status = 200, description = "success", body = crate::reply::Envelope<Retried>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn retry_of_config(
     scope: ConfigScope,
     RunId(run_id): RunId,
 ) -> ApiResult<HttpResponse> {
-    let (id, mut conn) = (scope.id(), scope.conn);
+    let mut conn = scope.conn().await?;
+    let id = scope.id();
     retry_one(&mut conn, run_id, Some(id), &scope.cluster).await
 }
 
@@ -361,7 +360,8 @@ pub(crate) async fn batch_retry(
     Json(body): Json<BatchRetryBody>,
     scope: ConfigScope,
 ) -> ApiResult<HttpResponse> {
-    let (id, mut conn) = (scope.id(), scope.conn);
+    let mut conn = scope.conn().await?;
+    let id = scope.id();
     if body.run_ids.as_ref().is_some_and(|ids| ids.len() > 10_000) {
         return Err(ApiError::bad_request(
             "invalid run_ids: more than 10000 ids",

@@ -56,7 +56,8 @@ pub async fn find_active(
     responses((status = 200, description = "the active schema; 404 when there is none", body = crate::reply::Envelope<MetricSchema>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn active(scope: ConfigScope) -> ApiResult<HttpResponse> {
-    let (id, mut conn) = (scope.id(), scope.conn);
+    let mut conn = scope.conn().await?;
+    let id = scope.id();
     let schema = find_active(&mut conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found("no active schema found for this config"))?;
@@ -92,7 +93,8 @@ pub(crate) async fn list(
     scope: ConfigScope,
     Query(paging): Query<Paging>,
 ) -> ApiResult<HttpResponse> {
-    let (id, mut conn) = (scope.id(), scope.conn);
+    let mut conn = scope.conn().await?;
+    let id = scope.id();
     let of_config = schemas::table.filter(schemas::config_id.eq(id));
     let total: i64 = of_config.count().get_result(&mut conn).await?;
     let page = of_config
@@ -292,7 +294,8 @@ pub(crate) async fn put(
     scope: ConfigScope,
 ) -> ApiResult<HttpResponse> {
     let (name, schema, timestamp_field) = body.checked()?;
-    let (config, mut conn) = (scope.config, scope.conn);
+    let mut conn = scope.conn().await?;
+    let config = scope.config;
     let id = config.id;
     let row = insert_version(
         &mut conn,
@@ -315,7 +318,7 @@ pub(crate) async fn put(
     post,
     path = "/configs/{id}/schemas/{version}/activate",
     tag = "schemas",
-    params(crate::input::ConfigScope, ("version" = i32, Path)),
+    params(crate::input::ConfigScope, crate::input::Version),
     responses((status = 200, description = "success", body = crate::reply::Envelope<MetricSchema>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn activate(
@@ -324,7 +327,8 @@ pub(crate) async fn activate(
 ) -> ApiResult<HttpResponse> {
     let version = i32::try_from(version)
         .map_err(|_| ApiError::bad_request(format!("invalid version: {version} is too large")))?;
-    let (id, mut conn) = (scope.id(), scope.conn);
+    let mut conn = scope.conn().await?;
+    let id = scope.id();
     let activated = conn
         .transaction::<_, ApiError, _>(async |conn| {
             configs::table

@@ -161,7 +161,15 @@ async fn one_active_backfill_status_and_cancel() {
     let status = api.get(&format!("{path}/status")).await.data();
     assert_eq!(status["state"], "in_progress");
     // the spec's body: {"total","processed","failed","status"}
-    assert_eq!(status["status"], "in_progress");
+    assert_eq!(
+        (
+            &status["total"],
+            &status["processed"],
+            &status["failed"],
+            &status["status"]
+        ),
+        (&json!(3), &json!(2), &json!(1), &json!("in_progress"))
+    );
     assert_eq!(
         (
             status["total"].as_i64(),

@@ -25,11 +25,20 @@ async fn a_nul_anywhere_is_a_4000_naming_where() {
         .get(&format!("configs/{id}/dimensions/a%00b/values"))
         .await
         .error();
-    assert_eq!(
-        (code, message.starts_with("invalid path")),
-        (4000, true),
+    assert_eq!(code, 4000);
+    assert!(
+        message.starts_with("invalid dimension: contains a NUL"),
         "{message}"
     );
+    let (code, message) = api.get(&format!("configs/{id}/runners/u%00")).await.error();
+    assert_eq!(code, 4000);
+    assert!(
+        message.starts_with("invalid uid: contains a NUL"),
+        "{message}"
+    );
+    let (code, message) = api.get("runs/1%00").await.error();
+    assert_eq!(code, 4000);
+    assert!(message.starts_with("invalid run_id"), "{message}");
 
     let (code, message) = api
         .post(

@@ -886,6 +886,8 @@ async fn a_payload_is_parsed_once_when_this_process_applies_it() {
         1
     );
     assert_eq!(other.counts(), (0, 1));
+    // this process still holds h-3's event, until it ages out
+    assert_eq!(api.hooks.handoff.len(), 1);
     assert_eq!(
         count(
             &api,

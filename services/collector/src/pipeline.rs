@@ -12,7 +12,7 @@
 //! Exactly once still holds: each write is guarded by the run's claim
 //! (`queue::advance`, then `store_and_complete`).
 //!
-//! This is the home of the collector's methods (`process`, `settle`);
+//! This is the home of the collector's methods (`new`, `process`, `settle`);
 //! the steps they call are functions of `files`, `pods`, `extract`,
 //! `schema` and `store`.
 
@@ -27,11 +27,16 @@ use wfm_db::queue::{self, Completion};
 use wfm_db::schema::github_workflow_configs as configs;
 use wfm_reader::{FileReader, ListRequest, Placeholders, ReaderOptions, parse_reader_options};
 
+use wfm_db::{DbConfig, DbPool};
+use wfm_extract::llm::LlmClient;
+use wfm_github::rest::GithubClient;
+
 use crate::extract::Extractor;
 use crate::files::{self, Files};
 use crate::schema::{self, ActiveSchema, SchemaError};
 use crate::store::{Stored, store_and_complete};
 use crate::{Collector, claim_of};
+use crate::{CollectorConfig, CollectorMetrics};
 
 /// How a run ended, and so what the queue does with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +72,52 @@ struct Prepared {
 }
 
 impl Collector {
+    pub fn new(
+        pool: DbPool,
+        db: DbConfig,
+        config: CollectorConfig,
+        worker: String,
+        metrics: CollectorMetrics,
+    ) -> anyhow::Result<Self> {
+        // Each run takes a connection for its database steps (not while it
+        // reads or extracts files) and its heartbeat another; too small a
+        // pool would starve heartbeats and lose leases.
+        let needed = 2 * config.concurrency + 2;
+        if db.pool_max_size < needed {
+            anyhow::bail!(
+                "WFM_DB_POOL_MAX_SIZE is {} but WFM_COLLECTOR_CONCURRENCY {} needs at least {needed} (2 × concurrency + 2)",
+                db.pool_max_size,
+                config.concurrency
+            );
+        }
+        let llm = config.llm.clone().map(LlmClient::new).transpose()?;
+        let github = GithubClient::new(
+            &config.github.api_url,
+            config.github.credentials.clone(),
+            config.github.timeout,
+        )?;
+        let http = reqwest::Client::builder()
+            .timeout(config.read_timeout)
+            .build()?;
+        Ok(Collector {
+            pool,
+            db,
+            config,
+            worker,
+            metrics,
+            llm,
+            github,
+            kube: None,
+            http,
+        })
+    }
+
+    /// Reads through `client` for the `temp-pod` and `node-exporter` readers.
+    pub fn with_kube(mut self, client: kube::Client) -> Self {
+        self.kube = Some(client);
+        self
+    }
+
     /// Runs the pipeline; unexpected errors (the database) become a retry.
     pub async fn process(&self, run: &Run) -> Outcome {
         match self.collect(run).await {

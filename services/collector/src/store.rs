@@ -58,11 +58,16 @@ pub async fn store_and_complete(
             if !queue::complete(conn, run_id, worker, done).await? {
                 return Err(StoreError::LostClaim);
             }
-            // The spec's "last processed EphemeralRunner UID" of the config.
+            // The spec's "last processed EphemeralRunner UID" of the config: the
+            // newest runner collected (by when it finished), so a backfill of old
+            // runners or an out-of-order completion never moves it back.
             diesel::sql_query(
                 "UPDATE github_workflow_configs c SET last_processed_workload_uid = r.workload_uid \
                  FROM github_workflow_runs r WHERE r.id = $1 AND c.id = r.config_id \
-                 AND c.last_processed_workload_uid IS DISTINCT FROM r.workload_uid",
+                 AND c.last_processed_workload_uid IS DISTINCT FROM r.workload_uid \
+                 AND NOT EXISTS (SELECT 1 FROM github_workflow_runs p \
+                     WHERE p.config_id = c.id AND p.workload_uid = c.last_processed_workload_uid \
+                     AND p.workload_completed_at > r.workload_completed_at)",
             )
             .bind::<BigInt, _>(run_id)
             .execute(conn)

@@ -539,6 +539,29 @@ async fn file_types_narrow_what_is_extracted_and_the_runner_is_remembered() {
         Some("uid-7")
     );
 
+    // a runner that finished earlier (a backfill) does not move it back
+    h.write("runs/6/a.csv", CSV);
+    let mut conn = h.db.connect().await;
+    queue::enqueue(
+        &mut conn,
+        &NewRun {
+            config_id: h.config.id,
+            workload_uid: "uid-6".into(),
+            github_run_id: Some(6),
+            workload_completed_at: Some(completed_at() - chrono::Duration::days(1)),
+            ..NewRun::default()
+        },
+    )
+    .await
+    .expect("enqueue")
+    .expect("new run");
+    let (run, _) = h.collect().await;
+    assert_eq!(run.status, RunStatus::Completed);
+    assert_eq!(
+        h.config_row().await.last_processed_workload_uid.as_deref(),
+        Some("uid-7")
+    );
+
     // nothing of the wanted type: skipped, saying why
     h.set_fields(serde_json::json!(["markdown"]), None).await;
     h.write("runs/8/a.csv", CSV);

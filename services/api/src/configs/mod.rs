@@ -196,7 +196,8 @@ pub(crate) async fn disable(scope: ConfigScope) -> ApiResult<HttpResponse> {
 }
 
 async fn set_enabled(scope: ConfigScope, enabled: bool) -> ApiResult<HttpResponse> {
-    let (id, cluster, mut conn) = (scope.id(), scope.cluster, scope.conn);
+    let mut conn = scope.conn().await?;
+    let (id, cluster) = (scope.id(), scope.cluster);
     let updated = diesel::update(configs::table)
         .filter(configs::id.eq(id).and(configs::cluster_name.eq(&cluster)))
         .set(configs::enabled.eq(enabled))
@@ -214,7 +215,8 @@ async fn update<F>(scope: ConfigScope, change: F) -> ApiResult<HttpResponse>
 where
     F: FnOnce(&Config) -> ApiResult<ConfigFields> + Send,
 {
-    let (id, cluster, mut conn) = (scope.id(), scope.cluster, scope.conn);
+    let mut conn = scope.conn().await?;
+    let (id, cluster) = (scope.id(), scope.cluster);
     let updated = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let current = configs::table
@@ -255,7 +257,8 @@ struct Deleted {
     responses((status = 200, description = "success", body = crate::reply::Envelope<Deleted>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn delete(scope: ConfigScope) -> ApiResult<HttpResponse> {
-    let (id, cluster, mut conn) = (scope.id(), scope.cluster, scope.conn);
+    let mut conn = scope.conn().await?;
+    let (id, cluster) = (scope.id(), scope.cluster);
     let deleted = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let locked: Option<i64> = configs::table

@@ -35,7 +35,8 @@ pub(crate) async fn test(
     Json(body): Json<TestBody>,
     scope: ConfigScope,
 ) -> ApiResult<HttpResponse> {
-    let (config, mut conn) = (scope.config, scope.conn);
+    let mut conn = scope.conn().await?;
+    let config = scope.config;
     let id = config.id;
     let workload = pick_workload(&mut conn, &config, body.workload_uid.as_deref()).await?;
     let run = enqueue_manual(&mut conn, &config, &workload)

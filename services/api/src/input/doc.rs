@@ -43,3 +43,42 @@ pub fn text(max: usize) -> Schema {
             .build(),
     )
 }
+
+/// An RFC 3339 time.
+pub fn time() -> Schema {
+    Schema::Object(
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+            .build(),
+    )
+}
+
+/// `name[key]=value` parameters (OpenAPI's deepObject style): a map of text.
+pub fn deep_object(name: &str, description: &str) -> Parameter {
+    let mut param = param(
+        name,
+        ParameterIn::Query,
+        Schema::Object(
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .additional_properties(Some(text(255)))
+                .build(),
+        ),
+        description,
+    );
+    param.style = Some(utoipa::openapi::path::ParameterStyle::DeepObject);
+    param.explode = Some(true);
+    param
+}
+
+/// `start`/`end` and the spec's `start_time`/`end_time` for the same.
+pub fn time_range() -> Vec<Parameter> {
+    let q = || ParameterIn::Query;
+    vec![
+        param("start", q(), time(), "at or after (RFC 3339)"),
+        param("start_time", q(), time(), "the spec's name for start"),
+        param("end", q(), time(), "at or before (RFC 3339)"),
+        param("end_time", q(), time(), "the spec's name for end"),
+    ]
+}

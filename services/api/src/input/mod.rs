@@ -40,6 +40,19 @@ impl<T: FromParams> FromRequest for Query<T> {
 /// positive id read from `{run_id}`; `text!(Uid, "uid")` makes `Uid(String)`.
 macro_rules! id {
     ($name:ident, $segment:literal) => {
+        impl utoipa::IntoParams for $name {
+            fn into_params(
+                _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+            ) -> Vec<utoipa::openapi::path::Parameter> {
+                vec![crate::input::doc::param(
+                    $segment,
+                    utoipa::openapi::path::ParameterIn::Path,
+                    crate::input::doc::integer(1, None),
+                    "a positive id",
+                )]
+            }
+        }
+
         #[doc = concat!("Path segment `{", $segment, "}`: a positive id.")]
         #[derive(Debug, Clone, Copy)]
         pub struct $name(pub i64);
@@ -63,6 +76,19 @@ macro_rules! id {
 
 macro_rules! text {
     ($name:ident, $segment:literal) => {
+        impl utoipa::IntoParams for $name {
+            fn into_params(
+                _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+            ) -> Vec<utoipa::openapi::path::Parameter> {
+                vec![crate::input::doc::param(
+                    $segment,
+                    utoipa::openapi::path::ParameterIn::Path,
+                    crate::input::doc::text(255),
+                    "text of at most 255 characters, no NUL",
+                )]
+            }
+        }
+
         #[doc = concat!("Path segment `{", $segment, "}`: text of at most 255 characters.")]
         #[derive(Debug, Clone)]
         pub struct $name(pub String);
@@ -77,6 +103,9 @@ macro_rules! text {
             ) -> Self::Future {
                 futures_util::future::ready(crate::input::path_segment(req, $segment).and_then(
                     |raw| {
+                        if raw.contains('\0') {
+                            return Err(crate::params::nul_in($segment));
+                        }
                         if raw.chars().count() > 255 {
                             return Err(crate::error::ApiError::bad_request(format!(concat!(
                                 "invalid ",

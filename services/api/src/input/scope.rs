@@ -3,12 +3,12 @@
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::{LocalBoxFuture, Ready, ready};
-use wfm_db::PooledConn;
 use wfm_db::models::Config;
+use wfm_db::{DbPool, PooledConn};
 
 use utoipa::openapi::path::ParameterIn;
 
-use super::doc;
+use super::{FromParams, doc};
 use crate::error::{ApiError, ApiResult};
 use crate::params::{Params, parse_id};
 use crate::{AppState, lookup};
@@ -36,12 +36,13 @@ fn cluster_of(req: &HttpRequest) -> ApiResult<Cluster> {
 
 /// The config a route is about, from the `{id}` path segment or, on the
 /// spec's query forms (`GET /metrics?config_id=1`), the `config_id`
-/// parameter; a config of another cluster is a 4040. Holds the connection
-/// it was read with, for the handler to go on with.
+/// parameter; a config of another cluster is a 4040. It holds no
+/// connection: actix extracts a body at the same time, and a slow upload must
+/// not keep one from the pool; the handler takes one with [`ConfigScope::conn`].
 pub struct ConfigScope {
     pub config: Config,
     pub cluster: String,
-    pub conn: PooledConn,
+    pool: DbPool,
 }
 
 impl std::fmt::Debug for ConfigScope {
@@ -56,6 +57,11 @@ impl std::fmt::Debug for ConfigScope {
 impl ConfigScope {
     pub fn id(&self) -> i64 {
         self.config.id
+    }
+
+    /// A pooled connection for the handler's work.
+    pub async fn conn(&self) -> ApiResult<PooledConn> {
+        Ok(self.pool.get().await?)
     }
 }
 
@@ -72,23 +78,18 @@ impl FromRequest for ConfigScope {
             let params = Params::from_request(req)?;
             let id = match req.match_info().get("id") {
                 Some(raw) => parse_id("id", raw)?,
-                None => params
-                    .str("config_id")
-                    .map(|raw| parse_id("config_id", raw))
-                    .transpose()?
-                    .ok_or_else(|| ApiError::bad_request("missing config_id"))?,
+                None => ConfigIdQuery::from_params(&params)?.config_id,
             };
             let cluster = params.cluster(&state.cluster).to_owned();
             Ok::<_, ApiError>((state, id, cluster))
         })();
         Box::pin(async move {
             let (state, id, cluster) = found?;
-            let mut conn = state.conn().await?;
-            let config = lookup::config(&mut conn, id, &cluster).await?;
+            let config = lookup::config(&mut *state.conn().await?, id, &cluster).await?;
             Ok(ConfigScope {
                 config,
                 cluster,
-                conn,
+                pool: state.pool.clone(),
             })
         })
     }
@@ -124,7 +125,18 @@ impl utoipa::IntoParams for ConfigScope {
 
 /// The spec's query forms name the config in the query string.
 #[derive(Debug)]
-pub struct ConfigIdQuery;
+pub struct ConfigIdQuery {
+    pub config_id: i64,
+}
+
+impl FromParams for ConfigIdQuery {
+    fn from_params(params: &Params) -> ApiResult<Self> {
+        let config_id = params
+            .id("config_id")?
+            .ok_or_else(|| ApiError::bad_request("missing config_id"))?;
+        Ok(Self { config_id })
+    }
+}
 
 impl utoipa::IntoParams for ConfigIdQuery {
     fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<utoipa::openapi::path::Parameter> {

@@ -105,7 +105,8 @@ async fn prepare(
     body: AggregateBody,
     default_interval: Option<Interval>,
 ) -> ApiResult<Request> {
-    let (id, mut conn) = (scope.id(), scope.conn);
+    let mut conn = scope.conn().await?;
+    let id = scope.id();
     if body.group_by.len() > MAX_GROUP_BY {
         return Err(ApiError::bad_request(format!(
             "invalid group_by: more than {MAX_GROUP_BY} dimensions"

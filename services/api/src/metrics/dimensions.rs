@@ -20,16 +20,27 @@ const DEFAULT_VALUES: i64 = 100;
 const MAX_VALUES: i64 = 1000;
 
 /// The time range and the number of values per dimension.
-#[derive(Debug, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
+#[derive(Debug)]
 pub(crate) struct ValuesQuery {
-    /// RFC 3339 (also `start_time`).
     start: Option<chrono::DateTime<chrono::Utc>>,
-    /// RFC 3339 (also `end_time`).
     end: Option<chrono::DateTime<chrono::Utc>>,
-    /// Values per dimension, default 100.
-    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
+}
+
+impl utoipa::IntoParams for ValuesQuery {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use crate::input::doc::{integer, param, time_range};
+        let mut params = time_range();
+        params.push(param(
+            "limit",
+            utoipa::openapi::path::ParameterIn::Query,
+            integer(1, Some(MAX_VALUES)),
+            "values per dimension (default 100)",
+        ));
+        params
+    }
 }
 
 impl FromParams for ValuesQuery {
@@ -42,17 +53,7 @@ impl FromParams for ValuesQuery {
                 "invalid limit: {limit} is outside 1..={MAX_VALUES}"
             )));
         }
-        let start_name = if params.str("start").is_some() {
-            "start"
-        } else {
-            "start_time"
-        };
-        let end_name = if params.str("end").is_some() {
-            "end"
-        } else {
-            "end_time"
-        };
-        let range = params.time_range(start_name, end_name)?;
+        let range = params.time_range_or_spec()?;
         Ok(Self {
             start: range.start,
             end: range.end,
@@ -119,7 +120,7 @@ pub(crate) async fn all(
     Query(query): Query<ValuesQuery>,
 ) -> ApiResult<HttpResponse> {
     let (filter, limit) = query.filter(scope.id());
-    let mut conn = scope.conn;
+    let mut conn = scope.conn().await?;
     let mut sql = Sql::new(
         "SELECT key, value FROM (SELECT key, value, row_number() OVER (PARTITION BY key ORDER BY value) AS n \
          FROM (SELECT DISTINCT e.key, e.value FROM github_workflow_metric_series s \
@@ -184,7 +185,7 @@ struct Values {
     get,
     path = "/configs/{id}/dimensions/{dimension}/values",
     tag = "metrics",
-    params(crate::input::ConfigScope, ("dimension" = String, Path), ValuesQuery),
+    params(crate::input::ConfigScope, crate::input::Dimension, ValuesQuery),
     responses((status = 200, description = "success", body = crate::reply::Envelope<Values>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
 )]
 pub(crate) async fn values(
@@ -193,7 +194,7 @@ pub(crate) async fn values(
     Query(query): Query<ValuesQuery>,
 ) -> ApiResult<HttpResponse> {
     let (filter, limit) = query.filter(scope.id());
-    let mut conn = scope.conn;
+    let mut conn = scope.conn().await?;
     let mut sql =
         Sql::new("SELECT value, count(*) OVER () AS total FROM (SELECT DISTINCT s.dimensions ->> ");
     sql.bind::<Text, _>(dimension.clone())

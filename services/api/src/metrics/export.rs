@@ -89,7 +89,8 @@ pub(crate) async fn export(
         limit,
     }): Query<ExportQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (id, mut conn) = (scope.id(), scope.conn);
+    let mut conn = scope.conn().await?;
+    let id = scope.id();
     let filter = filter.into_filter(id);
     let columns = columns(&mut conn, &filter, wanted.as_deref()).await?;
     drop(conn);

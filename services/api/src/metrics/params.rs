@@ -5,48 +5,49 @@
 
 use chrono::{DateTime, Utc};
 use utoipa::IntoParams;
+use utoipa::openapi::path::{Parameter, ParameterIn};
 
 use super::aggregate::AggregateBody;
 use super::filter::{Filter, dimension_filters};
 use super::{Aggregation, Interval};
 use crate::error::{ApiError, ApiResult};
 use crate::input::FromParams;
-use crate::params::{Params, TimeRange, parse_id};
+use crate::params::{Params, TimeRange};
 
 /// Which records a GET is about.
-#[derive(Debug, Default, Clone, IntoParams)]
-#[into_params(parameter_in = Query)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct FilterQuery {
-    /// RFC 3339 (also `start_time`).
     pub start: Option<DateTime<Utc>>,
-    /// RFC 3339 (also `end_time`).
     pub end: Option<DateTime<Utc>>,
-    /// Only the records of this run.
-    #[param(minimum = 1)]
     pub run_id: Option<i64>,
-    /// A JSON object of dimension filters (`{"Op":["GEMM","Attention"]}`), or
-    /// one `dimensions[Op]=GEMM` parameter per value.
-    #[param(value_type = Option<String>)]
     pub dimensions: Vec<(String, Vec<String>)>,
+}
+
+impl IntoParams for FilterQuery {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        use crate::input::doc::{deep_object, integer, param, time_range};
+        let mut params = time_range();
+        params.extend([
+            param(
+                "run_id",
+                ParameterIn::Query,
+                integer(1, None),
+                "only the records of this run",
+            ),
+            deep_object(
+                "dimensions",
+                "dimension filters, one `dimensions[Op]=GEMM` per value (a JSON object, \
+                 `dimensions={\"Op\":[\"GEMM\"]}`, is taken too)",
+            ),
+        ]);
+        params
+    }
 }
 
 impl FromParams for FilterQuery {
     fn from_params(params: &Params) -> ApiResult<Self> {
-        let start_name = if params.str("start").is_some() {
-            "start"
-        } else {
-            "start_time"
-        };
-        let end_name = if params.str("end").is_some() {
-            "end"
-        } else {
-            "end_time"
-        };
-        let range = params.time_range(start_name, end_name)?;
-        let run_id = params
-            .str("run_id")
-            .map(|raw| parse_id("run_id", raw))
-            .transpose()?;
+        let range = params.time_range_or_spec()?;
+        let run_id = params.id("run_id")?;
         Ok(Self {
             start: range.start,
             end: range.end,

@@ -86,7 +86,8 @@ pub(crate) async fn query(
     Json(body): Json<QueryBody>,
     scope: ConfigScope,
 ) -> ApiResult<HttpResponse> {
-    let (id, mut conn) = (scope.id(), scope.conn);
+    let mut conn = scope.conn().await?;
+    let id = scope.id();
     let paging = paging(body.limit, body.offset)?;
     let filter = Filter::new(
         id,

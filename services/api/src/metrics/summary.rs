@@ -84,7 +84,8 @@ pub(crate) async fn summary(
     Query(filter): Query<FilterQuery>,
     Query(MetricsQuery { metrics }): Query<MetricsQuery>,
 ) -> ApiResult<HttpResponse> {
-    let (id, mut conn) = (scope.id(), scope.conn);
+    let mut conn = scope.conn().await?;
+    let id = scope.id();
     let end = filter.end.unwrap_or_else(Utc::now);
     let start = filter
         .start
@@ -151,15 +152,6 @@ pub(crate) async fn summary(
     }))
 }
 
-/// Metrics [`current_stats`] reads at once, each on its own connection.
-const METRICS_AT_ONCE: usize = 2;
-
-/// Per metric over the filter's range, exact for any range: count, min, max,
-/// avg, the newest value, p50 and p95. Per metric, one pass over its
-/// `wfm_metric_partials` with every value selected here (a tenth of what
-/// sorting them in Postgres costs), so memory holds the values of
-/// [`METRICS_AT_ONCE`] metrics; a metric with more than `summary_max_values`
-/// values Postgres computes.
 /// The spec's `GET /metrics/summary?config_id=…`.
 #[utoipa::path(
     get,
@@ -178,6 +170,15 @@ pub(crate) async fn summary_get(
     summary(state, scope, filter, metrics).await
 }
 
+/// Metrics [`current_stats`] reads at once, each on its own connection.
+const METRICS_AT_ONCE: usize = 2;
+
+/// Per metric over the filter's range, exact for any range: count, min, max,
+/// avg, the newest value, p50 and p95. Per metric, one pass over its
+/// `wfm_metric_partials` with every value selected here (a tenth of what
+/// sorting them in Postgres costs), so memory holds the values of
+/// [`METRICS_AT_ONCE`] metrics; a metric with more than `summary_max_values`
+/// values Postgres computes.
 async fn current_stats(
     state: &AppState,
     filter: &Filter,

@@ -64,11 +64,16 @@ impl Changes {
         if !jobs.is_empty() {
             upsert_jobs(conn, &jobs).await?;
             enrich_runners(conn, &jobs).await?;
-            file_webhook_runs(conn, &jobs).await?;
         }
-        if !runs.is_empty() {
-            file_runs_by_workflow_file(conn, &runs).await?;
-        }
+        // Filing reads what other replicas' batches wrote: one at a time per GitHub run.
+        let run_ids: Vec<i64> = jobs
+            .iter()
+            .map(|e| e.workflow_job.run_id)
+            .chain(runs.iter().map(|e| e.workflow_run.id))
+            .collect();
+        queue::lock_github_runs(conn, &run_ids).await?;
+        file_webhook_runs(conn, &jobs).await?;
+        file_runs_by_workflow_file(conn, &runs).await?;
         Ok(())
     }
 }
