@@ -81,6 +81,10 @@ fn helm_lint_strict_passes_for_every_value_set() {
             panic!("helm lint --strict, {name}:\n{report}");
         }
     }
+    // and it does fail a chart that cannot render
+    let report = chart::lint(&values(json!({"config": "not a map"})))
+        .expect_err("lint fails on a template error");
+    assert!(report.contains("range can't iterate over"), "{report}");
 }
 
 #[test]

@@ -2,8 +2,7 @@
 //! schema or a new benchmark's output before a config collects it.
 
 use std::collections::HashMap;
-use std::io::{ErrorKind, Read, Write};
-use std::os::unix::fs::FileTypeExt;
+use std::io::{ErrorKind, Write};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
@@ -155,8 +154,9 @@ async fn one_file(
 }
 
 fn read_schema(path: &str) -> Result<Schema, String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("cannot read schema {path}: {e}"))?;
+    let bytes = wfm_env::read_regular_file(path, 16 * 1024 * 1024)
+        .map_err(|e| format!("cannot read schema {path}: {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("schema {path} is not UTF-8"))?;
     let schema: Schema = serde_json::from_str(&text)
         .map_err(|e| format!("schema {path} is not a valid schema: {e}"))?;
     schema
@@ -175,46 +175,18 @@ fn print(chunks: &[String]) -> std::io::Result<()> {
     out.flush()
 }
 
-/// Reads at most `limit` + 1 bytes, so a huge file is refused without
-/// being read whole. Only regular files, checked before opening: opening a
-/// FIFO waits for a writer forever, and a directory or a device is no
-/// result file.
+/// Reads at most `limit` + 1 bytes of a regular file, so a huge file is
+/// refused without being read whole, and a FIFO or a device is refused
+/// without waiting (`wfm_env::read_regular_file`).
 fn read_capped(path: &str, limit: usize) -> Result<Vec<u8>, String> {
-    let kind = std::fs::metadata(path)
-        .map_err(|e| format!("cannot open: {e}"))?
-        .file_type();
-    if !kind.is_file() {
-        return Err(not_regular(kind));
-    }
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot open: {e}"))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    if size > limit as u64 {
-        return Err(ExtractError::TooLarge {
+    wfm_env::read_regular_file(path, limit as u64).map_err(|e| match e {
+        wfm_env::ReadFileError::TooLarge { size, .. } => ExtractError::TooLarge {
             size: usize::try_from(size).unwrap_or(usize::MAX),
             limit,
         }
-        .to_string());
-    }
-    let mut bytes = Vec::new();
-    file.take(limit as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read: {e}"))?;
-    Ok(bytes)
-}
-
-fn not_regular(kind: std::fs::FileType) -> String {
-    let what = if kind.is_dir() {
-        "a directory"
-    } else if kind.is_fifo() {
-        "a FIFO"
-    } else if kind.is_socket() {
-        "a socket"
-    } else if kind.is_char_device() || kind.is_block_device() {
-        "a device"
-    } else {
-        "something else"
-    };
-    format!("not a regular file ({what})")
+        .to_string(),
+        other => other.to_string(),
+    })
 }
 
 /// Most records shown per file in table output.

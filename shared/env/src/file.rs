@@ -20,7 +20,6 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use serde_saphyr::granit_parser::{Event, Options, Parser, ScalarStyle, ScanError, Span};
@@ -63,13 +62,10 @@ impl SettingsFile {
     pub fn load(path: impl AsRef<Path>) -> Result<Self, EnvError> {
         let path = path.as_ref();
         let fail = |reason: String| file_error(path, None, reason);
-        let mut bytes = Vec::new();
-        std::fs::File::open(path)
-            .and_then(|file| file.take(MAX_BYTES + 1).read_to_end(&mut bytes))
-            .map_err(|e| fail(format!("cannot read it: {e}")))?;
-        if bytes.len() as u64 > MAX_BYTES {
-            return Err(fail(format!("larger than {MAX_BYTES} bytes")));
-        }
+        let bytes = crate::read_regular_file(path, MAX_BYTES).map_err(|e| match e {
+            crate::ReadFileError::TooLarge { .. } => fail(format!("larger than {MAX_BYTES} bytes")),
+            other => fail(format!("cannot read it: {other}")),
+        })?;
         let text = String::from_utf8(bytes).map_err(|_| fail("not UTF-8 text".to_owned()))?;
         Self::parse(path, &text)
     }

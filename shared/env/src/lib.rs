@@ -12,8 +12,10 @@
 //! environment wins over the file.
 
 mod file;
+mod regular_file;
 
 pub use file::{OTHER_SETTINGS, SettingsFile};
+pub use regular_file::{ReadFileError, read_regular_file};
 
 use std::collections::HashMap;
 use std::fmt::Display;
