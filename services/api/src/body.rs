@@ -67,21 +67,29 @@ pub fn check_declared_length(req: &HttpRequest) -> ApiResult<()> {
     }
 }
 
+/// The request's media type (`Content-Type` without parameters, lowercase).
+pub(crate) fn media_type(req: &HttpRequest) -> Option<String> {
+    let value = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)?
+        .to_str()
+        .ok()?;
+    Some(
+        value
+            .split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase(),
+    )
+}
+
 /// `application/json`, or any `…+json` type, with any parameters.
 fn is_json(req: &HttpRequest) -> bool {
-    let Some(value) = req.headers().get(actix_web::http::header::CONTENT_TYPE) else {
-        return false;
-    };
-    let essence = value
-        .to_str()
-        .unwrap_or_default()
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    media_type(req).is_some_and(|essence| {
+        essence == "application/json"
+            || (essence.starts_with("application/") && essence.ends_with("+json"))
+    })
 }
 
 /// Parses `body` as `T`, naming the failing path.

@@ -1,9 +1,10 @@
 //! Query-string parameters, parsed one named field at a time so that every
 //! refusal names the field: `invalid limit: "abc" is not a whole number`.
 
+use std::rc::Rc;
 use std::str::FromStr;
 
-use actix_web::HttpRequest;
+use actix_web::{HttpMessage as _, HttpRequest};
 use chrono::{DateTime, Utc};
 
 use crate::error::{ApiError, ApiResult};
@@ -15,8 +16,15 @@ pub struct Params {
 }
 
 impl Params {
-    pub fn from_request(req: &HttpRequest) -> ApiResult<Self> {
-        Self::parse(req.query_string())
+    /// The request's parameters, parsed once per request (every extractor
+    /// of a handler asks: the cluster, the config, each query type).
+    pub fn from_request(req: &HttpRequest) -> ApiResult<Rc<Self>> {
+        if let Some(parsed) = req.extensions().get::<Rc<Self>>() {
+            return Ok(parsed.clone());
+        }
+        let parsed = Rc::new(Self::parse(req.query_string())?);
+        req.extensions_mut().insert(parsed.clone());
+        Ok(parsed)
     }
 
     pub fn parse(query: &str) -> ApiResult<Self> {

@@ -1,8 +1,6 @@
 //! `metrics/aggregate` and `metrics/trends`: values per time bucket, group and
 //! metric, and trend series with their change.
 
-use std::collections::BTreeMap;
-
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
@@ -68,12 +66,12 @@ pub struct Point {
     pub count: i64,
 }
 
-struct Request {
+pub(super) struct Request {
     filter: Filter,
-    metrics: Vec<String>,
-    group_by: Vec<String>,
-    interval: Option<Interval>,
-    aggregation: Aggregation,
+    pub(super) metrics: Vec<String>,
+    pub(super) group_by: Vec<String>,
+    pub(super) interval: Option<Interval>,
+    pub(super) aggregation: Aggregation,
 }
 
 impl AggregateBody {
@@ -100,7 +98,7 @@ impl AggregateBody {
     }
 }
 
-async fn prepare(
+pub(super) async fn prepare(
     scope: ConfigScope,
     body: AggregateBody,
     default_interval: Option<Interval>,
@@ -175,7 +173,7 @@ async fn data_span(conn: &mut diesel_async::AsyncPgConnection, config_id: i64) -
 
 /// Runs the aggregation: from the hourly rollups when the interval allows it
 /// (exact either way), else over the raw rows.
-async fn points(state: &AppState, request: &Request) -> ApiResult<Vec<Point>> {
+pub(super) async fn points(state: &AppState, request: &Request) -> ApiResult<Vec<Point>> {
     let hourly = request.interval.is_none_or(|i| i.seconds() % 3600 == 0);
     let sql = if hourly && request.filter.run_id.is_none() {
         from_rollups(request)
@@ -344,137 +342,5 @@ async fn aggregate_of(
         group_by: request.group_by,
         metrics: request.metrics,
         points,
-    }))
-}
-
-/// A change between two values.
-#[derive(Debug, Serialize, PartialEq, utoipa::ToSchema)]
-pub struct Change {
-    pub absolute: f64,
-    /// `None` when the earlier value is 0.
-    pub percent: Option<f64>,
-}
-
-impl Change {
-    pub fn between(from: f64, to: f64) -> Self {
-        Self {
-            absolute: to - from,
-            percent: (from != 0.0).then(|| (to - from) / from.abs() * 100.0),
-        }
-    }
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-struct TrendPoint {
-    time: Option<DateTime<Utc>>,
-    value: Option<f64>,
-    count: i64,
-}
-
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-struct Series {
-    group: serde_json::Value,
-    metric: String,
-    points: Vec<TrendPoint>,
-    first: Option<f64>,
-    last: Option<f64>,
-    /// First point to last.
-    change: Option<Change>,
-    /// Second-to-last point to last.
-    last_change: Option<Change>,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-struct Trends {
-    #[schema(value_type = Option<String>, example = "1d")]
-    interval: Option<Interval>,
-    aggregation: Aggregation,
-    group_by: Vec<String>,
-    metrics: Vec<String>,
-    series: Vec<Series>,
-}
-
-#[utoipa::path(
-    post,
-    path = "/configs/{id}/metrics/trends",
-    tag = "metrics",
-    params(crate::input::ConfigScope),
-    request_body = AggregateBody,
-    responses((status = 200, description = "one series per group and metric (interval default 1d)", body = crate::reply::Envelope<Trends>), (status = 400, description = "bad request: the message names the field", body = crate::error::ErrorBody), (status = 404, description = "not found", body = crate::error::ErrorBody))
-)]
-pub(crate) async fn trends(
-    state: web::Data<AppState>,
-    Json(body): Json<AggregateBody>,
-    scope: ConfigScope,
-) -> ApiResult<HttpResponse> {
-    trends_of(&state, scope, body).await
-}
-
-/// The spec's `GET /metrics/trends?config_id=…`: trends with query parameters.
-#[utoipa::path(
-    get,
-    path = "/metrics/trends",
-    tag = "metrics",
-    operation_id = "trends_by_query",
-    params(crate::input::ConfigIdQuery, FilterQuery, MetricsQuery, AggregateQuery),
-    responses((status = 200, description = "as POST /configs/{id}/metrics/trends", body = crate::reply::Envelope<Trends>))
-)]
-pub(crate) async fn trends_get(
-    state: web::Data<AppState>,
-    scope: ConfigScope,
-    Query(filter): Query<FilterQuery>,
-    Query(metrics): Query<MetricsQuery>,
-    Query(query): Query<AggregateQuery>,
-) -> ApiResult<HttpResponse> {
-    trends_of(&state, scope, query.into_body(filter, metrics)).await
-}
-
-async fn trends_of(
-    state: &AppState,
-    scope: ConfigScope,
-    body: AggregateBody,
-) -> ApiResult<HttpResponse> {
-    let request = prepare(scope, body, Some(Interval::DAY)).await?;
-    let points = points(state, &request).await?;
-    // Rows arrive ordered by metric, group, time: consecutive rows form a series.
-    let mut by_series: BTreeMap<(String, String), Series> = BTreeMap::new();
-    for p in points {
-        let key = (p.metric.clone(), p.group.to_string());
-        let series = by_series.entry(key).or_insert_with(|| Series {
-            group: p.group.clone(),
-            metric: p.metric.clone(),
-            points: Vec::new(),
-            first: None,
-            last: None,
-            change: None,
-            last_change: None,
-        });
-        series.points.push(TrendPoint {
-            time: p.time,
-            value: p.value,
-            count: p.count,
-        });
-    }
-    let series = by_series
-        .into_values()
-        .map(|mut s| {
-            let values: Vec<f64> = s.points.iter().filter_map(|p| p.value).collect();
-            s.first = <[f64]>::first(&values).copied();
-            s.last = <[f64]>::last(&values).copied();
-            if let [first, .., last] = values.as_slice() {
-                s.change = Some(Change::between(*first, *last));
-            }
-            if let [.., before, last] = values.as_slice() {
-                s.last_change = Some(Change::between(*before, *last));
-            }
-            s
-        })
-        .collect();
-    Ok(reply::ok(Trends {
-        interval: request.interval,
-        aggregation: request.aggregation,
-        group_by: request.group_by,
-        metrics: request.metrics,
-        series,
     }))
 }

@@ -9,6 +9,7 @@ mod params;
 pub(crate) mod query;
 mod sql;
 pub(crate) mod summary;
+pub(crate) mod trends;
 
 use std::fmt;
 use std::str::FromStr;
@@ -21,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ApiError, ApiResult};
 use crate::schemas::find_active;
 
-pub use aggregate::Change;
+pub use trends::Change;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/configs/{id}/metrics/query", web::post().to(query::query))
@@ -31,7 +32,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route(
             "/configs/{id}/metrics/trends",
-            web::post().to(aggregate::trends),
+            web::post().to(trends::trends),
         )
         .route(
             "/configs/{id}/metrics/summary",
@@ -47,7 +48,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/metrics", web::get().to(aggregate::aggregate_get))
         .route("/metrics/summary", web::get().to(summary::summary_get))
         .route("/metrics/dimensions", web::get().to(dimensions::all_get))
-        .route("/metrics/trends", web::get().to(aggregate::trends_get));
+        .route("/metrics/trends", web::get().to(trends::trends_get));
 }
 
 /// The value of metric `mf.name` of row `m` when it is a number, else NULL

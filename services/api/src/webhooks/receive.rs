@@ -2,7 +2,7 @@
 //! delivery once, answer. Applying it is the processor's work, so this
 //! answers in a couple of statements' time.
 
-use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt as _;
 use serde::Serialize;
@@ -171,9 +171,8 @@ pub(crate) struct WebhookForm {
 /// The JSON payload: the body itself, or its `payload` field when form-encoded
 /// (GitHub's two content types). The signature covers the body as sent.
 fn json_payload(req: &HttpRequest, body: &[u8]) -> ApiResult<Vec<u8>> {
-    let content_type = header(req, CONTENT_TYPE.as_str()).unwrap_or("application/json");
-    let essence = content_type.split(';').next().unwrap_or("").trim();
-    match essence.to_ascii_lowercase().as_str() {
+    let essence = crate::body::media_type(req).unwrap_or_else(|| "application/json".to_owned());
+    match essence.as_str() {
         "application/json" => Ok(body.to_vec()),
         "application/x-www-form-urlencoded" => {
             let form: WebhookForm = serde_urlencoded::from_bytes(body)
