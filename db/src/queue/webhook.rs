@@ -35,6 +35,11 @@ pub async fn lock_github_runs(conn: &mut AsyncPgConnection, run_ids: &[i64]) -> 
     Ok(())
 }
 
+/// The columns a webhook run is filed with (its SELECT follows).
+const INSERT_WEBHOOK_RUN: &str = "INSERT INTO github_workflow_runs (config_id, workload_uid, \
+    workload_name, github_run_id, github_run_number, github_job_id, head_sha, head_branch, \
+    trigger_source, workload_started_at, workload_completed_at)";
+
 /// A completed job (not skipped), as a `workflow_job` event tells it.
 #[derive(Debug, Clone)]
 pub struct CompletedJob<'a> {
@@ -64,9 +69,7 @@ pub async fn enqueue_completed_jobs(
         return Ok(0);
     }
     diesel::sql_query(format!(
-        "INSERT INTO github_workflow_runs (config_id, workload_uid, workload_name, github_run_id, \
-            github_run_number, github_job_id, head_sha, head_branch, trigger_source, \
-            workload_started_at, workload_completed_at) \
+        "{INSERT_WEBHOOK_RUN} \
          SELECT c.id, 'github-job-' || u.job_id, left(COALESCE(u.runner, ''), 255), u.run_id, {number}, \
             u.job_id, left(u.sha, 64), left(u.branch, 255), 'webhook', u.started, u.completed \
          FROM unnest($1::int8[], $2::text[], $3::int8[], $4::text[], $5::text[], $6::timestamptz[], \
@@ -108,9 +111,7 @@ pub async fn enqueue_jobs_of_runs(
         return Ok(0);
     }
     diesel::sql_query(format!(
-        "INSERT INTO github_workflow_runs (config_id, workload_uid, workload_name, github_run_id, \
-            github_run_number, github_job_id, head_sha, head_branch, trigger_source, \
-            workload_started_at, workload_completed_at) \
+        "{INSERT_WEBHOOK_RUN} \
          SELECT c.id, 'github-job-' || j.github_job_id, COALESCE(j.runner_name, ''), j.github_run_id, \
             {number}, j.github_job_id, j.head_sha, j.head_branch, 'webhook', j.started_at, \
             COALESCE(j.completed_at, now()) \

@@ -82,3 +82,8 @@ pub fn time_range() -> Vec<Parameter> {
         param("end_time", q(), time(), "the spec's name for end"),
     ]
 }
+
+/// Path segment `name` (required).
+pub fn segment(name: &str, schema: Schema) -> Vec<Parameter> {
+    vec![param(name, ParameterIn::Path, schema, "a path segment")]
+}

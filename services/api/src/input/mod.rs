@@ -44,12 +44,7 @@ macro_rules! id {
             fn into_params(
                 _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
             ) -> Vec<utoipa::openapi::path::Parameter> {
-                vec![crate::input::doc::param(
-                    $segment,
-                    utoipa::openapi::path::ParameterIn::Path,
-                    crate::input::doc::integer(1, None),
-                    "a positive id",
-                )]
+                crate::input::doc::segment($segment, crate::input::doc::integer(1, None))
             }
         }
 
@@ -80,12 +75,7 @@ macro_rules! text {
             fn into_params(
                 _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
             ) -> Vec<utoipa::openapi::path::Parameter> {
-                vec![crate::input::doc::param(
-                    $segment,
-                    utoipa::openapi::path::ParameterIn::Path,
-                    crate::input::doc::text(255),
-                    "text of at most 255 characters, no NUL",
-                )]
+                crate::input::doc::segment($segment, crate::input::doc::text(255))
             }
         }
 

@@ -8,7 +8,7 @@ use diesel::sql_types::{Array, BigInt, Double, Jsonb, Nullable, Text, Timestampt
 use serde::{Deserialize, Serialize};
 
 use super::filter::{Filter, FilterBody};
-use super::params::{AggregateQuery, FilterQuery, MetricsQuery};
+use super::params::{AggregateQuery, FilterQuery};
 use super::sql::Sql;
 use super::{Aggregation, Interval, metric_names};
 use crate::body::Json;
@@ -316,17 +316,15 @@ pub(crate) async fn aggregate(
     path = "/metrics",
     tag = "metrics",
     operation_id = "aggregate_by_query",
-    params(crate::input::ConfigIdQuery, FilterQuery, MetricsQuery, AggregateQuery),
+    params(crate::input::ConfigIdQuery, AggregateQuery),
     responses((status = 200, description = "as POST /configs/{id}/metrics/aggregate", body = crate::reply::Envelope<Aggregated>))
 )]
 pub(crate) async fn aggregate_get(
     state: web::Data<AppState>,
     scope: ConfigScope,
-    Query(filter): Query<FilterQuery>,
-    Query(metrics): Query<MetricsQuery>,
-    Query(query): Query<AggregateQuery>,
+    Query(AggregateQuery(body)): Query<AggregateQuery>,
 ) -> ApiResult<HttpResponse> {
-    aggregate_of(&state, scope, query.into_body(filter, metrics)).await
+    aggregate_of(&state, scope, body).await
 }
 
 async fn aggregate_of(

@@ -122,11 +122,10 @@ impl FromParams for MetricsQuery {
     }
 }
 
-/// The spec's GET form of aggregate and trends: everything the POST body
-/// takes, as query parameters.
+/// How a GET form groups and buckets: the aggregate part of [`AggregateQuery`].
 #[derive(Debug, Default, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub(crate) struct AggregateQuery {
+pub(crate) struct GroupingQuery {
     /// Dimensions to group by, comma-separated.
     #[param(value_type = Option<String>)]
     pub group_by: Vec<String>,
@@ -136,7 +135,7 @@ pub(crate) struct AggregateQuery {
     pub aggregation: Option<Aggregation>,
 }
 
-impl FromParams for AggregateQuery {
+impl FromParams for GroupingQuery {
     fn from_params(params: &Params) -> ApiResult<Self> {
         let interval = params
             .str("interval")
@@ -163,15 +162,31 @@ impl FromParams for AggregateQuery {
     }
 }
 
-impl AggregateQuery {
-    /// The POST body this query string stands for.
-    pub fn into_body(self, filter: FilterQuery, metrics: MetricsQuery) -> AggregateBody {
-        AggregateBody::from_parts(
+/// The spec's GET form of aggregate and trends: everything the POST body
+/// takes, as query parameters, parsed into the body.
+#[derive(Debug)]
+pub(crate) struct AggregateQuery(pub AggregateBody);
+
+impl FromParams for AggregateQuery {
+    fn from_params(params: &Params) -> ApiResult<Self> {
+        let filter = FilterQuery::from_params(params)?;
+        let metrics = MetricsQuery::from_params(params)?;
+        let grouping = GroupingQuery::from_params(params)?;
+        Ok(Self(AggregateBody::from_parts(
             filter,
             metrics.metrics,
-            self.group_by,
-            self.interval,
-            self.aggregation,
-        )
+            grouping.group_by,
+            grouping.interval,
+            grouping.aggregation,
+        )))
+    }
+}
+
+impl IntoParams for AggregateQuery {
+    fn into_params(place: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let mut params = FilterQuery::into_params(&place);
+        params.extend(MetricsQuery::into_params(&place));
+        params.extend(GroupingQuery::into_params(&place));
+        params
     }
 }

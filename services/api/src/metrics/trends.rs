@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::aggregate::{AggregateBody, points, prepare};
-use super::params::{AggregateQuery, FilterQuery, MetricsQuery};
+use super::params::AggregateQuery;
 use super::{Aggregation, Interval};
 use crate::body::Json;
 use crate::error::ApiResult;
@@ -84,17 +84,15 @@ pub(crate) async fn trends(
     path = "/metrics/trends",
     tag = "metrics",
     operation_id = "trends_by_query",
-    params(crate::input::ConfigIdQuery, FilterQuery, MetricsQuery, AggregateQuery),
+    params(crate::input::ConfigIdQuery, AggregateQuery),
     responses((status = 200, description = "as POST /configs/{id}/metrics/trends", body = crate::reply::Envelope<Trends>))
 )]
 pub(crate) async fn trends_get(
     state: web::Data<AppState>,
     scope: ConfigScope,
-    Query(filter): Query<FilterQuery>,
-    Query(metrics): Query<MetricsQuery>,
-    Query(query): Query<AggregateQuery>,
+    Query(AggregateQuery(body)): Query<AggregateQuery>,
 ) -> ApiResult<HttpResponse> {
-    trends_of(&state, scope, query.into_body(filter, metrics)).await
+    trends_of(&state, scope, body).await
 }
 
 async fn trends_of(
