@@ -1,6 +1,8 @@
 //! What the collector's integration tests share: one run taken through the
 //! collector the way its claim loop takes it, without the loop.
 
+pub mod harness;
+
 use std::time::Duration;
 
 use diesel::prelude::*;
