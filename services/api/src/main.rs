@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use actix_web::web;
-use wfm_api::ci::prometheus::GithubMetrics;
+use wfm_actions_metrics::GithubMetrics;
 use wfm_api::webhooks::Webhooks;
 use wfm_api::{ApiConfig, AppState};
 use wfm_extract::llm::LlmClient;

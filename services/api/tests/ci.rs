@@ -11,8 +11,7 @@ use diesel::sql_types::{BigInt, Text, Timestamptz};
 use diesel_async::RunQueryDsl as _;
 use prometheus_client::registry::Registry;
 use serde_json::{Value, json};
-use wfm_api::ci::CiConfig;
-use wfm_api::ci::prometheus::GithubMetrics;
+use wfm_actions_metrics::{CiConfig, GithubMetrics};
 
 async fn scrape(api: &TestApi, config: CiConfig) -> String {
     let github = GithubMetrics::new(api.db.pool().clone(), config);

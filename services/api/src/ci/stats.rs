@@ -9,11 +9,11 @@ use diesel::sql_types::{Array, BigInt, Double, Nullable, Text, Timestamptz};
 use diesel_async::RunQueryDsl as _;
 use serde::Serialize;
 
-use super::FAILED_SQL;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{FromParams, Query};
 use crate::params::Params;
 use crate::{AppState, reply};
+use wfm_actions_metrics::FAILED_SQL;
 
 /// The window when a request gives no `since`.
 const DEFAULT_DAYS: i64 = 7;

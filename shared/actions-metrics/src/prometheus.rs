@@ -31,7 +31,16 @@ use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
 use wfm_db::DbPool;
 
-use super::{CiConfig, RUNNER_LABEL_SQL};
+/// Why the metrics could not be computed (they keep their last values).
+#[derive(Debug, thiserror::Error)]
+pub enum MetricsError {
+    #[error("no database connection: {0}")]
+    Pool(#[from] diesel_async::pooled_connection::deadpool::PoolError),
+    #[error("reading the GitHub tables: {0}")]
+    Query(#[from] diesel::result::Error),
+}
+
+use crate::{CiConfig, RUNNER_LABEL_SQL};
 
 /// Histogram bounds in seconds: a second to a day.
 const BUCKETS: [f64; 15] = [
@@ -159,7 +168,7 @@ pub struct Snapshot {
 }
 
 /// Reads the tables into a [`Snapshot`].
-async fn compute(pool: &DbPool, config: &CiConfig) -> anyhow::Result<Snapshot> {
+async fn compute(pool: &DbPool, config: &CiConfig) -> Result<Snapshot, MetricsError> {
     let mut conn = pool.get().await?;
     let jobs: Vec<JobGroup> = diesel::sql_query(format!(
         "SELECT j.repository, COALESCE(j.workflow_name, '') AS workflow, j.job_name AS job, \
@@ -388,7 +397,7 @@ impl GithubMetrics {
     }
 
     /// Reads the tables now.
-    pub async fn refresh(&self) -> anyhow::Result<()> {
+    pub async fn refresh(&self) -> Result<(), MetricsError> {
         let snapshot = compute(&self.pool, &self.config).await?;
         *self.current.write().unwrap_or_else(|e| e.into_inner()) =
             Some((Instant::now(), Arc::new(snapshot)));
