@@ -8,9 +8,9 @@ use futures_util::StreamExt as _;
 use serde::Serialize;
 use wfm_github::Event;
 
-use super::store::NewDelivery;
 use crate::error::{ApiError, ApiResult};
 use crate::{AppState, reply};
+use wfm_webhooks::store::NewDelivery;
 
 /// Longest `X-GitHub-Delivery` kept (GitHub's are 36-character GUIDs).
 const MAX_DELIVERY_ID: usize = 64;
@@ -106,7 +106,10 @@ pub(crate) async fn receive(
         ),
         error: parsed.as_ref().err().map(ToString::to_string),
     };
-    let stored = hooks.writer.store(row).await.map_err(ApiError::Internal)?;
+    let stored = hooks
+        .store(row)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
     match parsed {
         Ok(event) => {
             if stored {

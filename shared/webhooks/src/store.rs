@@ -13,6 +13,8 @@ use diesel_async::RunQueryDsl as _;
 use tokio::sync::{Mutex, mpsc, oneshot};
 use wfm_db::DbPool;
 
+use crate::WebhookError;
+
 /// Rows a writer inserts in one statement at most.
 const MAX_BATCH: usize = 500;
 /// Requests that may wait for a writer before the next one waits for room.
@@ -58,16 +60,16 @@ impl DeliveryWriter {
     }
 
     /// Stores `row` unless its delivery id is stored; true when stored now.
-    pub async fn store(&self, row: NewDelivery) -> anyhow::Result<bool> {
+    pub async fn store(&self, row: NewDelivery) -> Result<bool, WebhookError> {
         let (reply, answer) = oneshot::channel();
         self.queue
             .send(Pending { row, reply })
             .await
-            .map_err(|_| anyhow::anyhow!("the delivery writers have stopped"))?;
+            .map_err(|_| WebhookError::WritersStopped)?;
         answer
             .await
-            .map_err(|_| anyhow::anyhow!("the delivery writer stopped before answering"))?
-            .map_err(|e| anyhow::anyhow!("storing the delivery: {e}"))
+            .map_err(|_| WebhookError::WritersStopped)?
+            .map_err(WebhookError::Store)
     }
 }
 
@@ -116,7 +118,7 @@ struct Inserted {
 /// serde accepts and Postgres does not), the payload is kept as a JSON string.
 /// Any other failure (the database unreachable, restarting) is the request's
 /// error: the sender retries, and the payload is never degraded to text.
-async fn insert_one(pool: &DbPool, row: &NewDelivery) -> anyhow::Result<bool> {
+async fn insert_one(pool: &DbPool, row: &NewDelivery) -> Result<bool, WebhookError> {
     match insert(pool, &[row]).await {
         Ok(stored) => Ok(stored[0]),
         Err(e) if row.is_json && refused_as_jsonb(pool, &row.payload).await => {
@@ -162,7 +164,7 @@ async fn refused_as_jsonb(pool: &DbPool, payload: &str) -> bool {
 
 /// Inserts `rows` in one statement; per row, whether it was stored now (of
 /// two rows with one delivery id, the first).
-async fn insert(pool: &DbPool, rows: &[&NewDelivery]) -> anyhow::Result<Vec<bool>> {
+async fn insert(pool: &DbPool, rows: &[&NewDelivery]) -> Result<Vec<bool>, WebhookError> {
     let mut conn = pool.get().await?;
     let inserted: Vec<Inserted> = diesel::sql_query(
         "INSERT INTO github_webhook_deliveries \

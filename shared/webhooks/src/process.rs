@@ -14,9 +14,9 @@ use tokio_util::sync::CancellationToken;
 use wfm_db::DbPool;
 use wfm_github::Event;
 
-use super::Webhooks;
-use super::apply::Changes;
-use super::handoff::ParsedEvents;
+use crate::apply::Changes;
+use crate::handoff::ParsedEvents;
+use crate::{WebhookError, Webhooks};
 
 /// How often applied deliveries past their retention are deleted.
 const PRUNE_EVERY: Duration = Duration::from_secs(600);
@@ -83,7 +83,7 @@ pub async fn apply_pending(
     pool: &DbPool,
     batch: i64,
     handoff: &ParsedEvents,
-) -> anyhow::Result<usize> {
+) -> Result<usize, WebhookError> {
     let mut conn = pool.get().await?;
     let count = conn
         .transaction::<_, diesel::result::Error, _>(async |conn| {
@@ -203,7 +203,7 @@ fn is_passing(e: &diesel::result::Error) -> bool {
 }
 
 /// Deletes deliveries applied without error more than `retention` ago.
-async fn prune(pool: &DbPool, retention: Duration) -> anyhow::Result<usize> {
+async fn prune(pool: &DbPool, retention: Duration) -> Result<usize, WebhookError> {
     let mut conn = pool.get().await?;
     let seconds = i64::try_from(retention.as_secs()).unwrap_or(i64::MAX);
     let deleted = diesel::sql_query(
