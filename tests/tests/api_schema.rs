@@ -31,6 +31,13 @@ async fn schemathesis_finds_the_api_as_documented() {
         .await
         .expect("creating a config");
     assert_eq!(created.status(), 201);
+    // the actions exporter's health path answers as /healthz does
+    let health = reqwest::get(format!("{base}/health"))
+        .await
+        .expect("health");
+    assert_eq!(health.status(), 200);
+    let body: serde_json::Value = health.json().await.expect("JSON");
+    assert_eq!(body["status"], "ok");
 
     // the api's routes under the document's server; the webhook under its own (/v1)
     schemathesis(

@@ -897,3 +897,38 @@ async fn a_payload_is_parsed_once_when_this_process_applies_it() {
         3
     );
 }
+
+#[tokio::test]
+async fn the_actions_exporter_path_is_the_same_receiver() {
+    let api = signed_api().await;
+    let body = fixture("workflow_job/queued.payload.json");
+    let signature = WebhookSecrets::new([common::github::SECRET])
+        .sign(&body)
+        .expect("a secret");
+    let send = |path: &'static str, delivery: &'static str, body: Vec<u8>, signature: String| {
+        let url = format!("{}{path}", api.base_url);
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .header("Content-Type", "application/json")
+                .header("X-GitHub-Event", "workflow_job")
+                .header("X-GitHub-Delivery", delivery)
+                .header("X-Hub-Signature-256", signature)
+                .body(body)
+                .send()
+                .await
+                .expect("sent")
+        }
+    };
+    let reply = send("/webhook", "alias-1", body.clone(), signature.clone()).await;
+    assert_eq!(reply.status(), 200);
+    let receipt: Value = reply.json().await.expect("JSON");
+    assert_eq!(receipt["data"]["status"], "accepted");
+    // the same delivery through the other path is the duplicate it is
+    let reply = send("/v1/webhooks/github", "alias-1", body.clone(), signature).await;
+    let receipt: Value = reply.json().await.expect("JSON");
+    assert_eq!(receipt["data"]["status"], "duplicate");
+    // and a bad signature is refused there too
+    let reply = send("/webhook", "alias-2", body, "sha256=00".into()).await;
+    assert_eq!(reply.status(), 401);
+}
