@@ -143,8 +143,16 @@ pub fn sniff(text: &str, claimed: Option<Format>) -> Option<Format> {
             }
             _ if parses(body) => return Some(Format::Json),
             _ if more && mostly_json_lines(body) => return Some(Format::Jsonl),
+            _ if crate::parse::json::lenient::recover(body).is_some() => {
+                return Some(Format::Json);
+            }
             _ => {}
         }
+    } else if claimed.is_none_or(|c| c == Format::Text || c.is_json())
+        && crate::parse::json::lenient::recover(body).is_some()
+    {
+        // JSON in a JavaScript assignment (`data.js`) or after log lines
+        return Some(Format::Json);
     }
     if has_markdown_table(body) {
         return Some(Format::Markdown);

@@ -352,3 +352,48 @@ fn nul_characters_and_impossible_dates_never_reach_the_database() {
     assert!(r.timestamp().is_none(), "year 99999 is not a time");
     assert!(wfm_extract::parse_time("2025-03-04T01:41:41Z").is_some());
 }
+
+#[test]
+fn json_as_tools_write_it_nan_assignments_and_log_lines() {
+    // Python's json.dump: NaN and Infinity are missing values, never 0
+    let x = run(
+        "results.json",
+        r#"{"results": [{"model": "a", "tflops": 10.5, "err": NaN}, {"model": "b", "tflops": Infinity, "err": 0.1}]}"#,
+    );
+    assert_eq!(x.format, Format::Json);
+    assert_eq!(x.records.len(), 2);
+    let (a, b) = (x.records.get(0).expect("a"), x.records.get(1).expect("b"));
+    assert_eq!((a.metric("tflops"), a.metric("err")), (Some(10.5), None));
+    assert_eq!((b.metric("tflops"), b.metric("err")), (None, Some(0.1)));
+    assert!(
+        x.warnings.iter().any(|w| w.contains("2 NaN/Infinity")),
+        "{:?}",
+        x.warnings
+    );
+
+    // JSON inside a JavaScript assignment (as github-action-benchmark's
+    // data.js is written): found by content, not by name
+    let js = "window.BENCH = {\n  \"benchmarks\": [\n    {\"name\": \"fib\", \"ns_per_iter\": 135},\n    {\"name\": \"fact\", \"ns_per_iter\": 42}\n  ]\n};\n";
+    let x = run("data.js", js);
+    assert_eq!(x.format, Format::Json);
+    assert_eq!(x.records.len(), 2, "{:?}", x.warnings);
+    assert_eq!(
+        x.records.get(0).and_then(|r| r.metric("ns_per_iter")),
+        Some(135.0)
+    );
+
+    // a banner before the document
+    let logged =
+        "bench v1.2 starting\nwarmup done\n{\"benchmarks\": [{\"name\": \"x\", \"ms\": 1.5}]}\n";
+    let x = run("out.log", logged);
+    assert_eq!(x.format, Format::Json);
+    assert_eq!(x.records.get(0).and_then(|r| r.metric("ms")), Some(1.5));
+
+    // JSON Lines with a NaN line keep it, with the value missing
+    let x = run(
+        "r.jsonl",
+        "{\"case\": \"a\", \"latency_ms\": 1.5, \"tokens_per_s\": 10}\n{\"case\": \"b\", \"latency_ms\": NaN, \"tokens_per_s\": 20}\n",
+    );
+    assert_eq!(x.records.len(), 2, "{:?}", x.warnings);
+    assert_eq!(x.records.get(1).and_then(|r| r.metric("latency_ms")), None);
+}

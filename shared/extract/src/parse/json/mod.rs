@@ -17,6 +17,7 @@
 //! values are decoded at a time.
 
 mod flatten;
+pub(crate) mod lenient;
 mod node;
 
 use std::borrow::Cow;
@@ -56,8 +57,18 @@ pub(crate) fn parse_document(
     builder: &mut Builder,
     warnings: &mut Vec<String>,
 ) -> Result<(), ExtractError> {
-    let root: &RawValue = serde_json::from_str(text)?;
-    document(root, builder, warnings)
+    match serde_json::from_str::<&RawValue>(text) {
+        Ok(root) => document(root, builder, warnings),
+        Err(strict) => {
+            // NaN/Infinity, a JavaScript assignment, log lines first
+            let Some((fixed, notes)) = lenient::recover(text) else {
+                return Err(ExtractError::Json(strict));
+            };
+            warnings.extend(notes);
+            let root: &RawValue = serde_json::from_str(&fixed)?;
+            document(root, builder, warnings)
+        }
+    }
 }
 
 /// JSON Lines: each line a document; a bad line is reported and skipped.
@@ -73,8 +84,7 @@ pub(crate) fn parse_lines(
         if line.is_empty() {
             continue;
         }
-        let parsed = serde_json::from_str::<&RawValue>(line).map_err(ExtractError::Json);
-        match parsed.and_then(|root| document(root, builder, warnings)) {
+        match parse_line(line, builder, warnings) {
             Ok(()) => good += 1,
             // A line too deep or malformed is skipped like any bad line.
             Err(ExtractError::Json(e)) => {
@@ -96,6 +106,30 @@ pub(crate) fn parse_lines(
     match first_error {
         Some(e) if good == 0 => Err(ExtractError::Json(e)),
         _ => Ok(()),
+    }
+}
+
+/// One JSON Lines line; one with NaN/Infinity is read with them missing
+/// (strict parsing first, so a valid line is parsed once).
+fn parse_line(
+    line: &str,
+    builder: &mut Builder,
+    warnings: &mut Vec<String>,
+) -> Result<(), ExtractError> {
+    match serde_json::from_str::<&RawValue>(line) {
+        Ok(root) => document(root, builder, warnings),
+        Err(strict) => {
+            let Some((fixed, notes)) = lenient::recover(line) else {
+                return Err(ExtractError::Json(strict));
+            };
+            for note in notes {
+                if !warnings.contains(&note) {
+                    warnings.push(note);
+                }
+            }
+            let root: &RawValue = serde_json::from_str(&fixed)?;
+            document(root, builder, warnings)
+        }
     }
 }
 
