@@ -65,11 +65,17 @@ impl Changes {
             upsert_jobs(conn, &jobs).await?;
             enrich_runners(conn, &jobs).await?;
         }
-        // Filing reads what other replicas' batches wrote: one at a time per GitHub run.
+        // Filing reads what other replicas' batches wrote: one at a time per
+        // GitHub run, and only for the runs this batch may file for.
         let run_ids: Vec<i64> = jobs
             .iter()
+            .filter(|e| files_a_run(&e.workflow_job))
             .map(|e| e.workflow_job.run_id)
-            .chain(runs.iter().map(|e| e.workflow_run.id))
+            .chain(
+                runs.iter()
+                    .filter(|e| e.workflow_run.path.is_some())
+                    .map(|e| e.workflow_run.id),
+            )
             .collect();
         queue::lock_github_runs(conn, &run_ids).await?;
         file_webhook_runs(conn, &jobs).await?;
@@ -185,15 +191,17 @@ async fn enrich_runners(conn: &mut Conn, jobs: &[&WorkflowJobEvent]) -> diesel::
     Ok(())
 }
 
+/// Whether `job` is one a webhook run is filed for: completed, not skipped.
+fn files_a_run(job: &WorkflowJob) -> bool {
+    job.status == Status::Completed && job.conclusion.as_deref() != Some("skipped")
+}
+
 /// A pending `webhook` run of each completed (not skipped) job, for the
 /// configs bound to its repository (`queue::enqueue_completed_jobs`).
 async fn file_webhook_runs(conn: &mut Conn, jobs: &[&WorkflowJobEvent]) -> diesel::QueryResult<()> {
     let done: Vec<CompletedJob<'_>> = jobs
         .iter()
-        .filter(|e| {
-            let j = &e.workflow_job;
-            j.status == Status::Completed && j.conclusion.as_deref() != Some("skipped")
-        })
+        .filter(|e| files_a_run(&e.workflow_job))
         .map(|e| {
             let j = &e.workflow_job;
             let (owner, repo) = e.repository.owner_and_name();
