@@ -53,6 +53,25 @@ async fn schemathesis_finds_the_api_as_documented() {
 }
 
 fn schemathesis(url: &str, base: &str, filter: &[&str]) {
+    // A crash of schemathesis itself (a "Runtime Error", no API failure found)
+    // says nothing about the api: such a run is made once more.
+    for attempt in 1..=2 {
+        match run_schemathesis(url, base, filter) {
+            Ok(()) => return,
+            Err(report)
+                if attempt == 1
+                    && report.contains("Runtime Error")
+                    && !report.contains("FAILURES") =>
+            {
+                eprintln!("schemathesis crashed on its own; running it again:\n{report}");
+            }
+            Err(report) => panic!("{report}"),
+        }
+    }
+}
+
+/// One schemathesis run: `Err` with its output when it did not pass.
+fn run_schemathesis(url: &str, base: &str, filter: &[&str]) -> Result<(), String> {
     let bin = chart::venv().join("bin/schemathesis");
     // its own folder: schemathesis writes its state where it runs
     let report = std::env::temp_dir().join(format!("wfm-schemathesis-{}", std::process::id()));
@@ -70,8 +89,10 @@ fn schemathesis(url: &str, base: &str, filter: &[&str]) {
             "15",
             "--seed",
             "20261203",
+            // one worker: CPython 3.11 can crash compiling in threads
+            // ("AST constructor recursion depth mismatch")
             "--workers",
-            "2",
+            "1",
             "--phases",
             "examples,coverage,fuzzing",
             "--generation-database",
@@ -90,11 +111,13 @@ fn schemathesis(url: &str, base: &str, filter: &[&str]) {
         .expect("running schemathesis");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "schemathesis found the api unlike its document ({}):\n{stdout}\n{stderr}",
-        out.status
-    );
+    if !out.status.success() {
+        return Err(format!(
+            "schemathesis found the api unlike its document ({}):\n{stdout}\n{stderr}",
+            out.status
+        ));
+    }
     // it did test something
     assert!(stdout.contains("Tested: "), "{stdout}");
+    Ok(())
 }
