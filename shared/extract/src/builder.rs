@@ -132,6 +132,17 @@ impl Builder {
         self.put(id, Dim::Float(value))
     }
 
+    /// A measured value in `unit`, converted to the column's unit.
+    pub(crate) fn set_measured(
+        &mut self,
+        id: FieldId,
+        value: f64,
+        unit: Option<&str>,
+    ) -> Result<(), ExtractError> {
+        let factor = self.adopt_unit(id, unit);
+        self.set_float(id, value * factor)
+    }
+
     pub(crate) fn set_bool(&mut self, id: FieldId, value: bool) -> Result<(), ExtractError> {
         self.columns[id].stats.bools += 1;
         self.put(id, Dim::Bool(value))

@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+use crate::schema::{Direction, Role};
+
 /// A value on its way into a column; strings are interned first.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Dim {
@@ -209,6 +211,10 @@ pub(crate) struct Column {
     pub deviation_of: Option<usize>,
     /// The string this column stored last, to skip re-interning repeats.
     pub last_str: Option<u32>,
+    /// The role an adapter gave the field: inference does not second-guess it.
+    pub role: Option<Role>,
+    /// Which way the metric improves, when an adapter or its name says.
+    pub direction: Option<Direction>,
 }
 
 impl Column {
@@ -223,6 +229,8 @@ impl Column {
             unit,
             deviation_of: None,
             last_str: None,
+            role: None,
+            direction: None,
         }
     }
 

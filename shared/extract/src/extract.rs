@@ -3,11 +3,13 @@
 
 use serde::Serialize;
 
+use crate::adapt;
 use crate::builder::Builder;
 use crate::error::ExtractError;
 use crate::format::{Format, detect};
 use crate::infer::infer;
 use crate::parse;
+use crate::reading::{ReadMethod, Reading};
 use crate::records::Records;
 use crate::schema::Schema;
 
@@ -39,6 +41,8 @@ pub struct Extraction {
     pub records: Records,
     /// Things the user should know: skipped lines, fields the schema lacks…
     pub warnings: Vec<String>,
+    /// Which reader made the records, how sure it is, and why.
+    pub reading: Reading,
 }
 
 /// Extracts the records of one file and infers their schema.
@@ -58,39 +62,63 @@ pub fn extract_with_schema(
 }
 
 /// What the parser found in a file, before a schema places it.
-pub(crate) type Parsed = (Format, Builder, Vec<String>);
+pub(crate) struct Parsed {
+    pub format: Format,
+    pub builder: Builder,
+    pub warnings: Vec<String>,
+    pub reading: Reading,
+}
 
 /// The records of a parsed file under the schema inferred from them.
-pub(crate) fn inferred(path: &str, (format, builder, mut warnings): Parsed) -> Extraction {
+pub(crate) fn inferred(path: &str, parsed: Parsed) -> Extraction {
+    let Parsed {
+        format,
+        builder,
+        mut warnings,
+        mut reading,
+    } = parsed;
     let (schema, placements) = infer(&builder);
     if schema.metric_fields.is_empty() && builder.rows() > 0 {
         warnings.push("no field holds measured numbers: no records".to_owned());
     }
     let records = Records::assemble(path, builder, &placements);
+    if reading.method == ReadMethod::Generic {
+        reading.score_generic(format, &schema, records.len(), warnings.len());
+    }
     Extraction {
         path: path.to_owned(),
         format,
         schema,
         records,
         warnings,
+        reading,
     }
 }
 
 /// The records of a parsed file under `schema` (already validated).
-pub(crate) fn guided(
-    path: &str,
-    (format, builder, mut warnings): Parsed,
-    schema: &Schema,
-) -> Extraction {
-    let (_, inferred) = infer(&builder);
+pub(crate) fn guided(path: &str, parsed: Parsed, schema: &Schema) -> Extraction {
+    let Parsed {
+        format,
+        builder,
+        mut warnings,
+        mut reading,
+    } = parsed;
+    let (inferred_schema, inferred) = infer(&builder);
     let placements = crate::guided::place(&builder, &inferred, schema, &mut warnings);
     let records = Records::assemble(path, builder, &placements);
+    if reading.method == ReadMethod::Generic {
+        reading.score_generic(format, &inferred_schema, records.len(), warnings.len());
+    }
+    reading
+        .reasons
+        .push("fields placed by the given schema".to_owned());
     Extraction {
         path: path.to_owned(),
         format,
         schema: schema.clone(),
         records,
         warnings,
+        reading,
     }
 }
 
@@ -123,6 +151,10 @@ pub(crate) fn parse_file(
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let (format, lied) = detect(path, text);
     warnings.extend(lied);
+    let mut reasons = Vec::new();
+    if let Some(parsed) = adapted(path, text, format, bytes.len(), &warnings, &mut reasons) {
+        return Ok(parsed);
+    }
     let mut builder = Builder::new(bytes.len());
     match format {
         Format::Json => parse::json::parse_document(text, &mut builder, &mut warnings)?,
@@ -140,5 +172,57 @@ pub(crate) fn parse_file(
             builder.dropped_fields
         ));
     }
-    Ok((format, builder, warnings))
+    Ok(Parsed {
+        format,
+        builder,
+        warnings,
+        reading: Reading::generic(format, reasons),
+    })
+}
+
+/// The first adapter that recognises the content and reads records from
+/// it; adapters that recognise it but read nothing are noted in `reasons`.
+fn adapted(
+    path: &str,
+    text: &str,
+    format: Format,
+    size: usize,
+    warnings: &[String],
+    reasons: &mut Vec<String>,
+) -> Option<Parsed> {
+    let input = adapt::Input::new(path, text, format);
+    for adapter in adapt::candidates(format) {
+        let Some(signature) = (adapter.detect)(&input) else {
+            continue;
+        };
+        let mut builder = Builder::new(size);
+        let mut own = warnings.to_vec();
+        let read = (adapter.read)(&input, &mut adapt::Emit::new(&mut builder, &mut own));
+        match read {
+            Ok(()) if builder.rows() > 0 => {
+                let mut reading = Reading::adapter(adapter.name, signature);
+                if own.len() > warnings.len() {
+                    reading.confidence = 0.85;
+                    reading
+                        .reasons
+                        .push(format!("{} warnings", own.len() - warnings.len()));
+                }
+                return Some(Parsed {
+                    format,
+                    builder,
+                    warnings: own,
+                    reading,
+                });
+            }
+            Ok(()) => reasons.push(format!(
+                "adapter {} recognised {signature} but read no records",
+                adapter.name
+            )),
+            Err(e) => reasons.push(format!(
+                "adapter {} recognised {signature} but failed: {e}",
+                adapter.name
+            )),
+        }
+    }
+    None
 }

@@ -46,11 +46,18 @@ pub(crate) fn infer(builder: &Builder) -> (Schema, Vec<Placement>) {
             .clone()
             .filter(|_| role == Role::Metric || column.stats.numeric() > 0);
         let description = describe(builder, column, role, why);
+        let direction = match role {
+            Role::Metric => column
+                .direction
+                .or_else(|| crate::direction::guess(&column.name, unit.as_deref())),
+            Role::Dimension => None,
+        };
         schema.fields.push(Field {
             name: column.name.to_string(),
             field_type,
             unit,
             description,
+            direction,
         });
         match role {
             Role::Dimension => schema.dimension_fields.push(column.name.to_string()),
@@ -70,6 +77,8 @@ pub(crate) fn infer(builder: &Builder) -> (Schema, Vec<Placement>) {
 /// Why a field got its role, for its description.
 #[derive(Debug, Clone, Copy)]
 enum Why {
+    /// An adapter said so.
+    Adapter,
     Origin,
     Text,
     Unset,
@@ -85,6 +94,14 @@ fn classify(column: &Column) -> (Role, FieldType, Why) {
     let stats = &column.stats;
     let numeric = stats.numeric();
     let dim_type = dimension_type(column);
+    if let Some(role) = column.role {
+        let field_type = match role {
+            Role::Dimension => dim_type,
+            Role::Metric if stats.floats == 0 && stats.ints > 0 => FieldType::Int,
+            Role::Metric => FieldType::Float,
+        };
+        return (role, field_type, Why::Adapter);
+    }
     if column.origin == Origin::Deviation {
         return (Role::Metric, FieldType::Float, Why::Unit);
     }
@@ -167,6 +184,8 @@ fn describe(builder: &Builder, column: &Column, role: Role, why: Why) -> String 
         (_, Why::NotMeasured) => "measurement with no value in the sample".to_owned(),
         (_, Why::Knob | Why::Whole) => "configuration setting".to_owned(),
         (_, Why::Origin) => "label".to_owned(),
+        (_, Why::Adapter) if role == Role::Metric => format!("measured value{unit}"),
+        (_, Why::Adapter) => "label".to_owned(),
         (_, Why::Unit | Why::Named | Why::Fractional) if role == Role::Metric => {
             format!("measured value{unit}")
         }

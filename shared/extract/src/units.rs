@@ -123,6 +123,11 @@ pub fn conversion(from: &str, to: &str) -> Option<f64> {
     (from.family == to.family).then(|| from.factor / to.factor)
 }
 
+/// Whether `unit` measures time (ns … h).
+pub fn is_time_unit(unit: &str) -> bool {
+    scale(unit).is_some_and(|s| s.family == Family::Time)
+}
+
 /// Units that describe a size or count (`size (B)`): they say nothing about
 /// whether the field is measured.
 pub fn is_size_unit(unit: &str) -> bool {

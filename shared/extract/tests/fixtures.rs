@@ -9,8 +9,10 @@
 //! a reading of the file rather than a name in it are mapped in `ALIASES`,
 //! each with the reason.
 
+mod common;
+
+use common::Known;
 use serde_json::Value;
-use wfm_extract::{DimValue, Extraction, Options, Record, extract, match_key};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/results");
 
@@ -75,171 +77,17 @@ const NOT_EXTRACTED: &[(&str, &str)] = &[
     ("txt/nccl-tests-allreduce-h100-2node.txt", "nranks (16)"),
 ];
 
+const KNOWN: Known = Known {
+    aliases: ALIASES,
+    not_extracted: NOT_EXTRACTED,
+};
+
 fn expected() -> Vec<Value> {
-    let text = std::fs::read_to_string(format!("{FIXTURES}/expected.json"))
-        .expect("expected.json is readable");
-    serde_json::from_str(&text).expect("expected.json is JSON")
-}
-
-fn strip_note(name: &str) -> &str {
-    match name.rfind(" (") {
-        Some(i) if name.ends_with(')') => &name[..i],
-        _ => name,
-    }
-}
-
-/// Our field for an expected name, among `fields`.
-fn resolve<'a>(file: &str, name: &str, fields: &'a [String]) -> Option<&'a String> {
-    let alias = ALIASES
-        .iter()
-        .find(|(f, n, _)| *f == file && *n == name)
-        .map(|(_, _, ours)| *ours);
-    let wanted = [alias, Some(name), Some(strip_note(name))];
-    wanted
-        .into_iter()
-        .flatten()
-        .find_map(|w| fields.iter().find(|f| match_key(f) == match_key(w)))
-}
-
-fn same_value(value: DimValue<'_>, wanted: &Value) -> bool {
-    let as_number = |s: &str| s.trim().parse::<f64>().ok();
-    match (value, wanted) {
-        (DimValue::Str(s), Value::String(w)) => s.trim() == w.trim(),
-        (DimValue::Int(i), w) => as_number(&w.to_string().replace('"', "")) == Some(i as f64),
-        (DimValue::Float(x), w) => as_number(&w.to_string().replace('"', "")) == Some(x),
-        (DimValue::Bool(b), Value::String(w)) => w.eq_ignore_ascii_case(&b.to_string()),
-        (DimValue::Bool(b), Value::Bool(w)) => b == *w,
-        _ => false,
-    }
+    common::expected(FIXTURES)
 }
 
 fn check_file(entry: &Value) -> Result<(), String> {
-    let file = entry["path"].as_str().ok_or("entry without path")?;
-    let bytes = std::fs::read(format!("{FIXTURES}/{file}")).map_err(|e| format!("{file}: {e}"))?;
-    if Some(bytes.len() as u64) != entry["bytes"].as_u64() {
-        return Err(format!(
-            "{file}: size differs from expected.json; the copy is not the original"
-        ));
-    }
-    let x: Extraction =
-        extract(file, &bytes, &Options::default()).map_err(|e| format!("{file}: {e}"))?;
-    let dims = &x.schema.dimension_fields;
-    let metrics = &x.schema.metric_fields;
-    let mut problems = Vec::new();
-    for name in entry["dimensions"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-    {
-        let gap = NOT_EXTRACTED.contains(&(file, name));
-        match (resolve(file, name, dims), gap) {
-            (Some(_), true) => problems.push(format!(
-                "dimension `{name}` now extracted: remove it from NOT_EXTRACTED"
-            )),
-            (None, false) if !name.ends_with("(null)") => {
-                let as_metric =
-                    resolve(file, name, metrics).map(|m| format!(" (it is a metric: `{m}`)"));
-                problems.push(format!(
-                    "dimension `{name}` missing{}",
-                    as_metric.unwrap_or_default()
-                ));
-            }
-            _ => {}
-        }
-    }
-    for name in entry["metrics"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-    {
-        if resolve(file, name, metrics).is_none() {
-            let as_dim = resolve(file, name, dims).map(|d| format!(" (it is a dimension: `{d}`)"));
-            problems.push(format!(
-                "metric `{name}` missing{}",
-                as_dim.unwrap_or_default()
-            ));
-        }
-    }
-    let rows = entry["rows"].as_u64().unwrap_or(0) as usize;
-    let alternatives: Vec<usize> = entry["alt_rows"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .filter_map(|(_, v)| v.as_u64())
-        .map(|v| v as usize)
-        .collect();
-    // A file-level summary (`summary_metrics`) may come as one more record.
-    let with_summary = entry["alt_rows"]["summary_metrics"]
-        .as_u64()
-        .map(|n| rows + n as usize);
-    if x.records.len() != rows
-        && !alternatives.contains(&x.records.len())
-        && with_summary != Some(x.records.len())
-    {
-        problems.push(format!(
-            "{} records, expected {rows} (or one of {alternatives:?})",
-            x.records.len()
-        ));
-    }
-    for check in entry["spot_checks"].as_array().into_iter().flatten() {
-        problems.extend(spot_check(file, &x, check).err());
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{file} ({}):\n  {}",
-            x.format,
-            problems.join("\n  ")
-        ))
-    }
-}
-
-fn spot_check(file: &str, x: &Extraction, check: &Value) -> Result<(), String> {
-    let all_fields: Vec<String> = x.schema.roles().map(|(name, _)| name.to_owned()).collect();
-    let conditions: Vec<(String, &Value)> = check["match"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| {
-            Ok((
-                resolve(file, k, &all_fields)
-                    .ok_or(format!("spot check field `{k}` missing"))?
-                    .clone(),
-                v,
-            ))
-        })
-        .collect::<Result<_, String>>()?;
-    let metric_name = check["metric"].as_str().unwrap_or_default();
-    let metric = resolve(file, metric_name, &x.schema.metric_fields)
-        .ok_or(format!("metric `{metric_name}` missing"))?;
-    let matching: Vec<Record<'_>> = x
-        .records
-        .iter()
-        .filter(|r| {
-            conditions
-                .iter()
-                .all(|(k, v)| r.dimension(k).is_some_and(|d| same_value(d, v)))
-        })
-        .collect();
-    let [record] = matching.as_slice() else {
-        return Err(format!(
-            "{} records match {}, expected 1",
-            matching.len(),
-            check["match"]
-        ));
-    };
-    let got = record.metric(metric);
-    match (check["value"].as_f64(), got) {
-        (None, None) => Ok(()),
-        (Some(want), Some(got)) if (got - want).abs() <= want.abs() * 1e-9 => Ok(()),
-        (want, got) => Err(format!(
-            "{metric} at {}: got {got:?}, expected {want:?}",
-            check["match"]
-        )),
-    }
+    common::check_file(FIXTURES, entry, &KNOWN)
 }
 
 #[test]

@@ -14,6 +14,7 @@ use crate::format::Format;
 use crate::infer::Placement;
 use crate::llm::LlmRequest;
 use crate::names::match_key;
+use crate::reading::{ReadMethod, Reading};
 use crate::records::Records;
 use crate::schema::{FieldType, Role, Schema};
 
@@ -136,6 +137,12 @@ impl Answer {
             schema,
             records,
             warnings,
+            reading: Reading {
+                method: ReadMethod::Llm,
+                name: None,
+                confidence: 0.8,
+                reasons: vec!["the LLM's answer, checked against the schema".to_owned()],
+            },
         };
         Ok((extraction, self.explanation))
     }

@@ -81,9 +81,9 @@ pub async fn extract_with_llm(
     // Limits, decoding and format detection are the built-in ones; the parse
     // is kept so that a fallback does not parse the file a second time.
     let parsed = parse_file(request.path, request.bytes, options)?;
-    let format = parsed.0;
+    let format = parsed.format;
     let reason = match client.extract(request, format).await {
-        Ok(answer) => match answer.into_extraction(request, format, parsed.2.clone()) {
+        Ok(answer) => match answer.into_extraction(request, format, parsed.warnings.clone()) {
             Ok((extraction, explanation)) => {
                 return Ok(Outcome {
                     extraction,
