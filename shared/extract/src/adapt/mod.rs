@@ -10,6 +10,12 @@
 //! parse the whole file only in `read`.
 
 mod bencher;
+mod load;
+mod micro;
+mod ml;
+mod serving;
+mod suites;
+mod testing;
 // Parts of the toolkit only some families use.
 #[allow(dead_code)]
 mod emit;
@@ -37,7 +43,15 @@ pub(crate) struct Adapter {
 
 /// Every family, in the order tried: specific signatures before general
 /// ones.
-pub(crate) const FAMILIES: &[&[Adapter]] = &[bencher::ADAPTERS];
+pub(crate) const FAMILIES: &[&[Adapter]] = &[
+    micro::ADAPTERS,
+    suites::ADAPTERS,
+    bencher::ADAPTERS,
+    testing::ADAPTERS,
+    serving::ADAPTERS,
+    ml::ADAPTERS,
+    load::ADAPTERS,
+];
 
 /// The adapters that may read a file of `format`.
 pub(crate) fn candidates(format: Format) -> impl Iterator<Item = &'static Adapter> {

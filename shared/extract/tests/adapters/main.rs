@@ -6,6 +6,12 @@
 mod common;
 
 mod bencher;
+mod load;
+mod micro;
+mod ml;
+mod serving;
+mod suites;
+mod testing;
 
 use wfm_extract::{Extraction, Options, extract};
 

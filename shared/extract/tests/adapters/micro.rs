@@ -1,0 +1,1 @@
+//! The micro family's adapters.

@@ -1,0 +1,1 @@
+//! The serving family's adapters.

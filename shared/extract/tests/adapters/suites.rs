@@ -1,0 +1,1 @@
+//! The suites family's adapters.
