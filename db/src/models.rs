@@ -115,6 +115,13 @@ pub struct Run {
     pub backfill_id: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// How each file was read: `[{path, method, name?, confidence, reasons,
+    /// warnings}]` (set when the run completes).
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub extraction: Option<serde_json::Value>,
+    /// The lowest confidence of the run's files (0–1); under 0.6 the
+    /// records deserve a look.
+    pub extraction_confidence: Option<f32>,
 }
 
 /// A run to insert; unset columns take their SQL defaults (`pending`, `realtime`…).

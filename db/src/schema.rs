@@ -199,6 +199,8 @@ diesel::table! {
         backfill_id -> Nullable<Int8>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        extraction -> Nullable<Jsonb>,
+        extraction_confidence -> Nullable<Float4>,
     }
 }
 

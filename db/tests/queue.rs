@@ -192,6 +192,7 @@ async fn transitions_need_the_claim_and_the_expected_status() {
         files_processed: 2,
         metrics_count: 40,
         error_message: None,
+        ..Default::default()
     };
     assert!(
         !queue::complete(&mut conn, run.id, &me, &done)

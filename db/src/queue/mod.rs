@@ -139,6 +139,9 @@ pub struct Completion {
     pub metrics_count: i32,
     /// Files that failed while others were stored.
     pub error_message: Option<String>,
+    /// How each file was read (a JSON array), and the lowest confidence.
+    pub extraction: Option<String>,
+    pub extraction_confidence: Option<f32>,
 }
 
 /// Marks an `extracting` run `completed`; call it in the transaction that
@@ -154,7 +157,8 @@ pub async fn complete(
     let changed = diesel::sql_query(
         "UPDATE github_workflow_runs SET status = 'completed', files_processed = $3, \
              metrics_count = $4, error_message = $5, collection_completed_at = clock_timestamp(), \
-             claimed_by = NULL, lease_expires_at = NULL \
+             claimed_by = NULL, lease_expires_at = NULL, extraction = $6::jsonb, \
+             extraction_confidence = $7 \
          WHERE id = $1 AND claimed_by = $2 AND status = 'extracting'",
     )
     .bind::<BigInt, _>(run_id)
@@ -162,6 +166,8 @@ pub async fn complete(
     .bind::<Int4, _>(done.files_processed)
     .bind::<Int4, _>(done.metrics_count)
     .bind::<Nullable<Text>, _>(done.error_message.as_deref())
+    .bind::<Nullable<Text>, _>(done.extraction.as_deref())
+    .bind::<Nullable<diesel::sql_types::Float4>, _>(done.extraction_confidence)
     .execute(conn)
     .await?;
     Ok(changed == 1)

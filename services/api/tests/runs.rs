@@ -95,6 +95,26 @@ async fn details_and_retry() {
     let got = api.get(&format!("runs/{}", failed.id)).await.data();
     assert_eq!(got["config_name"], "A");
     assert_eq!(got["status"], "failed");
+    assert_eq!(got["extraction"], json!(null), "not extracted yet");
+
+    // How a completed run's files were read, and its lowest confidence.
+    let readings = json!([{"path": "r.log", "format": "text", "records": 3,
+        "method": "generic", "confidence": 0.4, "reasons": ["3 fields have no name (column_N)"],
+        "warnings": []}]);
+    diesel::update(runs::table.find(done.id))
+        .set((
+            runs::extraction.eq(&readings),
+            runs::extraction_confidence.eq(0.4_f32),
+        ))
+        .execute(&mut api.conn().await)
+        .await
+        .expect("update");
+    let got = api.get(&format!("runs/{}", done.id)).await.data();
+    assert_eq!(got["extraction"], readings);
+    assert!(
+        (got["extraction_confidence"].as_f64().unwrap() - 0.4).abs() < 1e-6,
+        "{got}"
+    );
     let scoped = api
         .get(&format!("configs/{a}/runs/{}", failed.id))
         .await

@@ -11,7 +11,8 @@ use serde_json::json;
 use wfm_env::{EXIT_CONFIG, Env, config_error_exit};
 use wfm_extract::llm::{LlmClient, LlmConfig, LlmRequest, Method, Outcome, extract_with_llm};
 use wfm_extract::{
-    DEFAULT_MAX_BYTES, ExtractError, Extraction, Options, Schema, extract, extract_with_schema,
+    DEFAULT_MAX_BYTES, ExtractError, Extraction, Options, ReadMethod, Reading, Schema, extract,
+    extract_with_schema,
 };
 
 #[derive(Debug, Args)]
@@ -31,6 +32,10 @@ pub struct ExtractArgs {
     /// Extra instructions for the LLM (used only when WFM_LLM_BASE_URL is set).
     #[arg(long)]
     prompt: Option<String>,
+    /// Print which adapter or rule read each file and why, with the
+    /// confidence and each reason that lowered it.
+    #[arg(long)]
+    explain: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -106,7 +111,12 @@ pub fn run(args: ExtractArgs) -> ExitCode {
         Output::Json => serde_json::to_string_pretty(&json!({ "files": results }))
             .map_err(std::io::Error::other)
             .and_then(|text| print(&[text + "\n"])),
-        Output::Table => print(&results.iter().map(render).collect::<Vec<_>>()),
+        Output::Table => print(
+            &results
+                .iter()
+                .map(|r| render(r, args.explain))
+                .collect::<Vec<_>>(),
+        ),
     };
     match printed {
         // The reader has seen enough (`| head`): not worth a word.
@@ -192,22 +202,24 @@ fn read_capped(path: &str, limit: usize) -> Result<Vec<u8>, String> {
 /// Most records shown per file in table output.
 const SHOWN: usize = 50;
 
-fn render(result: &FileResult) -> String {
+fn render(result: &FileResult, explain: bool) -> String {
     let outcome = match result {
         FileResult::Failed { path, error } => return format!("== {path}\nerror: {error}\n\n"),
         FileResult::Done(outcome) => outcome,
     };
     let x: &Extraction = &outcome.extraction;
-    let method = match outcome.method {
-        Method::Llm => "llm",
-        Method::Builtin => "built-in extractor",
-    };
     let mut out = format!(
-        "== {} ({}, {} records, {method})\n",
+        "== {} ({}, {} records, {})\n",
         x.path,
         x.format,
-        x.records.len()
+        x.records.len(),
+        reading_line(&x.reading)
     );
+    if explain {
+        for reason in &x.reading.reasons {
+            out.push_str(&format!("why: {reason}\n"));
+        }
+    }
     if let Some(reason) = &outcome.fallback_reason {
         out.push_str(&format!("llm fallback: {reason}\n"));
     }
@@ -259,6 +271,32 @@ fn render(result: &FileResult) -> String {
     }
     out.push('\n');
     out
+}
+
+/// `adapter google-benchmark-json, confidence 0.95`, with a warning word
+/// when the confidence is low.
+fn reading_line(reading: &Reading) -> String {
+    let method = match (reading.method, &reading.name) {
+        (ReadMethod::Adapter | ReadMethod::Recipe, Some(name)) => {
+            format!("{} {name}", method_name(reading.method))
+        }
+        (method, _) => method_name(method).to_owned(),
+    };
+    let low = if reading.is_low() {
+        " (LOW: check the records, or configure an LLM)"
+    } else {
+        ""
+    };
+    format!("{method}, confidence {:.2}{low}", reading.confidence)
+}
+
+fn method_name(method: ReadMethod) -> &'static str {
+    match method {
+        ReadMethod::Adapter => "adapter",
+        ReadMethod::Generic => "generic rules",
+        ReadMethod::Recipe => "recipe",
+        ReadMethod::Llm => "llm",
+    }
 }
 
 /// A plain text table, columns padded to their widest cell.

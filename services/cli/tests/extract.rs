@@ -96,7 +96,7 @@ fn table_output_shows_schema_records_and_warnings() {
     let (code, stdout, stderr) = extract(&[&fixture("md/hyperfine-pdu-competing-len.md")]);
     assert_eq!(code, 0, "{stderr}");
     assert!(
-        stdout.contains("(markdown, 7 records, built-in extractor)"),
+        stdout.contains("(markdown, 7 records, ") && stdout.contains("confidence 0."),
         "{stdout}"
     );
     assert!(
@@ -104,6 +104,48 @@ fn table_output_shows_schema_records_and_warnings() {
         "{stdout}"
     );
     assert!(stdout.contains("dutree tmp.sample"), "{stdout}");
+}
+
+#[test]
+fn explain_says_which_reader_was_chosen_why_and_how_sure_it_is() {
+    let dir = tempdir();
+    let bmf = dir.join("bench.json");
+    std::fs::write(
+        &bmf,
+        r#"{"parse::fast": {"latency": {"value": 88.0, "lower_value": 87.4}}}"#,
+    )
+    .expect("write");
+    let log = dir.join("run.log");
+    std::fs::write(&log, "starting\n3 7 11\n4 8 12\ndone\n").expect("write");
+    let (bmf, log) = (bmf.to_string_lossy(), log.to_string_lossy());
+    let (code, stdout, stderr) = extract(&[&bmf, &log, "--explain"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("(json, 1 records, adapter bencher-metric-format, confidence 0.95)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("why: adapter bencher-metric-format: a map of cases"),
+        "{stdout}"
+    );
+    // Unnamed columns of a log: the generic text rules, flagged as unsure.
+    assert!(stdout.contains("generic rules, confidence"), "{stdout}");
+    assert!(stdout.contains("(LOW: check the records"), "{stdout}");
+    assert!(
+        stdout.contains("why: no adapter recognised the content"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("fields have no name (column_N)"),
+        "{stdout}"
+    );
+    // Without --explain the reasons stay out of the way; JSON always has them.
+    let (_, quiet, _) = extract(&[&bmf]);
+    assert!(!quiet.contains("why:"), "{quiet}");
+    let (_, json, _) = extract(&[&log, "--output", "json"]);
+    let file = &serde_json::from_str::<Value>(&json).expect("json")["files"][0];
+    assert_eq!(file["reading"]["method"], "generic");
+    assert!(file["reading"]["confidence"].as_f64() < Some(0.6), "{file}");
 }
 
 #[test]

@@ -4,10 +4,11 @@
 //! No database connection is held here: with an LLM this can take long.
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use wfm_db::GeneratedBy;
 use wfm_db::models::{Config, Run};
 use wfm_extract::llm::{LlmClient, LlmRequest, Method, extract_with_llm};
-use wfm_extract::{DimValue, Options, Record, Schema, parse_time};
+use wfm_extract::{DimValue, Options, Reading, Record, Schema, parse_time};
 
 use crate::Collector;
 use crate::schema::{ActiveSchema, union};
@@ -18,6 +19,41 @@ pub(crate) struct Extractor<'a> {
     llm: Option<&'a LlmClient>,
     max_bytes: usize,
     config: &'a Config,
+}
+
+/// What a run's files yielded.
+#[derive(Debug, Default)]
+pub(crate) struct Extracted {
+    pub rows: Vec<MetricRow>,
+    /// Files extracted (with or without records).
+    pub processed: usize,
+    pub readings: Vec<FileReading>,
+}
+
+/// How one file was read, as the run shows it.
+#[derive(Debug, Serialize)]
+pub(crate) struct FileReading {
+    pub path: String,
+    pub format: &'static str,
+    pub records: usize,
+    #[serde(flatten)]
+    pub reading: Reading,
+    pub warnings: Vec<String>,
+}
+
+impl Extracted {
+    /// The readings as the run's `extraction` column (a JSON array).
+    pub fn readings_json(&self) -> Option<String> {
+        serde_json::to_string(&self.readings).ok()
+    }
+
+    /// The lowest confidence of the files read.
+    pub fn confidence(&self) -> Option<f32> {
+        self.readings
+            .iter()
+            .map(|r| r.reading.confidence as f32)
+            .reduce(f32::min)
+    }
 }
 
 /// A first schema, inferred from a run's files.
@@ -73,23 +109,30 @@ impl<'a> Extractor<'a> {
         })
     }
 
-    /// Every file under the active schema: the rows, and how many files
-    /// were extracted; failed files become problems.
+    /// Every file under the active schema: the rows, how many files were
+    /// extracted and how each was read; failed files become problems.
     pub async fn extract_all(
         &self,
         run: &Run,
         active: &ActiveSchema,
         files: &[(String, Vec<u8>)],
         problems: &mut Vec<String>,
-    ) -> (Vec<MetricRow>, usize) {
+    ) -> Extracted {
         let default_time = run.workload_completed_at.unwrap_or(run.created_at);
-        let mut rows = Vec::new();
-        let mut processed = 0;
+        let mut out = Extracted::default();
         for (path, bytes) in files {
             match self.one(path, bytes, Some(&active.schema)).await {
                 Ok(outcome) => {
                     let x = outcome.extraction;
-                    processed += 1;
+                    out.processed += 1;
+                    out.readings.push(FileReading {
+                        path: path.clone(),
+                        format: x.format.name(),
+                        records: x.records.len(),
+                        reading: x.reading.clone(),
+                        warnings: x.warnings.clone(),
+                    });
+                    let rows = &mut out.rows;
                     rows.extend(x.records.iter().map(|record| {
                         MetricRow {
                             timestamp: record_time(&record, active, default_time),
@@ -106,7 +149,7 @@ impl<'a> Extractor<'a> {
                 Err(e) => problems.push(format!("{path}: {e}")),
             }
         }
-        (rows, processed)
+        out
     }
 
     async fn one(

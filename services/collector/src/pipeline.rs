@@ -214,9 +214,10 @@ impl Collector {
             Ok(active) => active,
             Err(outcome) => return Ok(outcome),
         };
-        let (rows, processed) = extractor
+        let extracted = extractor
             .extract_all(run, &active, &files, &mut problems)
             .await;
+        let (rows, processed) = (&extracted.rows, extracted.processed);
         self.metrics
             .extraction_seconds
             .observe(started.elapsed().as_secs_f64());
@@ -227,6 +228,8 @@ impl Collector {
             files_processed: i32::try_from(processed).unwrap_or(i32::MAX),
             metrics_count: i32::try_from(rows.len()).unwrap_or(i32::MAX),
             error_message: (!problems.is_empty()).then(|| joined(&problems)),
+            extraction: extracted.readings_json(),
+            extraction_confidence: extracted.confidence(),
         };
         let mut conn = self.pool.get().await?;
         let stored = store_and_complete(
@@ -235,7 +238,7 @@ impl Collector {
             config.id,
             active.id,
             claim_of(run),
-            &rows,
+            rows,
             self.config.insert_batch,
             &done,
         )

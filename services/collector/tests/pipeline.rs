@@ -18,6 +18,7 @@ use wfm_db::schema::{
 use wfm_db::{GeneratedBy, RunStatus};
 
 use common::harness::{CSV, Harness, completed_at};
+use serde_json::json;
 
 #[tokio::test]
 async fn good_files_are_stored_and_bad_ones_reported() {
@@ -52,6 +53,24 @@ async fn good_files_are_stored_and_bad_ones_reported() {
     assert!(
         error.contains("runs/42/huge.md: file is 2000 bytes, over the 1000-byte limit"),
         "{error}"
+    );
+    // How the stored file was read is on the run, with its confidence.
+    let readings = run.extraction.expect("readings recorded");
+    assert_eq!(readings.as_array().map(Vec::len), Some(1), "{readings}");
+    let reading = &readings[0];
+    assert_eq!(
+        (&reading["path"], &reading["format"], &reading["records"]),
+        (&json!("runs/42/good.csv"), &json!("csv"), &json!(2))
+    );
+    assert_eq!(reading["method"], "generic", "{reading}");
+    let confidence = reading["confidence"].as_f64().expect("confidence");
+    assert!((0.0..=1.0).contains(&confidence), "{reading}");
+    assert_eq!(
+        run.extraction_confidence
+            .map(f64::from)
+            .map(|c| (c * 100.0).round()),
+        Some((confidence * 100.0).round()),
+        "the run's confidence is its least sure file's"
     );
     let rows = h.metric_rows(run.id).await;
     assert_eq!(rows.len(), 2);
@@ -240,6 +259,7 @@ async fn losing_the_claim_during_the_store_rolls_it_back() {
         files_processed: 1,
         metrics_count: 1,
         error_message: None,
+        ..Default::default()
     };
     let stored = store_and_complete(
         &mut conn,

@@ -1,0 +1,3 @@
+ALTER TABLE github_workflow_runs
+    DROP COLUMN extraction,
+    DROP COLUMN extraction_confidence;
