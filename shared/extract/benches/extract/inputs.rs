@@ -327,3 +327,41 @@ pub(crate) fn markdown_input() -> Input {
         rows,
     }
 }
+
+/// A GEMM sweep's console log, as an ad-hoc benchmark script prints it: a
+/// few log lines, then an aligned table under a `#` header, one row per
+/// shape (the generic text rules read it; no adapter knows it).
+pub(crate) fn text_input() -> Input {
+    let mut rng = Lcg(0x0001_0a6e);
+    let mut out = String::with_capacity(TARGET_BYTES + 256);
+    out.push_str(
+        "[2025-03-04 01:41:41] INFO starting GEMM sweep on 8x MI300X\n\
+         [2025-03-04 01:41:42] INFO warmup 10 iterations, measure 100\n\n\
+         #  op       dtype   layout        M       N       K    time_us      TFLOPS       GB/s\n",
+    );
+    let mut rows = 0;
+    while out.len() < TARGET_BYTES {
+        rows += 1;
+        let op = *rng.pick(&["gemm", "gemm_bias", "gemm_gelu", "batched"]);
+        let dtype = *rng.pick(&["bf16", "fp16", "fp8", "fp32"]);
+        let layout = *rng.pick(&["NN", "NT", "TN", "TT"]);
+        let m = *rng.pick(&[512, 1024, 2048, 4096, 8192, 16384]);
+        let n = *rng.pick(&[512, 1024, 2048, 4096, 8192]);
+        let k = *rng.pick(&[256, 1024, 4096, 8192]);
+        let time = rng.range(5.0, 9000.0);
+        let tflops = rng.range(20.0, 1300.0);
+        let gbs = rng.range(100.0, 5200.0);
+        writeln!(
+            out,
+            "   {op:<10}{dtype:<8}{layout:<8}{m:>8}{n:>8}{k:>8}{time:>11.3}{tflops:>12.3}{gbs:>11.2}"
+        )
+        .expect("writing to a String cannot fail");
+    }
+    out.push_str("[2025-03-04 01:52:13] INFO sweep done\n");
+    Input {
+        name: "text",
+        path: "results/gemm_sweep.log",
+        bytes: out.into_bytes(),
+        rows,
+    }
+}

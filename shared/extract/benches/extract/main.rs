@@ -1,7 +1,8 @@
 //! Throughput and peak memory of `wfm_extract::extract` on ~5 MB result
 //! files shaped like real benchmark outputs: a CSV attention-kernel sweep,
-//! a Google Benchmark JSON report and a Markdown report of many large GFM
-//! tables under `## System: …` headings.
+//! a Google Benchmark JSON report, a Markdown report of many large GFM
+//! tables under `## System: …` headings and a GEMM sweep's console log (an
+//! aligned text table after log lines).
 //!
 //! `cargo bench -p wfm-extract --bench extract -- --warm-up-time 1 --measurement-time 5`
 //!
@@ -100,7 +101,7 @@ static GLOBAL: Counting = Counting;
 
 mod inputs;
 
-use inputs::{Input, csv_input, json_input, markdown_input};
+use inputs::{Input, csv_input, json_input, markdown_input, text_input};
 
 // ---------------------------------------------------------------------------
 // Checks, peak memory, throughput
@@ -177,7 +178,7 @@ fn bench(c: &mut Criterion, inputs: &[Input], options: &Options) {
 }
 
 fn main() {
-    let inputs = [csv_input(), json_input(), markdown_input()];
+    let inputs = [csv_input(), json_input(), markdown_input(), text_input()];
     let options = Options::default();
     for input in &inputs {
         check_and_measure(input, &options);
