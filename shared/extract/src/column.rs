@@ -138,6 +138,11 @@ impl Bits {
         }
     }
 
+    /// How many rows are set.
+    pub(crate) fn count(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
     pub(crate) fn get(&self, row: usize) -> bool {
         self.0
             .get(row / 64)

@@ -1,6 +1,8 @@
 //! The pipeline for one file: limits, decoding, format detection, parsing,
 //! schema inference or schema-guided placement, records.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::adapt;
@@ -128,6 +130,29 @@ pub(crate) fn parse_file(
     bytes: &[u8],
     options: &Options,
 ) -> Result<Parsed, ExtractError> {
+    let (text, mut warnings) = decode(bytes, options)?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let (format, lied) = detect(path, text);
+    warnings.extend(lied);
+    let mut reasons = Vec::new();
+    if let Some(parsed) = adapted(path, text, format, bytes.len(), &warnings, &mut reasons) {
+        return Ok(parsed);
+    }
+    let builder = parse_generic(text, format, bytes.len(), &mut warnings)?;
+    Ok(Parsed {
+        format,
+        builder,
+        warnings,
+        reading: Reading::generic(format, reasons),
+    })
+}
+
+/// Checks the limits and decodes: the text (invalid UTF-8 replaced, with a
+/// warning) and the warnings so far.
+pub(crate) fn decode<'b>(
+    bytes: &'b [u8],
+    options: &Options,
+) -> Result<(Cow<'b, str>, Vec<String>), ExtractError> {
     if bytes.len() > options.max_bytes {
         return Err(ExtractError::TooLarge {
             size: bytes.len(),
@@ -139,7 +164,7 @@ pub(crate) fn parse_file(
     }
     let mut warnings = Vec::new();
     let text = match std::str::from_utf8(bytes) {
-        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Ok(text) => Cow::Borrowed(text),
         Err(e) => {
             warnings.push(format!(
                 "not valid UTF-8 (first bad byte at offset {}); invalid bytes replaced with U+FFFD",
@@ -148,22 +173,25 @@ pub(crate) fn parse_file(
             String::from_utf8_lossy(bytes)
         }
     };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let (format, lied) = detect(path, text);
-    warnings.extend(lied);
-    let mut reasons = Vec::new();
-    if let Some(parsed) = adapted(path, text, format, bytes.len(), &warnings, &mut reasons) {
-        return Ok(parsed);
-    }
-    let mut builder = Builder::new(bytes.len());
+    Ok((text, warnings))
+}
+
+/// The generic rules of `format` (no adapter).
+pub(crate) fn parse_generic(
+    text: &str,
+    format: Format,
+    size: usize,
+    warnings: &mut Vec<String>,
+) -> Result<Builder, ExtractError> {
+    let mut builder = Builder::new(size);
     match format {
-        Format::Json => parse::json::parse_document(text, &mut builder, &mut warnings)?,
-        Format::Jsonl => parse::json::parse_lines(text, &mut builder, &mut warnings)?,
+        Format::Json => parse::json::parse_document(text, &mut builder, warnings)?,
+        Format::Jsonl => parse::json::parse_lines(text, &mut builder, warnings)?,
         Format::Csv | Format::Tsv => {
-            parse::delimited::parse(text, format == Format::Tsv, &mut builder, &mut warnings)?
+            parse::delimited::parse(text, format == Format::Tsv, &mut builder, warnings)?
         }
-        Format::Markdown => parse::markdown::parse(text, &mut builder, &mut warnings)?,
-        Format::Text => parse::text::parse(text, &mut builder, &mut warnings)?,
+        Format::Markdown => parse::markdown::parse(text, &mut builder, warnings)?,
+        Format::Text => parse::text::parse(text, &mut builder, warnings)?,
     }
     if builder.dropped_fields > 0 {
         warnings.push(format!(
@@ -172,12 +200,7 @@ pub(crate) fn parse_file(
             builder.dropped_fields
         ));
     }
-    Ok(Parsed {
-        format,
-        builder,
-        warnings,
-        reading: Reading::generic(format, reasons),
-    })
+    Ok(builder)
 }
 
 /// The first adapter that recognises the content and reads records from

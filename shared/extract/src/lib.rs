@@ -14,6 +14,7 @@ pub mod llm;
 mod names;
 mod parse;
 mod reading;
+pub mod recipe;
 mod records;
 mod schema;
 mod units;

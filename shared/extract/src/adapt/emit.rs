@@ -140,6 +140,33 @@ impl<'b> Emit<'b> {
         self.builder.set_cell(id, raw)
     }
 
+    /// Sets dimension `name` from text: numbers and booleans are read as
+    /// such (`8` is 8), anything else kept as written.
+    pub(crate) fn dim_text(&mut self, name: &str, raw: &str) -> Result<(), ExtractError> {
+        let Some(id) = self.field(name, Role::Dimension) else {
+            return Ok(());
+        };
+        self.open = true;
+        self.builder.set_cell(id, raw)
+    }
+
+    /// Declares metric `name` before any value: its unit (values in other
+    /// units of the family are converted to it) and direction.
+    pub(crate) fn declare_metric(
+        &mut self,
+        name: &str,
+        unit: Option<&str>,
+        direction: Option<Direction>,
+    ) {
+        let Some(id) = self.field(name, Role::Metric) else {
+            return;
+        };
+        if let Some(unit) = unit {
+            self.builder.set_unit(id, unit);
+        }
+        self.builder.columns[id].direction = direction;
+    }
+
     /// Ends the record being written; a record with no value is not one.
     pub(crate) fn end_record(&mut self) {
         if std::mem::take(&mut self.open) {
