@@ -12,6 +12,7 @@ pub mod models;
 pub mod notify;
 pub mod pool;
 pub mod queue;
+pub mod recipes;
 pub mod rollups;
 pub mod runners;
 pub mod schema;

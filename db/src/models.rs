@@ -167,6 +167,10 @@ pub struct MetricSchema {
     pub updated_at: DateTime<Utc>,
     /// What the LLM said of the schema it drafted.
     pub explanation: Option<String>,
+    /// Parsers for the shapes of file this version reads: `[{fingerprint,
+    /// recipe, status, source, example_path, updated_at}]`.
+    #[schema(value_type = Vec<Object>)]
+    pub recipes: serde_json::Value,
 }
 
 /// A schema version to insert.

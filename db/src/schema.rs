@@ -141,6 +141,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         explanation -> Nullable<Text>,
+        recipes -> Jsonb,
     }
 }
 

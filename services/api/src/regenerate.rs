@@ -90,6 +90,8 @@ pub(crate) async fn regenerate(
             bytes: &bytes,
             schema: None,
             custom_prompt: config.custom_prompt.as_deref(),
+            recipes: &[],
+            force: true,
         },
         &wfm_extract::Options::default(),
         state.llm.as_deref(),
@@ -102,7 +104,7 @@ pub(crate) async fn regenerate(
     })?;
     let generated_by = match outcome.method {
         Method::Llm => GeneratedBy::Ai,
-        Method::Builtin => GeneratedBy::Inference,
+        Method::Builtin | Method::Recipe => GeneratedBy::Inference,
     };
     let mut conn = state.conn().await?;
     let schema = insert_version(

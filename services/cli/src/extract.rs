@@ -10,6 +10,7 @@ use serde::Serialize;
 use serde_json::json;
 use wfm_env::{EXIT_CONFIG, Env, config_error_exit};
 use wfm_extract::llm::{LlmClient, LlmConfig, LlmRequest, Method, Outcome, extract_with_llm};
+use wfm_extract::recipe::{self, Recipe};
 use wfm_extract::{
     DEFAULT_MAX_BYTES, ExtractError, Extraction, Options, ReadMethod, Reading, Schema, extract,
     extract_with_schema,
@@ -32,6 +33,10 @@ pub struct ExtractArgs {
     /// Extra instructions for the LLM (used only when WFM_LLM_BASE_URL is set).
     #[arg(long)]
     prompt: Option<String>,
+    /// Read the files with this recipe (JSON; see the crate README) instead
+    /// of the built-in extractor: to try a hand-written parser.
+    #[arg(long, value_name = "FILE", conflicts_with = "schema")]
+    recipe: Option<String>,
     /// Print which adapter or rule read each file and why, with the
     /// confidence and each reason that lowered it.
     #[arg(long)]
@@ -60,6 +65,13 @@ pub fn run(args: ExtractArgs) -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
+    let recipe = match args.recipe.as_deref().map(read_recipe).transpose() {
+        Ok(recipe) => recipe,
+        Err(message) => {
+            eprintln!("wfm extract: {message}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
     let llm = match Env::from_process()
         .and_then(|env| LlmConfig::from_env(&env))
         .map(|c| c.map(LlmClient::new))
@@ -81,16 +93,17 @@ pub fn run(args: ExtractArgs) -> ExitCode {
         .iter()
         .map(|path| {
             let outcome = read_capped(path, options.max_bytes).and_then(|bytes| {
-                runtime
-                    .block_on(one_file(
-                        path,
-                        &bytes,
-                        schema.as_ref(),
-                        &options,
-                        llm.as_ref(),
-                        args.prompt.as_deref(),
-                    ))
-                    .map_err(|e| e.to_string())
+                runtime.block_on(one_file(
+                    path,
+                    &bytes,
+                    Given {
+                        schema: schema.as_ref(),
+                        recipe: recipe.as_ref(),
+                        prompt: args.prompt.as_deref(),
+                    },
+                    &options,
+                    llm.as_ref(),
+                ))
             });
             match outcome {
                 Ok(outcome) => FileResult::Done(Box::new(outcome)),
@@ -134,33 +147,69 @@ pub fn run(args: ExtractArgs) -> ExitCode {
     }
 }
 
+/// What the command line gave besides the files.
+#[derive(Debug, Clone, Copy)]
+struct Given<'a> {
+    schema: Option<&'a Schema>,
+    recipe: Option<&'a Recipe>,
+    prompt: Option<&'a str>,
+}
+
 async fn one_file(
     path: &str,
     bytes: &[u8],
-    schema: Option<&Schema>,
+    given: Given<'_>,
     options: &Options,
     llm: Option<&LlmClient>,
-    prompt: Option<&str>,
-) -> Result<Outcome, ExtractError> {
+) -> Result<Outcome, String> {
+    let fingerprint = recipe::fingerprint(path, bytes, options);
+    if let Some(recipe) = given.recipe {
+        let extraction =
+            recipe::apply(recipe, "--recipe", path, bytes, options).map_err(|e| e.to_string())?;
+        return Ok(outcome(extraction, Method::Recipe, fingerprint));
+    }
     if llm.is_some() {
         let request = LlmRequest {
             path,
             bytes,
-            schema,
-            custom_prompt: prompt,
+            schema: given.schema,
+            custom_prompt: given.prompt,
+            recipes: &[],
+            force: false,
         };
-        return extract_with_llm(request, options, llm).await;
+        return extract_with_llm(request, options, llm)
+            .await
+            .map_err(|e| e.to_string());
     }
-    let extraction = match schema {
-        Some(schema) => extract_with_schema(path, bytes, schema, options)?,
-        None => extract(path, bytes, options)?,
-    };
-    Ok(Outcome {
+    let extraction = match given.schema {
+        Some(schema) => extract_with_schema(path, bytes, schema, options),
+        None => extract(path, bytes, options),
+    }
+    .map_err(|e| e.to_string())?;
+    Ok(outcome(extraction, Method::Builtin, fingerprint))
+}
+
+fn outcome(extraction: Extraction, method: Method, fingerprint: Option<String>) -> Outcome {
+    Outcome {
         extraction,
-        method: Method::Builtin,
+        method,
         fallback_reason: None,
         explanation: None,
-    })
+        fingerprint,
+        proposed_recipe: None,
+        recipe_refused: None,
+    }
+}
+
+fn read_recipe(path: &str) -> Result<Recipe, String> {
+    let bytes = wfm_env::read_regular_file(path, 1024 * 1024)
+        .map_err(|e| format!("cannot read recipe {path}: {e}"))?;
+    let recipe: Recipe = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("recipe {path} is not a valid recipe: {e}"))?;
+    recipe
+        .validate()
+        .map_err(|e| format!("recipe {path}: {e}"))?;
+    Ok(recipe)
 }
 
 fn read_schema(path: &str) -> Result<Schema, String> {
@@ -216,6 +265,9 @@ fn render(result: &FileResult, explain: bool) -> String {
         reading_line(&x.reading)
     );
     if explain {
+        if let Some(fingerprint) = &outcome.fingerprint {
+            out.push_str(&format!("shape: {fingerprint}\n"));
+        }
         for reason in &x.reading.reasons {
             out.push_str(&format!("why: {reason}\n"));
         }

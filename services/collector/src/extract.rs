@@ -7,8 +7,10 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use wfm_db::GeneratedBy;
 use wfm_db::models::{Config, Run};
+use wfm_db::recipes::{RecipeSource, RecipeStatus, StoredRecipe};
 use wfm_extract::llm::{LlmClient, LlmRequest, Method, extract_with_llm};
-use wfm_extract::{DimValue, Options, Reading, Record, Schema, parse_time};
+use wfm_extract::recipe::KnownRecipe;
+use wfm_extract::{DimValue, Options, ReadMethod, Reading, Record, Schema, parse_time};
 
 use crate::Collector;
 use crate::schema::{ActiveSchema, union};
@@ -28,6 +30,8 @@ pub(crate) struct Extracted {
     /// Files extracted (with or without records).
     pub processed: usize,
     pub readings: Vec<FileReading>,
+    /// Recipes the LLM wrote that reproduce its own records, to keep.
+    pub proposed: Vec<StoredRecipe>,
 }
 
 /// How one file was read, as the run shows it.
@@ -84,7 +88,7 @@ impl<'a> Extractor<'a> {
         let mut by_llm = false;
         let mut explanations = Vec::new();
         for (path, bytes) in files {
-            match self.one(path, bytes, None).await {
+            match self.one(path, bytes, None, &[]).await {
                 Ok(x) if !x.extraction.records.is_empty() => {
                     by_llm |= x.method == Method::Llm;
                     explanations.extend(x.explanation.map(|e| format!("{path}: {e}")));
@@ -121,8 +125,23 @@ impl<'a> Extractor<'a> {
         let default_time = run.workload_completed_at.unwrap_or(run.created_at);
         let mut out = Extracted::default();
         for (path, bytes) in files {
-            match self.one(path, bytes, Some(&active.schema)).await {
+            match self
+                .one(path, bytes, Some(&active.schema), &active.recipes)
+                .await
+            {
                 Ok(outcome) => {
+                    if let (Some(recipe), Some(fingerprint)) =
+                        (&outcome.proposed_recipe, &outcome.fingerprint)
+                    {
+                        out.proposed.push(StoredRecipe {
+                            fingerprint: fingerprint.clone(),
+                            recipe: serde_json::to_value(recipe).unwrap_or_default(),
+                            status: RecipeStatus::Proposed,
+                            source: RecipeSource::Llm,
+                            example_path: Some(path.clone()),
+                            updated_at: Utc::now(),
+                        });
+                    }
                     let x = outcome.extraction;
                     out.processed += 1;
                     out.readings.push(FileReading {
@@ -157,6 +176,7 @@ impl<'a> Extractor<'a> {
         path: &str,
         bytes: &[u8],
         schema: Option<&Schema>,
+        recipes: &[KnownRecipe],
     ) -> Result<wfm_extract::llm::Outcome, wfm_extract::ExtractError> {
         let options = Options {
             max_bytes: self.max_bytes,
@@ -166,9 +186,16 @@ impl<'a> Extractor<'a> {
             bytes,
             schema,
             custom_prompt: self.config.custom_prompt.as_deref(),
+            recipes,
+            force: false,
         };
         let outcome = extract_with_llm(request, &options, self.llm).await?;
-        if let (Some(_), Some(reason)) = (self.llm, &outcome.fallback_reason) {
+        if let Some(reason) = &outcome.recipe_refused {
+            tracing::warn!(path, reason, "recipe not used");
+        }
+        let failed = outcome.method == Method::Builtin
+            && outcome.extraction.reading.method != ReadMethod::Adapter;
+        if let (Some(_), Some(reason), true) = (self.llm, &outcome.fallback_reason, failed) {
             tracing::warn!(
                 path,
                 reason,

@@ -243,6 +243,9 @@ impl Collector {
             &done,
         )
         .await?;
+        if matches!(stored, Stored::Completed { .. }) {
+            keep_recipes(&mut conn, &active, &extracted.proposed).await;
+        }
         Ok(match stored {
             Stored::Completed { rows } => Outcome::Completed {
                 files: processed,
@@ -406,6 +409,27 @@ fn window(options: &ReaderOptions, run: &Run) -> Result<Option<Window>, String> 
         _ => Err(
             "mtime_window is on but the run has no workload start and completion time".to_owned(),
         ),
+    }
+}
+
+/// Keeps the recipes the LLM proposed with the active schema, for later
+/// files of their shapes; a shape that has one already keeps it. Losing one
+/// costs an LLM call next time, not data: a failure is logged.
+async fn keep_recipes(
+    conn: &mut AsyncPgConnection,
+    active: &ActiveSchema,
+    proposed: &[wfm_db::recipes::StoredRecipe],
+) {
+    for recipe in proposed {
+        match wfm_db::recipes::add_proposed(conn, active.id, recipe).await {
+            Ok(true) => tracing::info!(
+                schema = active.id,
+                fingerprint = recipe.fingerprint,
+                "recipe proposed by the LLM kept"
+            ),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(schema = active.id, error = %e, "recipe not kept"),
+        }
     }
 }
 

@@ -9,13 +9,18 @@ use wfm_db::schema::{
     github_workflow_configs as configs, github_workflow_metric_schemas as schemas,
 };
 use wfm_extract::Schema;
+use wfm_extract::recipe::{KnownRecipe, Recipe};
 
 /// The schema in force for a config, with its row id.
 #[derive(Debug, Clone)]
 pub struct ActiveSchema {
     pub id: i64,
+    /// Its version number, for naming its recipes.
+    pub version: i32,
     pub schema: Schema,
     pub timestamp_field: Option<String>,
+    /// The recipes kept with it (entries that no longer parse are skipped).
+    pub recipes: Vec<KnownRecipe>,
 }
 
 /// Why the active schema could not be read or made.
@@ -47,8 +52,11 @@ pub async fn active(
     let Some(row) = wfm_db::metric_schemas::active(conn, config_id).await? else {
         return Ok(None);
     };
+    let recipes = known_recipes(&row);
     Ok(Some(ActiveSchema {
         id: row.id,
+        version: row.version,
+        recipes,
         schema: Schema {
             fields: parse_json(&row, &row.fields, "fields")?,
             dimension_fields: parse_json(&row, &row.dimension_fields, "dimension_fields")?,
@@ -56,6 +64,35 @@ pub async fn active(
         },
         timestamp_field: row.timestamp_field,
     }))
+}
+
+/// The schema version's recipes that parse and validate; a bad one is
+/// logged and skipped, so the files it would read go to the other readers.
+fn known_recipes(row: &MetricSchema) -> Vec<KnownRecipe> {
+    wfm_db::recipes::parse(&row.recipes)
+        .into_iter()
+        .filter_map(|stored| {
+            let recipe = serde_json::from_value::<Recipe>(stored.recipe)
+                .map_err(|e| e.to_string())
+                .and_then(|r| r.validate().map(|()| r).map_err(|e| e.to_string()));
+            match recipe {
+                Ok(recipe) => Some(KnownRecipe {
+                    name: format!("schema v{} {}", row.version, stored.fingerprint),
+                    fingerprint: stored.fingerprint,
+                    recipe,
+                }),
+                Err(reason) => {
+                    tracing::warn!(
+                        schema = row.id,
+                        fingerprint = stored.fingerprint,
+                        reason,
+                        "stored recipe skipped"
+                    );
+                    None
+                }
+            }
+        })
+        .collect()
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(
@@ -90,10 +127,11 @@ pub async fn create_active(
                 .select(diesel::dsl::max(schemas::version))
                 .first(conn)
                 .await?;
+            let version = version.unwrap_or(0) + 1;
             let new = NewMetricSchema {
                 config_id,
                 name: name.to_owned(),
-                version: version.unwrap_or(0) + 1,
+                version,
                 fields: serde_json::to_value(&schema.fields).unwrap_or_default(),
                 dimension_fields: serde_json::to_value(&schema.dimension_fields)
                     .unwrap_or_default(),
@@ -112,14 +150,16 @@ pub async fn create_active(
                 .set(configs::metric_schema_id.eq(id))
                 .execute(conn)
                 .await?;
-            Ok::<_, diesel::result::Error>(id)
+            Ok::<_, diesel::result::Error>((id, version))
         })
         .await;
     match inserted {
-        Ok(id) => Ok(ActiveSchema {
+        Ok((id, version)) => Ok(ActiveSchema {
             id,
+            version,
             schema: schema.clone(),
             timestamp_field: None,
+            recipes: Vec::new(),
         }),
         // Another collector created the active schema first: use theirs.
         Err(diesel::result::Error::DatabaseError(

@@ -9,7 +9,8 @@ use std::time::Duration;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use serde_json::{Value, json};
 use wfm_extract::llm::{LlmClient, LlmConfig, LlmRequest, Method, extract_with_llm};
-use wfm_extract::{Options, Schema};
+use wfm_extract::recipe::KnownRecipe;
+use wfm_extract::{Options, ReadMethod, Schema};
 
 const CSV: &[u8] = b"Op,Backend:Stage,throughput\nAttention,Aiter/CK:Fwd,496.64\nAttention,Aiter/CK:Bwd,244.02\nGEMM,Hipblaslt:Fwd,725.06\n";
 
@@ -98,6 +99,8 @@ fn request<'a>(schema: Option<&'a Schema>) -> LlmRequest<'a> {
         bytes: CSV,
         schema,
         custom_prompt: Some("throughput is in TFLOPS"),
+        recipes: &[],
+        force: false,
     }
 }
 
@@ -337,4 +340,142 @@ async fn values_must_match_the_declared_types() {
         "dimension `Op` = \"Attention\" does not match its declared type",
     )
     .await;
+}
+
+/// The model's answer for all three rows of `CSV`, with `recipe`.
+fn answer_with_recipe(recipe: Value) -> String {
+    let row = |op: &str, stage: &str, t: f64| json!({"dimensions": {"Op": op, "Backend:Stage": stage}, "metrics": {"throughput": t}});
+    json!({
+        "schema": {"fields": [{"name": "Op", "type": "string"}, {"name": "Backend:Stage", "type": "string"},
+                              {"name": "throughput", "type": "float", "unit": "TFLOPS"}],
+                   "dimension_fields": ["Op", "Backend:Stage"], "metric_fields": ["throughput"]},
+        "records": [row("Attention", "Aiter/CK:Fwd", 496.64), row("Attention", "Aiter/CK:Bwd", 244.02),
+                    row("GEMM", "Hipblaslt:Fwd", 725.06)],
+        "recipe": recipe
+    })
+    .to_string()
+}
+
+fn table_recipe(metric_column: &str) -> Value {
+    json!({"select": {"kind": "table"}, "fields": [
+        {"name": "Op", "from": "Op", "role": "dimension"},
+        {"name": "Backend:Stage", "from": "Backend:Stage", "role": "dimension"},
+        {"name": "throughput", "from": metric_column, "role": "metric", "unit": "TFLOPS"}]})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recipe_that_reproduces_the_answer_is_proposed_and_then_used_with_no_call() {
+    let (client, seen) = stub(
+        Reply::Content(answer_with_recipe(table_recipe("throughput"))),
+        Duration::from_secs(5),
+    )
+    .await;
+    let outcome = extract_with_llm(request(None), &Options::default(), Some(&client))
+        .await
+        .expect("extraction");
+    assert_eq!(outcome.method, Method::Llm, "{:?}", outcome.fallback_reason);
+    assert_eq!(outcome.recipe_refused, None);
+    let recipe = outcome.proposed_recipe.expect("the recipe is proposed");
+    let fingerprint = outcome.fingerprint.expect("a fingerprint");
+    assert!(fingerprint.starts_with("csv:"), "{fingerprint}");
+    let sent = seen.lock().expect("lock").len();
+    assert_eq!(sent, 1);
+
+    // A later file of the same shape, other values: the recipe reads it.
+    let later = b"Op,Backend:Stage,throughput\nGEMM,Hipblaslt:Fwd,731.5\n";
+    let known = [KnownRecipe {
+        fingerprint,
+        name: "schema v1 csv".into(),
+        recipe,
+    }];
+    let request = LlmRequest {
+        bytes: later,
+        recipes: &known,
+        ..request(None)
+    };
+    let outcome = extract_with_llm(request, &Options::default(), Some(&client))
+        .await
+        .expect("extraction");
+    assert_eq!(outcome.method, Method::Recipe);
+    assert_eq!(outcome.extraction.reading.method, ReadMethod::Recipe);
+    assert_eq!(
+        outcome
+            .extraction
+            .records
+            .get(0)
+            .and_then(|r| r.metric("throughput")),
+        Some(731.5)
+    );
+    assert_eq!(seen.lock().expect("lock").len(), 1, "no second LLM call");
+    // A regeneration the user asks for goes to the model all the same.
+    let forced = LlmRequest {
+        force: true,
+        ..request
+    };
+    let outcome = extract_with_llm(forced, &Options::default(), Some(&client))
+        .await
+        .expect("extraction");
+    assert_eq!(outcome.method, Method::Llm);
+    assert_eq!(seen.lock().expect("lock").len(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recipe_that_disagrees_with_the_answer_is_refused_with_the_reason() {
+    for (recipe, reason) in [
+        (
+            table_recipe("Op"),
+            "the LLM's recipe does not run: recipe field `throughput` found no value",
+        ),
+        (
+            json!({"select": {"kind": "table"}, "fields": []}),
+            "the LLM's recipe does not run: recipe has no metric field",
+        ),
+        (
+            json!({"select": {"kind": "xpath"}, "fields": []}),
+            "the LLM's recipe is malformed",
+        ),
+        (
+            json!({"select": {"kind": "lines", "pattern": r"^GEMM,(?P<s>[^,]+),(?P<t>[\d.]+)"}, "fields": [
+                {"name": "Backend:Stage", "from": "s", "role": "dimension"},
+                {"name": "throughput", "from": "t", "role": "metric"}]}),
+            "the LLM's recipe is wrong: the recipe gives 1 records where the LLM's own extraction has 3",
+        ),
+    ] {
+        let (client, _) = stub(
+            Reply::Content(answer_with_recipe(recipe)),
+            Duration::from_secs(5),
+        )
+        .await;
+        let outcome = extract_with_llm(request(None), &Options::default(), Some(&client))
+            .await
+            .expect("extraction");
+        assert_eq!(
+            outcome.method,
+            Method::Llm,
+            "the records are still the model's"
+        );
+        assert_eq!(outcome.proposed_recipe, None);
+        let refused = outcome.recipe_refused.expect("a reason");
+        assert!(refused.starts_with(reason), "{refused}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_an_adapter_reads_is_not_sent_to_the_model() {
+    let (client, seen) = stub(Reply::Status(500), Duration::from_secs(5)).await;
+    let bmf = br#"{"parse": {"latency": {"value": 88.0}}}"#;
+    let request = LlmRequest {
+        path: "bench.json",
+        bytes: bmf,
+        ..request(None)
+    };
+    let outcome = extract_with_llm(request, &Options::default(), Some(&client))
+        .await
+        .expect("extraction");
+    assert_eq!(outcome.method, Method::Builtin);
+    assert_eq!(
+        outcome.extraction.reading.name.as_deref(),
+        Some("bencher-metric-format")
+    );
+    assert!(seen.lock().expect("lock").is_empty());
 }

@@ -50,7 +50,9 @@ pub(crate) static ANSWER_SCHEMA: LazyLock<Value> = LazyLock::new(|| {
                     "metrics": {"type": "object", "additionalProperties": {"type": ["number", "null"]}}
                 }
             }},
-            "explanation": {"type": "string"}
+            "explanation": {"type": "string"},
+            "recipe": {"type": ["object", "null"],
+                       "description": "a declarative parser for files of this shape (see the instructions)"}
         }
     })
 });
@@ -64,6 +66,9 @@ pub(crate) struct Answer {
     records: Vec<AnswerRecord>,
     #[serde(default)]
     explanation: Option<String>,
+    /// Checked and parsed separately: a bad recipe does not spoil the records.
+    #[serde(default)]
+    pub(crate) recipe: Option<Value>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -8,7 +8,21 @@ Return one record per benchmark case: `dimensions` hold labels and configuration
 (names, models, batch sizes, sequence lengths, GPU counts), `metrics` hold measured \
 numbers (times, throughputs, accuracies) as JSON numbers in the file's own unit. \
 Keep field names exactly as the file writes them. Never invent values; leave out a \
-metric the file does not give. Answer with JSON only, matching the given JSON schema.";
+metric the file does not give. Answer with JSON only, matching the given JSON schema.
+
+Also write `recipe`: a declarative parser that yields the same records from any file \
+of this shape, so later files need no model. Format: {\"select\": S, \"fields\": [F…]}. \
+S is one of {\"kind\": \"json\", \"each\": \"/benchmarks/*\"} (a JSON pointer whose \
+segments may be * for every array element or object member; \"\" is the whole document; \
+JSON Lines: applied to each line), {\"kind\": \"table\"} (each row of the file's tables), \
+or {\"kind\": \"lines\", \"pattern\": REGEX, \"context\": [REGEX…]} (each line matching \
+pattern is a record; a line matching a context regex sets its named groups for later \
+lines; Rust regex syntax, named groups (?P<name>…)). Each F is {\"name\": output name, \
+\"from\": source, \"role\": \"dimension\"|\"metric\", \"unit\"?: unit, \"direction\"?: \
+\"lower_is_better\"|\"higher_is_better\"}; source is a JSON pointer relative to the \
+record (\"stats/mean\"), absolute (\"/context/date\") or \"@key\" (the member name the \
+last * matched) for json; a column header for table; a group name for lines. Use the \
+same field names as your records. Set recipe to null when no such parser fits.";
 
 /// The user message: file facts, the schema to follow, the config's prompt,
 /// then the content (cut to `budget` bytes, at a line break when possible).

@@ -27,7 +27,8 @@ pub(super) fn compile(pattern: &str) -> Result<Regex, RecipeError> {
         .map_err(|e| RecipeError::Pattern(e.to_string()))
 }
 
-/// Applies `recipe` (named `name` in the reading) to one file.
+/// Applies `recipe` (named `name` in the reading) to one file; the schema
+/// is the recipe's fields.
 pub fn apply(
     recipe: &Recipe,
     name: &str,
@@ -35,6 +36,21 @@ pub fn apply(
     bytes: &[u8],
     options: &Options,
 ) -> Result<Extraction, RecipeError> {
+    let extraction = inferred(path, apply_parsed(recipe, name, path, bytes, options)?);
+    if extraction.records.is_empty() {
+        return Err(RecipeError::NoRecords);
+    }
+    Ok(extraction)
+}
+
+/// What `recipe` reads in the file, before a schema places it.
+pub(crate) fn apply_parsed(
+    recipe: &Recipe,
+    name: &str,
+    path: &str,
+    bytes: &[u8],
+    options: &Options,
+) -> Result<Parsed, RecipeError> {
     recipe.validate()?;
     let extract_error = |e: crate::ExtractError| RecipeError::Extract(e.to_string());
     let (text, mut warnings) = decode(bytes, options).map_err(extract_error)?;
@@ -78,19 +94,12 @@ pub fn apply(
         confidence: 0.9,
         reasons: vec![format!("recipe {name}: {}", describe(&recipe.select))],
     };
-    let extraction = inferred(
-        path,
-        Parsed {
-            format,
-            builder,
-            warnings,
-            reading,
-        },
-    );
-    if extraction.records.is_empty() {
-        return Err(RecipeError::NoRecords);
-    }
-    Ok(extraction)
+    Ok(Parsed {
+        format,
+        builder,
+        warnings,
+        reading,
+    })
 }
 
 fn describe(select: &Select) -> String {

@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::schema::{Direction, Role};
 
 pub use apply::apply;
+pub(crate) use apply::apply_parsed;
 pub use check::agrees;
 pub use fingerprint::fingerprint;
 
@@ -75,6 +76,16 @@ pub struct RecipeField {
     pub unit: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub direction: Option<Direction>,
+}
+
+/// A recipe kept for a config: the shape it reads and its name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KnownRecipe {
+    /// The [`fingerprint`] of the files it reads.
+    pub fingerprint: String,
+    /// Shown as the reading's name (`schema v3 recipe json:1a2b…`).
+    pub name: String,
+    pub recipe: Recipe,
 }
 
 /// Why a recipe cannot be used.
