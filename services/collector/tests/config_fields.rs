@@ -275,3 +275,89 @@ struct Id {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     id: i64,
 }
+
+#[tokio::test]
+async fn the_llms_recipe_is_kept_with_the_schema_and_reads_the_next_run_without_a_call() {
+    let stub = wfm_testing::llm_stub::LlmStub::answering(serde_json::json!({
+        "schema": {"fields": [
+            {"name": "model", "type": "string"}, {"name": "batch", "type": "int"},
+            {"name": "latency_ms", "type": "float", "unit": "ms"}, {"name": "throughput", "type": "float"}
+        ], "dimension_fields": ["model", "batch"], "metric_fields": ["latency_ms", "throughput"]},
+        "records": [
+            {"dimensions": {"model": "llama", "batch": 1}, "metrics": {"latency_ms": 12.5, "throughput": 80.1}},
+            {"dimensions": {"model": "llama", "batch": 8}, "metrics": {"latency_ms": 40.2, "throughput": 199.0}}
+        ],
+        "recipe": {"select": {"kind": "table"}, "fields": [
+            {"name": "model", "from": "model", "role": "dimension"},
+            {"name": "batch", "from": "batch", "role": "dimension"},
+            {"name": "latency_ms", "from": "latency_ms", "role": "metric", "unit": "ms"},
+            {"name": "throughput", "from": "throughput", "role": "metric"}]}
+    }))
+    .await;
+    let h = Harness::with_env(
+        "recipe",
+        serde_json::json!(["runs/{run_id}/*.csv"]),
+        &[
+            ("WFM_LLM_BASE_URL", &stub.base_url),
+            ("WFM_LLM_MODEL", "stub"),
+        ],
+    )
+    .await;
+    h.write("runs/1/a.csv", CSV);
+    h.enqueue("u1", 1).await;
+    let (first, outcome) = h.collect().await;
+    assert_eq!(
+        outcome,
+        Outcome::Completed {
+            files: 1,
+            records: 2
+        }
+    );
+    let calls = stub.requests().len();
+    assert!(calls >= 1);
+    assert_eq!(
+        first.extraction.as_ref().map(|e| e[0]["method"].clone()),
+        Some("llm".into())
+    );
+
+    let mut conn = h.db.connect().await;
+    let schema: MetricSchema = schemas::table
+        .filter(schemas::config_id.eq(h.config.id))
+        .select(MetricSchema::as_select())
+        .first(&mut conn)
+        .await
+        .expect("the schema");
+    let kept = wfm_db::recipes::parse(&schema.recipes);
+    assert_eq!(kept.len(), 1, "{}", schema.recipes);
+    assert_eq!(kept[0].status, wfm_db::recipes::RecipeStatus::Proposed);
+    assert_eq!(kept[0].example_path.as_deref(), Some("runs/1/a.csv"));
+    assert!(kept[0].fingerprint.starts_with("csv:"));
+
+    // The next run's file has the same shape and other values: the recipe
+    // reads it, and the model is not asked.
+    h.write(
+        "runs/2/a.csv",
+        "model,batch,latency_ms,throughput\nqwen,4,22.5,140.5\n",
+    );
+    h.enqueue("u2", 2).await;
+    let (second, outcome) = h.collect().await;
+    assert_eq!(
+        outcome,
+        Outcome::Completed {
+            files: 1,
+            records: 1
+        }
+    );
+    assert_eq!(
+        stub.requests().len(),
+        calls,
+        "no LLM call for a known shape"
+    );
+    let reading = &second.extraction.expect("readings")[0];
+    assert_eq!(reading["method"], "recipe", "{reading}");
+    let rows = h.metric_rows(second.id).await;
+    assert_eq!(
+        rows[0].4,
+        serde_json::json!({"latency_ms": 22.5, "throughput": 140.5})
+    );
+}
