@@ -69,12 +69,6 @@ const NOT_EXTRACTED: &[(&str, &str)] = &[
         "md/benchmarkdotnet-github-rxwebsocket-memorybench.md",
         "BenchmarkDotNet version / OS / CPU / runtime (ini block)",
     ),
-    // Read from the quoted mpirun command and the device list: prose, not table.
-    (
-        "txt/nccl-tests-allreduce-h100-2node.txt",
-        "op (all_reduce_perf, from command)",
-    ),
-    ("txt/nccl-tests-allreduce-h100-2node.txt", "nranks (16)"),
 ];
 
 const KNOWN: Known = Known {
