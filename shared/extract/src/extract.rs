@@ -164,6 +164,7 @@ pub(crate) fn parse_file(
         }
         Format::Markdown => parse::markdown::parse(text, &mut builder, &mut warnings)?,
         Format::Text => parse::text::parse(text, &mut builder, &mut warnings)?,
+        Format::Xml => parse::xml::parse(text, &mut builder, &mut warnings)?,
     }
     if builder.dropped_fields > 0 {
         warnings.push(format!(
