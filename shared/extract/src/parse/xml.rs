@@ -51,10 +51,16 @@ struct Open {
 /// text that is a plain number becomes a JSON number; without, every value
 /// is the string the file wrote.
 pub(crate) fn to_value(text: &str, numbers: bool) -> Result<Value, ExtractError> {
+    to_named_value(text, numbers).map(|(_, value)| value)
+}
+
+/// [`to_value`] with the root element's name, which the tree drops.
+pub(crate) fn to_named_value(text: &str, numbers: bool) -> Result<(String, Value), ExtractError> {
     let mut reader = Reader::from_str(text);
     reader.config_mut().check_end_names = true;
     let mut stack: Vec<Open> = Vec::new();
     let mut root: Option<Value> = None;
+    let mut root_name = String::new();
     let mut elements = 0usize;
     let at = |reader: &Reader<&[u8]>| reader.buffer_position();
     loop {
@@ -76,7 +82,11 @@ pub(crate) fn to_value(text: &str, numbers: bool) -> Result<Value, ExtractError>
                         at(&reader)
                     )));
                 }
-                stack.push(open(&start, numbers, at(&reader))?);
+                let element = open(&start, numbers, at(&reader))?;
+                if stack.is_empty() {
+                    root_name.clone_from(&element.name);
+                }
+                stack.push(element);
             }
             Event::Empty(start) => {
                 elements += 1;
@@ -86,6 +96,9 @@ pub(crate) fn to_value(text: &str, numbers: bool) -> Result<Value, ExtractError>
                     )));
                 }
                 let element = open(&start, numbers, at(&reader))?;
+                if stack.is_empty() {
+                    root_name.clone_from(&element.name);
+                }
                 close(element, &mut stack, &mut root, numbers);
             }
             Event::End(_) => {
@@ -128,7 +141,8 @@ pub(crate) fn to_value(text: &str, numbers: bool) -> Result<Value, ExtractError>
             unclosed.name
         )));
     }
-    root.ok_or_else(|| ExtractError::Xml("no element".to_owned()))
+    root.map(|value| (root_name, value))
+        .ok_or_else(|| ExtractError::Xml("no element".to_owned()))
 }
 
 fn open(start: &BytesStart<'_>, numbers: bool, at: u64) -> Result<Open, ExtractError> {
