@@ -10,6 +10,9 @@ pub enum ExtractError {
     Binary { offset: usize },
     #[error("invalid JSON: {0}")]
     Json(#[from] serde_json::Error),
+    /// Malformed XML, too deep, or too many elements; the message says where.
+    #[error("invalid XML: {0}")]
+    Xml(String),
     #[error("invalid CSV: {0}")]
     Csv(#[from] csv::Error),
     #[error("{fields} distinct fields over {records} records: too sparse to tabulate")]

@@ -192,6 +192,7 @@ pub(crate) fn parse_generic(
         }
         Format::Markdown => parse::markdown::parse(text, &mut builder, warnings)?,
         Format::Text => parse::text::parse(text, &mut builder, warnings)?,
+        Format::Xml => parse::xml::parse(text, &mut builder, warnings)?,
     }
     if builder.dropped_fields > 0 {
         warnings.push(format!(

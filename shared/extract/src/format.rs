@@ -12,6 +12,7 @@ pub enum Format {
     Tsv,
     Markdown,
     Text,
+    Xml,
 }
 
 impl Format {
@@ -23,6 +24,7 @@ impl Format {
             Format::Tsv => "tsv",
             Format::Markdown => "markdown",
             Format::Text => "text",
+            Format::Xml => "xml",
         }
     }
 
@@ -36,6 +38,7 @@ impl Format {
             "tsv" | "tab" => Format::Tsv,
             "md" | "markdown" => Format::Markdown,
             "txt" | "log" | "out" => Format::Text,
+            "xml" => Format::Xml,
             _ => return None,
         })
     }
@@ -50,12 +53,13 @@ impl Format {
             "tsv" => Format::Tsv,
             "markdown" | "md" => Format::Markdown,
             "text" | "txt" => Format::Text,
+            "xml" => Format::Xml,
             _ => return None,
         })
     }
 
     /// The names [`Format::from_type_name`] takes, for error messages.
-    pub const TYPE_NAMES: &str = "json, jsonl, csv, tsv, markdown, text";
+    pub const TYPE_NAMES: &str = "json, jsonl, csv, tsv, markdown, text, xml";
 
     /// Whether a config that lists `self` takes a file read as `read`: a
     /// format takes itself, `json` also JSON Lines and `csv` also TSV (a
@@ -120,6 +124,9 @@ pub fn detect(path: &str, text: &str) -> (Format, Option<String>) {
 /// as JSON Lines.
 pub fn sniff(text: &str, claimed: Option<Format>) -> Option<Format> {
     let body = text.trim_start_matches('\u{feff}').trim_start();
+    if looks_like_xml(body) {
+        return Some(Format::Xml);
+    }
     if body.starts_with('{') || body.starts_with('[') {
         let first_line = body.lines().next().unwrap_or("");
         let more = !body[first_line.len()..].trim().is_empty();
@@ -162,6 +169,28 @@ pub fn sniff(text: &str, claimed: Option<Format>) -> Option<Format> {
         Some(_) => Some(Format::Csv),
         None => None,
     }
+}
+
+/// An XML declaration, or a document that opens with an element and ends
+/// with a tag (`<testsuites …>…</testsuites>`). HTML pages also open with a
+/// tag but are rarely well-formed XML, so they are left to the other readers.
+fn looks_like_xml(body: &str) -> bool {
+    if body.starts_with("<?xml") {
+        return true;
+    }
+    let Some(rest) = body.strip_prefix('<') else {
+        return false;
+    };
+    let opens_element = rest
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_');
+    let head: String = rest
+        .chars()
+        .take(5)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    opens_element && !head.starts_with("html") && body.trim_end().ends_with('>')
 }
 
 /// At least 4 in 5 of the first 20 non-blank lines are JSON values.
@@ -289,5 +318,19 @@ mod tests {
         );
         assert_eq!(detect("r.jsonl", "{\"a\":\n{\"t\":1.5}\n").0, Format::Jsonl);
         assert_eq!(detect("r", "{\"a\": 1}\n{\"a\": 2}\n").0, Format::Jsonl);
+        assert_eq!(
+            detect("r.txt", "<?xml version=\"1.0\"?><a/>").0,
+            Format::Xml
+        );
+        assert_eq!(
+            detect("r", "<testsuite name=\"x\">\n</testsuite>\n").0,
+            Format::Xml
+        );
+        assert_eq!(
+            detect("page", "<html><body><br></body></html>").0,
+            Format::Text
+        );
+        assert_eq!(detect("r.xml", "a,b\n1,2\n3,4\n").0, Format::Csv);
+        assert_eq!(Format::from_type_name("XML"), Some(Format::Xml));
     }
 }

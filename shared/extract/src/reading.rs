@@ -79,7 +79,7 @@ impl Reading {
     ) {
         let mut confidence: f64 = match format {
             Format::Json | Format::Jsonl | Format::Csv | Format::Tsv => 0.8,
-            Format::Markdown => 0.7,
+            Format::Markdown | Format::Xml => 0.7,
             Format::Text => 0.4,
         };
         let mut lose = |by: f64, why: String| {

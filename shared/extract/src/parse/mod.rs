@@ -5,3 +5,4 @@ pub(crate) mod json;
 pub(crate) mod markdown;
 pub(crate) mod table;
 pub(crate) mod text;
+pub(crate) mod xml;
