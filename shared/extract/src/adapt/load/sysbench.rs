@@ -57,6 +57,9 @@ fn re(pattern: &str) -> Regex {
 
 fn detect(input: &Input<'_>) -> Option<&'static str> {
     let head = input.head();
+    if !(head.contains("sysbench ") || head.contains("General statistics:")) {
+        return None;
+    }
     let banner = head.lines().any(|l| BANNER.is_match(l));
     let report = head.contains("General statistics:") && head.contains("total time:");
     let options = head.contains("Running the test with following options:")
