@@ -126,6 +126,10 @@ fn json(
     let documents: Vec<Value> = match input.format {
         Format::Json => vec![input.json().cloned().ok_or(RecipeError::NotJson)?],
         Format::Jsonl => input.json_lines().flatten().collect(),
+        // The element tree the generic XML rules read (root name dropped).
+        Format::Xml => vec![
+            crate::parse::xml::to_value(input.text, true).map_err(|_| RecipeError::NotJson)?,
+        ],
         format => {
             return Err(RecipeError::WrongFormat {
                 select: "json",

@@ -1,6 +1,7 @@
 //! A file's shape, as a short stable string: files of one shape (the same
 //! tool's output on another day) share it, whatever their values. JSON: the
-//! set of key paths, arrays and maps of like objects collapsed to `*`;
+//! set of key paths, arrays and maps of like objects collapsed to `*` (XML:
+//! the same, of its element tree);
 //! tables: the format and the first table's header; text: the templates of
 //! the first lines, numbers blanked. Hashed with FNV-1a, which is stable
 //! across builds (the standard hasher is not).
@@ -32,6 +33,11 @@ pub fn fingerprint(path: &str, bytes: &[u8], options: &Options) -> Option<String
             let input = Input::new(path, text, format);
             let mut paths = BTreeSet::new();
             key_paths(input.json()?, String::new(), 0, &mut paths);
+            paths.into_iter().collect::<Vec<_>>().join("\n")
+        }
+        Format::Xml => {
+            let mut paths = BTreeSet::new();
+            key_paths(&crate::parse::xml::to_value(text, false).ok()?, String::new(), 0, &mut paths);
             paths.into_iter().collect::<Vec<_>>().join("\n")
         }
         Format::Jsonl => {

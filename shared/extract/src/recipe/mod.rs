@@ -46,7 +46,9 @@ pub struct Recipe {
 pub enum Select {
     /// Each value at `each`, a JSON pointer whose segments may be `*`
     /// (every element of an array or member of an object); `""` is the
-    /// whole document. For JSON Lines, applied to each line.
+    /// whole document. For JSON Lines, applied to each line; XML is read as
+    /// its element tree (attributes and children as members, the root's
+    /// name dropped).
     Json { each: String },
     /// Each row of the file's tables (CSV, TSV, Markdown, aligned text), as
     /// the generic rules read them; `from` names a column.
@@ -104,7 +106,7 @@ pub enum RecipeError {
         select: &'static str,
         format: crate::Format,
     },
-    #[error("the file is not JSON the recipe can read")]
+    #[error("the file is not JSON (or XML) the recipe can read")]
     NotJson,
     #[error("recipe found no records in the file")]
     NoRecords,
