@@ -13,6 +13,7 @@ mod lookup;
 mod metrics;
 pub mod openapi;
 pub mod params;
+mod recipes;
 mod regenerate;
 pub mod reply;
 mod runners;
@@ -141,6 +142,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .configure(configs::routes)
                 .configure(runs::routes)
                 .configure(schemas::routes)
+                .configure(recipes::routes)
                 .configure(metrics::routes)
                 .configure(runners::routes)
                 .configure(backfill::routes)

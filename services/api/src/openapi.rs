@@ -7,7 +7,9 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorBody;
-use crate::{backfill, ci, configs, metrics, regenerate, runners, runs, schemas, webhooks};
+use crate::{
+    backfill, ci, configs, metrics, recipes, regenerate, runners, runs, schemas, webhooks,
+};
 
 /// The webhook route lives at `/v1/webhooks/github`, outside the base path,
 /// and GitHub signs its deliveries instead of sending a bearer token.
@@ -123,6 +125,7 @@ impl Modify for BearerAuth {
         runs::get_of_config, runs::retry_of_config, runs::batch_retry,
         schemas::active, schemas::put, schemas::list, schemas::active_version,
         schemas::activate, regenerate::regenerate,
+        recipes::list, recipes::put, recipes::confirm, recipes::delete,
         metrics::query::query, metrics::aggregate::aggregate, metrics::trends::trends,
         metrics::summary::summary, metrics::dimensions::all, metrics::dimensions::values,
         metrics::export::export,

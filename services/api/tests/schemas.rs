@@ -298,3 +298,112 @@ async fn regenerate_sends_the_configs_prompt_and_keeps_the_explanation() {
         "{versions}"
     );
 }
+
+#[tokio::test]
+async fn recipes_are_written_by_hand_confirmed_listed_and_deleted() {
+    let api = TestApi::start().await;
+    let id = api.create_config("Recipes", "arc", "recipes").await;
+    let base = format!("configs/{id}/schema/recipes");
+    let recipe = json!({"select": {"kind": "table"}, "fields": [
+        {"name": "Op", "from": "Op", "role": "dimension"},
+        {"name": "throughput", "from": "TFLOPS", "role": "metric", "unit": "TFLOPS"}]});
+    let body = json!({"recipe": recipe, "example_path": "out/summary.csv"});
+    assert_eq!(
+        api.put(&format!("{base}/csv:00ab"), body.clone())
+            .await
+            .error()
+            .0,
+        4040,
+        "no active schema yet"
+    );
+    let v1 = api
+        .put(&format!("configs/{id}/schema"), schema_body())
+        .await
+        .data();
+    assert_eq!(v1["recipes"], json!([]));
+
+    // A recipe that cannot work is refused, naming what is wrong.
+    for (bad, says) in [
+        (
+            json!({"select": {"kind": "table"}, "fields": []}),
+            "recipe has no metric field",
+        ),
+        (
+            json!({"select": {"kind": "lines", "pattern": "(?P<x"}, "fields": [
+            {"name": "x", "from": "x", "role": "metric"}]}),
+            "not a valid regular expression",
+        ),
+        (
+            json!({"select": {"kind": "xpath"}, "fields": []}),
+            "unknown variant `xpath`",
+        ),
+    ] {
+        let (code, message) = api
+            .put(&format!("{base}/csv:00ab"), json!({"recipe": bad}))
+            .await
+            .error();
+        assert_eq!(code, 4000, "{message}");
+        assert!(message.contains(says), "{message}");
+    }
+
+    let stored = api.put(&format!("{base}/csv:00ab"), body).await.data();
+    assert_eq!(stored["status"], "confirmed");
+    assert_eq!(stored["source"], "user");
+    assert_eq!(stored["recipe"]["fields"][1]["from"], "TFLOPS");
+
+    // One the LLM proposed (as the collector stores it), then confirmed.
+    let mut conn = api.conn().await;
+    let proposed = wfm_db::recipes::StoredRecipe {
+        fingerprint: "json:77".into(),
+        recipe: recipe.clone(),
+        status: wfm_db::recipes::RecipeStatus::Proposed,
+        source: wfm_db::recipes::RecipeSource::Llm,
+        example_path: None,
+        updated_at: chrono::Utc::now(),
+    };
+    let schema_id = v1["id"].as_i64().unwrap();
+    assert!(
+        wfm_db::recipes::add_proposed(&mut conn, schema_id, &proposed)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !wfm_db::recipes::add_proposed(&mut conn, schema_id, &proposed)
+            .await
+            .unwrap(),
+        "a shape keeps its recipe"
+    );
+    let listed = api.get(&base).await.data();
+    assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");
+    assert_eq!(listed[1]["status"], "proposed");
+    let confirmed = api
+        .post(&format!("{base}/json:77/confirm"), json!({}))
+        .await
+        .data();
+    assert_eq!(confirmed["status"], "confirmed");
+    assert_eq!(confirmed["source"], "llm");
+    assert_eq!(
+        api.post(&format!("{base}/json:99/confirm"), json!({}))
+            .await
+            .error()
+            .0,
+        4040
+    );
+
+    assert_eq!(
+        api.delete(&format!("{base}/csv:00ab")).await.data()["deleted"],
+        "csv:00ab"
+    );
+    assert_eq!(
+        api.delete(&format!("{base}/csv:00ab")).await.error().0,
+        4040
+    );
+    let listed = api.get(&base).await.data();
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+    assert_eq!(listed[0]["fingerprint"], "json:77");
+    assert_eq!(
+        api.get(&format!("configs/{id}/schema")).await.data()["recipes"][0]["status"],
+        "confirmed",
+        "the schema shows its recipes"
+    );
+}

@@ -117,6 +117,7 @@ text!(Uid, "uid");
 text!(Namespace, "namespace");
 text!(Name, "name");
 text!(Dimension, "dimension");
+text!(Fingerprint, "fingerprint");
 
 pub(crate) fn path_segment<'a>(req: &'a HttpRequest, name: &str) -> ApiResult<&'a str> {
     req.match_info()

@@ -127,9 +127,9 @@ fn json(
         Format::Json => vec![input.json().cloned().ok_or(RecipeError::NotJson)?],
         Format::Jsonl => input.json_lines().flatten().collect(),
         // The element tree the generic XML rules read (root name dropped).
-        Format::Xml => vec![
-            crate::parse::xml::to_value(input.text, true).map_err(|_| RecipeError::NotJson)?,
-        ],
+        Format::Xml => {
+            vec![crate::parse::xml::to_value(input.text, true).map_err(|_| RecipeError::NotJson)?]
+        }
         format => {
             return Err(RecipeError::WrongFormat {
                 select: "json",

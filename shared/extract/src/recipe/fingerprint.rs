@@ -37,7 +37,12 @@ pub fn fingerprint(path: &str, bytes: &[u8], options: &Options) -> Option<String
         }
         Format::Xml => {
             let mut paths = BTreeSet::new();
-            key_paths(&crate::parse::xml::to_value(text, false).ok()?, String::new(), 0, &mut paths);
+            key_paths(
+                &crate::parse::xml::to_value(text, false).ok()?,
+                String::new(),
+                0,
+                &mut paths,
+            );
             paths.into_iter().collect::<Vec<_>>().join("\n")
         }
         Format::Jsonl => {
