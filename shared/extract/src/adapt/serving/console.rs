@@ -77,6 +77,12 @@ fn is_rule(line: &str, c: char) -> bool {
     t.len() >= 10 && t.chars().all(|x| x == c)
 }
 
+/// `==== Serving Benchmark Result ====`: a rule with the title in it.
+fn is_title(line: &str) -> bool {
+    let t = strip_prefix(line);
+    t.starts_with("===") && t.contains(TITLE)
+}
+
 fn is_setting(name: &str) -> bool {
     SETTINGS.contains(&name.to_ascii_lowercase().as_str())
 }
@@ -116,7 +122,7 @@ fn read(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> {
     let mut before: Vec<(String, String)> = Vec::new();
     let mut lines = input.text.lines();
     while let Some(line) = lines.next() {
-        if !line.contains(TITLE) {
+        if !is_title(line) {
             if let Some(c) = name_value(line)
                 && is_setting(&c[1])
                 && let Some(v) = setting_value(&c[2])
