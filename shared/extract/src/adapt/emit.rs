@@ -98,6 +98,13 @@ impl<'b> Emit<'b> {
         }
     }
 
+    /// Declares dimension `name` without giving the record a value: a
+    /// setting the file writes as `null` (`"max_concurrency": null`) is
+    /// still one of the file's fields.
+    pub(crate) fn dim_null(&mut self, name: &str) {
+        let _ = self.field(name, Role::Dimension);
+    }
+
     /// Sets metric `name` to `value` in `unit`; a value in another unit of
     /// the same family (µs where the field is in ns) is converted. A
     /// non-finite value is missing, never 0. The direction is guessed from
