@@ -47,6 +47,9 @@ pub struct Config {
     pub file_types: serde_json::Value,
     /// Sent to the LLM with every file of this config.
     pub custom_prompt: Option<String>,
+    /// Set by a schema regeneration: the next collection asks the LLM for
+    /// every file (and so for fresh recipes); cleared when it has.
+    pub recipes_requested_at: Option<DateTime<Utc>>,
 }
 
 /// A config to insert; unset columns take their SQL defaults.

@@ -56,8 +56,9 @@ pub fn parse(column: &serde_json::Value) -> Vec<StoredRecipe> {
         .collect()
 }
 
-/// Adds an LLM's recipe for a shape that has none yet; `false` when the
-/// shape already has one (a user's edit is never overwritten by the model).
+/// Keeps an LLM's recipe for its shape, replacing an earlier proposal;
+/// `false` when the shape has a confirmed one (a person's recipe is never
+/// overwritten by the model).
 pub async fn add_proposed(
     conn: &mut AsyncPgConnection,
     schema_id: i64,
@@ -65,9 +66,13 @@ pub async fn add_proposed(
 ) -> QueryResult<bool> {
     let entry = serde_json::to_value(recipe).unwrap_or_default();
     let changed = diesel::sql_query(
-        "UPDATE github_workflow_metric_schemas SET recipes = recipes || jsonb_build_array($2::jsonb) \
+        "UPDATE github_workflow_metric_schemas SET recipes = \
+             COALESCE((SELECT jsonb_agg(e) FROM jsonb_array_elements(recipes) e \
+                       WHERE e->>'fingerprint' <> $3), '[]'::jsonb) \
+             || jsonb_build_array($2::jsonb) \
          WHERE id = $1 AND NOT EXISTS \
-             (SELECT 1 FROM jsonb_array_elements(recipes) e WHERE e->>'fingerprint' = $3)",
+             (SELECT 1 FROM jsonb_array_elements(recipes) e \
+              WHERE e->>'fingerprint' = $3 AND e->>'status' = 'confirmed')",
     )
     .bind::<BigInt, _>(schema_id)
     .bind::<Jsonb, _>(entry)

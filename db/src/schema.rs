@@ -84,6 +84,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         file_types -> Jsonb,
         custom_prompt -> Nullable<Text>,
+        recipes_requested_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -13,3 +13,21 @@ ALTER TABLE github_workflow_runs
 ALTER TABLE github_workflow_metric_schemas
     ADD COLUMN recipes JSONB NOT NULL DEFAULT '[]'::jsonb
         CHECK (jsonb_typeof(recipes) = 'array');
+
+-- A user's request (schema/regenerate) that the next collection ask the LLM
+-- for every file, adapters and stored recipes notwithstanding, so that it
+-- writes recipes afresh; the collector clears it once a run has done so.
+ALTER TABLE github_workflow_configs ADD COLUMN recipes_requested_at TIMESTAMPTZ;
+
+-- Clearing that request is bookkeeping too, not an edit.
+CREATE OR REPLACE FUNCTION wfm_config_set_updated_at() RETURNS trigger AS $$
+BEGIN
+    IF NEW.updated_at IS NOT DISTINCT FROM OLD.updated_at
+       AND to_jsonb(NEW) - 'last_processed_workload_uid' - 'last_checked_at' - 'recipes_requested_at'
+           IS DISTINCT FROM to_jsonb(OLD) - 'last_processed_workload_uid' - 'last_checked_at' - 'recipes_requested_at'
+    THEN
+        NEW.updated_at := now();
+    END IF;
+    RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;

@@ -4,14 +4,19 @@
 //! The api reads no result files (it may not reach the volumes the collector
 //! reads): the draft is inferred from the newest run's stored records, each a
 //! dimensions-and-metrics object, by the LLM when one is configured and by the
-//! built-in inference otherwise. `generated_by` says which served.
+//! built-in inference otherwise. `generated_by` says which served. With an
+//! LLM, the config's next collection is also asked to send every file to the
+//! model, so that it writes its recipes afresh from the files themselves.
 
 use actix_web::{HttpResponse, web};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use wfm_db::models::MetricSchema;
-use wfm_db::schema::{github_workflow_metrics as metrics, github_workflow_runs as runs};
+use wfm_db::schema::{
+    github_workflow_configs as configs, github_workflow_metrics as metrics,
+    github_workflow_runs as runs,
+};
 use wfm_db::{GeneratedBy, RunStatus};
 use wfm_extract::llm::{LlmRequest, Method, extract_with_llm};
 
@@ -33,6 +38,10 @@ struct Draft {
     /// Why the LLM did not serve, when one is configured and it did not.
     #[serde(skip_serializing_if = "Option::is_none")]
     fallback_reason: Option<String>,
+    /// With an LLM configured: the config's next collection sends every
+    /// file to the model, which writes its recipes afresh (the api reads
+    /// stored records, not the files a recipe must parse).
+    recipes_requested: bool,
 }
 
 #[utoipa::path(
@@ -120,11 +129,19 @@ pub(crate) async fn regenerate(
         },
     )
     .await?;
+    let recipes_requested = state.llm.is_some();
+    if recipes_requested {
+        diesel::update(configs::table.find(id))
+            .set(configs::recipes_requested_at.eq(diesel::dsl::now))
+            .execute(&mut conn)
+            .await?;
+    }
     tracing::info!(config = id, version = schema.version, %generated_by, "draft schema generated");
     Ok(reply::ok(Draft {
         schema,
         source_run_id: run_id,
         records_read: records.len(),
         fallback_reason: state.llm.as_ref().and(outcome.fallback_reason),
+        recipes_requested,
     }))
 }

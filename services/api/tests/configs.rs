@@ -420,7 +420,7 @@ async fn the_specs_example_config_is_accepted_with_file_types_and_a_prompt() {
     assert_eq!(code, 4000);
     assert_eq!(
         message,
-        "invalid file_types[1]: \"yaml\" is not one of json, jsonl, csv, tsv, markdown, text"
+        "invalid file_types[1]: \"yaml\" is not one of json, jsonl, csv, tsv, markdown, text, xml"
     );
     let (code, message) = api
         .patch(

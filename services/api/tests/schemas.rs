@@ -214,6 +214,10 @@ async fn regenerate_drafts_from_the_newest_run() {
     assert_eq!(draft["version"], 2);
     assert_eq!(draft["is_active"], false, "a draft waits for a user");
     assert_eq!(draft["generated_by"], "inference");
+    assert_eq!(
+        draft["recipes_requested"], false,
+        "no LLM: nobody to write recipes"
+    );
     assert_eq!(draft["source_run_id"], run.id);
     assert_eq!(draft["records_read"], 2);
     assert_eq!(draft["metric_fields"], json!(["latency_ms"]));
@@ -284,6 +288,12 @@ async fn regenerate_sends_the_configs_prompt_and_keeps_the_explanation() {
         .data();
     assert_eq!(draft["generated_by"], "ai", "{draft}");
     assert_eq!(draft["explanation"], "latency per model");
+    assert_eq!(
+        draft["recipes_requested"], true,
+        "the next collection writes recipes"
+    );
+    let config = api.get(&format!("configs/{id}")).await.data();
+    assert!(config["recipes_requested_at"].is_string(), "{config}");
     let sent = stub.requests();
     assert_eq!(sent.len(), 1);
     assert!(

@@ -187,7 +187,8 @@ impl<'a> Extractor<'a> {
             schema,
             custom_prompt: self.config.custom_prompt.as_deref(),
             recipes,
-            force: false,
+            // A user asked (schema/regenerate) for fresh recipes.
+            force: self.config.recipes_requested_at.is_some() && schema.is_some(),
         };
         let outcome = extract_with_llm(request, &options, self.llm).await?;
         if let Some(reason) = &outcome.recipe_refused {

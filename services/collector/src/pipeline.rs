@@ -245,6 +245,9 @@ impl Collector {
         .await?;
         if matches!(stored, Stored::Completed { .. }) {
             keep_recipes(&mut conn, &active, &extracted.proposed).await;
+            if let Some(requested) = config.recipes_requested_at {
+                recipes_answered(&mut conn, config.id, requested).await;
+            }
         }
         Ok(match stored {
             Stored::Completed { rows } => Outcome::Completed {
@@ -430,6 +433,22 @@ async fn keep_recipes(
             Ok(false) => {}
             Err(e) => tracing::warn!(schema = active.id, error = %e, "recipe not kept"),
         }
+    }
+}
+
+/// Clears the config's request for fresh recipes, once a run has asked the
+/// LLM for its files; a newer request (made meanwhile) stays.
+async fn recipes_answered(conn: &mut AsyncPgConnection, config_id: i64, requested: DateTime<Utc>) {
+    let cleared = diesel::update(
+        configs::table
+            .find(config_id)
+            .filter(configs::recipes_requested_at.eq(requested)),
+    )
+    .set(configs::recipes_requested_at.eq(None::<DateTime<Utc>>))
+    .execute(conn)
+    .await;
+    if let Err(e) = cleared {
+        tracing::warn!(config = config_id, error = %e, "request for recipes not cleared");
     }
 }
 

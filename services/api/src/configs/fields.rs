@@ -70,7 +70,7 @@ pub struct ConfigBody {
     #[serde(default)]
     enabled: Option<bool>,
     /// Formats to extract of the matched files: json (also JSON Lines),
-    /// jsonl, csv (also TSV), tsv, markdown, text; empty or absent: every file.
+    /// jsonl, csv (also TSV), tsv, markdown, text, xml; empty or absent: every file.
     #[serde(default)]
     file_types: Option<Vec<String>>,
     /// Sent to the LLM with every file (at most 10,000 characters).
@@ -92,6 +92,9 @@ pub struct ConfigBody {
     #[serde(default, rename = "last_checked_at")]
     #[schema(ignore)]
     _last_checked_at: Option<IgnoredAny>,
+    #[serde(default, rename = "recipes_requested_at")]
+    #[schema(ignore)]
+    _recipes_requested_at: Option<IgnoredAny>,
     #[serde(default, rename = "created_at")]
     #[schema(ignore)]
     _created_at: Option<IgnoredAny>,
