@@ -324,7 +324,11 @@ fn console_counter(
     text: &str,
 ) -> Result<(), ExtractError> {
     let Some(c) = COUNTER.as_ref().and_then(|re| re.captures(text)) else {
-        return dim_text(out, key, text);
+        // An aggregate in percent (`_cv` rows): a fraction, no unit.
+        if let Some(v) = text.strip_suffix('%').and_then(number) {
+            return out.metric(key, v, None);
+        }
+        return Ok(());
     };
     let Some(v) = number(&c["num"]) else {
         return Ok(());
