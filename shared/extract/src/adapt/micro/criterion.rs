@@ -217,6 +217,9 @@ fn triple(line: &str) -> Option<regex::Captures<'_>> {
 }
 
 fn detect_console(input: &Input<'_>) -> Option<&'static str> {
+    if !input.head().contains("time:") {
+        return None;
+    }
     input
         .head_lines(200)
         .any(|l| triple(l).is_some_and(|c| &c["kind"] == "time"))

@@ -222,6 +222,9 @@ fn is_header(line: &str) -> bool {
 }
 
 fn detect_console(input: &Input<'_>) -> Option<&'static str> {
+    if !input.head().contains("Iterations") {
+        return None;
+    }
     input
         .head_lines(60)
         .any(is_header)

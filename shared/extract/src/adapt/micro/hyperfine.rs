@@ -157,6 +157,9 @@ fn is_header(line: &str) -> bool {
 }
 
 fn detect_markdown(input: &Input<'_>) -> Option<&'static str> {
+    if !input.head().contains("Mean [") {
+        return None;
+    }
     input
         .head_lines(200)
         .any(is_header)

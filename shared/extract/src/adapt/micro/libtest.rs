@@ -36,6 +36,9 @@ fn parse(line: &str) -> Option<regex::Captures<'_>> {
 }
 
 fn detect(input: &Input<'_>) -> Option<&'static str> {
+    if !input.head().contains("bench:") {
+        return None;
+    }
     input
         .head_lines(400)
         .any(|l| parse(l).is_some())
