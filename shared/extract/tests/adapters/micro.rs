@@ -244,6 +244,32 @@ fn google_benchmark_console_table_with_aggregates_counters_and_mixed_units() {
     );
 }
 
+#[test]
+fn google_benchmark_console_before_keyed_counters() {
+    let text = "Run on (4 X 2600 MHz CPU s)\n\
+Benchmark                Time           CPU Iterations\n\
+------------------------------------------------------\n\
+BM_memcpy/8             11 ns         11 ns   63508941   697.654MB/s\n\
+BM_memcpy/64            12 ns         12 ns   58128745   4.91084GB/s\n\
+BM_push/8               40 ns         40 ns   17433130   1.2M items/s\n";
+    let x = run("old.txt", text);
+    assert_eq!(adapter(&x), "google-benchmark-console");
+    assert_eq!(x.records.len(), 3);
+    assert_eq!(
+        find(&x, "name", "BM_memcpy/8").metric("bytes_per_second"),
+        Some(697.654)
+    );
+    assert_eq!(
+        find(&x, "name", "BM_memcpy/64").metric("bytes_per_second"),
+        Some(4910.84),
+        "GB/s in the first unit, MB/s"
+    );
+    assert_eq!(unit(&x, "bytes_per_second"), Some("MB/s"));
+    let push = find(&x, "name", "BM_push/8");
+    assert_eq!(push.metric("items_per_second"), Some(1.2));
+    assert_eq!(push.dimension("label"), None);
+}
+
 // pytest-benchmark
 
 #[test]
@@ -372,6 +398,21 @@ fn hyperfine_markdown_several_tables_under_headings() {
         "a mark after the number"
     );
     assert_eq!(unit(&x, "Mean [s]"), Some("s"));
+}
+
+#[test]
+fn a_report_mixing_hyperfine_and_other_tables_is_left_to_the_generic_rules() {
+    let text = "## cli\n\n\
+| Command | Mean [ms] | Min [ms] | Max [ms] | Relative |\n\
+|:---|---:|---:|---:|---:|\n\
+| `a` | 1.0 ± 0.1 | 0.9 | 1.1 | 1.00 |\n\n\
+## library\n\n\
+| Method | Mean | Error |\n\
+|--- |---:|---:|\n\
+| Parse | 186.4 us | 1.2 us |\n";
+    let x = run("report.md", text);
+    assert_eq!(x.reading.name, None);
+    assert_eq!(x.records.len(), 2);
 }
 
 // Criterion

@@ -19,9 +19,9 @@
 use std::sync::LazyLock;
 
 use regex::Regex;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use super::{Pins, dim_json, dim_text, dims_flat, number, pattern, prefix_size, time_unit_size};
+use super::{Pins, Report, dim_json, dim_text, number, pattern, prefix_size, time_unit_size};
 use crate::adapt::{Adapter, Emit, Input};
 use crate::error::ExtractError;
 use crate::format::Format;
@@ -57,46 +57,39 @@ const JSON_DIMENSIONS: &[&str] = &[
     "threads",
 ];
 
-fn benchmarks(root: &Value) -> Option<&Vec<Value>> {
-    let rows = root.get("benchmarks")?.as_array()?;
-    let is_row = |row: &Value| {
-        row.get("name").is_some_and(Value::is_string)
-            && [
-                "real_time",
-                "cpu_time",
-                "real_coefficient",
-                "rms",
-                "run_type",
-            ]
-            .iter()
-            .any(|k| row.get(k).is_some())
-    };
-    (!rows.is_empty() && rows.iter().all(is_row)).then_some(rows)
+fn is_row(row: &Map<String, Value>) -> bool {
+    row.get("name").is_some_and(Value::is_string)
+        && [
+            "real_time",
+            "cpu_time",
+            "real_coefficient",
+            "rms",
+            "run_type",
+        ]
+        .iter()
+        .any(|k| row.contains_key(*k))
 }
 
 fn detect_json(input: &Input<'_>) -> Option<&'static str> {
     let head = input.head();
-    if !head.contains("\"benchmarks\"")
-        || !(head.contains("\"real_time\"") || head.contains("\"run_type\""))
-    {
-        return None;
-    }
-    benchmarks(input.json()?)
-        .map(|_| "{context, benchmarks: [{name, real_time, cpu_time, time_unit}]}")
+    (head.contains("\"benchmarks\"")
+        && head.contains("\"name\"")
+        && (head.contains("\"real_time\"") || head.contains("\"run_type\"")))
+    .then_some("{context, benchmarks: [{name, real_time, cpu_time, time_unit}]}")
 }
 
 fn read_json(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> {
-    let Some(root) = input.json() else {
+    let Some(report) = Report::read(input, "benchmarks") else {
         return Ok(());
     };
-    let Some(rows) = benchmarks(root) else {
+    if !report.first().is_some_and(|row| is_row(&row)) {
         return Ok(());
-    };
+    }
     let mut pins = Pins::default();
-    for row in rows {
-        let Some(fields) = row.as_object() else {
-            continue;
-        };
+    report.rows(|fields| {
+        if !is_row(fields) {
+            return Ok(());
+        }
         let unit = fields
             .get("time_unit")
             .and_then(Value::as_str)
@@ -114,12 +107,10 @@ fn read_json(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> 
                 (k, v) => counter(out, k, v.as_f64().unwrap_or(f64::NAN), None)?,
             }
         }
-        if let Some(context) = root.get("context") {
-            dims_flat(out, "context", context)?;
-        }
+        report.doc_dims(out)?;
         out.end_record();
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// A user counter (or `iterations`): rates are better higher.
@@ -279,12 +270,21 @@ fn read_console(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractErro
             rest = &rest[1..];
         }
         let mut label = Vec::new();
-        for token in rest {
-            match token.split_once('=') {
-                Some((key, value)) if !key.is_empty() => {
-                    console_counter(out, &mut pins, key, value)?;
-                }
-                _ => label.push(*token),
+        let mut tokens = rest.iter().peekable();
+        while let Some(&token) = tokens.next() {
+            // Before v1.2 the rates had no key: `697.6MB/s`, `1.2M items/s`.
+            let old_bytes = token
+                .strip_suffix("B/s")
+                .filter(|stem| is_counter(&format!("{stem}/s")));
+            if let Some((key, value)) = token.split_once('=').filter(|(k, _)| !k.is_empty()) {
+                console_counter(out, &mut pins, key, value)?;
+            } else if let Some(stem) = old_bytes {
+                console_counter(out, &mut pins, "bytes_per_second", &format!("{stem}/s"))?;
+            } else if tokens.peek().is_some_and(|t| **t == "items/s") && is_counter(token) {
+                tokens.next();
+                console_counter(out, &mut pins, "items_per_second", &format!("{token}/s"))?;
+            } else {
+                label.push(token);
             }
         }
         if !label.is_empty() {
@@ -315,6 +315,10 @@ fn read_context_line<'l>(line: &'l str, context: &mut Vec<(&'l str, String)>) {
     {
         context.push(("date", line.to_owned()));
     }
+}
+
+fn is_counter(text: &str) -> bool {
+    COUNTER.as_ref().is_some_and(|re| re.is_match(text))
 }
 
 /// `bytes_per_second=55.1393Mi/s`: a rate keeps its first prefix as unit

@@ -13,9 +13,9 @@
 //!   `Relative_stddev`; other columns (parameters) are dimensions. With
 //!   several tables, the heading above each is the dimension `table`.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use super::{dim_json, dim_text, dims_flat, number};
+use super::{Report, dim_json, dim_text, dims_flat, number};
 use crate::adapt::{Adapter, Emit, Input};
 use crate::error::ExtractError;
 use crate::format::Format;
@@ -45,28 +45,28 @@ pub(super) const MARKDOWN: Adapter = Adapter {
 /// The statistics hyperfine writes, all in seconds in JSON and CSV.
 const TIMES: &[&str] = &["mean", "stddev", "median", "user", "system", "min", "max"];
 
-fn results(root: &Value) -> Option<&Vec<Value>> {
-    let rows = root.get("results")?.as_array()?;
-    let is_row =
-        |row: &Value| row.get("command").is_some_and(Value::is_string) && row.get("mean").is_some();
-    (!rows.is_empty() && rows.iter().all(is_row)).then_some(rows)
+fn is_row(row: &Map<String, Value>) -> bool {
+    row.get("command").is_some_and(Value::is_string) && row.contains_key("mean")
 }
 
 fn detect_json(input: &Input<'_>) -> Option<&'static str> {
     let head = input.head();
-    if !(head.contains("\"results\"") && head.contains("\"command\"") && head.contains("\"mean\""))
-    {
-        return None;
-    }
-    results(input.json()?).map(|_| "{results: [{command, mean, stddev, median, user, system}]}")
+    (head.contains("\"results\"") && head.contains("\"command\"") && head.contains("\"mean\""))
+        .then_some("{results: [{command, mean, stddev, median, user, system}]}")
 }
 
 fn read_json(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> {
-    let Some(rows) = input.json().and_then(results) else {
+    let Some(report) = Report::read(input, "results") else {
         return Ok(());
     };
-    for row in rows {
-        for (key, value) in row.as_object().into_iter().flatten() {
+    if !report.first().is_some_and(|row| is_row(&row)) {
+        return Ok(());
+    }
+    report.rows(|row| {
+        if !is_row(row) {
+            return Ok(());
+        }
+        for (key, value) in row {
             match (key.as_str(), value) {
                 (k, Value::Number(n)) if TIMES.contains(&k) => out.metric_dir(
                     k,
@@ -79,9 +79,10 @@ fn read_json(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> 
                 _ => dim_json(out, key, value)?,
             }
         }
+        report.doc_dims(out)?;
         out.end_record();
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 fn csv_header(input: &Input<'_>) -> Option<Vec<String>> {
@@ -156,17 +157,31 @@ fn is_header(line: &str) -> bool {
     timed("Mean") && (cells.contains(&"Relative") || timed("Min") || timed("Min…Max"))
 }
 
+/// The header rows of the GFM tables in `text`: whether each is
+/// hyperfine's. A document with any other table is left to the generic
+/// Markdown rules, which read every table.
+fn table_headers(text: &str) -> impl Iterator<Item = bool> + '_ {
+    let mut previous: Option<&str> = None;
+    text.lines().filter_map(move |line| {
+        let header = previous.filter(|_| crate::format::is_delimiter_row(line.trim()));
+        previous = Some(line).filter(|l| l.contains('|'));
+        header.map(is_header)
+    })
+}
+
 fn detect_markdown(input: &Input<'_>) -> Option<&'static str> {
     if !input.head().contains("Mean [") {
         return None;
     }
-    input
-        .head_lines(200)
-        .any(is_header)
-        .then_some("a `| Command | Mean [unit] | … | Relative |` table")
+    let mut headers = table_headers(input.head());
+    let first = headers.next()?;
+    (first && headers.all(|h| h)).then_some("`| Command | Mean [unit] | … | Relative |` tables")
 }
 
 fn read_markdown(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> {
+    if !table_headers(input.text).all(|h| h) {
+        return Ok(());
+    }
     let tables = input.text.lines().filter(|l| is_header(l)).count();
     let mut heading: Option<&str> = None;
     let mut lines = input.text.lines().peekable();

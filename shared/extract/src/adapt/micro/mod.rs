@@ -13,9 +13,12 @@ mod hyperfine;
 mod libtest;
 mod pytest_benchmark;
 
-use serde_json::Value;
+use std::collections::BTreeMap;
 
-use super::{Adapter, Emit};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use super::{Adapter, Emit, Input};
 use crate::error::ExtractError;
 use crate::schema::Direction;
 
@@ -157,6 +160,105 @@ fn dims_flat(out: &mut Emit<'_>, prefix: &str, value: &Value) -> Result<(), Extr
         }
         Value::Array(_) | Value::Null => Ok(()),
         scalar => dim_json(out, prefix, scalar),
+    }
+}
+
+/// A JSON report `{…, <collection>: [rows], …}` read without building the
+/// whole tree (a Google Benchmark report can hold 10,000 rows): the other
+/// top-level entries (context, machine info) are decoded once and
+/// flattened, each row only when its turn comes. A document strict JSON
+/// refuses (bare `NaN`, log lines first) is read through [`Input::json`].
+struct Report<'a> {
+    /// The scalars of the other top-level entries, by dotted path.
+    doc: Vec<(String, Value)>,
+    rows: Rows<'a>,
+}
+
+enum Rows<'a> {
+    Raw(Vec<&'a RawValue>),
+    Tree(&'a [Value]),
+}
+
+impl<'a> Report<'a> {
+    fn read(input: &'a Input<'_>, collection: &str) -> Option<Report<'a>> {
+        let text: &'a str = input.text;
+        let mut doc = Vec::new();
+        if let Ok(top) = serde_json::from_str::<BTreeMap<String, &'a RawValue>>(text) {
+            let rows: Vec<&'a RawValue> = serde_json::from_str(top.get(collection)?.get()).ok()?;
+            for (key, raw) in top.iter().filter(|(k, _)| *k != collection) {
+                if let Ok(value) = serde_json::from_str::<Value>(raw.get()) {
+                    flatten(&mut doc, key, &value);
+                }
+            }
+            return Some(Report {
+                doc,
+                rows: Rows::Raw(rows),
+            });
+        }
+        let root = input.json()?.as_object()?;
+        let rows = root.get(collection)?.as_array()?;
+        for (key, value) in root.iter().filter(|(k, _)| *k != collection) {
+            flatten(&mut doc, key, value);
+        }
+        Some(Report {
+            doc,
+            rows: Rows::Tree(rows),
+        })
+    }
+
+    /// Calls `each` with every row that is an object.
+    fn rows(
+        &self,
+        mut each: impl FnMut(&Map<String, Value>) -> Result<(), ExtractError>,
+    ) -> Result<(), ExtractError> {
+        match &self.rows {
+            Rows::Raw(rows) => {
+                for raw in rows {
+                    if let Ok(Value::Object(row)) = serde_json::from_str::<Value>(raw.get()) {
+                        each(&row)?;
+                    }
+                }
+            }
+            Rows::Tree(rows) => {
+                for row in rows.iter().filter_map(Value::as_object) {
+                    each(row)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The first row, to check the shape before writing anything.
+    fn first(&self) -> Option<Map<String, Value>> {
+        match &self.rows {
+            Rows::Raw(rows) => match serde_json::from_str::<Value>(rows.first()?.get()).ok()? {
+                Value::Object(row) => Some(row),
+                _ => None,
+            },
+            Rows::Tree(rows) => rows.first()?.as_object().cloned(),
+        }
+    }
+
+    /// Writes the document-level dimensions into the record being written.
+    fn doc_dims(&self, out: &mut Emit<'_>) -> Result<(), ExtractError> {
+        for (name, value) in &self.doc {
+            dim_json(out, name, value)?;
+        }
+        Ok(())
+    }
+}
+
+/// The scalars under `value` by dotted path (`context.host_name`); arrays
+/// (cache lists, load averages) are skipped.
+fn flatten(into: &mut Vec<(String, Value)>, path: &str, value: &Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                flatten(into, &format!("{path}.{key}"), v);
+            }
+        }
+        Value::Array(_) | Value::Null => {}
+        scalar => into.push((path.to_owned(), scalar.clone())),
     }
 }
 

@@ -10,9 +10,9 @@
 //! `stats.data` (raw samples) and `stats.outliers` (`"1;2"`) are skipped.
 //! Numeric `extra_info.*` values are metrics, others dimensions.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
-use super::{dim_json, dims_flat};
+use super::{Report, dim_json, dims_flat};
 use crate::adapt::{Adapter, Emit, Input};
 use crate::error::ExtractError;
 use crate::format::Format;
@@ -30,33 +30,27 @@ const SECONDS: &[&str] = &[
     "min", "max", "mean", "stddev", "median", "iqr", "q1", "q3", "ld15iqr", "hd15iqr", "total",
 ];
 
-fn benchmarks(root: &Value) -> Option<&Vec<Value>> {
-    let rows = root.get("benchmarks")?.as_array()?;
-    let is_row = |row: &Value| row.get("stats").is_some_and(Value::is_object);
-    (!rows.is_empty() && rows.iter().all(is_row)).then_some(rows)
+fn is_row(row: &Map<String, Value>) -> bool {
+    row.get("stats").is_some_and(Value::is_object)
 }
 
 fn detect(input: &Input<'_>) -> Option<&'static str> {
     let head = input.head();
-    if !head.contains("\"benchmarks\"")
-        || !(head.contains("\"machine_info\"") || head.contains("\"stats\""))
-    {
-        return None;
-    }
-    benchmarks(input.json()?).map(|_| "{machine_info, benchmarks: [{name, fullname, stats}]}")
+    (head.contains("\"benchmarks\"") && head.contains("\"stats\""))
+        .then_some("{machine_info, benchmarks: [{name, fullname, stats}]}")
 }
 
 fn read(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> {
-    let Some(root) = input.json() else {
+    let Some(report) = Report::read(input, "benchmarks") else {
         return Ok(());
     };
-    let Some(rows) = benchmarks(root) else {
+    if !report.first().is_some_and(|row| is_row(&row)) {
         return Ok(());
-    };
-    for row in rows {
-        let Some(fields) = row.as_object() else {
-            continue;
-        };
+    }
+    report.rows(|fields| {
+        if !is_row(fields) {
+            return Ok(());
+        }
         for (key, value) in fields {
             match (key.as_str(), value) {
                 ("stats", Value::Object(stats)) => {
@@ -88,14 +82,8 @@ fn read(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> {
                 _ => dim_json(out, key, value)?,
             }
         }
-        if let Some(doc) = root.as_object() {
-            for (key, value) in doc {
-                if key != "benchmarks" {
-                    dims_flat(out, key, value)?;
-                }
-            }
-        }
+        report.doc_dims(out)?;
         out.end_record();
-    }
-    Ok(())
+        Ok(())
+    })
 }
