@@ -270,6 +270,23 @@ BM_push/8               40 ns         40 ns   17433130   1.2M items/s\n";
     assert_eq!(push.dimension("label"), None);
 }
 
+#[test]
+fn google_benchmark_console_tabular_counters() {
+    let text = "\
+------------------------------------------------------------------------------------------
+Benchmark                        Time             CPU   Iterations      Bar    Bat     Foo
+------------------------------------------------------------------------------------------
+BM_Tabular/threads:1          1000 ns         1000 ns         1000        1      2  1.5k/s
+BM_Tabular/threads:2           600 ns          600 ns         2000        2      4  2.5k/s
+";
+    let x = run("tab.txt", text);
+    assert_eq!(adapter(&x), "google-benchmark-console");
+    let two = find(&x, "name", "BM_Tabular/threads:2");
+    assert_eq!(two.metric("Bat"), Some(4.0));
+    assert_eq!(two.metric("Foo"), Some(2.5));
+    assert_eq!(two.dimension("label"), None);
+}
+
 // pytest-benchmark
 
 #[test]

@@ -231,10 +231,18 @@ fn read_console(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractErro
     let mut context: Vec<(&str, String)> = Vec::new();
     let mut in_table = false;
     let mut pins = Pins::default();
+    // `--benchmark_counters_tabular`: counters are columns named in the header.
+    let mut columns: Vec<&str> = Vec::new();
     for line in input.text.lines() {
         let line = line.trim_end();
         if is_header(line) {
             in_table = true;
+            columns = line
+                .split_whitespace()
+                .skip_while(|t| *t != "Iterations")
+                .skip(1)
+                .filter(|t| *t != "UserCounters...")
+                .collect();
             continue;
         }
         if !in_table {
@@ -268,6 +276,15 @@ fn read_console(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractErro
         {
             out.metric("iterations", iterations as f64, None)?;
             rest = &rest[1..];
+        }
+        if !columns.is_empty()
+            && rest.len() >= columns.len()
+            && rest[..columns.len()].iter().all(|t| is_counter(t))
+        {
+            for (key, value) in columns.iter().zip(rest) {
+                console_counter(out, &mut pins, key, value)?;
+            }
+            rest = &rest[columns.len()..];
         }
         let mut label = Vec::new();
         let mut tokens = rest.iter().peekable();
