@@ -142,7 +142,7 @@ pub(crate) async fn confirm(
     operation_id = "delete_recipe",
     tag = "schemas",
     params(ConfigScope, Fingerprint),
-    responses((status = 200, description = "deleted: files of this shape go to the built-in readers (and the LLM) again", body = crate::reply::Envelope<Deleted>))
+    responses((status = 200, description = "deleted: files of this shape go to the built-in readers (and the LLM) again", body = crate::reply::Envelope<RecipeDeleted>))
 )]
 pub(crate) async fn delete(
     scope: ConfigScope,
@@ -153,13 +153,13 @@ pub(crate) async fn delete(
     if !wfm_db::recipes::remove(&mut conn, schema_id, &fingerprint).await? {
         return Err(not_found(&scope, &fingerprint));
     }
-    Ok(reply::ok(Deleted {
+    Ok(reply::ok(RecipeDeleted {
         deleted: fingerprint,
     }))
 }
 
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
-pub(crate) struct Deleted {
+pub(crate) struct RecipeDeleted {
     /// The shape whose recipe was deleted.
     deleted: String,
 }

@@ -378,10 +378,20 @@ async fn recipes_are_written_by_hand_confirmed_listed_and_deleted() {
             .unwrap()
     );
     assert!(
-        !wfm_db::recipes::add_proposed(&mut conn, schema_id, &proposed)
+        wfm_db::recipes::add_proposed(&mut conn, schema_id, &proposed)
             .await
             .unwrap(),
-        "a shape keeps its recipe"
+        "a newer proposal replaces a proposal"
+    );
+    let mine = wfm_db::recipes::StoredRecipe {
+        fingerprint: "csv:00ab".into(),
+        ..proposed.clone()
+    };
+    assert!(
+        !wfm_db::recipes::add_proposed(&mut conn, schema_id, &mine)
+            .await
+            .unwrap(),
+        "the model never overwrites a confirmed recipe"
     );
     let listed = api.get(&base).await.data();
     assert_eq!(listed.as_array().map(Vec::len), Some(2), "{listed}");

@@ -2,6 +2,8 @@
 //! units and directions, one record at a time. Fields keep the roles the
 //! adapter gives them; inference only fills in what it did not say.
 
+use serde_json::Value;
+
 use crate::builder::{Builder, FieldId};
 use crate::column::Origin;
 use crate::error::ExtractError;
@@ -135,6 +137,34 @@ impl<'b> Emit<'b> {
             self.builder.columns[id].direction = Some(direction);
         }
         Ok(())
+    }
+
+    /// [`Emit::metric`], with the direction stated when there is one.
+    pub(crate) fn metric_with(
+        &mut self,
+        name: &str,
+        value: f64,
+        unit: Option<&str>,
+        direction: Option<Direction>,
+    ) -> Result<(), ExtractError> {
+        match direction {
+            Some(d) => self.metric_dir(name, value, unit, d),
+            None => self.metric(name, value, unit),
+        }
+    }
+
+    /// A JSON scalar as dimension `name`; `null`, arrays and objects are no
+    /// value.
+    pub(crate) fn dim_json(&mut self, name: &str, value: &Value) -> Result<(), ExtractError> {
+        match value {
+            Value::String(s) => self.dim(name, s.as_str()),
+            Value::Bool(b) => self.dim(name, *b),
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => self.dim(name, i),
+                None => self.dim(name, n.as_f64().unwrap_or(f64::NAN)),
+            },
+            _ => Ok(()),
+        }
     }
 
     /// Sets metric `name` from text as tools print it (`12.3 ms`,

@@ -153,7 +153,7 @@ fn direction_metrics(stats: &Map<String, Value>, out: &mut Emit<'_>) -> Result<(
                     "runtime" => (Some("ms"), None),
                     _ => (None, None),
                 };
-                metric(out, key, v, unit, direction)?;
+                out.metric_with(key, v, unit, direction)?;
             }
             Value::Object(block)
                 if block.contains_key("mean") || block.contains_key("percentile") =>
@@ -167,14 +167,14 @@ fn direction_metrics(stats: &Map<String, Value>, out: &mut Emit<'_>) -> Result<(
                     } else if let Some(x) = v.as_f64() {
                         let direction = matches!(stat.as_str(), "min" | "max" | "mean")
                             .then_some(LowerIsBetter);
-                        metric(out, &format!("{key}.{stat}"), x, Some(unit), direction)?;
+                        out.metric_with(&format!("{key}.{stat}"), x, Some(unit), direction)?;
                     } else if stat == "percentile"
                         && let Some(p) = v.as_object()
                     {
                         for (pct, x) in p {
                             if let Some(x) = x.as_f64() {
                                 let name = format!("{key}.percentile.{pct}");
-                                metric(out, &name, x, Some(unit), Some(LowerIsBetter))?;
+                                out.metric_with(&name, x, Some(unit), Some(LowerIsBetter))?;
                             }
                         }
                     }
@@ -203,17 +203,4 @@ fn job_metrics(job: &Value, out: &mut Emit<'_>) -> Result<(), ExtractError> {
         }
     }
     Ok(())
-}
-
-fn metric(
-    out: &mut Emit<'_>,
-    name: &str,
-    value: f64,
-    unit: Option<&str>,
-    direction: Option<Direction>,
-) -> Result<(), ExtractError> {
-    match direction {
-        Some(d) => out.metric_dir(name, value, unit, d),
-        None => out.metric(name, value, unit),
-    }
 }

@@ -328,7 +328,7 @@ fn value_line(
             return Ok(false);
         };
         let direction = (!name.ends_with("sum")).then_some(LowerIsBetter);
-        metric(out, &name, ms, Some("ms"), direction)?;
+        out.metric_with(&name, ms, Some("ms"), direction)?;
         return Ok(true);
     }
     let unit = match suffix {
@@ -363,20 +363,7 @@ fn emit(
     direction: Option<Direction>,
 ) -> Result<(), ExtractError> {
     match text::number(raw) {
-        Some(v) => metric(out, name, v, unit, direction),
+        Some(v) => out.metric_with(name, v, unit, direction),
         None => Ok(()),
-    }
-}
-
-fn metric(
-    out: &mut Emit<'_>,
-    name: &str,
-    value: f64,
-    unit: Option<&str>,
-    direction: Option<Direction>,
-) -> Result<(), ExtractError> {
-    match direction {
-        Some(d) => out.metric_dir(name, value, unit, d),
-        None => out.metric(name, value, unit),
     }
 }

@@ -24,7 +24,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::Value;
 
-use super::{Pins, dim_json, number, pattern, prefix_size, time_unit_size};
+use super::{Pins, number, pattern, prefix_size, time_unit_size};
 use crate::adapt::{Adapter, Emit, Input};
 use crate::error::ExtractError;
 use crate::format::Format;
@@ -91,7 +91,7 @@ fn message(out: &mut Emit<'_>, m: &Value) -> Result<(), ExtractError> {
         return Ok(());
     }
     if let Some(id) = m.get("id") {
-        dim_json(out, "id", id)?;
+        out.dim_json("id", id)?;
     }
     let unit = m.get("unit").and_then(Value::as_str);
     for stat in STATISTICS {
@@ -119,7 +119,7 @@ fn message(out: &mut Emit<'_>, m: &Value) -> Result<(), ExtractError> {
     {
         for key in ["per_iteration", "unit"] {
             if let Some(v) = t.get(key) {
-                dim_json(out, &format!("throughput.{key}"), v)?;
+                out.dim_json(&format!("throughput.{key}"), v)?;
             }
         }
     }

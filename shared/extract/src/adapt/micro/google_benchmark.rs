@@ -21,7 +21,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::{Map, Value};
 
-use super::{Pins, Report, dim_json, dim_text, number, pattern, prefix_size, time_unit_size};
+use super::{Pins, Report, dim_text, number, pattern, prefix_size, time_unit_size};
 use crate::adapt::{Adapter, Emit, Input};
 use crate::error::ExtractError;
 use crate::format::Format;
@@ -98,7 +98,7 @@ fn read_json(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> 
         for (key, value) in fields {
             match (key.as_str(), value) {
                 ("time_unit", _) => {}
-                (k, v) if JSON_DIMENSIONS.contains(&k) || !v.is_number() => dim_json(out, k, v)?,
+                (k, v) if JSON_DIMENSIONS.contains(&k) || !v.is_number() => out.dim_json(k, v)?,
                 ("real_time" | "cpu_time" | "real_coefficient" | "cpu_coefficient", v) => {
                     let size = if fraction { None } else { time_unit_size(unit) };
                     let v = v.as_f64().unwrap_or(f64::NAN);

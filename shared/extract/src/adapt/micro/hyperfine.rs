@@ -15,7 +15,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Report, dim_json, dim_text, dims_flat, number};
+use super::{Report, dim_text, dims_flat, number};
 use crate::adapt::{Adapter, Emit, Input};
 use crate::error::ExtractError;
 use crate::format::Format;
@@ -76,7 +76,7 @@ fn read_json(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> 
                 )?,
                 (k, Value::Number(n)) => out.metric(k, n.as_f64().unwrap_or(f64::NAN), None)?,
                 (_, Value::Object(_)) => dims_flat(out, key, value)?,
-                _ => dim_json(out, key, value)?,
+                _ => out.dim_json(key, value)?,
             }
         }
         report.doc_dims(out)?;

@@ -134,19 +134,6 @@ fn dim_text(out: &mut Emit<'_>, name: &str, text: &str) -> Result<(), ExtractErr
     }
 }
 
-/// A JSON scalar as a dimension (`null` and arrays are no value).
-fn dim_json(out: &mut Emit<'_>, name: &str, value: &Value) -> Result<(), ExtractError> {
-    match value {
-        Value::String(s) => out.dim(name, s.as_str()),
-        Value::Bool(b) => out.dim(name, *b),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => out.dim(name, i),
-            None => out.dim(name, n.as_f64().unwrap_or(f64::NAN)),
-        },
-        _ => Ok(()),
-    }
-}
-
 /// Every scalar under `value` as a dimension named by its dotted path
 /// (`context.host_name`, `machine_info.cpu.brand`); arrays are skipped
 /// (cache lists, load averages, raw samples).
@@ -159,7 +146,7 @@ fn dims_flat(out: &mut Emit<'_>, prefix: &str, value: &Value) -> Result<(), Extr
             Ok(())
         }
         Value::Array(_) | Value::Null => Ok(()),
-        scalar => dim_json(out, prefix, scalar),
+        scalar => out.dim_json(prefix, scalar),
     }
 }
 
@@ -242,7 +229,7 @@ impl<'a> Report<'a> {
     /// Writes the document-level dimensions into the record being written.
     fn doc_dims(&self, out: &mut Emit<'_>) -> Result<(), ExtractError> {
         for (name, value) in &self.doc {
-            dim_json(out, name, value)?;
+            out.dim_json(name, value)?;
         }
         Ok(())
     }

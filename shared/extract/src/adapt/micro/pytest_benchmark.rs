@@ -12,7 +12,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Report, dim_json, dims_flat};
+use super::{Report, dims_flat};
 use crate::adapt::{Adapter, Emit, Input};
 use crate::error::ExtractError;
 use crate::format::Format;
@@ -79,7 +79,7 @@ fn read(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> {
                     }
                 }
                 (_, Value::Object(_)) => dims_flat(out, key, value)?,
-                _ => dim_json(out, key, value)?,
+                _ => out.dim_json(key, value)?,
             }
         }
         report.doc_dims(out)?;

@@ -23,7 +23,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{Adapter, Emit, dim_text, metric};
+use super::{Adapter, Emit, dim_text};
 use crate::adapt::Input;
 use crate::cell::parse_number;
 use crate::error::ExtractError;
@@ -166,7 +166,7 @@ fn read(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> {
         }
         for (name, value, unit) in &metrics {
             let unit = unit.as_deref();
-            metric(out, name, *value, unit, direction_of(name, unit))?;
+            out.metric_with(name, *value, unit, direction_of(name, unit))?;
         }
         out.end_record();
     }

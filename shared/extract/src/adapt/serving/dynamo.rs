@@ -22,7 +22,7 @@
 
 use serde_json::Value;
 
-use super::{Adapter, Emit, dim_text, dim_value};
+use super::{Adapter, Emit, dim_text};
 use crate::adapt::Input;
 use crate::error::ExtractError;
 use crate::format::Format;
@@ -127,7 +127,7 @@ fn read_userbenchmark(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), Extra
         return Ok(());
     };
     if let Some(name) = root.get("name") {
-        dim_value(out, "name", name)?;
+        out.dim_json("name", name)?;
     }
     for (key, value) in root
         .get("environ")
@@ -135,7 +135,7 @@ fn read_userbenchmark(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), Extra
         .into_iter()
         .flatten()
     {
-        dim_value(out, &format!("environ.{key}"), value)?;
+        out.dim_json(&format!("environ.{key}"), value)?;
     }
     let mut any = false;
     for (key, value) in metrics {

@@ -17,7 +17,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::Value;
 
-use super::{Adapter, Emit, dim_text, dim_value, documents};
+use super::{Adapter, Emit, dim_text, documents};
 use crate::adapt::Input;
 use crate::cell::parse_number;
 use crate::error::ExtractError;
@@ -169,7 +169,7 @@ fn read_json(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> 
                     out.metric_dir(key, n.as_f64().unwrap_or(f64::NAN), Some(unit), direction)?;
                 }
                 (Some(_), _) => {}
-                (None, _) => dim_value(out, key, value)?,
+                (None, _) => out.dim_json(key, value)?,
             }
         }
         out.end_record();

@@ -21,7 +21,6 @@ use serde_json::Value;
 
 use super::{Adapter, Emit};
 use crate::error::ExtractError;
-use crate::schema::Direction;
 
 pub(crate) const ADAPTERS: &[Adapter] = &[
     serve_json::SGLANG,
@@ -115,32 +114,5 @@ fn dim_text(out: &mut Emit<'_>, name: &str, raw: &str) -> Result<(), ExtractErro
         "true" | "True" => out.dim(name, true),
         "false" | "False" => out.dim(name, false),
         _ => out.dim(name, raw),
-    }
-}
-
-/// A JSON scalar as a dimension (arrays, objects and null are skipped).
-fn dim_value(out: &mut Emit<'_>, name: &str, value: &Value) -> Result<(), ExtractError> {
-    match value {
-        Value::String(s) => out.dim(name, s.as_str()),
-        Value::Bool(b) => out.dim(name, *b),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => out.dim(name, i),
-            None => out.dim(name, n.as_f64().unwrap_or(f64::NAN)),
-        },
-        _ => Ok(()),
-    }
-}
-
-/// A metric with the direction stated when there is one.
-fn metric(
-    out: &mut Emit<'_>,
-    name: &str,
-    value: f64,
-    unit: Option<&str>,
-    direction: Option<Direction>,
-) -> Result<(), ExtractError> {
-    match direction {
-        Some(d) => out.metric_dir(name, value, unit, d),
-        None => out.metric(name, value, unit),
     }
 }

@@ -11,7 +11,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Adapter, Emit, dim_value, documents, metric};
+use super::{Adapter, Emit, documents};
 use crate::adapt::Input;
 use crate::error::ExtractError;
 use crate::format::Format;
@@ -48,7 +48,7 @@ fn detect_latency(input: &Input<'_>) -> Option<&'static str> {
 fn other(out: &mut Emit<'_>, key: &str, value: &Value) -> Result<(), ExtractError> {
     match value {
         Value::Number(n) => out.metric(key, n.as_f64().unwrap_or(f64::NAN), None),
-        Value::String(_) | Value::Bool(_) => dim_value(out, key, value),
+        Value::String(_) | Value::Bool(_) => out.dim_json(key, value),
         _ => Ok(()),
     }
 }
@@ -75,13 +75,13 @@ fn read_throughput(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractE
                 }
                 "total_num_tokens" | "total_output_tokens" => Some((None, None)),
                 "num_requests" => {
-                    dim_value(out, key, value)?;
+                    out.dim_json(key, value)?;
                     continue;
                 }
                 _ => None,
             };
             match (spec, value.as_f64()) {
-                (Some((unit, direction)), Some(v)) => metric(out, key, v, unit, direction)?,
+                (Some((unit, direction)), Some(v)) => out.metric_with(key, v, unit, direction)?,
                 (Some(_), None) => {}
                 (None, _) => other(out, key, value)?,
             }

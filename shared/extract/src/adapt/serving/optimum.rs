@@ -12,7 +12,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Adapter, Emit, dim_value};
+use super::{Adapter, Emit};
 use crate::adapt::Input;
 use crate::error::ExtractError;
 use crate::format::Format;
@@ -103,7 +103,7 @@ fn read(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> {
         };
         out.dim("stage", stage.as_str())?;
         for (name, value) in &config {
-            dim_value(out, name, value)?;
+            out.dim_json(name, value)?;
         }
         for (measure, fields) in measures {
             let Some(fields) = fields.as_object() else {

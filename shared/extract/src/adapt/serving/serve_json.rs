@@ -10,7 +10,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Adapter, Emit, dim_value, documents, metric};
+use super::{Adapter, Emit, documents};
 use crate::adapt::Input;
 use crate::error::ExtractError;
 use crate::format::Format;
@@ -141,18 +141,18 @@ fn read(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> {
             if is_knob(key) || key == "label" {
                 match value {
                     Value::Null => out.dim_null(key),
-                    _ => dim_value(out, key, value)?,
+                    _ => out.dim_json(key, value)?,
                 }
                 continue;
             }
             match value {
                 Value::Number(n) => {
                     let v = n.as_f64().unwrap_or(f64::NAN);
-                    metric(out, key, v, unit_of(key), direction_of(key))?;
+                    out.metric_with(key, v, unit_of(key), direction_of(key))?;
                 }
                 // `inf`/`nan` where a number was measured: missing.
                 Value::String(s) if matches!(s.as_str(), "inf" | "-inf" | "nan") => {}
-                Value::String(_) | Value::Bool(_) => dim_value(out, key, value)?,
+                Value::String(_) | Value::Bool(_) => out.dim_json(key, value)?,
                 // Per-request samples and nested detail are not records.
                 _ => {}
             }
