@@ -130,6 +130,21 @@ impl<'b> Emit<'b> {
         Ok(())
     }
 
+    /// [`Emit::metric`] for a field whose records improve different ways
+    /// (mixed modes or tools): it gets no direction, stated or guessed.
+    pub(crate) fn metric_undirected(
+        &mut self,
+        name: &str,
+        value: f64,
+        unit: Option<&str>,
+    ) -> Result<(), ExtractError> {
+        self.metric(name, value, unit)?;
+        if let Some(id) = self.builder.lookup(name.trim()) {
+            self.builder.columns[id].undirected = true;
+        }
+        Ok(())
+    }
+
     /// Sets metric `name` from text as tools print it (`12.3 ms`,
     /// `1,234`, `85%`, `n/a`), units included.
     pub(crate) fn metric_text(&mut self, name: &str, raw: &str) -> Result<(), ExtractError> {

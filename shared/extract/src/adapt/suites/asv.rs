@@ -19,7 +19,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Adapter, param_dim, shared};
+use super::{Adapter, agreement, param_dim, put, shared};
 use crate::adapt::{Emit, Input};
 use crate::error::ExtractError;
 use crate::format::Format;
@@ -207,7 +207,7 @@ fn read(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> {
         .and_then(Value::as_array)
         .map(|c| c.iter().filter_map(Value::as_str).collect());
     let result_unit = shared(benchmarks.keys().map(|b| kind(b).0));
-    let direction = shared(benchmarks.keys().map(|b| kind(b).1));
+    let direction = agreement(benchmarks.keys().map(|b| kind(b).1));
     for (benchmark, value) in benchmarks {
         let row = match &columns {
             Some(columns) => row_v2(value, columns),
@@ -243,10 +243,7 @@ fn read(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> {
                 out.dim("unit", u)?;
             }
             let field_unit = table_unit(result_unit);
-            match direction {
-                Some(d) => out.metric_dir("result", *result, field_unit, d)?,
-                None => out.metric("result", *result, field_unit)?,
-            }
+            put(out, "result", *result, field_unit, direction)?;
             for (name, values) in &row.stats {
                 // Counts (`stats_number`, `stats_repeat`) have no unit; the
                 // rest are in the result's.

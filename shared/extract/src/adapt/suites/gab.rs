@@ -16,7 +16,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::{Map, Value};
 
-use super::{Adapter, canonical_unit, regex, shared, unit_direction};
+use super::{Adapter, agreement, canonical_unit, put, regex, shared, unit_direction};
 use crate::adapt::{Emit, Input};
 use crate::error::ExtractError;
 use crate::format::Format;
@@ -133,7 +133,7 @@ fn read(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> {
         })
     };
     let value_unit = shared(all().map(|b| b.unit));
-    let value_direction = shared(all().map(|b| b.direction));
+    let value_direction = agreement(all().map(|b| b.direction));
     let repo = root.get("repoUrl").and_then(Value::as_str);
     for (suite, run) in runs(suites) {
         let tool = run.get("tool").and_then(Value::as_str);
@@ -149,10 +149,7 @@ fn read(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> {
                 out.dim("unit", unit)?;
             }
             if let Some(v) = b.value {
-                match value_direction {
-                    Some(d) => out.metric_dir("value", v, value_unit, d)?,
-                    None => out.metric("value", v, value_unit)?,
-                }
+                put(out, "value", v, value_unit, value_direction)?;
             }
             for (n, unit) in &b.packed {
                 out.metric(unit, *n, None)?;

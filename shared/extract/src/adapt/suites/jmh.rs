@@ -12,7 +12,7 @@
 
 use serde_json::Value;
 
-use super::{Adapter, param_dim, shared};
+use super::{Adapter, agreement, param_dim, put, shared};
 use crate::adapt::{Emit, Input};
 use crate::error::ExtractError;
 use crate::format::Format;
@@ -90,7 +90,7 @@ fn read(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> {
         return Ok(());
     };
     let score_unit = shared(runs.iter().map(unit_of));
-    let direction = shared(
+    let direction = agreement(
         runs.iter()
             .map(|r| mode_direction(r.get("mode").and_then(Value::as_str))),
     );
@@ -129,10 +129,7 @@ fn read(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> {
             out.dim("scoreUnit", u)?;
         }
         if let Some(score) = number(primary.get("score")) {
-            match direction {
-                Some(d) => out.metric_dir("score", score, score_unit, d)?,
-                None => out.metric("score", score, score_unit)?,
-            }
+            put(out, "score", score, score_unit, direction)?;
         }
         if let Some(error) = number(primary.get("scoreError")) {
             out.metric("scoreError", error, score_unit)?;
@@ -144,7 +141,13 @@ fn read(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> {
             .flatten()
         {
             if let Some(v) = number(Some(v)) {
-                out.metric(&format!("scorePercentiles.{p}"), v, score_unit)?;
+                put(
+                    out,
+                    &format!("scorePercentiles.{p}"),
+                    v,
+                    score_unit,
+                    direction,
+                )?;
             }
         }
         secondary(run, out)?;

@@ -72,6 +72,43 @@ pub(super) fn unit_direction(unit: &str) -> Option<Direction> {
     None
 }
 
+/// How the records of one field agree on which way it improves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Agreement {
+    /// Every record improves this way.
+    All(Direction),
+    /// Records improve different ways (or some have no way): the field has
+    /// no direction, and none is guessed for it.
+    Mixed,
+    /// No record says: the name and unit may still tell.
+    Unknown,
+}
+
+pub(super) fn agreement(mut items: impl Iterator<Item = Option<Direction>>) -> Agreement {
+    let Some(first) = items.next() else {
+        return Agreement::Unknown;
+    };
+    if items.any(|d| d != first) {
+        return Agreement::Mixed;
+    }
+    first.map_or(Agreement::Unknown, Agreement::All)
+}
+
+/// Writes metric `name` with the direction its records agree on.
+pub(super) fn put(
+    out: &mut super::Emit<'_>,
+    name: &str,
+    value: f64,
+    unit: Option<&str>,
+    agreement: Agreement,
+) -> Result<(), crate::error::ExtractError> {
+    match agreement {
+        Agreement::All(d) => out.metric_dir(name, value, unit, d),
+        Agreement::Mixed => out.metric_undirected(name, value, unit),
+        Agreement::Unknown => out.metric(name, value, unit),
+    }
+}
+
 /// The one value every item shares, or `None` when they differ or there are
 /// none.
 pub(super) fn shared<T: PartialEq + Copy>(mut items: impl Iterator<Item = Option<T>>) -> Option<T> {
@@ -134,6 +171,15 @@ mod tests {
         ] {
             assert_eq!(unit_direction(unit), want, "{unit}");
         }
+    }
+
+    #[test]
+    fn agreement_needs_every_record() {
+        use Direction::LowerIsBetter as L;
+        assert_eq!(agreement([Some(L), Some(L)].into_iter()), Agreement::All(L));
+        assert_eq!(agreement([Some(L), None].into_iter()), Agreement::Mixed);
+        assert_eq!(agreement([None, None].into_iter()), Agreement::Unknown);
+        assert_eq!(agreement(std::iter::empty()), Agreement::Unknown);
     }
 
     #[test]
