@@ -37,8 +37,24 @@ pub(crate) const ADAPTERS: &[Adapter] = &[
 ];
 
 const TIME_UNITS: &[&str] = &[
-    "ns", "us", "µs", "μs", "ms", "s", "sec", "secs", "seconds", "second", "min", "h", "nsec",
-    "usec", "msec",
+    "ns",
+    "us",
+    "µs",
+    "μs",
+    "ms",
+    "s",
+    "sec",
+    "secs",
+    "seconds",
+    "second",
+    "min",
+    "h",
+    "nsec",
+    "usec",
+    "msec",
+    "nanoseconds",
+    "microseconds",
+    "milliseconds",
 ];
 
 /// Which way a value in `unit` improves, read from the unit alone: a time
@@ -159,6 +175,8 @@ mod tests {
             ("ns/op", Some(L)),
             ("ms", Some(L)),
             ("seconds", Some(L)),
+            ("milliseconds", Some(L)),
+            ("secs/op", Some(L)),
             ("B/op", Some(L)),
             ("allocs/op", Some(L)),
             ("ops/sec", Some(H)),
