@@ -388,3 +388,17 @@ fn jmh_near_miss_is_not_taken() {
     let x = run("r.json", r#"[{"benchmark": "x", "primaryMetric": 3}]"#);
     assert_ne!(x.reading.name.as_deref(), Some("jmh-json"));
 }
+
+#[test]
+fn gab_extra_pieces_after_semicolons_and_run_titles() {
+    let text = r#"window.BENCHMARK_DATA = {"entries": {"WatDiv": [{"commit": {"id": "x"}, "date": 1,
+      "tool": "customSmallerIsBetter", "title": "[Ext2] reads",
+      "benches": [{"name": "WatDiv - C1.0", "value": 12, "unit": "ms",
+                   "extra": "Results: 7; Error: false; HTTP Requests: 3"}]}]}}"#;
+    let x = run("data.js", text);
+    let r = record(&x, "name", "WatDiv - C1.0");
+    assert_eq!(r.metric("Results"), Some(7.0));
+    assert_eq!(r.metric("HTTP Requests"), Some(3.0));
+    assert_eq!(r.dimension("title"), Some(DimValue::Str("[Ext2] reads")));
+    assert_eq!(direction(&x, "value"), Some(Direction::LowerIsBetter));
+}

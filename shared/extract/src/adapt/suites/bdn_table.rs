@@ -80,6 +80,44 @@ const STAT_COLUMNS: &[&str] = &[
     "MValue",
 ];
 
+/// Job characteristics the CSV exporter writes for every run, whose value
+/// (`False`, `Empty`, a power-plan GUID, an affinity mask) says nothing
+/// about the case when it is the same on every row. The Markdown exporter
+/// leaves such constant columns out; so does this reader.
+const ENGINE_SETTINGS: &[&str] = &[
+    "AnalyzeLaunchVariance",
+    "EvaluateOverhead",
+    "MaxAbsoluteError",
+    "MaxRelativeError",
+    "MinInvokeCount",
+    "MinIterationTime",
+    "OutlierMode",
+    "Affinity",
+    "EnvironmentVariables",
+    "LargeAddressAware",
+    "PowerPlanMode",
+    "AllowVeryLargeObjects",
+    "Concurrent",
+    "CpuGroups",
+    "Force",
+    "HeapAffinitizeMask",
+    "HeapCount",
+    "NoAffinitize",
+    "RetainVm",
+    "Server",
+    "Arguments",
+    "BuildConfiguration",
+    "Clock",
+    "EngineFactory",
+    "NuGetReferences",
+    "IsMutator",
+    "MaxIterationCount",
+    "MaxWarmupIterationCount",
+    "MemoryRandomization",
+    "MinIterationCount",
+    "MinWarmupIterationCount",
+];
+
 /// Percentile columns (`P95`) and gen columns in any spelling.
 static STAT_PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| regex(r"^(?:P\d{1,3}|Gen ?\d.*)$"));
 
@@ -127,16 +165,21 @@ fn emit_table(
     let Some(first_stat) = table.header.iter().position(|h| is_stat(h)) else {
         return Ok(());
     };
-    // A job setting that is `Default` (or empty) on every row is noise; the
-    // job's own name (`Job=Default`) is not.
+    // A job setting that is `Default` (or empty) on every row is noise, and
+    // so is an engine setting that is the same on every row; the job's own
+    // name (`Job=Default`) is not.
     let silent: Vec<bool> = (0..table.header.len())
         .map(|i| {
+            let name = table.header[i].as_str();
+            let first = table.rows.first().map_or("", |r| cell(r, i));
             i < first_stat
-                && !matches!(table.header[i].as_str(), "Method" | "Job" | "Type")
-                && table
+                && !matches!(name, "Method" | "Job" | "Type")
+                && (table
                     .rows
                     .iter()
                     .all(|r| matches!(cell(r, i), "" | "Default"))
+                    || (ENGINE_SETTINGS.contains(&name)
+                        && table.rows.iter().all(|r| cell(r, i) == first)))
         })
         .collect();
     // After the first statistic, a column is a metric when BenchmarkDotNet

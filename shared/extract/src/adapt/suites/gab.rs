@@ -187,6 +187,10 @@ fn run_dims(run: &Value, repo: Option<&str>, out: &mut Emit<'_>) -> Result<(), E
     if let Some(tool) = run.get("tool").and_then(Value::as_str) {
         out.dim("tool", tool)?;
     }
+    // Some forks title each run (`"title": "[Ext2] sequential writes"`).
+    if let Some(title) = run.get("title").and_then(Value::as_str) {
+        out.dim("title", title)?;
+    }
     if let Some(repo) = repo {
         out.dim("repoUrl", repo)?;
     }
@@ -225,12 +229,14 @@ fn unit_of(raw: &str) -> Option<&str> {
     (!raw.is_empty()).then(|| canonical_unit(raw))
 }
 
-/// `extra`: one measure a line (`mean: 1.04 msec`, `rounds: 510`,
-/// `395805 times`, `2 procs`); `threads` and `procs` are settings. Text
+/// `extra`: one measure a line or `; `-separated piece (`mean: 1.04 msec`,
+/// `rounds: 510`, `395805 times`, `2 procs`, `Results: 0; HTTP Requests:
+/// 0`); `threads` and `procs` are settings. Text
 /// that holds no such line is kept whole as the `extra` dimension.
 fn extra_fields(extra: &str, out: &mut Emit<'_>) -> Result<(), ExtractError> {
     let mut any = false;
-    for line in extra.lines().filter(|l| !l.trim().is_empty()) {
+    let pieces = extra.lines().flat_map(|l| l.split("; "));
+    for line in pieces.filter(|l| !l.trim().is_empty()) {
         let (key, value, unit) = if let Some(c) = KEY_NUMBER.as_ref().and_then(|r| r.captures(line))
         {
             (
