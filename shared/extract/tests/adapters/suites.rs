@@ -402,3 +402,21 @@ fn gab_extra_pieces_after_semicolons_and_run_titles() {
     assert_eq!(r.dimension("title"), Some(DimValue::Str("[Ext2] reads")));
     assert_eq!(direction(&x, "value"), Some(Direction::LowerIsBetter));
 }
+
+#[test]
+fn gab_julia_and_catch2_extras() {
+    let text = r#"window.BENCHMARK_DATA = {"entries": {"jl": [{"commit": {"id": "x"}, "date": 1, "tool": "julia",
+      "benches": [{"name": "[\"fib\", \"10\"]", "value": 52.3, "unit": "ns",
+                   "extra": "gctime=0\nmemory=16\nallocs=1\nparams: {\"evals\":1}"}]}],
+      "c2": [{"commit": {"id": "x"}, "date": 2, "tool": "catch2",
+      "benches": [{"name": "Fibonacci 20", "value": 12.5, "range": "± 0.4", "unit": "ns",
+                   "extra": "100 samples\n1 iterations"}]}]}}"#;
+    let x = run("data.js", text);
+    let julia = record(&x, "tool", "julia");
+    assert_eq!(julia.metric("memory"), Some(16.0));
+    assert_eq!(julia.metric("allocs"), Some(1.0));
+    let catch2 = record(&x, "tool", "catch2");
+    assert_eq!(catch2.metric("range"), Some(0.4));
+    assert_eq!(catch2.metric("iterations"), Some(1.0));
+    assert_eq!(unit(&x, "value").as_deref(), Some("ns"));
+}

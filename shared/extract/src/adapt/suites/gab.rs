@@ -30,9 +30,12 @@ pub(crate) const ADAPTER: Adapter = Adapter {
 };
 
 /// `key: 12.5 unit` (pytest's `mean: 1.04 msec`, Google Benchmark's `cpu:
-/// 7154.041 ns`, a range's `stddev: 0.0002`).
+/// 7154.041 ns`, a range's `stddev: 0.0002`) or `key=12.5` (Julia's
+/// `gctime=0`).
 static KEY_NUMBER: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    regex(r"^\s*([A-Za-z][\w .-]*?)\s*:\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(\S*)\s*$")
+    regex(
+        r"^\s*([A-Za-z][\w .-]*?)\s*[:=]\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(\S*)\s*$",
+    )
 });
 
 /// `395805 times`, `2 procs`, `224 samples` (Go and Benchmark.js extras).
