@@ -420,3 +420,26 @@ fn gab_julia_and_catch2_extras() {
     assert_eq!(catch2.metric("iterations"), Some(1.0));
     assert_eq!(unit(&x, "value").as_deref(), Some("ns"));
 }
+
+#[test]
+fn bdn_markdown_beside_other_tables_is_left_to_the_generic_reader() {
+    let text = "``` ini\nBenchmarkDotNet=v0.13.12, OS=ubuntu 22.04\n```\n\n## System: A\n\n| Method | Mean | Error |\n|------- |-----:|------:|\n| Read | 1.5 us | 0.1 us |\n\n## System: B\n\n| Command | Mean [ms] | Relative |\n|:---|---:|---:|\n| `du` | 150.1 ± 3.4 | 1.00 |\n";
+    let x = run("report.md", text);
+    assert_eq!(x.reading.name, None, "{:?}", x.reading.reasons);
+    assert_eq!(x.records.len(), 2);
+}
+
+#[test]
+fn bdn_markdown_tables_under_headings_keep_the_heading() {
+    let text = "BenchmarkDotNet v0.14.0, Linux\n\n## Type: ReadBench\n\n| Method | Mean |\n|------- |-----:|\n| Read | 1.5 us |\n\n## WriteBench\n\n| Method | Mean |\n|------- |-----:|\n| Write | 2.5 us |\n";
+    let x = run("report.md", text);
+    assert_eq!(adapter(&x), "benchmarkdotnet-markdown");
+    assert_eq!(
+        record(&x, "Method", "Read").dimension("Type"),
+        Some(DimValue::Str("ReadBench"))
+    );
+    assert_eq!(
+        record(&x, "Method", "Write").dimension("table"),
+        Some(DimValue::Str("WriteBench"))
+    );
+}

@@ -121,10 +121,6 @@ const ENGINE_SETTINGS: &[&str] = &[
 /// Percentile columns (`P95`) and gen columns in any spelling.
 static STAT_PATTERN: LazyLock<Option<Regex>> = LazyLock::new(|| regex(r"^(?:P\d{1,3}|Gen ?\d.*)$"));
 
-/// A delimiter row of a Markdown table: `|---|--:|`, `------ |-----:|`.
-static DELIMITER_ROW: LazyLock<Option<Regex>> =
-    LazyLock::new(|| regex(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$"));
-
 /// `BenchmarkDotNet=v0.12.0, OS=macOS 10.15.3` (before 0.13) or
 /// `BenchmarkDotNet v0.13.10, Windows 11 (…)`.
 static VERSION_LINE: LazyLock<Option<Regex>> =
@@ -291,8 +287,14 @@ fn detect_markdown(input: &Input<'_>) -> Option<&'static str> {
     table.then_some("a `BenchmarkDotNet` environment block and a summary table (BenchmarkDotNet Markdown exporter)")
 }
 
+/// A delimiter row of a Markdown table: `|---|--:|`, `------ |-----:|`.
+/// A byte test, not a pattern: it runs on every line of large reports.
 fn is_delimiter(line: &str) -> bool {
-    DELIMITER_ROW.as_ref().is_some_and(|r| r.is_match(line))
+    line.contains("--")
+        && line.contains('|')
+        && line
+            .bytes()
+            .all(|b| matches!(b, b'|' | b'-' | b':' | b' ' | b'\t' | b'\r'))
 }
 
 /// Cells of a table row, without the outer pipes, emphasis or code marks.
@@ -344,14 +346,57 @@ fn environment(lines: &[&str]) -> Vec<(String, String)> {
     env
 }
 
+/// A table header (a row with pipes above a delimiter row) at `i`.
+fn is_header(lines: &[&str], i: usize) -> bool {
+    lines[i].contains('|') && lines.get(i + 1).is_some_and(|next| is_delimiter(next))
+}
+
+/// `## System: DGX-H100` → (`System`, `DGX-H100`); any other heading →
+/// (`table`, its text), as the generic Markdown reader names them.
+fn heading(line: &str) -> Option<(String, String)> {
+    let text = line
+        .trim_start()
+        .strip_prefix('#')?
+        .trim_start_matches('#')
+        .trim();
+    if text.is_empty() {
+        return None;
+    }
+    match text.split_once(':') {
+        Some((k, v))
+            if !v.trim().is_empty()
+                && k.chars()
+                    .all(|c| c.is_alphanumeric() || c == ' ' || c == '_') =>
+        {
+            Some((k.trim().to_owned(), v.trim().to_owned()))
+        }
+        _ => Some(("table".to_owned(), text.to_owned())),
+    }
+}
+
 fn read_markdown(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> {
     let lines: Vec<&str> = input.text.lines().collect();
+    // A report that also holds other tables (hyperfine's, a summary) is a
+    // document about benchmarks, not BenchmarkDotNet's report: the generic
+    // reader keeps all of it.
+    let foreign = (0..lines.len())
+        .filter(|&i| is_header(&lines, i))
+        .any(|i| !split_row(lines[i]).iter().any(|c| is_stat(c)));
+    if foreign {
+        return Ok(());
+    }
     let mut i = 0;
     let mut env_end = None;
     let mut tables = Vec::new();
+    let mut headings: Vec<Option<(String, String)>> = Vec::new();
+    let mut last_heading = None;
     while i + 1 < lines.len() {
-        if lines[i].contains('|') && is_delimiter(lines[i + 1]) {
+        if let Some(h) = heading(lines[i]) {
+            last_heading = Some(h);
+        }
+        if is_header(&lines, i) {
             env_end.get_or_insert(i);
+            headings.push(last_heading.clone());
             let header = split_row(lines[i]);
             let mut rows = Vec::new();
             let mut j = i + 2;
@@ -368,8 +413,16 @@ fn read_markdown(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractErr
         }
     }
     let env = environment(&lines[..env_end.unwrap_or(0)]);
-    for table in &tables {
-        emit_table(table, &env, false, out)?;
+    for (table, heading) in tables.iter().zip(&headings) {
+        // With several tables, the heading above each tells them apart.
+        match heading {
+            Some(h) if tables.len() > 1 => {
+                let mut env = env.clone();
+                env.push(h.clone());
+                emit_table(table, &env, false, out)?;
+            }
+            _ => emit_table(table, &env, false, out)?,
+        }
     }
     Ok(())
 }
@@ -380,7 +433,7 @@ mod tests {
 
     #[test]
     fn patterns_compile() {
-        assert!(STAT_PATTERN.is_some() && DELIMITER_ROW.is_some() && VERSION_LINE.is_some());
+        assert!(STAT_PATTERN.is_some() && VERSION_LINE.is_some());
     }
 
     #[test]
