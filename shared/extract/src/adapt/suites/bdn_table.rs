@@ -297,20 +297,58 @@ fn is_delimiter(line: &str) -> bool {
             .all(|b| matches!(b, b'|' | b'-' | b':' | b' ' | b'\t' | b'\r'))
 }
 
-/// Cells of a table row, without the outer pipes, emphasis or code marks.
+/// Cells of a table row, without the outer pipes, emphasis or code marks,
+/// HTML entities decoded (the GitHub exporter writes `&#39;Title&#39;`).
 fn split_row(line: &str) -> Vec<String> {
     let t = line.trim();
     let t = t.strip_prefix('|').unwrap_or(t);
     let t = t.strip_suffix('|').unwrap_or(t);
     t.split('|')
-        .map(|c| {
-            c.trim()
-                .trim_matches('*')
-                .trim_matches('`')
-                .trim()
-                .to_owned()
-        })
+        .map(|c| decode_entities(c.trim().trim_matches('*').trim_matches('`').trim()))
         .collect()
+}
+
+/// `&#39;`, `&quot;`, `&amp;`, `&lt;`, `&gt;` and numeric entities, as a
+/// Markdown renderer shows them; anything else stays as written.
+fn decode_entities(text: &str) -> String {
+    if !text.contains('&') {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        let decoded = tail.find(';').filter(|&end| end <= 10).and_then(|end| {
+            let name = &tail[1..end];
+            let c = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                _ => name
+                    .strip_prefix("#x")
+                    .or_else(|| name.strip_prefix("#X"))
+                    .and_then(|h| u32::from_str_radix(h, 16).ok())
+                    .or_else(|| name.strip_prefix('#').and_then(|d| d.parse().ok()))
+                    .and_then(char::from_u32),
+            };
+            c.map(|c| (c, end + 1))
+        });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &tail[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Facts of the environment block: the version line and `Key=Value`
@@ -452,6 +490,15 @@ mod tests {
         let newer = environment(&["BenchmarkDotNet v0.13.10, Windows 11 (10.0.22621.2715/22H2)"]);
         assert_eq!(newer[0].1, "v0.13.10");
         assert_eq!(newer[1].1, "Windows 11 (10.0.22621.2715/22H2)");
+    }
+
+    #[test]
+    fn entities_are_decoded_as_rendered() {
+        assert_eq!(decode_entities("&#39;Run fn(a)&#39;"), "'Run fn(a)'");
+        assert_eq!(
+            decode_entities("a &amp; b &lt;T&gt; &#x41; &bogus; &"),
+            "a & b <T> A &bogus; &"
+        );
     }
 
     #[test]
