@@ -220,6 +220,9 @@ pub(crate) struct Column {
     pub role: Option<Role>,
     /// Which way the metric improves, when an adapter or its name says.
     pub direction: Option<Direction>,
+    /// An adapter said the metric has no one direction (its records improve
+    /// different ways, as a JMH report mixing `thrpt` and `avgt`): no guess.
+    pub undirected: bool,
 }
 
 impl Column {
@@ -236,6 +239,7 @@ impl Column {
             last_str: None,
             role: None,
             direction: None,
+            undirected: false,
         }
     }
 

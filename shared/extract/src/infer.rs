@@ -47,6 +47,7 @@ pub(crate) fn infer(builder: &Builder) -> (Schema, Vec<Placement>) {
             .filter(|_| role == Role::Metric || column.stats.numeric() > 0);
         let description = describe(builder, column, role, why);
         let direction = match role {
+            Role::Metric if column.undirected => None,
             Role::Metric => column
                 .direction
                 .or_else(|| crate::direction::guess(&column.name, unit.as_deref())),

@@ -3,7 +3,8 @@
 //! One record per case and measure would scatter a case's numbers, so a
 //! case is one record: `benchmark` = the case name (kept whole: `a::b/c.d`
 //! is one name), each measure a metric (`latency`, `throughput`…), its
-//! bounds `<measure>_lower_value` / `<measure>_upper_value`. BMF carries no
+//! bounds `<measure>_lower_value` / `<measure>_upper_value` (any other
+//! numeric bound key likewise: `<measure>_high_value`). BMF carries no
 //! unit; the direction is guessed from the measure's name (`latency` lower,
 //! `throughput` higher).
 
@@ -20,12 +21,14 @@ pub(crate) const ADAPTERS: &[Adapter] = &[Adapter {
     read,
 }];
 
-/// A measure object: `value` is a number and every other key a bound.
+/// A measure object: `value` is a number and every other key a numeric
+/// bound. Bencher itself ignores keys it does not know, so writers that say
+/// `low_value`/`high_value` (CCF's `bencher.json`) are BMF too; a text
+/// field (`"unit": "ms"`) is not.
 fn is_measure(v: &Value) -> bool {
     v.as_object().is_some_and(|m| {
         m.get("value").is_some_and(|x| x.is_number() || x.is_null())
-            && m.keys()
-                .all(|k| matches!(k.as_str(), "value" | "lower_value" | "upper_value"))
+            && m.values().all(|x| x.is_number() || x.is_null())
     })
 }
 
@@ -53,13 +56,12 @@ fn read(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> {
     for (case, measures) in cases {
         out.dim("benchmark", case.as_str())?;
         for (measure, m) in measures.as_object().into_iter().flatten() {
-            for (key, suffix) in [
-                ("value", ""),
-                ("lower_value", "_lower_value"),
-                ("upper_value", "_upper_value"),
-            ] {
-                if let Some(v) = m.get(key).and_then(Value::as_f64) {
-                    out.metric(&format!("{measure}{suffix}"), v, None)?;
+            for (key, v) in m.as_object().into_iter().flatten() {
+                let Some(v) = v.as_f64() else { continue };
+                if key == "value" {
+                    out.metric(measure, v, None)?;
+                } else {
+                    out.metric(&format!("{measure}_{key}"), v, None)?;
                 }
             }
         }

@@ -153,6 +153,21 @@ impl<'b> Emit<'b> {
         }
     }
 
+    /// [`Emit::metric`] for a field whose records improve different ways
+    /// (mixed modes or tools): it gets no direction, stated or guessed.
+    pub(crate) fn metric_undirected(
+        &mut self,
+        name: &str,
+        value: f64,
+        unit: Option<&str>,
+    ) -> Result<(), ExtractError> {
+        self.metric(name, value, unit)?;
+        if let Some(id) = self.builder.lookup(name.trim()) {
+            self.builder.columns[id].undirected = true;
+        }
+        Ok(())
+    }
+
     /// A JSON scalar as dimension `name`; `null`, arrays and objects are no
     /// value.
     pub(crate) fn dim_json(&mut self, name: &str, value: &Value) -> Result<(), ExtractError> {

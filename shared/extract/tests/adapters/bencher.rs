@@ -34,3 +34,18 @@ fn a_map_that_is_not_bmf_is_left_to_the_generic_rules() {
     );
     assert_eq!(x.reading.name, None);
 }
+
+#[test]
+fn bmf_bounds_under_other_names_are_kept_under_theirs() {
+    // CCF's bencher.json says low_value/high_value; Bencher ignores keys it
+    // does not know, so the file is BMF all the same.
+    let x = run(
+        "bencher.json",
+        r#"{"ls_tx": {"throughput": {"value": 2.5e4, "high_value": 2.6e4, "low_value": 2.4e4}}}"#,
+    );
+    assert_eq!(adapter(&x), "bencher-metric-format");
+    let r = x.records.get(0).expect("record");
+    assert_eq!(r.metric("throughput"), Some(25000.0));
+    assert_eq!(r.metric("throughput_high_value"), Some(26000.0));
+    assert_eq!(r.metric("throughput_low_value"), Some(24000.0));
+}
