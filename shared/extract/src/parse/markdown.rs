@@ -111,7 +111,7 @@ struct Sink {
 impl Sink {
     fn writer(&self, builder: &mut Builder, header: &[String]) -> TableWriter {
         let header: Vec<&str> = header.iter().map(String::as_str).collect();
-        let mut writer = TableWriter::new(builder, &header);
+        let mut writer = TableWriter::new(&header);
         if self.several
             && let Some(heading) = &self.heading
         {

@@ -15,7 +15,7 @@ use crate::builder::Builder;
 use crate::cell::{Cell, parse_cell, parse_number};
 use crate::column::Origin;
 use crate::error::ExtractError;
-use crate::parse::table::{TableWriter, unique_names};
+use crate::parse::table::TableWriter;
 
 /// How far above a table its header may be.
 const HEADER_REACH: usize = 4;
@@ -150,13 +150,8 @@ fn table(
         ),
     };
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let unique = unique_names(&refs);
-    let mut writer = TableWriter::new(builder, &refs);
-    for (name, unit) in unique.iter().zip(&units) {
-        if let (Some(id), Some(unit)) = (builder.lookup(name), unit) {
-            builder.set_unit(id, unit);
-        }
-    }
+    let mut writer = TableWriter::new(&refs);
+    writer.set_units(units);
     for line in &lines[start..end] {
         let row = tokens(line);
         writer.write_row(builder, row.iter().map(|t| t.text))?;
