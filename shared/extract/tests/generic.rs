@@ -232,3 +232,65 @@ fn real_generic_files_match_their_ground_truth() {
         failures.join("\n")
     );
 }
+
+// ---- JSON ----------------------------------------------------------------
+
+#[test]
+fn a_document_that_is_a_map_of_cases_keeps_each_key_whole() {
+    let text = r#"{"tests::a/b.c": {"mean_ns": 12.5, "iters": 100},
+                   "x.y": {"mean_ns": 14.5, "iters": 200},
+                   "suite/z::w": {"mean_ns": 9.5, "iters": 50}}"#;
+    let x = run("r.json", text);
+    assert_eq!(x.records.len(), 3, "{:?}", x.schema);
+    assert_eq!(
+        find(&x, "case", "tests::a/b.c").metric("mean_ns"),
+        Some(12.5)
+    );
+    assert_eq!(find(&x, "case", "x.y").metric("mean_ns"), Some(14.5));
+    assert!(x.schema.field("x.y.mean_ns").is_none());
+    // Scalars beside the cases are file-level values.
+    let x = run(
+        "r.json",
+        r#"{"commit": "abc", "a.b": {"t_ms": 1.5}, "c/d": {"t_ms": 2.5}}"#,
+    );
+    assert_eq!(x.records.len(), 2);
+    assert_eq!(
+        find(&x, "case", "c/d").dimension("commit"),
+        Some(DimValue::Str("abc"))
+    );
+    // Objects of different shapes are sections of one document, not cases.
+    let x = run(
+        "r.json",
+        r#"{"config": {"model": "m", "bs": 8}, "summary": {"tput": 10.5, "lat_ms": 3.5}}"#,
+    );
+    assert_eq!(x.records.len(), 1);
+    assert_eq!(
+        x.records.get(0).and_then(|r| r.metric("summary.tput")),
+        Some(10.5)
+    );
+}
+
+#[test]
+fn json_lines_of_different_shapes() {
+    // A header line: its values go into every record, it is not one.
+    let text = "{\"model\": \"llama\", \"date\": \"2025-01-01\", \"gpus\": 8}\n\
+                {\"case\": \"a\", \"latency_ms\": 1.5}\n\
+                {\"case\": \"b\", \"latency_ms\": 2.5}\n";
+    let x = run("r.jsonl", text);
+    assert_eq!(x.records.len(), 2, "{:?}", x.schema);
+    let b = find(&x, "case", "b");
+    assert_eq!(b.dimension("model"), Some(DimValue::Str("llama")));
+    assert_eq!(b.dimension("gpus"), Some(DimValue::Int(8)));
+    // A line that is a document with a collection yields its records.
+    let text = "{\"benchmarks\": [{\"name\": \"a\", \"ns\": 1.5}, {\"name\": \"b\", \"ns\": 2.5}]}\n\
+                {\"benchmarks\": [{\"name\": \"c\", \"ns\": 3.5}]}\n";
+    let x = run("r.jsonl", text);
+    assert_eq!(x.records.len(), 3);
+    assert_eq!(find(&x, "name", "c").metric("ns"), Some(3.5));
+    // Lines of one shape: every line is a record.
+    let x = run(
+        "r.jsonl",
+        "{\"a\": \"x\", \"t_ms\": 1.5}\n{\"a\": \"y\", \"t_ms\": 2.5}\n{\"a\": \"z\", \"t_ms\": 3.5}\n",
+    );
+    assert_eq!(x.records.len(), 3);
+}
