@@ -294,3 +294,82 @@ fn json_lines_of_different_shapes() {
     );
     assert_eq!(x.records.len(), 3);
 }
+
+// ---- Markdown ------------------------------------------------------------
+
+#[test]
+fn nested_headings_that_change_between_tables_are_dimensions() {
+    let md = "# Log\n\n## Phase 4\n\n### baseline\n\n| Metric | Llama | Qwen |\n|---|---:|---:|\n| Throughput (tok/s) | 88.5 | 67.4 |\n| TTFT P50 (ms) | 86 | 93 |\n\n\
+              ### burst\n\n| Metric | Llama | Qwen |\n|---|---:|---:|\n| Throughput (tok/s) | 300.5 | 200.4 |\n\n\
+              ## Phase 5\n\n### baseline\n\n| Metric | Llama | Qwen |\n|---|---:|---:|\n| Throughput (tok/s) | 87.1 | 65.8 |\n";
+    let x = run("log.md", md);
+    assert_eq!(x.records.len(), 6, "{:?}", x.schema);
+    let phase5: Vec<_> = x
+        .records
+        .iter()
+        .filter(|r| r.dimension("section") == Some(DimValue::Str("Phase 5")))
+        .collect();
+    assert_eq!(phase5.len(), 2);
+    assert_eq!(phase5[1].dimension("system"), Some(DimValue::Str("Qwen")));
+    assert_eq!(phase5[1].metric("Throughput (tok/s)"), Some(65.8));
+    assert_eq!(
+        phase5[1].dimension("table"),
+        Some(DimValue::Str("baseline"))
+    );
+    // The title over every table is no dimension.
+    assert!(x.schema.field("Log").is_none());
+    assert!(
+        !x.records
+            .iter()
+            .any(|r| r.dimension("section") == Some(DimValue::Str("Log")))
+    );
+}
+
+// ---- plain text ----------------------------------------------------------
+
+#[test]
+fn key_value_blocks_become_one_record_each() {
+    let text = "==== run 1 ====\nmodel: llama\nthroughput: 120.5 tok/s\nlatency: 8.5 ms\n\n\
+                ==== run 2 ====\nmodel: qwen\nthroughput: 140.5 tok/s\nlatency: 7.5 ms\n";
+    let x = run("bench.log", text);
+    assert_eq!(x.records.len(), 2, "{:?}", x.schema);
+    let qwen = find(&x, "model", "qwen");
+    assert_eq!(qwen.metric("throughput"), Some(140.5));
+    assert_eq!(unit(&x, "latency").as_deref(), Some("ms"));
+    // One block: one summary record of its numbers.
+    let x = run("bench.log", "model: llama\nthroughput: 120.5 tok/s\n");
+    assert_eq!(x.records.len(), 1);
+}
+
+#[test]
+fn sections_name_the_pairs_under_them() {
+    let text = "Results\n📈 Throughput:\n   Requests/s:     9.12\n   Tokens/s:     285.40\n\n\
+                ⏱️  Latency:\n   Average:   0.5234s\n   P50 (median):  0.4892s\n\n🔤 Tokens:\n   Average:  31.28\n";
+    let x = run("out.txt", text);
+    assert_eq!(x.records.len(), 1, "{:?}", x.schema);
+    let r = x.records.get(0).expect("record");
+    assert_eq!(r.metric("Throughput.Tokens/s"), Some(285.40));
+    assert_eq!(r.metric("Latency.Average"), Some(0.5234));
+    assert_eq!(r.metric("Tokens.Average"), Some(31.28));
+}
+
+#[test]
+fn name_value_unit_lines_and_value_unit_pairs() {
+    let text =
+        "Summary\nThroughput      1234.5 tok/s\nLatency p50     12.3 ms\nRequests        100\n";
+    let x = run("out.txt", text);
+    assert_eq!(x.records.len(), 1, "{:?}", x.schema);
+    let r = x.records.get(0).expect("record");
+    assert_eq!(r.metric("Latency p50"), Some(12.3));
+    assert_eq!(unit(&x, "Throughput").as_deref(), Some("tok/s"));
+    // `1234 ns/op  56 B/op` rows with no header: the unit names the number.
+    let go =
+        "BenchmarkA-8   1000   1234 ns/op   56 B/op\nBenchmarkB-8   2000   2345 ns/op   64 B/op\n";
+    let x = run("bench.txt", go);
+    assert_eq!(x.records.len(), 2, "{:?}", x.schema);
+    assert_eq!(
+        find(&x, "column_1", "BenchmarkB-8").metric("ns/op"),
+        Some(2345.0)
+    );
+    assert!(x.schema.field("B/op").is_some());
+}

@@ -511,7 +511,10 @@ impl TableWriter {
 
     /// Metric names down the first column, systems across the header.
     fn transposed(&self) -> bool {
-        if self.names.len() < 2 || self.pending.len() < 2 {
+        // One row is enough when the header says the first column holds
+        // metric names.
+        let says_metric = METRIC_NAME_HEADERS.contains(&match_key(&self.names[0]).as_str());
+        if self.names.len() < 2 || self.pending.len() < if says_metric { 1 } else { 2 } {
             return false;
         }
         let labels: Vec<&str> = self
