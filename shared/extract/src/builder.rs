@@ -275,6 +275,12 @@ impl Builder {
         self.set_float(dev, stddev)
     }
 
+    /// Sets a field's role when the file states it (a table's `Metric`
+    /// column); inference does not second-guess it.
+    pub(crate) fn set_role(&mut self, id: FieldId, role: crate::schema::Role) {
+        self.columns[id].role = Some(role);
+    }
+
     /// Sets which way a column's metric improves (an arrow in its header).
     pub(crate) fn set_direction(&mut self, id: FieldId, direction: crate::schema::Direction) {
         self.columns[id].direction = Some(direction);

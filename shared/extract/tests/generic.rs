@@ -218,6 +218,17 @@ fn text_tables_never_merge_two_numbers_separated_by_spaces() {
 // ---- real files ----------------------------------------------------------
 
 #[test]
+fn real_leaderboard_arrows_give_directions() {
+    let path = format!("{FIXTURES}/md/perplexity-leaderboard-readme.md");
+    let bytes = std::fs::read(&path).expect("fixture");
+    let x = extract(&path, &bytes, &Options::default()).expect("extracts");
+    assert_eq!(
+        direction(&x, "Average Perplexity"),
+        Some(Direction::LowerIsBetter)
+    );
+}
+
+#[test]
 fn real_generic_files_match_their_ground_truth() {
     let entries = common::expected(FIXTURES);
     let failures: Vec<String> = entries
@@ -372,4 +383,18 @@ fn name_value_unit_lines_and_value_unit_pairs() {
         Some(2345.0)
     );
     assert!(x.schema.field("B/op").is_some());
+}
+
+#[test]
+fn a_metric_column_makes_its_rows_metrics_even_when_whole() {
+    let md = "| Metric | a | b |\n|---|---|---|\n| Errors | 0 | 0 |\n| Throughput (tok/s) | 10.5 | 11.5 |\n";
+    let x = run("r.md", md);
+    assert!(
+        x.schema.metric_fields.contains(&"Errors".to_owned()),
+        "{:?}",
+        x.schema
+    );
+    let long = "model,metric,value\na,errors,0\na,requests,100\nb,errors,2\nb,requests,100\n";
+    let x = run("r.csv", long);
+    assert_eq!(x.schema.metric_fields, ["errors", "requests"]);
 }

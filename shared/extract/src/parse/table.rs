@@ -24,7 +24,7 @@ use crate::cell::{Cell, parse_cell};
 use crate::column::Origin;
 use crate::error::ExtractError;
 use crate::names::{NameSays, match_key, name_says, words};
-use crate::schema::Direction;
+use crate::schema::{Direction, Role};
 
 /// Rows read before the layout is decided; a rows table streams after them.
 const DECIDE_ROWS: usize = 64;
@@ -65,6 +65,8 @@ enum Mode {
 #[derive(Debug, Clone, PartialEq)]
 struct Melted {
     name: usize,
+    /// The header says the column names metrics (`metric`, not `name`).
+    says_metric: bool,
     value: usize,
     unit: Option<usize>,
     /// Other numeric columns that measure the same thing as the value
@@ -420,6 +422,7 @@ impl TableWriter {
             .collect();
         Some(Melted {
             name,
+            says_metric: strong,
             value,
             unit,
             companions,
@@ -461,6 +464,7 @@ impl TableWriter {
             let key: Vec<String> = dims.iter().map(|&i| cell(row, i)).collect();
             groups.entry(key).or_default().push(r);
         }
+        let mut metric_ids: Vec<FieldId> = Vec::new();
         for (key, members) in groups {
             let mut any = false;
             for &r in &members {
@@ -473,6 +477,9 @@ impl TableWriter {
                 let Some(id) = builder.field(&metric, Origin::Data) else {
                     continue;
                 };
+                if !metric_ids.contains(&id) {
+                    metric_ids.push(id);
+                }
                 if let Some(direction) = direction {
                     builder.set_direction(id, direction);
                 }
@@ -506,6 +513,9 @@ impl TableWriter {
             }
             self.finish_row(builder)?;
         }
+        if m.says_metric {
+            metrics_by_header(builder, &metric_ids);
+        }
         Ok(())
     }
 
@@ -528,8 +538,10 @@ impl TableWriter {
         {
             return false;
         }
+        // Labels read as measurement names, unless the header already says
+        // they are metrics.
         let measured = labels.iter().filter(|l| names_measurement(l)).count();
-        if measured * 3 < labels.len() * 2 {
+        if !says_metric && measured * 3 < labels.len() * 2 {
             return false;
         }
         // The header's other cells are labels (systems, configs), not
@@ -555,6 +567,7 @@ impl TableWriter {
     fn write_transposed(&mut self, builder: &mut Builder) -> Result<(), ExtractError> {
         let rows = std::mem::take(&mut self.pending);
         let first = self.names[0].trim();
+        let says_metric = METRIC_NAME_HEADERS.contains(&match_key(first).as_str());
         let column_name = if first.is_empty()
             || first.starts_with("column_")
             || METRIC_NAME_HEADERS.contains(&match_key(first).as_str())
@@ -568,6 +581,7 @@ impl TableWriter {
         let system = builder.field(column_name, Origin::Data);
         self.create_extras(builder);
         let width = rows.iter().map(Vec::len).max().unwrap_or(0);
+        let mut label_ids: Vec<FieldId> = Vec::new();
         for j in 1..width {
             let mut any = false;
             for row in &rows {
@@ -577,6 +591,9 @@ impl TableWriter {
                     continue;
                 }
                 if let Some(id) = builder.field(&label, Origin::Data) {
+                    if !label_ids.contains(&id) {
+                        label_ids.push(id);
+                    }
                     builder.set_cell(id, value)?;
                     if let Some(direction) = direction {
                         builder.set_direction(id, direction);
@@ -597,7 +614,22 @@ impl TableWriter {
             }
             self.finish_row(builder)?;
         }
+        if says_metric {
+            metrics_by_header(builder, &label_ids);
+        }
         Ok(())
+    }
+}
+
+/// Fields a `Metric` column names are metrics, as the table says, when
+/// their values are numbers (`Errors | 0 | 0` included); rows of words stay
+/// to inference.
+fn metrics_by_header(builder: &mut Builder, ids: &[FieldId]) {
+    for &id in ids {
+        let stats = &builder.columns[id].stats;
+        if stats.numeric() > 0 && stats.texts + stats.bools == 0 {
+            builder.set_role(id, Role::Metric);
+        }
     }
 }
 
