@@ -134,7 +134,7 @@ pub fn is_size_unit(unit: &str) -> bool {
     scale(unit).is_some_and(|s| s.family == Family::Bytes)
         || matches!(
             unit.to_ascii_lowercase().as_str(),
-            "elements" | "count" | "items" | "tokens" | "samples"
+            "elements" | "count" | "number" | "num" | "items" | "tokens" | "samples"
         )
 }
 

@@ -398,3 +398,17 @@ fn a_metric_column_makes_its_rows_metrics_even_when_whole() {
     let x = run("r.csv", long);
     assert_eq!(x.schema.metric_fields, ["errors", "requests"]);
 }
+
+#[test]
+fn a_list_of_named_measurements_with_units_is_one_record() {
+    let md = "| Name | Example Value | Unit | Description |\n|---|---|---|---|\n\
+              | Total time | 0.578 | seconds | Time to complete |\n\
+              | Requests | 172.97 | number/sec | Completed per second |\n\
+              | Total data transferred | 65006 | bytes | Response data |\n";
+    let x = run("r.md", md);
+    assert_eq!(x.records.len(), 1, "{:?}", x.schema);
+    let r = x.records.get(0).expect("record");
+    assert_eq!(r.metric("Total time"), Some(0.578));
+    assert_eq!(unit(&x, "Requests").as_deref(), Some("number/sec"));
+    assert!(x.schema.field("Description").is_none());
+}

@@ -72,6 +72,8 @@ struct Melted {
     /// Other numeric columns that measure the same thing as the value
     /// (`stderr`): written as `<metric>_<column>`.
     companions: Vec<usize>,
+    /// Columns that describe the metric (`Description`), not the case.
+    notes: Vec<usize>,
 }
 
 const KEY_HEADERS: &[&str] = &[
@@ -111,6 +113,18 @@ const MELTED_VALUE_HEADERS: &[&str] = &[
     "measuredvalue",
 ];
 const UNIT_HEADERS: &[&str] = &["unit", "units", "metricunit"];
+/// Columns of a melted table that describe its metrics rather than cases.
+const NOTE_HEADERS: &[&str] = &[
+    "description",
+    "desc",
+    "notes",
+    "note",
+    "comment",
+    "comments",
+    "explanation",
+    "meaning",
+    "definition",
+];
 /// Words of a column that a row's unit applies to.
 const VALUE_WORDS: &[&str] = &[
     "value", "score", "result", "mean", "median", "avg", "average", "min", "max", "error",
@@ -373,17 +387,26 @@ impl TableWriter {
             return None;
         }
         let keys: Vec<String> = self.names.iter().map(|n| match_key(n)).collect();
-        let value = keys
-            .iter()
-            .position(|k| MELTED_VALUE_HEADERS.contains(&k.as_str()))?;
-        let (name, strong) = match keys
-            .iter()
-            .position(|k| METRIC_NAME_HEADERS.contains(&k.as_str()))
-        {
+        let heads: Vec<Vec<String>> = self.names.iter().map(|n| words(n)).collect();
+        let last_is =
+            |i: usize, set: &[&str]| heads[i].last().is_some_and(|w| set.contains(&w.as_str()));
+        // `value`, `Example Value`, `score`.
+        let value = (0..keys.len()).find(|&i| {
+            MELTED_VALUE_HEADERS.contains(&keys[i].as_str())
+                || last_is(i, &["value", "values", "score", "result"])
+        })?;
+        // `metric`, `Metric Name`; else `name`, `Test Name`, `key`.
+        let strong = (0..keys.len()).find(|&i| {
+            METRIC_NAME_HEADERS.contains(&keys[i].as_str())
+                || heads[i].first().is_some_and(|w| w == "metric")
+                    && last_is(i, &["metric", "name", "key", "id"])
+        });
+        let (name, strong) = match strong {
             Some(i) => (i, true),
             None => (
-                keys.iter()
-                    .position(|k| WEAK_NAME_HEADERS.contains(&k.as_str()))?,
+                (0..keys.len()).find(|&i| {
+                    WEAK_NAME_HEADERS.contains(&keys[i].as_str()) || last_is(i, &["name"])
+                })?,
                 false,
             ),
         };
@@ -405,13 +428,19 @@ impl TableWriter {
         }
         if !strong {
             // `name, value` may as well list cases: pivot only when the
-            // names repeat, once per combination of the other columns.
+            // names repeat, once per combination of the other columns, or
+            // half of them read as measurements (`Total time`, `p99_ms`).
             let distinct: std::collections::HashSet<&str> = cells(name).collect();
-            if distinct.len() < 2 || distinct.len() * 2 > labels {
+            let repeat = distinct.len() >= 2 && distinct.len() * 2 <= labels;
+            let measured = cells(name).filter(|c| names_measurement(c)).count();
+            if !repeat && measured * 2 < labels {
                 return None;
             }
         }
         let unit = self.unit_column.filter(|&u| u != name && u != value);
+        let notes = (0..self.names.len())
+            .filter(|&i| NOTE_HEADERS.contains(&keys[i].as_str()))
+            .collect();
         let companions = (0..self.names.len())
             .filter(|&i| i != name && i != value && Some(i) != unit)
             .filter(|&i| {
@@ -426,6 +455,7 @@ impl TableWriter {
             value,
             unit,
             companions,
+            notes,
         })
     }
 
@@ -452,6 +482,7 @@ impl TableWriter {
         }
         let dims: Vec<usize> = (0..self.names.len())
             .filter(|&i| i != m.name && i != m.value && !m.companions.contains(&i))
+            .filter(|i| !m.notes.contains(i))
             .filter(|&i| mixed || Some(i) != m.unit)
             .collect();
         let dim_ids: Vec<Option<FieldId>> = dims
