@@ -412,3 +412,27 @@ fn a_list_of_named_measurements_with_units_is_one_record() {
     assert_eq!(unit(&x, "Requests").as_deref(), Some("number/sec"));
     assert!(x.schema.field("Description").is_none());
 }
+
+#[test]
+fn lines_of_pairs_are_one_record_each() {
+    let log = "using device: cuda\nloaded 338025 tokens\n\
+               step 0 | loss: 10.938573 | lr: 6.0000e-05 | norm: 27.0159 | time: 17830.71ms | tokens/sec: 29403.65\n\
+               step 1 | loss: 9.649478 | lr: 1.2000e-04 | norm: 9.5112 | time: 4431.57ms | tokens/sec: 118307.47\n";
+    let x = run("train.log", log);
+    assert_eq!(x.records.len(), 2, "{:?}", x.schema);
+    let one = find(&x, "step", "1");
+    assert_eq!(one.metric("loss"), Some(9.649478));
+    assert_eq!(one.metric("tokens/sec"), Some(118307.47));
+    assert_eq!(unit(&x, "time").as_deref(), Some("ms"));
+    // The same lines in a Markdown code fence, under headings.
+    let md = "# Log\n\n## Overfit\n\n```\nstep 0, loss: 10.89\nstep 1, loss: 10.71\n```\n\n## Train\n\n```\nstep 0, loss: 10.95\nstep 1, loss: 10.61\n```\n";
+    let x = run("log.md", md);
+    assert_eq!(x.records.len(), 4, "{:?}", x.schema);
+    let train: Vec<_> = x
+        .records
+        .iter()
+        .filter(|r| r.dimension("table") == Some(DimValue::Str("Train")))
+        .collect();
+    assert_eq!(train.len(), 2);
+    assert_eq!(train[1].metric("loss"), Some(10.61));
+}

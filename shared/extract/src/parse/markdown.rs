@@ -57,6 +57,9 @@ enum Item<'t> {
         lines: Vec<&'t str>,
         span: text::Span,
     },
+    /// Lines of pairs inside a code fence (`step 0 | loss: 10.93`), one
+    /// record each.
+    Logged(Vec<Vec<(String, &'t str)>>),
 }
 
 /// Fence languages whose content may be a results table rather than code.
@@ -108,15 +111,14 @@ pub(crate) fn parse(
                 delimiter,
                 rows,
             } => sink.sliced_table(builder, header, delimiter, rows)?,
+            Item::Logged(records) => {
+                let extras = sink.heading_extras();
+                for pairs in records {
+                    text::write_pairs(builder, pairs, &extras, Origin::Heading)?;
+                }
+            }
             Item::Text { lines, span } => {
-                let extras: Vec<(&str, &str)> = if sink.several {
-                    sink.extras
-                        .iter()
-                        .map(|(n, v)| (n.as_str(), v.as_str()))
-                        .collect()
-                } else {
-                    Vec::new()
-                };
+                let extras = sink.heading_extras();
                 text::write_table(lines, span, builder, &extras, Origin::Heading)?;
             }
         }
@@ -177,9 +179,14 @@ fn items(text: &str) -> Vec<Item<'_>> {
                     }
                 } else {
                     let lines: Vec<&str> = content.lines().collect();
+                    let logged = text::pair_lines(&lines);
+                    let taken: Vec<usize> = logged.iter().map(|(n, _)| *n).collect();
+                    if !logged.is_empty() {
+                        items.push(Item::Logged(logged.into_iter().map(|(_, p)| p).collect()));
+                    }
                     for span in text::find_tables(&lines)
                         .into_iter()
-                        .filter(|s| s.header.is_some())
+                        .filter(|s| s.header.is_some() && !s.covers_any(&taken))
                     {
                         items.push(Item::Text {
                             lines: lines.clone(),
@@ -261,6 +268,18 @@ struct Sink {
 }
 
 impl Sink {
+    /// The current table's heading dimensions, when the document has
+    /// several tables.
+    fn heading_extras(&self) -> Vec<(&str, &str)> {
+        if !self.several {
+            return Vec::new();
+        }
+        self.extras
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect()
+    }
+
     fn writer(&self, builder: &mut Builder, header: &[String]) -> TableWriter {
         let header: Vec<&str> = header.iter().map(String::as_str).collect();
         let mut writer = TableWriter::new(&header);

@@ -88,6 +88,13 @@ pub(crate) struct Span {
     pub(crate) header: Option<usize>,
 }
 
+impl Span {
+    /// Whether any of `lines` falls inside the table.
+    pub(crate) fn covers_any(&self, lines: &[usize]) -> bool {
+        lines.iter().any(|n| (self.start..self.end).contains(n))
+    }
+}
+
 pub(crate) fn parse(
     text: &str,
     builder: &mut Builder,
@@ -95,7 +102,15 @@ pub(crate) fn parse(
 ) -> Result<(), ExtractError> {
     let lines: Vec<&str> = text.lines().collect();
     let mut in_table = vec![false; lines.len()];
-    let spans = find_tables(&lines);
+    let logged = pair_lines(&lines);
+    for (n, pairs) in &logged {
+        in_table[*n] = true;
+        write_pairs(builder, pairs, &[], Origin::Data)?;
+    }
+    let spans: Vec<Span> = find_tables(&lines)
+        .into_iter()
+        .filter(|s| !in_table[s.start..s.end].iter().any(|t| *t))
+        .collect();
     for span in &spans {
         write_table(&lines, span, builder, &[], Origin::Data)?;
         in_table[span.start..span.end]
@@ -123,9 +138,91 @@ pub(crate) fn parse(
             builder.discard_row();
         }
     }
-    if spans.is_empty() && builder.rows() == 0 {
+    if spans.is_empty() && logged.is_empty() && builder.rows() == 0 {
         warnings.push("plain text: no aligned table or `key: value` numbers recognised".to_owned());
     }
+    Ok(())
+}
+
+/// Lines that are each a record of pairs, as training and benchmark loops
+/// print them: `step 0 | loss: 10.93 | lr: 6.0e-05 | time: 17830.71ms`,
+/// `step 12, loss: 2.77`. Segments are cut at `|`, `;` or `, `; each is
+/// `key: value`, `key=value` or `key value` with a number for value. Kept
+/// when two or more such lines start with the same key.
+pub(crate) fn pair_lines<'a>(lines: &[&'a str]) -> Vec<(usize, Vec<(String, &'a str)>)> {
+    let found: Vec<(usize, Vec<(String, &str)>)> = lines
+        .iter()
+        .enumerate()
+        .filter_map(|(n, l)| Some((n, pairs_in_line(l)?)))
+        .collect();
+    let mut firsts: HashMap<&str, usize> = HashMap::new();
+    for (_, pairs) in &found {
+        if let Some((k, _)) = pairs.first() {
+            *firsts.entry(k.as_str()).or_default() += 1;
+        }
+    }
+    let keep: Vec<String> = firsts
+        .into_iter()
+        .filter(|(_, n)| *n >= 2)
+        .map(|(k, _)| k.to_owned())
+        .collect();
+    found
+        .into_iter()
+        .filter(|(_, pairs)| pairs.first().is_some_and(|(k, _)| keep.contains(k)))
+        .collect()
+}
+
+fn pairs_in_line(line: &str) -> Option<Vec<(String, &str)>> {
+    let line = line.trim();
+    let segments: Vec<&str> = if line.contains('|') {
+        line.split('|').collect()
+    } else if line.contains(';') {
+        line.split(';').collect()
+    } else if line.contains(", ") {
+        line.split(", ").collect()
+    } else {
+        return None;
+    };
+    let mut out = Vec::new();
+    for segment in segments.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        let (key, value) = match segment.split_once(':').or_else(|| segment.split_once('=')) {
+            Some((k, v)) => (k.trim(), v.trim()),
+            None => {
+                let (k, v) = segment.rsplit_once(char::is_whitespace)?;
+                (k.trim(), v.trim())
+            }
+        };
+        let key_ok = (1..=40).contains(&key.len())
+            && key.starts_with(|c: char| c.is_alphabetic())
+            && key.split_whitespace().count() <= 4;
+        if !key_ok || parse_number(value).is_none() {
+            return None;
+        }
+        out.push((key.to_owned(), value));
+    }
+    (out.len() >= 2).then_some(out)
+}
+
+/// Writes one record of pairs; `extras` go into it too.
+pub(crate) fn write_pairs(
+    builder: &mut Builder,
+    pairs: &[(String, &str)],
+    extras: &[(&str, &str)],
+    extra_origin: Origin,
+) -> Result<(), ExtractError> {
+    for (key, value) in pairs {
+        if let Some(id) = builder.field(key, Origin::Data) {
+            builder.set_cell(id, value)?;
+        }
+    }
+    for (name, value) in extras {
+        if let Some(id) = builder.field(name, extra_origin)
+            && !builder.is_set(id)
+        {
+            builder.set_str(id, value)?;
+        }
+    }
+    builder.end_row();
     Ok(())
 }
 
