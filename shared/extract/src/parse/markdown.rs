@@ -217,19 +217,31 @@ fn heading_dimensions(items: &[Item<'_>]) -> Vec<Vec<(String, String)>> {
             _ => paths.push(stack.clone()),
         }
     }
-    let varies = |level: u8| {
-        let mut seen: Vec<Option<&str>> = paths
-            .iter()
-            .map(|p| {
-                p.split_last()
+    // Each level's heading text above each table (`None`: no such heading),
+    // collected once: a level varies when two tables see different ones.
+    let levels: std::collections::BTreeSet<u8> = paths
+        .iter()
+        .filter_map(|p| p.split_last())
+        .flat_map(|(_, above)| above.iter().map(|(l, _)| *l))
+        .collect();
+    let varying: Vec<u8> = levels
+        .into_iter()
+        .filter(|&level| {
+            let mut seen = std::collections::HashSet::new();
+            for path in &paths {
+                let text = path
+                    .split_last()
                     .and_then(|(_, above)| above.iter().find(|(l, _)| *l == level))
-                    .map(|(_, t)| *t)
-            })
-            .collect();
-        seen.sort_unstable();
-        seen.dedup();
-        seen.len() > 1
-    };
+                    .map(|(_, t)| *t);
+                seen.insert(text);
+                if seen.len() > 1 {
+                    return true;
+                }
+            }
+            false
+        })
+        .collect();
+    let varies = |level: u8| varying.contains(&level);
     paths
         .iter()
         .map(|path| {

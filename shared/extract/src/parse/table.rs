@@ -17,7 +17,7 @@
 //! column that holds one unit for every row gives the value columns their
 //! unit; with several units it stays a dimension and values stay as printed.
 
-use indexmap::IndexMap;
+use indexmap::{IndexMap, IndexSet};
 
 use crate::builder::{Builder, FieldId};
 use crate::cell::{Cell, parse_cell};
@@ -495,7 +495,7 @@ impl TableWriter {
             let key: Vec<String> = dims.iter().map(|&i| cell(row, i)).collect();
             groups.entry(key).or_default().push(r);
         }
-        let mut metric_ids: Vec<FieldId> = Vec::new();
+        let mut metric_ids: IndexSet<FieldId> = IndexSet::new();
         for (key, members) in groups {
             let mut any = false;
             for &r in &members {
@@ -508,9 +508,7 @@ impl TableWriter {
                 let Some(id) = builder.field(&metric, Origin::Data) else {
                     continue;
                 };
-                if !metric_ids.contains(&id) {
-                    metric_ids.push(id);
-                }
+                metric_ids.insert(id);
                 if let Some(direction) = direction {
                     builder.set_direction(id, direction);
                 }
@@ -612,7 +610,7 @@ impl TableWriter {
         let system = builder.field(column_name, Origin::Data);
         self.create_extras(builder);
         let width = rows.iter().map(Vec::len).max().unwrap_or(0);
-        let mut label_ids: Vec<FieldId> = Vec::new();
+        let mut label_ids: IndexSet<FieldId> = IndexSet::new();
         for j in 1..width {
             let mut any = false;
             for row in &rows {
@@ -622,9 +620,7 @@ impl TableWriter {
                     continue;
                 }
                 if let Some(id) = builder.field(&label, Origin::Data) {
-                    if !label_ids.contains(&id) {
-                        label_ids.push(id);
-                    }
+                    label_ids.insert(id);
                     builder.set_cell(id, value)?;
                     if let Some(direction) = direction {
                         builder.set_direction(id, direction);
@@ -655,7 +651,7 @@ impl TableWriter {
 /// Fields a `Metric` column names are metrics, as the table says, when
 /// their values are numbers (`Errors | 0 | 0` included); rows of words stay
 /// to inference.
-fn metrics_by_header(builder: &mut Builder, ids: &[FieldId]) {
+fn metrics_by_header(builder: &mut Builder, ids: &IndexSet<FieldId>) {
     for &id in ids {
         let stats = &builder.columns[id].stats;
         if stats.numeric() > 0 && stats.texts + stats.bools == 0 {

@@ -161,7 +161,7 @@ pub(crate) fn pair_lines<'a>(lines: &[&'a str]) -> Vec<(usize, Vec<(String, &'a 
             *firsts.entry(k.as_str()).or_default() += 1;
         }
     }
-    let keep: Vec<String> = firsts
+    let keep: std::collections::HashSet<String> = firsts
         .into_iter()
         .filter(|(_, n)| *n >= 2)
         .map(|(k, _)| k.to_owned())
