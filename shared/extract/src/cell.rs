@@ -69,7 +69,10 @@ pub fn parse_number(text: &str) -> Option<Number<'_>> {
     let (value, integral, rest) = leading_number(text)?;
     let (value, rest) = multiplier(value, rest);
     let rest = rest.trim_start();
-    let (unit, rest) = split_unit(rest);
+    let (unit, rest) = match split_unit(rest) {
+        (None, rest) => bracketed_unit(rest),
+        found => found,
+    };
     let rest = rest.trim_start();
     if rest.is_empty() {
         return Some(Number {
@@ -111,6 +114,24 @@ pub fn parse_number(text: &str) -> Option<Number<'_>> {
         });
     }
     None
+}
+
+/// `8174.71 [#/sec]`, `15.035 [ms]`: a unit in brackets after the number,
+/// as ApacheBench and others print it.
+fn bracketed_unit(rest: &str) -> (Option<&str>, &str) {
+    let Some((inner, after)) = rest.strip_prefix('[').and_then(|r| r.split_once(']')) else {
+        return (None, rest);
+    };
+    let inner = inner.trim();
+    let unit_like = !inner.is_empty()
+        && inner.len() <= 16
+        && inner.starts_with(|c: char| c.is_alphabetic() || matches!(c, '#' | '%' | 'µ' | 'μ'))
+        && !inner.contains(char::is_whitespace);
+    if unit_like {
+        (Some(inner), after)
+    } else {
+        (None, rest)
+    }
 }
 
 /// `1.2k`, `3.4M`: a multiplier glued to the number (a space before it, or
@@ -293,6 +314,9 @@ mod tests {
         assert_eq!(number(".5").value, 0.5);
         assert_eq!(number("111.89 KB").unit, Some("KB"));
         assert_eq!(number("3515 tokens/s").unit, Some("tokens/s"));
+        let ab = number("8174.71 [#/sec] (mean)");
+        assert_eq!((ab.value, ab.unit), (8174.71, Some("#/sec")));
+        assert_eq!(number("15.035 [ms]").unit, Some("ms"));
     }
 
     #[test]

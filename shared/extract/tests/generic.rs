@@ -436,3 +436,18 @@ fn lines_of_pairs_are_one_record_each() {
     assert_eq!(train.len(), 2);
     assert_eq!(train[1].metric("loss"), Some(10.61));
 }
+
+#[test]
+fn an_apachebench_summary_is_one_record_with_bracketed_units() {
+    let text = "Concurrency Level:      100\nTime taken for tests:   0.301 seconds\n\
+                Complete requests:      2000\nFailed requests:        0\n\
+                Requests per second:    6650.99 [#/sec] (mean)\n\
+                Time per request:       15.035 [ms] (mean)\n\
+                Time per request:       0.150 [ms] (mean, across all concurrent requests)\n";
+    let x = run("ab.txt", text);
+    assert_eq!(x.records.len(), 1, "{:?}", x.schema);
+    let r = x.records.get(0).expect("record");
+    assert_eq!(r.metric("Requests per second"), Some(6650.99));
+    assert_eq!(unit(&x, "Time per request").as_deref(), Some("ms"));
+    assert_eq!(r.metric("Time per request_2"), Some(0.150));
+}

@@ -427,9 +427,9 @@ fn name_value(line: &str) -> Option<(String, &str)> {
 }
 
 /// `key: value` and `key = value` pairs outside tables (and `name  value
-/// unit` lines two or more in a row), cut into records: a key seen again
-/// starts the next record, so repeated blocks (runs, cases) become one
-/// record each. A `key:` line with no value names the indented pairs under
+/// unit` lines two or more in a row), cut into records: the first key of
+/// a record seen again starts the next one, so repeated blocks (runs,
+/// cases) become one record each; another key seen again is `<key>_2`. A `key:` line with no value names the indented pairs under
 /// it (`Latency:` / `  P50: 12 ms` → `Latency.P50`).
 fn pair_records<'a>(lines: &[&'a str], in_table: &[bool]) -> Vec<Vec<(String, &'a str)>> {
     let mut records: Vec<Vec<(String, &'a str)>> = Vec::new();
@@ -461,9 +461,19 @@ fn pair_records<'a>(lines: &[&'a str], in_table: &[bool]) -> Vec<Vec<(String, &'
             Some((_, prefix)) => format!("{prefix}.{key}"),
             None => key,
         };
-        if current.iter().any(|(k, _)| *k == key) {
+        // The block's first key again: the next block. Another key again
+        // (ApacheBench prints `Time per request` twice): `<key>_2`.
+        let key = if current.first().is_some_and(|(k, _)| *k == key) {
             records.push(std::mem::take(&mut current));
-        }
+            key
+        } else if current.iter().any(|(k, _)| *k == key) {
+            (2..)
+                .map(|n| format!("{key}_{n}"))
+                .find(|k| !current.iter().any(|(c, _)| c == k))
+                .unwrap_or(key)
+        } else {
+            key
+        };
         current.push((key, value));
     }
     records.push(current);
