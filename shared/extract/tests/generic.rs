@@ -451,3 +451,13 @@ fn an_apachebench_summary_is_one_record_with_bracketed_units() {
     assert_eq!(unit(&x, "Time per request").as_deref(), Some("ms"));
     assert_eq!(r.metric("Time per request_2"), Some(0.150));
 }
+
+#[test]
+fn prose_lines_of_equal_length_are_not_a_table() {
+    let text = "This is ApacheBench, Version 2.3 <$Revision: 1913912 $>\n\
+                Copyright 1996 Adam Twiss, Zeus Technology Ltd, http://www.zeustech.net/\n\
+                Requests per second:    11990.70 [#/sec] (mean)\n";
+    let x = run("ab.txt", text);
+    assert_eq!(x.records.len(), 1, "{:?}", x.schema);
+    assert_eq!(x.schema.metric_fields, ["Requests per second"]);
+}

@@ -241,7 +241,14 @@ pub(crate) fn find_tables(lines: &[&str]) -> Vec<Span> {
         while end < lines.len() && is_data_line(lines[end]) == Some(width) {
             end += 1;
         }
-        if end - i >= 2 {
+        // Rows of a table agree on where their numbers are; prose lines
+        // that happen to have as many words do not.
+        let aligned = (0..width).any(|j| {
+            lines[i..end]
+                .iter()
+                .all(|l| tokens(l).get(j).is_some_and(|t| is_numeric(t.text)))
+        });
+        if end - i >= 2 && aligned {
             let header = header_line(lines, i, width);
             let pairs = lines[i..end]
                 .iter()
