@@ -552,7 +552,10 @@ impl TableWriter {
     fn transposed(&self) -> bool {
         // One row is enough when the header says the first column holds
         // metric names.
-        let says_metric = METRIC_NAME_HEADERS.contains(&match_key(&self.names[0]).as_str());
+        let says_metric = self
+            .names
+            .first()
+            .is_some_and(|n| METRIC_NAME_HEADERS.contains(&match_key(n).as_str()));
         if self.names.len() < 2 || self.pending.len() < if says_metric { 1 } else { 2 } {
             return false;
         }
