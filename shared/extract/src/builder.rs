@@ -185,24 +185,40 @@ impl Builder {
     /// (with its unit converted to the column's), a boolean, a placeholder or
     /// text. `x ± y` also fills the `<name>_stddev` column.
     pub(crate) fn set_cell(&mut self, id: FieldId, raw: &str) -> Result<(), ExtractError> {
+        self.set_cell_in_unit(id, raw, None)
+    }
+
+    /// A cell whose unit, when the cell shows none, is `unit` (a row's
+    /// `unit` column).
+    pub(crate) fn set_cell_in_unit(
+        &mut self,
+        id: FieldId,
+        raw: &str,
+        unit: Option<&str>,
+    ) -> Result<(), ExtractError> {
         match parse_cell(raw) {
             Cell::Missing => {
                 self.columns[id].stats.placeholders += 1;
                 Ok(())
             }
             Cell::Bool(b) => self.set_bool(id, b),
+            // A cross among numbers is a run that did not happen, not a label.
+            Cell::Text("x" | "X" | "?") if self.columns[id].stats.numeric() > 0 => {
+                self.columns[id].stats.placeholders += 1;
+                Ok(())
+            }
             Cell::Text(text) => self.set_str(id, text),
             Cell::Number(number) if number.has_alternative => {
                 // Keep "1 (0)" whole: a dimension shows it as written, a
                 // metric takes the first number when the column is finished.
                 let column = &mut self.columns[id];
                 column.stats.alternatives += 1;
-                self.adopt_unit(id, number.unit);
+                self.adopt_unit(id, number.unit.or(unit));
                 let s = self.strings.intern(raw.trim());
                 self.put(id, Dim::Str(s))
             }
             Cell::Number(number) => {
-                let factor = self.adopt_unit(id, number.unit);
+                let factor = self.adopt_unit(id, number.unit.or(unit));
                 let value = number.value * factor;
                 if let Some(stddev) = number.stddev {
                     self.set_deviation(id, stddev * factor)?;
@@ -257,6 +273,17 @@ impl Builder {
             column.unit = unit;
         }
         self.set_float(dev, stddev)
+    }
+
+    /// Sets a field's role when the file states it (a table's `Metric`
+    /// column); inference does not second-guess it.
+    pub(crate) fn set_role(&mut self, id: FieldId, role: crate::schema::Role) {
+        self.columns[id].role = Some(role);
+    }
+
+    /// Sets which way a column's metric improves (an arrow in its header).
+    pub(crate) fn set_direction(&mut self, id: FieldId, direction: crate::schema::Direction) {
+        self.columns[id].direction = Some(direction);
     }
 
     /// Sets a column's unit from outside its cells (a units line of a text table).

@@ -1,5 +1,7 @@
-//! One text cell → a typed value: numbers with thousands separators, units,
-//! percent signs, `x ± y` and `x (y)` forms, booleans and placeholders.
+//! One text cell → a typed value: numbers with thousands separators (`,`,
+//! and inside one cell a space, no-break space or narrow no-break space),
+//! units, percent signs, `k`/`M` multipliers, `x ± y` and `x (note)` forms,
+//! booleans and placeholders.
 
 /// What a text cell holds.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,15 +22,21 @@ pub struct Number<'a> {
     pub unit: Option<&'a str>,
     /// The `y` of `x ± y`.
     pub stddev: Option<f64>,
-    /// `x (y)`: an alternative value in parentheses, dropped; the cell's text
-    /// is kept for dimensions.
+    /// `x (y)`, `x (orig: y)`: an alternative value or a note in parentheses,
+    /// dropped; the cell's text is kept for dimensions.
     pub has_alternative: bool,
 }
 
 /// Words such as `none` stay text: `"quantization": "none"` is a value.
+/// A cross (`✗`) marks a configuration that was not run; a plain `x` does
+/// too, but only among numbers (see `Builder::set_cell`).
 const PLACEHOLDERS: &[&str] = &[
-    "-", "--", "—", "–", "n/a", "n.a.", "null", "nan", "-nan", "",
+    "-", "--", "---", "—", "–", "n/a", "n.a.", "n.a", "na", "null", "nan", "-nan", "", "✗", "✘",
+    "❌",
 ];
+
+/// A tick is a yes: tables mark supported configurations with one.
+const TICKS: &[&str] = &["✓", "✔", "✅"];
 
 /// Reads one trimmed cell.
 pub fn parse_cell(raw: &str) -> Cell<'_> {
@@ -43,7 +51,7 @@ pub fn parse_cell(raw: &str) -> Cell<'_> {
     if PLACEHOLDERS.iter().any(|p| text.eq_ignore_ascii_case(p)) {
         return Cell::Missing;
     }
-    if text.eq_ignore_ascii_case("true") {
+    if text.eq_ignore_ascii_case("true") || TICKS.contains(&text) {
         return Cell::Bool(true);
     }
     if text.eq_ignore_ascii_case("false") {
@@ -59,8 +67,12 @@ pub fn parse_cell(raw: &str) -> Cell<'_> {
 /// the text is anything else (a version, a date, a name).
 pub fn parse_number(text: &str) -> Option<Number<'_>> {
     let (value, integral, rest) = leading_number(text)?;
+    let (value, rest) = multiplier(value, rest);
     let rest = rest.trim_start();
-    let (unit, rest) = split_unit(rest);
+    let (unit, rest) = match split_unit(rest) {
+        (None, rest) => bracketed_unit(rest),
+        found => found,
+    };
     let rest = rest.trim_start();
     if rest.is_empty() {
         return Some(Number {
@@ -86,25 +98,78 @@ pub fn parse_number(text: &str) -> Option<Number<'_>> {
             has_alternative: false,
         });
     }
-    if let Some(inner) = rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
-        let (_, _, tail) = leading_number(inner.trim())?;
-        let (_, tail) = split_unit(tail.trim_start());
-        if tail.trim().is_empty() {
-            return Some(Number {
-                value,
-                integral,
-                unit,
-                stddev: None,
-                has_alternative: true,
-            });
-        }
+    // `31357 (29925)`, `40.3 (orig: 37.7)`: what the parentheses hold is a
+    // note on the value, whatever it says.
+    if rest
+        .strip_prefix('(')
+        .and_then(|r| r.strip_suffix(')'))
+        .is_some_and(|inner| !inner.contains(['(', ')']))
+    {
+        return Some(Number {
+            value,
+            integral,
+            unit,
+            stddev: None,
+            has_alternative: true,
+        });
     }
     None
 }
 
-/// The numeric prefix of `text`: sign, digits with optional `,` thousands
-/// groups, fraction, exponent. Returns the value, whether it was integral, and
-/// the rest.
+/// `8174.71 [#/sec]`, `15.035 [ms]`: a unit in brackets after the number,
+/// as ApacheBench and others print it.
+fn bracketed_unit(rest: &str) -> (Option<&str>, &str) {
+    let Some((inner, after)) = rest.strip_prefix('[').and_then(|r| r.split_once(']')) else {
+        return (None, rest);
+    };
+    let inner = inner.trim();
+    let unit_like = !inner.is_empty()
+        && inner.len() <= 16
+        && inner.starts_with(|c: char| c.is_alphabetic() || matches!(c, '#' | '%' | 'µ' | 'μ'))
+        && !inner.contains(char::is_whitespace);
+    if unit_like {
+        (Some(inner), after)
+    } else {
+        (None, rest)
+    }
+}
+
+/// `1.2k`, `3.4M`: a multiplier glued to the number (a space before it, or
+/// more letters after it, make it a unit). `G` and `B` are left alone: `1G`
+/// is as often a size in bytes and `7B` a model's size as a count.
+fn multiplier(value: f64, rest: &str) -> (f64, &str) {
+    let mut chars = rest.chars();
+    let factor = match chars.next() {
+        Some('k' | 'K') => 1e3,
+        Some('M') => 1e6,
+        _ => return (value, rest),
+    };
+    let after = chars.as_str();
+    if after.starts_with(|c: char| c.is_alphanumeric() || c == '/' || c == '_') {
+        return (value, rest);
+    }
+    (value * factor, after)
+}
+
+/// Characters that group thousands inside one cell, in French, Russian and
+/// SI style: `208 723`, `208 723,5`. A text table splits its lines at
+/// whitespace first, so two numbers there never merge into one.
+const SPACE_GROUPS: &[char] = &[' ', '\u{a0}', '\u{202f}', '\u{2009}'];
+
+/// The length of a space group separator at `text[i..]` followed by exactly
+/// three digits, if there is one.
+fn space_group(text: &str, i: usize) -> Option<usize> {
+    let rest = text.get(i..)?;
+    let sep = rest.chars().next().filter(|c| SPACE_GROUPS.contains(c))?;
+    let len = sep.len_utf8();
+    let digits = rest.as_bytes().get(len..len + 3)?;
+    let next = rest.as_bytes().get(len + 3);
+    (digits.iter().all(u8::is_ascii_digit) && !next.is_some_and(u8::is_ascii_digit)).then_some(len)
+}
+
+/// The numeric prefix of `text`: sign, digits with optional `,` (or space)
+/// thousands groups, fraction (`.`, or `,` after space groups), exponent.
+/// Returns the value, whether it was integral, and the rest.
 fn leading_number(text: &str) -> Option<(f64, bool, &str)> {
     let bytes = text.as_bytes();
     let mut i = 0;
@@ -113,12 +178,22 @@ fn leading_number(text: &str) -> Option<(f64, bool, &str)> {
     }
     let int_start = i;
     let mut grouped = false;
+    let mut space_grouped = false;
     while i < bytes.len() {
         match bytes[i] {
             b'0'..=b'9' => i += 1,
+            _ if !grouped
+                && i > int_start
+                && (space_grouped || i - int_start <= 3)
+                && space_group(text, i).is_some() =>
+            {
+                space_grouped = true;
+                i += space_group(text, i).unwrap_or(0) + 3;
+            }
             // "1,234,567": a comma followed by exactly three digits, and the
             // first group at most three digits long.
             b',' if i > int_start
+                && !space_grouped
                 && bytes
                     .get(i + 1..i + 4)
                     .is_some_and(|g| g.iter().all(u8::is_ascii_digit))
@@ -133,7 +208,9 @@ fn leading_number(text: &str) -> Option<(f64, bool, &str)> {
     }
     let int_digits = i - int_start;
     let mut integral = true;
-    if bytes.get(i) == Some(&b'.') && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
+    // After space groups the decimal mark is a comma: `208 723,5`.
+    let decimal = if space_grouped { b',' } else { b'.' };
+    if bytes.get(i) == Some(&decimal) && bytes.get(i + 1).is_some_and(u8::is_ascii_digit) {
         integral = false;
         i += 1;
         while bytes.get(i).is_some_and(u8::is_ascii_digit) {
@@ -172,7 +249,15 @@ fn leading_number(text: &str) -> Option<(f64, bool, &str)> {
         return None;
     }
     let literal = &text[..i];
-    let value = if grouped {
+    let value = if space_grouped {
+        literal
+            .chars()
+            .filter(|c| !SPACE_GROUPS.contains(c))
+            .map(|c| if c == ',' { '.' } else { c })
+            .collect::<String>()
+            .parse::<f64>()
+            .ok()?
+    } else if grouped {
         literal.replace(',', "").parse::<f64>().ok()?
     } else {
         literal.parse::<f64>().ok()?
@@ -229,6 +314,9 @@ mod tests {
         assert_eq!(number(".5").value, 0.5);
         assert_eq!(number("111.89 KB").unit, Some("KB"));
         assert_eq!(number("3515 tokens/s").unit, Some("tokens/s"));
+        let ab = number("8174.71 [#/sec] (mean)");
+        assert_eq!((ab.value, ab.unit), (8174.71, Some("#/sec")));
+        assert_eq!(number("15.035 [ms]").unit, Some("ms"));
     }
 
     #[test]

@@ -194,6 +194,14 @@ const METRIC_WORDS: &[&str] = &[
     "outliers",
     "total",
     "completed",
+    // Outcomes counted during a run, not settings of it.
+    "successful",
+    "succeeded",
+    "failed",
+    "failures",
+    "timeouts",
+    "retries",
+    "transferred",
     "result",
     "relative",
     "efficiency",
@@ -337,6 +345,8 @@ mod tests {
             "stats.rounds",
             "batch_time",
             "time_per_batch",
+            "successful_requests",
+            "Failed requests",
         ] {
             assert_eq!(name_says(metric), Some(NameSays::Measurement), "{metric}");
         }

@@ -134,7 +134,7 @@ pub fn is_size_unit(unit: &str) -> bool {
     scale(unit).is_some_and(|s| s.family == Family::Bytes)
         || matches!(
             unit.to_ascii_lowercase().as_str(),
-            "elements" | "count" | "items" | "tokens" | "samples"
+            "elements" | "count" | "number" | "num" | "items" | "tokens" | "samples"
         )
 }
 
@@ -177,14 +177,21 @@ pub fn name_unit(name: &str) -> (&str, Option<&str>) {
     (trimmed, None)
 }
 
+/// A unit in a name's brackets; a statistic (`P50 (median)`) is not one.
 fn looks_like_unit(text: &str) -> bool {
+    let statistic = || {
+        crate::names::name_says(text) == Some(crate::names::NameSays::Measurement)
+            && !is_size_unit(text)
+            && !text.contains('/')
+    };
     !text.is_empty()
         && text.len() <= 16
         && (is_known(text)
             || text
                 .chars()
                 .all(|c| c.is_alphabetic() || matches!(c, '/' | '%' | 'µ' | 'μ' | ' '))
-                && text.split(' ').count() <= 2)
+                && text.split(' ').count() <= 2
+                && !statistic())
 }
 
 #[cfg(test)]
@@ -204,6 +211,8 @@ mod tests {
             ("M (x_val; N and K not present)", None)
         );
         assert_eq!(name_unit("Model"), ("Model", None));
+        assert_eq!(name_unit("P50 (median)"), ("P50 (median)", None));
+        assert_eq!(name_unit("Output (tokens)"), ("Output", Some("tokens")));
     }
 
     #[test]

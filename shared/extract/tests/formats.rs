@@ -93,8 +93,17 @@ fn key_value_tables_are_one_record() {
 }
 
 #[test]
-fn markdown_tables_in_code_fences_are_not_tables() {
-    let x = run("r.md", "```\n| a | b |\n|---|---|\n| 1 | 2 |\n```\n");
+fn markdown_tables_in_code_fences_are_read_code_is_not() {
+    // A fence with no language (or `text`, `console`…) may hold a table.
+    let x = run("r.md", "```\n| a | ms |\n|---|---|\n| x | 1.5 |\n```\n");
+    assert_eq!(x.records.len(), 1, "{:?}", x.warnings);
+    let aligned = run(
+        "r.md",
+        "```text\nmodel   latency_ms   tput\nm1      1.5          10.5\nm2      2.5          20.5\n```\n",
+    );
+    assert_eq!(aligned.records.len(), 2, "{:?}", aligned.warnings);
+    // Code is code.
+    let x = run("r.md", "```python\nx = 1  2\ny = 3  4\n```\n");
     assert!(x.records.is_empty());
     assert!(
         x.warnings.iter().any(|w| w.contains("no tables")),

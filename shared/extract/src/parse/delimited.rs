@@ -39,7 +39,7 @@ pub(crate) fn parse(
                 (1..=cells.len()).map(|i| format!("column_{i}")).collect()
             };
             let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
-            let mut new_writer = TableWriter::new(builder, &header_refs);
+            let mut new_writer = TableWriter::new(&header_refs);
             if !is_header {
                 new_writer.write_row(builder, cells.iter().map(String::as_str))?;
             }

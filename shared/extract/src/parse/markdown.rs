@@ -18,6 +18,7 @@ use crate::column::Origin;
 use crate::error::ExtractError;
 use crate::format::is_delimiter_row;
 use crate::parse::table::TableWriter;
+use crate::parse::text;
 
 const SLICE_ROWS: usize = 256;
 
@@ -29,61 +30,97 @@ enum Segment<'t> {
         delimiter: &'t str,
         rows: Vec<&'t str>,
     },
+    /// The content of a code fence that may hold a table (no language, or
+    /// `text`, `console`, `output`…).
+    Fenced(&'t str),
 }
 
 /// What prose held, in order.
 enum Event {
-    Heading(String),
+    Heading(u8, String),
     Table(Vec<Vec<String>>),
 }
+
+/// The document in order: headings and the tables under them.
+enum Item<'t> {
+    Heading(u8, String),
+    /// A table comrak parsed with the prose around it.
+    Rows(Vec<Vec<String>>),
+    /// A table block, parsed in slices.
+    Sliced {
+        header: &'t str,
+        delimiter: &'t str,
+        rows: Vec<&'t str>,
+    },
+    /// An aligned text table inside a code fence.
+    Text {
+        lines: Vec<&'t str>,
+        span: text::Span,
+    },
+    /// Lines of pairs inside a code fence (`step 0 | loss: 10.93`), one
+    /// record each.
+    Logged(Vec<Vec<(String, &'t str)>>),
+}
+
+/// Fence languages whose content may be a results table rather than code.
+const TABLE_FENCES: &[&str] = &[
+    "",
+    "text",
+    "txt",
+    "plain",
+    "plaintext",
+    "console",
+    "output",
+    "log",
+    "md",
+    "markdown",
+    "table",
+];
 
 pub(crate) fn parse(
     text: &str,
     builder: &mut Builder,
     warnings: &mut Vec<String>,
 ) -> Result<(), ExtractError> {
-    let segments = segments(text);
-    let prose: Vec<Vec<Event>> = segments
+    let items = items(text);
+    let tables = items
         .iter()
-        .map(|s| match s {
-            Segment::Prose(t) => prose_events(t),
-            Segment::Table { .. } => Vec::new(),
-        })
-        .collect();
-    let tables = segments
-        .iter()
-        .filter(|s| matches!(s, Segment::Table { .. }))
-        .count()
-        + prose
-            .iter()
-            .flatten()
-            .filter(|e| matches!(e, Event::Table(_)))
-            .count();
+        .filter(|i| !matches!(i, Item::Heading(..)))
+        .count();
     if tables == 0 {
         warnings.push("no tables found in the Markdown document".to_owned());
         return Ok(());
     }
+    let mut headings = heading_dimensions(&items).into_iter();
     let mut sink = Sink {
         several: tables > 1,
-        heading: None,
+        extras: Vec::new(),
         ragged: 0,
         unreadable: 0,
     };
-    for (segment, events) in segments.iter().zip(prose) {
-        match segment {
-            Segment::Prose(_) => {
-                for event in events {
-                    match event {
-                        Event::Heading(h) => sink.heading = Some(h),
-                        Event::Table(rows) => sink.table(builder, &rows)?,
-                    }
-                }
-            }
-            Segment::Table {
+    for item in &items {
+        if matches!(item, Item::Heading(..)) {
+            continue;
+        }
+        sink.extras = headings.next().unwrap_or_default();
+        match item {
+            Item::Heading(..) => {}
+            Item::Rows(rows) => sink.table(builder, rows)?,
+            Item::Sliced {
                 header,
                 delimiter,
                 rows,
             } => sink.sliced_table(builder, header, delimiter, rows)?,
+            Item::Logged(records) => {
+                let extras = sink.heading_extras();
+                for pairs in records {
+                    text::write_pairs(builder, pairs, &extras, Origin::Heading)?;
+                }
+            }
+            Item::Text { lines, span } => {
+                let extras = sink.heading_extras();
+                text::write_table(lines, span, builder, &extras, Origin::Heading)?;
+            }
         }
     }
     if sink.unreadable > 0 {
@@ -101,22 +138,167 @@ pub(crate) fn parse(
     Ok(())
 }
 
+/// The document's headings and tables, in order.
+fn items(text: &str) -> Vec<Item<'_>> {
+    let mut items = Vec::new();
+    for segment in segments(text) {
+        match segment {
+            Segment::Prose(t) => {
+                for event in prose_events(t) {
+                    items.push(match event {
+                        Event::Heading(level, h) => Item::Heading(level, h),
+                        Event::Table(rows) => Item::Rows(rows),
+                    });
+                }
+            }
+            Segment::Table {
+                header,
+                delimiter,
+                rows,
+            } => items.push(Item::Sliced {
+                header,
+                delimiter,
+                rows,
+            }),
+            Segment::Fenced(content) => {
+                let inner = segments(content);
+                if inner.iter().any(|s| matches!(s, Segment::Table { .. })) {
+                    for segment in inner {
+                        if let Segment::Table {
+                            header,
+                            delimiter,
+                            rows,
+                        } = segment
+                        {
+                            items.push(Item::Sliced {
+                                header,
+                                delimiter,
+                                rows,
+                            });
+                        }
+                    }
+                } else {
+                    let lines: Vec<&str> = content.lines().collect();
+                    let logged = text::pair_lines(&lines);
+                    let taken: Vec<usize> = logged.iter().map(|(n, _)| *n).collect();
+                    if !logged.is_empty() {
+                        items.push(Item::Logged(logged.into_iter().map(|(_, p)| p).collect()));
+                    }
+                    for span in text::find_tables(&lines)
+                        .into_iter()
+                        .filter(|s| s.header.is_some() && !s.covers_any(&taken))
+                    {
+                        items.push(Item::Text {
+                            lines: lines.clone(),
+                            span,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    items
+}
+
+/// Per table, in order, the dimensions its headings give: the nearest
+/// heading (`System: DGX-H100` → `System`, any other → `table`), every
+/// `Key: Value` heading above it, and the other headings above it whose
+/// level changes from table to table (`## Phase 4` → `section`); a heading
+/// over every table says nothing about any record.
+fn heading_dimensions(items: &[Item<'_>]) -> Vec<Vec<(String, String)>> {
+    let mut stack: Vec<(u8, &str)> = Vec::new();
+    let mut paths: Vec<Vec<(u8, &str)>> = Vec::new();
+    for item in items {
+        match item {
+            Item::Heading(level, text) => {
+                stack.retain(|(l, _)| l < level);
+                stack.push((*level, text));
+            }
+            _ => paths.push(stack.clone()),
+        }
+    }
+    // Each level's heading text above each table (`None`: no such heading),
+    // collected once: a level varies when two tables see different ones.
+    let levels: std::collections::BTreeSet<u8> = paths
+        .iter()
+        .filter_map(|p| p.split_last())
+        .flat_map(|(_, above)| above.iter().map(|(l, _)| *l))
+        .collect();
+    let varying: Vec<u8> = levels
+        .into_iter()
+        .filter(|&level| {
+            let mut seen = std::collections::HashSet::new();
+            for path in &paths {
+                let text = path
+                    .split_last()
+                    .and_then(|(_, above)| above.iter().find(|(l, _)| *l == level))
+                    .map(|(_, t)| *t);
+                seen.insert(text);
+                if seen.len() > 1 {
+                    return true;
+                }
+            }
+            false
+        })
+        .collect();
+    let varies = |level: u8| varying.contains(&level);
+    paths
+        .iter()
+        .map(|path| {
+            let Some(((_, nearest), above)) = path.split_last() else {
+                return Vec::new();
+            };
+            let mut dims = Vec::new();
+            let mut sections = 0;
+            for (level, heading) in above {
+                let (name, value) = heading_dimension(heading);
+                if name != "table" {
+                    dims.push((name.to_owned(), value.to_owned()));
+                } else if varies(*level) {
+                    sections += 1;
+                    let name = match sections {
+                        1 => "section".to_owned(),
+                        2 => "subsection".to_owned(),
+                        n => format!("section_{n}"),
+                    };
+                    dims.push((name, value.to_owned()));
+                }
+            }
+            let (name, value) = heading_dimension(nearest);
+            dims.push((name.to_owned(), value.to_owned()));
+            dims
+        })
+        .collect()
+}
+
 struct Sink {
     several: bool,
-    heading: Option<String>,
+    /// The current table's heading dimensions.
+    extras: Vec<(String, String)>,
     ragged: usize,
     unreadable: usize,
 }
 
 impl Sink {
+    /// The current table's heading dimensions, when the document has
+    /// several tables.
+    fn heading_extras(&self) -> Vec<(&str, &str)> {
+        if !self.several {
+            return Vec::new();
+        }
+        self.extras
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect()
+    }
+
     fn writer(&self, builder: &mut Builder, header: &[String]) -> TableWriter {
         let header: Vec<&str> = header.iter().map(String::as_str).collect();
-        let mut writer = TableWriter::new(builder, &header);
-        if self.several
-            && let Some(heading) = &self.heading
-        {
-            let (name, value) = heading_dimension(heading);
-            writer.with_extra(builder, name, value, Origin::Heading);
+        let mut writer = TableWriter::new(&header);
+        if self.several {
+            for (name, value) in &self.extras {
+                writer.with_extra(builder, name, value, Origin::Heading);
+            }
         }
         writer
     }
@@ -192,21 +374,43 @@ fn options() -> Options<'static> {
     options
 }
 
-/// Cuts the document into prose and table blocks; pipes inside fenced code
-/// are prose.
+/// Cuts the document into prose, table blocks and fenced blocks that may
+/// hold a table; pipes inside other fenced code are prose.
 fn segments(text: &str) -> Vec<Segment<'_>> {
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let mut segments = Vec::new();
     let (mut prose_start, mut offset, mut i) = (0usize, 0usize, 0usize);
-    let mut fence: Option<&str> = None;
+    // The fence's marker, and where its content starts when it may hold a table.
+    let mut fence: Option<(&str, Option<usize>)> = None;
     while i < lines.len() {
         let line = lines[i].trim();
-        if let Some(marker) = fence {
-            if line.starts_with(marker) {
+        if let Some((marker, content_start)) = fence {
+            if line.starts_with(marker)
+                && line
+                    .trim_start_matches(marker.as_bytes()[0] as char)
+                    .trim()
+                    .is_empty()
+            {
                 fence = None;
+                if let Some(start) = content_start {
+                    let fence_line = text[..start].trim_end_matches(['\n', '\r']);
+                    let fence_start = fence_line.rfind('\n').map_or(0, |n| n + 1);
+                    if prose_start < fence_start {
+                        segments.push(Segment::Prose(&text[prose_start..fence_start]));
+                    }
+                    segments.push(Segment::Fenced(&text[start..offset]));
+                    offset += lines[i].len();
+                    prose_start = offset;
+                    i += 1;
+                    continue;
+                }
             }
         } else if line.starts_with("```") || line.starts_with("~~~") {
-            fence = Some(&line[..3]);
+            let marker = &line[..3];
+            let info = line.trim_start_matches(marker.as_bytes()[0] as char).trim();
+            let language = info.split_whitespace().next().unwrap_or("");
+            let tabular = TABLE_FENCES.contains(&language.to_ascii_lowercase().as_str());
+            fence = Some((marker, tabular.then_some(offset + lines[i].len())));
         } else if line.contains('|')
             && lines
                 .get(i + 1)
@@ -255,12 +459,15 @@ fn prose_events(text: &str) -> Vec<Event> {
         let (heading, table) = {
             let data = node.data();
             (
-                matches!(data.value, NodeValue::Heading(_)),
+                match &data.value {
+                    NodeValue::Heading(h) => Some(h.level),
+                    _ => None,
+                },
                 matches!(data.value, NodeValue::Table(_)),
             )
         };
-        if heading {
-            events.push(Event::Heading(inline_text(node)));
+        if let Some(level) = heading {
+            events.push(Event::Heading(level, inline_text(node)));
         } else if table {
             events.push(Event::Table(table_rows(node)));
         }

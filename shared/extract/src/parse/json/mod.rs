@@ -58,7 +58,7 @@ pub(crate) fn parse_document(
     warnings: &mut Vec<String>,
 ) -> Result<(), ExtractError> {
     match serde_json::from_str::<&RawValue>(text) {
-        Ok(root) => document(root, builder, warnings),
+        Ok(root) => document(root, builder, warnings, &[]),
         Err(strict) => {
             // NaN/Infinity, a JavaScript assignment, log lines first
             let Some((fixed, notes)) = lenient::recover(text) else {
@@ -66,12 +66,14 @@ pub(crate) fn parse_document(
             };
             warnings.extend(notes);
             let root: &RawValue = serde_json::from_str(&fixed)?;
-            document(root, builder, warnings)
+            document(root, builder, warnings, &[])
         }
     }
 }
 
 /// JSON Lines: each line a document; a bad line is reported and skipped.
+/// A first line of another shape than the lines after it (a run's header:
+/// model, date, config) is not a record: its values go into every record.
 pub(crate) fn parse_lines(
     text: &str,
     builder: &mut Builder,
@@ -79,12 +81,20 @@ pub(crate) fn parse_lines(
 ) -> Result<(), ExtractError> {
     let (mut good, mut bad) = (0usize, 0usize);
     let mut first_error = None;
+    let (skip, inherited) = match header_line(text) {
+        Some((number, values)) => (Some(number), values),
+        None => (None, Vec::new()),
+    };
     for (number, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() {
             continue;
         }
-        match parse_line(line, builder, warnings) {
+        if Some(number) == skip {
+            good += 1;
+            continue;
+        }
+        match parse_line(line, builder, warnings, &inherited) {
             Ok(()) => good += 1,
             // A line too deep or malformed is skipped like any bad line.
             Err(ExtractError::Json(e)) => {
@@ -115,9 +125,10 @@ fn parse_line(
     line: &str,
     builder: &mut Builder,
     warnings: &mut Vec<String>,
+    inherited: &[(String, Scalar)],
 ) -> Result<(), ExtractError> {
     match serde_json::from_str::<&RawValue>(line) {
-        Ok(root) => document(root, builder, warnings),
+        Ok(root) => document(root, builder, warnings, inherited),
         Err(strict) => {
             let Some((fixed, notes)) = lenient::recover(line) else {
                 return Err(ExtractError::Json(strict));
@@ -128,9 +139,53 @@ fn parse_line(
                 }
             }
             let root: &RawValue = serde_json::from_str(&fixed)?;
-            document(root, builder, warnings)
+            document(root, builder, warnings, inherited)
         }
     }
+}
+
+/// The first line of a JSON Lines file when it is a header: an object of
+/// scalars (nested objects allowed, no collection) whose keys are not
+/// those of the two next lines, which share one shape. Returns its line number
+/// and its values.
+fn header_line(text: &str) -> Option<(usize, Vec<(String, Scalar)>)> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .take(3);
+    let (number, first) = lines.next()?;
+    let rest: Vec<&str> = lines.map(|(_, l)| l.trim()).collect();
+    let keys = |line: &str| -> Option<HashSet<String>> {
+        let root: &RawValue = serde_json::from_str(line).ok()?;
+        match parse_node(root).ok()? {
+            Node::Object(entries) => Some(entries.iter().map(|(k, _)| k.to_string()).collect()),
+            _ => None,
+        }
+    };
+    let alike = |a: &HashSet<String>, b: &HashSet<String>| {
+        let shared = a.intersection(b).count();
+        shared * 2 >= a.len() + b.len() - shared
+    };
+    let [second, third] = rest.as_slice() else {
+        return None;
+    };
+    let (head, next, after) = (keys(first.trim())?, keys(second)?, keys(third)?);
+    if alike(&head, &next) || !alike(&after, &next) {
+        return None;
+    }
+    let root: &RawValue = serde_json::from_str(first.trim()).ok()?;
+    let Node::Object(entries) = parse_node(root).ok()? else {
+        return None;
+    };
+    let mut found = Vec::new();
+    search(&entries, &mut Vec::new(), 1, &mut found).ok()?;
+    if !found.is_empty() {
+        return None;
+    }
+    let mut values = Vec::new();
+    flatten_scalars(root, "", &mut values, MAX_SHARED).ok()?;
+    (!values.is_empty()).then_some((number, values))
 }
 
 /// An object's entries, values still raw.
@@ -162,11 +217,15 @@ impl Items<'_> {
     }
 }
 
+/// One document's records; `inherited` values (a JSON Lines header) go
+/// into each record that lacks them.
 fn document(
     root: &RawValue,
     builder: &mut Builder,
     warnings: &mut Vec<String>,
+    inherited: &[(String, Scalar)],
 ) -> Result<(), ExtractError> {
+    let context = shared_ids(builder, inherited.to_vec());
     match parse_node(root)? {
         Node::Array(items) => {
             let objects: Vec<&RawValue> = items.into_iter().filter(|i| is_object(i)).collect();
@@ -174,12 +233,15 @@ fn document(
                 warnings.push("the JSON array holds no objects: no records".to_owned());
             }
             for item in objects {
-                flatten_record(item, builder, &[])?;
+                flatten_record(item, builder, &context)?;
             }
             Ok(())
         }
         Node::Object(entries) => {
             let mut found = Vec::new();
+            if let Some(cases) = root_cases(&entries)? {
+                found.push(cases);
+            }
             search(&entries, &mut Vec::new(), 1, &mut found)?;
             let best = found.into_iter().min_by(|a, b| {
                 (a.depth, !a.named)
@@ -188,8 +250,10 @@ fn document(
                     .then(b.items.len().cmp(&a.items.len()))
             });
             match best {
-                None => flatten_record(root, builder, &[]),
-                Some(collection) => collection_records(&entries, collection, builder, warnings),
+                None => flatten_record(root, builder, &context),
+                Some(collection) => {
+                    collection_records(&entries, collection, builder, warnings, context)
+                }
             }
         }
         Node::Scalar => {
@@ -197,6 +261,64 @@ fn document(
             Ok(())
         }
     }
+}
+
+/// The document itself as a map of cases (`{"tests::a/b.c": {…}, "x.y":
+/// {…}}`): two or more objects of one shape, whatever their keys say,
+/// beside at most as many scalars (file-level values). The shape is the
+/// set of keys with the kind of their values, so `{"results": {task: {…}},
+/// "versions": {task: 1}}` is not a map of cases.
+fn root_cases<'a>(entries: &Entries<'a>) -> Result<Option<Collection<'a>>, ExtractError> {
+    let objects: Vec<&(Cow<'a, str>, &'a RawValue)> =
+        entries.iter().filter(|(_, v)| is_object(v)).collect();
+    if objects.len() < 2 || objects.len() * 2 < entries.len() {
+        return Ok(None);
+    }
+    let mut shapes: Vec<HashSet<(&str, u8)>> = Vec::with_capacity(objects.len());
+    for (_, raw) in &objects {
+        let Node::Object(children) = parse_node(raw)? else {
+            return Ok(None);
+        };
+        let shape: HashSet<(&str, u8)> = children
+            .iter()
+            .map(|(k, v)| {
+                let kind = match v.get().trim_start().as_bytes().first() {
+                    Some(b'{') => 1,
+                    Some(b'[') => 2,
+                    _ => 0,
+                };
+                // Borrowed keys only: an escaped key makes the shape unknown.
+                let key: &str = match k {
+                    Cow::Borrowed(k) => k,
+                    Cow::Owned(_) => "",
+                };
+                (key, kind)
+            })
+            .collect();
+        shapes.push(shape);
+    }
+    let first = &shapes[0];
+    let alike = shapes.iter().all(|shape| {
+        let shared = shape.intersection(first).count();
+        let union = shape.len() + first.len() - shared;
+        union > 0 && shared * 2 >= union
+    });
+    if !alike {
+        return Ok(None);
+    }
+    let items = Items::Map(objects.into_iter().cloned().collect());
+    let numeric_share = numeric_share(&items);
+    if numeric_share == 0.0 {
+        return Ok(None);
+    }
+    Ok(Some(Collection {
+        path: Vec::new(),
+        items,
+        depth: 0,
+        named: false,
+        numeric_share,
+        joins: Vec::new(),
+    }))
 }
 
 /// Finds collections among `entries` and below, down to `MAX_DEPTH`.
@@ -306,9 +428,15 @@ fn collection_records(
     collection: Collection<'_>,
     builder: &mut Builder,
     warnings: &mut Vec<String>,
+    inherited: Vec<(usize, Scalar)>,
 ) -> Result<(), ExtractError> {
     let mut shared = Vec::new();
-    shared_values(root, &collection, 0, "", &mut shared)?;
+    // A map of cases at the root: its cases are not file-level values.
+    let cases: HashSet<&str> = match (&collection.items, collection.path.is_empty()) {
+        (Items::Map(cases), true) => cases.iter().map(|(k, _)| k.as_ref()).collect(),
+        _ => HashSet::new(),
+    };
+    shared_values(root, &collection, &cases, 0, "", &mut shared)?;
     if shared.len() > MAX_SHARED {
         warnings.push(format!(
             "{} file-level values; the first {MAX_SHARED} are copied into each record",
@@ -316,12 +444,8 @@ fn collection_records(
         ));
         shared.truncate(MAX_SHARED);
     }
-    let mut context: Vec<(usize, Scalar)> = Vec::new();
-    for (name, value) in shared {
-        if let Some(id) = builder.field(&name, Origin::Shared) {
-            context.push((id, value));
-        }
-    }
+    let mut context = shared_ids(builder, shared);
+    context.extend(inherited);
     match collection.items {
         Items::Array(items) => {
             for item in items {
@@ -359,9 +483,21 @@ fn collection_records(
     Ok(())
 }
 
+/// File-level values with their fields.
+fn shared_ids(builder: &mut Builder, values: Vec<(String, Scalar)>) -> Vec<(usize, Scalar)> {
+    values
+        .into_iter()
+        .filter_map(|(name, value)| Some((builder.field(&name, Origin::Shared)?, value)))
+        .collect()
+}
+
 /// The key of a case map is named after the map, singular: `results` →
-/// `result`, `tasks` → `task`, `models` → `model`.
+/// `result`, `tasks` → `task`, `models` → `model`; the document itself as a
+/// map names its keys `case`.
 fn key_dimension_name(collection: &str) -> String {
+    if collection.is_empty() {
+        return "case".to_owned();
+    }
     let singular = collection
         .strip_suffix("es")
         .filter(|s| s.ends_with("ss") || s.ends_with('x'));
@@ -379,11 +515,15 @@ fn key_dimension_name(collection: &str) -> String {
 fn shared_values(
     entries: &[(Cow<'_, str>, &RawValue)],
     collection: &Collection<'_>,
+    root_cases: &HashSet<&str>,
     depth: usize,
     prefix: &str,
     out: &mut Vec<(String, Scalar)>,
 ) -> Result<(), ExtractError> {
     for (key, value) in entries {
+        if depth == 0 && root_cases.contains(key.as_ref()) {
+            continue;
+        }
         let name = if prefix.is_empty() {
             key.to_string()
         } else {
@@ -394,7 +534,7 @@ fn shared_values(
             if depth + 1 < collection.path.len()
                 && let Node::Object(children) = parse_node(value)?
             {
-                shared_values(&children, collection, depth + 1, &name, out)?;
+                shared_values(&children, collection, root_cases, depth + 1, &name, out)?;
             }
             continue;
         }
