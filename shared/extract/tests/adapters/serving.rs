@@ -302,6 +302,24 @@ fn llama_bench_markdown_is_one_record_per_test() {
 }
 
 #[test]
+fn llama_bench_tables_of_several_runs_are_numbered() {
+    // Two runs pasted one after the other, no heading: the same settings,
+    // told apart by their order.
+    let two = format!("{LLAMA_BENCH_MD}\n{LLAMA_BENCH_MD}");
+    let x = run("bench.txt", &two);
+    assert_eq!(adapter(&x), "llama-bench-markdown");
+    assert_eq!(x.records.len(), 4);
+    let runs: Vec<_> = x.records.iter().map(|r| r.dimension("run")).collect();
+    assert_eq!(runs, [1, 1, 2, 2].map(|n| Some(DimValue::Int(n))).to_vec());
+    assert!(x.schema.field("table").is_none());
+    // One table under a heading stays as it was: no run, no table.
+    let one = run("bench.md", &format!("## Results\n\n{LLAMA_BENCH_MD}"));
+    assert_eq!(one.records.len(), 2);
+    assert!(one.schema.field("run").is_none());
+    assert!(one.schema.field("table").is_none());
+}
+
+#[test]
 fn llama_bench_csv_json_and_jsonl_share_the_fields() {
     let csv = "build_commit,build_number,cpu_info,gpu_info,backends,model_filename,model_type,model_size,model_n_params,n_batch,n_ubatch,n_threads,type_k,type_v,n_gpu_layers,split_mode,main_gpu,no_kv_offload,flash_attn,tensor_split,use_mmap,embeddings,n_prompt,n_gen,test_time,avg_ns,stddev_ns,avg_ts,stddev_ts\r
 \"8cf427ff\",\"5163\",\"AMD Ryzen 7 7800X3D 8-Core Processor\",\"NVIDIA GeForce RTX 4080\",\"CUDA\",\"models/Qwen2.5-7B-Instruct-Q4_K_M.gguf\",\"qwen2 7B Q4_K - Medium\",\"4677120000\",\"7615616512\",\"2048\",\"512\",\"8\",\"f16\",\"f16\",\"99\",\"layer\",\"0\",\"0\",\"0\",\"0.00\",\"1\",\"0\",\"512\",\"0\",\"2025-04-24T11:57:09Z\",\"70285660\",\"982040\",\"7285.676949\",\"101.064434\"\r
