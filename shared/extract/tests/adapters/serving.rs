@@ -173,6 +173,24 @@ Mean TTFT (ms):                          99.50
 ";
 
 #[test]
+fn console_blocks_of_one_log_are_numbered_even_with_the_same_settings() {
+    let block = "# Maximum request concurrency: 32
+# ============ Serving Benchmark Result ============
+# Successful requests:                     32        
+# Mean TTFT (ms):                          7279.56   
+# ==================================================
+";
+    let x = run("runs.sh", &format!("{block}\n{block}"));
+    assert_eq!(adapter(&x), "serving-benchmark-console");
+    let runs: Vec<_> = x.records.iter().map(|r| r.dimension("run")).collect();
+    assert_eq!(runs, [Some(DimValue::Int(1)), Some(DimValue::Int(2))]);
+    // One block alone has no run.
+    let one = run("run.sh", block);
+    assert_eq!(one.records.len(), 1);
+    assert!(one.schema.field("run").is_none());
+}
+
+#[test]
 fn vllm_console_is_one_record_per_block_with_printed_names_and_units() {
     let x = run("bench.log", VLLM_CONSOLE);
     assert_eq!(adapter(&x), "serving-benchmark-console");
