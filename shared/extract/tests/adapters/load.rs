@@ -349,6 +349,42 @@ Throughput:
     assert_eq!(fileio.metric("written_MiB/s"), Some(47.34));
 }
 
+#[test]
+fn sysbench_04_fileio_transfer_line() {
+    let text = "sysbench 0.4.12:  multi-threaded system evaluation benchmark\r
+\r
+Running the test with following options:\r
+Number of threads: 1\r
+\r
+Extra file open flags: 0\r
+Doing random r/w test\r
+Threads started!\r
+Done.\r
+\r
+Operations performed:  6000 Read, 4000 Write, 12800 Other = 22800 Total\r
+Read 93.75Mb  Written 62.5Mb  Total transferred 156.25Mb  (512.5Kb/sec)\r
+   32.03 Requests/sec executed\r
+\r
+Test execution summary:\r
+    total time:                          312.1982s\r
+";
+    let x = run("sysbench.txt", text);
+    assert_eq!(adapter(&x), "sysbench");
+    let r = x.records.get(0).expect("record");
+    assert_eq!(r.dimension("test"), Some(DimValue::Str("fileio")));
+    assert_eq!(r.metric("read"), Some(93.75));
+    assert_eq!(r.metric("written"), Some(62.5));
+    assert_eq!(r.metric("transferred"), Some(156.25));
+    assert_eq!(r.metric("transferred_per_sec"), Some(512.5));
+    assert_eq!(r.metric("Requests/sec"), Some(32.03));
+    assert_eq!(
+        x.schema
+            .field("transferred")
+            .and_then(|f| f.unit.as_deref()),
+        Some("MB")
+    );
+}
+
 const FIO: &str = r#"fio-3.28
 {
   "fio version" : "fio-3.28",

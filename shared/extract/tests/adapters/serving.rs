@@ -173,6 +173,24 @@ Mean TTFT (ms):                          99.50
 ";
 
 #[test]
+fn console_blocks_of_one_log_are_numbered_even_with_the_same_settings() {
+    let block = "# Maximum request concurrency: 32
+# ============ Serving Benchmark Result ============
+# Successful requests:                     32        
+# Mean TTFT (ms):                          7279.56   
+# ==================================================
+";
+    let x = run("runs.sh", &format!("{block}\n{block}"));
+    assert_eq!(adapter(&x), "serving-benchmark-console");
+    let runs: Vec<_> = x.records.iter().map(|r| r.dimension("run")).collect();
+    assert_eq!(runs, [Some(DimValue::Int(1)), Some(DimValue::Int(2))]);
+    // One block alone has no run.
+    let one = run("run.sh", block);
+    assert_eq!(one.records.len(), 1);
+    assert!(one.schema.field("run").is_none());
+}
+
+#[test]
 fn vllm_console_is_one_record_per_block_with_printed_names_and_units() {
     let x = run("bench.log", VLLM_CONSOLE);
     assert_eq!(adapter(&x), "serving-benchmark-console");
@@ -299,6 +317,24 @@ fn llama_bench_markdown_is_one_record_per_test() {
         assert_eq!(tg.dimension("build_number"), Some(DimValue::Int(2826)));
         assert_eq!(direction(&x, "t/s"), Some(Direction::HigherIsBetter));
     }
+}
+
+#[test]
+fn llama_bench_tables_of_several_runs_are_numbered() {
+    // Two runs pasted one after the other, no heading: the same settings,
+    // told apart by their order.
+    let two = format!("{LLAMA_BENCH_MD}\n{LLAMA_BENCH_MD}");
+    let x = run("bench.txt", &two);
+    assert_eq!(adapter(&x), "llama-bench-markdown");
+    assert_eq!(x.records.len(), 4);
+    let runs: Vec<_> = x.records.iter().map(|r| r.dimension("run")).collect();
+    assert_eq!(runs, [1, 1, 2, 2].map(|n| Some(DimValue::Int(n))).to_vec());
+    assert!(x.schema.field("table").is_none());
+    // One table under a heading stays as it was: no run, no table.
+    let one = run("bench.md", &format!("## Results\n\n{LLAMA_BENCH_MD}"));
+    assert_eq!(one.records.len(), 2);
+    assert!(one.schema.field("run").is_none());
+    assert!(one.schema.field("table").is_none());
 }
 
 #[test]

@@ -10,7 +10,8 @@
 //! `queries`, `ignored_errors`, `reconnects`, `total_time` (s),
 //! `total_number_of_events`, `events_per_second`, `reads/s`, `writes/s`,
 //! `fsyncs/s`, `read_MiB/s`, `written_MiB/s`, `total_operations`,
-//! `transferred` (MiB) with `transferred_per_sec`, the latency block as
+//! `transferred` (MiB) with `transferred_per_sec` (0.4's fileio line `Read …
+//! Written … Total transferred … (…/sec)` also gives `read`, `written`), the latency block as
 //! `latency_min`, `latency_avg`, `latency_max`, `latency_95th_percentile`,
 //! `latency_sum` (ms; 0.x's `response time` block maps to the same names) and
 //! threads fairness as `events_avg`/`events_stddev`,
@@ -42,6 +43,13 @@ static PAIR: LazyLock<Regex> = LazyLock::new(|| re(r"^([\d.]+)/([\d.]+)$"));
 static VALUE_UNIT: LazyLock<Regex> = LazyLock::new(|| re(r"^(-?[\d.]+)\s*([A-Za-z/%]*)$"));
 static TRANSFERRED: LazyLock<Regex> = LazyLock::new(|| {
     re(r"^\s*([\d.]+) (MiB|MB|KiB|GiB) transferred \(([\d.]+) (?:MiB|MB|KiB|GiB)/sec\)")
+});
+/// 0.4's fileio summary: `Read 305.98Mb  Written 203.98Mb  Total
+/// transferred 509.97Mb  (1.6996Mb/sec)`, sizes in binary multiples.
+static FILEIO_TRANSFERRED: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^\s*Read ([\d.]+)(b|Kb|Mb|Gb)\s+Written ([\d.]+)(b|Kb|Mb|Gb)\s+Total transferred ([\d.]+)(b|Kb|Mb|Gb)\s+\(([\d.]+)(b|Kb|Mb|Gb)/sec\)",
+    )
 });
 static TOTAL_OPERATIONS: LazyLock<Regex> =
     LazyLock::new(|| re(r"^\s*Total operations: (\d+) \(\s*([\d.]+) per second\)"));
@@ -198,6 +206,17 @@ fn option_line(line: &str, run: &mut Run, out: &mut Emit<'_>) -> Result<(), Extr
     }
 }
 
+/// sysbench 0.4's `b`/`Kb`/`Mb`/`Gb` (binary multiples of bytes) as the
+/// usual byte units.
+fn bytes_unit(printed: &str) -> &'static str {
+    match printed {
+        "Kb" => "KB",
+        "Mb" => "MB",
+        "Gb" => "GB",
+        _ => "B",
+    }
+}
+
 /// `total time` → `total_time`, `reads/s` stays, `read, MiB/s` → `read_MiB/s`.
 fn snake(key: &str) -> String {
     let mut name = String::with_capacity(key.len());
@@ -222,6 +241,25 @@ fn report_line(line: &str, run: &mut Run, out: &mut Emit<'_>) -> Result<(), Extr
             emit(out, name, value, Some(&unit), Some(HigherIsBetter))?;
         }
         return Ok(());
+    }
+    if let Some(c) = FILEIO_TRANSFERRED.captures(line) {
+        run.has_results = true;
+        run.test.get_or_insert("fileio");
+        for (name, value, unit) in [
+            ("read", &c[1], bytes_unit(&c[2])),
+            ("written", &c[3], bytes_unit(&c[4])),
+            ("transferred", &c[5], bytes_unit(&c[6])),
+        ] {
+            emit(out, name, value, Some(unit), None)?;
+        }
+        let per_sec = format!("{}/s", bytes_unit(&c[8]));
+        return emit(
+            out,
+            "transferred_per_sec",
+            &c[7],
+            Some(&per_sec),
+            Some(HigherIsBetter),
+        );
     }
     if let Some(c) = TOTAL_OPERATIONS.captures(line) {
         run.has_results = true;

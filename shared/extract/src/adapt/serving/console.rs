@@ -11,7 +11,7 @@
 //! ==================================================
 //! ```
 //!
-//! One record per block (a log may hold several runs). Names stay as
+//! One record per block (a log may hold several runs, numbered `run` 1, 2…). Names stay as
 //! printed (`Mean TTFT (ms)`), the unit comes from the parentheses. The
 //! run's settings are dimensions: those printed inside the block (`Backend`,
 //! `Traffic request rate`, `Max request concurrency`) and those vLLM prints
@@ -120,6 +120,9 @@ fn direction_of(name: &str, unit: Option<&str>) -> Option<Direction> {
 fn read(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> {
     // Settings printed since the last block, for the next one.
     let mut before: Vec<(String, String)> = Vec::new();
+    // A log of several runs may print the same settings for each (a sweep
+    // over something the summary does not show): their order tells them apart.
+    let several = input.text.matches(TITLE).nth(1).is_some();
     let mut lines = input.text.lines();
     while let Some(line) = lines.next() {
         if !is_title(line) {
@@ -160,6 +163,9 @@ fn read(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractError> {
         }
         if metrics.is_empty() {
             continue;
+        }
+        if several {
+            out.dim("run", out.records() + 1)?;
         }
         for (name, value) in &settings {
             dim_text(out, name, value)?;

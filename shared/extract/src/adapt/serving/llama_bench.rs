@@ -4,7 +4,8 @@
 //!   | params | backend | ngl | test | t/s |`; every column but `t/s` is a
 //!   dimension, `t/s` (`1234.56 ± 12.34`) is the metric in tokens/s with
 //!   `t/s_stddev`; a `build: <commit> (<number>)` line adds `build_commit`
-//!   and `build_number`;
+//!   and `build_number`; a log with several tables numbers them (`run`) and
+//!   names each by the Markdown heading above it (`table`);
 //! - CSV (`-o csv`), JSON (`-o json`, an array) and JSON Lines (`-o
 //!   jsonl`): the same fields as named columns/keys; `avg_ns`/`stddev_ns`
 //!   (ns, lower is better) and `avg_ts`/`stddev_ts` (tokens/s, higher is
@@ -68,6 +69,17 @@ fn is_header(line: &str) -> bool {
     cells(line).is_some_and(|c| c.contains(&"model") && c.contains(&"test") && c.contains(&"t/s"))
 }
 
+/// The text of a Markdown heading line (`## Results`, `### GPU 0 ONLY ###`).
+fn heading_text(line: &str) -> Option<&str> {
+    let text = line
+        .trim()
+        .strip_prefix('#')?
+        .trim_start_matches('#')
+        .trim_end_matches('#')
+        .trim();
+    (!text.is_empty()).then_some(text)
+}
+
 fn detect_markdown(input: &Input<'_>) -> Option<&'static str> {
     input
         .head()
@@ -81,10 +93,22 @@ fn read_markdown(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractErr
         let c = BUILD.as_ref()?.captures(l)?;
         Some((c[1].to_owned(), c[2].to_owned()))
     });
+    // A log of several runs holds several tables, often with the same
+    // settings: each table's heading (`### GPU 0 ONLY ###`, named `table`
+    // as the generic Markdown reader names headings) and its number (`run`)
+    // tell them apart.
+    let several = input.text.lines().filter(|l| is_header(l)).nth(1).is_some();
+    let mut heading: Option<&str> = None;
+    let mut table = 0;
     let mut header: Option<Vec<&str>> = None;
     for line in input.text.lines() {
         if is_header(line) {
             header = cells(line);
+            table += 1;
+            continue;
+        }
+        if let Some(text) = heading_text(line) {
+            heading = Some(text);
             continue;
         }
         let (Some(names), Some(row)) = (header.as_ref(), cells(line)) else {
@@ -113,6 +137,12 @@ fn read_markdown(input: &Input<'_>, out: &mut Emit<'_>) -> Result<(), ExtractErr
         if let Some((commit, number)) = &build {
             out.dim("build_commit", commit.as_str())?;
             dim_text(out, "build_number", number)?;
+        }
+        if several {
+            out.dim("run", table)?;
+            if let Some(text) = heading {
+                out.dim("table", text)?;
+            }
         }
         out.end_record();
     }
