@@ -123,6 +123,11 @@ pub fn conversion(from: &str, to: &str) -> Option<f64> {
     (from.family == to.family).then(|| from.factor / to.factor)
 }
 
+/// Whether `unit` is a size in bytes (B, KB = 1024 B, MiB …).
+pub fn is_byte_unit(unit: &str) -> bool {
+    scale(unit).is_some_and(|s| s.family == Family::Bytes)
+}
+
 /// Whether `unit` measures time (ns … h).
 pub fn is_time_unit(unit: &str) -> bool {
     scale(unit).is_some_and(|s| s.family == Family::Time)

@@ -69,32 +69,18 @@ pub(super) fn metric_count(text: &str) -> Option<f64> {
     Some(value * factor)
 }
 
-/// Byte units as wrk and sysbench print them: binary multiples.
-const BYTE_UNITS: &[(&str, f64)] = &[
-    ("B", 1.0),
-    ("KB", 1024.0),
-    ("KiB", 1024.0),
-    ("MB", 1048576.0),
-    ("MiB", 1048576.0),
-    ("GB", 1073741824.0),
-    ("GiB", 1073741824.0),
-    ("TB", 1099511627776.0),
-    ("TiB", 1099511627776.0),
-];
-
 /// A size (`17.76GB`, `140.50KB`): the number and its unit as written.
 pub(super) fn size(text: &str) -> Option<(f64, &str)> {
     let (value, unit) = split_suffix(text)?;
-    BYTE_UNITS
-        .iter()
-        .any(|(u, _)| *u == unit)
-        .then_some((value, unit))
+    crate::units::is_byte_unit(unit).then_some((value, unit))
 }
 
-/// The factor from byte unit `from` to byte unit `to` (binary multiples).
+/// The factor from byte unit `from` to byte unit `to` (binary multiples,
+/// as wrk and sysbench print them).
 pub(super) fn size_factor(from: &str, to: &str) -> Option<f64> {
-    let of = |u: &str| BYTE_UNITS.iter().find(|(n, _)| *n == u).map(|(_, f)| *f);
-    Some(of(from)? / of(to)?)
+    crate::units::is_byte_unit(from)
+        .then(|| crate::units::conversion(from, to))
+        .flatten()
 }
 
 /// A percentile as a name part: `50.000` → `50`, `99.900` → `99.9`.
