@@ -116,7 +116,11 @@ pub async fn extract_with_llm(
         Some(schema) => guided(request.path, parsed, schema),
         None => inferred(request.path, parsed),
     };
-    let fingerprint = crate::recipe::fingerprint(request.path, request.bytes, options);
+    // The shape costs a second parse: only worth it when a recipe may read
+    // the file or the model may write one.
+    let fingerprint = (llm.is_some() || !request.recipes.is_empty())
+        .then(|| crate::recipe::fingerprint(request.path, request.bytes, options))
+        .flatten();
     let mut recipe_refused = None;
     let stored = fingerprint
         .as_deref()
