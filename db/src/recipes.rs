@@ -56,6 +56,15 @@ pub fn parse(column: &serde_json::Value) -> Vec<StoredRecipe> {
         .collect()
 }
 
+/// SQL for `recipes` without the entry whose shape is bind parameter
+/// `param` (`$3`): what each of the three writes starts from.
+fn without_shape(param: &str) -> String {
+    format!(
+        "COALESCE((SELECT jsonb_agg(e) FROM jsonb_array_elements(recipes) e \
+         WHERE e->>'fingerprint' <> {param}), '[]'::jsonb)"
+    )
+}
+
 /// Keeps an LLM's recipe for its shape, replacing an earlier proposal;
 /// `false` when the shape has a confirmed one (a person's recipe is never
 /// overwritten by the model).
@@ -65,15 +74,14 @@ pub async fn add_proposed(
     recipe: &StoredRecipe,
 ) -> QueryResult<bool> {
     let entry = serde_json::to_value(recipe).unwrap_or_default();
-    let changed = diesel::sql_query(
-        "UPDATE github_workflow_metric_schemas SET recipes = \
-             COALESCE((SELECT jsonb_agg(e) FROM jsonb_array_elements(recipes) e \
-                       WHERE e->>'fingerprint' <> $3), '[]'::jsonb) \
+    let changed = diesel::sql_query(format!(
+        "UPDATE github_workflow_metric_schemas SET recipes = {} \
              || jsonb_build_array($2::jsonb) \
          WHERE id = $1 AND NOT EXISTS \
              (SELECT 1 FROM jsonb_array_elements(recipes) e \
               WHERE e->>'fingerprint' = $3 AND e->>'status' = 'confirmed')",
-    )
+        without_shape("$3")
+    ))
     .bind::<BigInt, _>(schema_id)
     .bind::<Jsonb, _>(entry)
     .bind::<Text, _>(&recipe.fingerprint)
@@ -90,13 +98,12 @@ pub async fn put(
     recipe: &StoredRecipe,
 ) -> QueryResult<bool> {
     let entry = serde_json::to_value(recipe).unwrap_or_default();
-    let changed = diesel::sql_query(
-        "UPDATE github_workflow_metric_schemas SET recipes = \
-             COALESCE((SELECT jsonb_agg(e) FROM jsonb_array_elements(recipes) e \
-                       WHERE e->>'fingerprint' <> $3), '[]'::jsonb) \
+    let changed = diesel::sql_query(format!(
+        "UPDATE github_workflow_metric_schemas SET recipes = {} \
              || jsonb_build_array($2::jsonb) \
          WHERE id = $1",
-    )
+        without_shape("$3")
+    ))
     .bind::<BigInt, _>(schema_id)
     .bind::<Jsonb, _>(entry)
     .bind::<Text, _>(&recipe.fingerprint)
@@ -111,13 +118,12 @@ pub async fn remove(
     schema_id: i64,
     fingerprint: &str,
 ) -> QueryResult<bool> {
-    let changed = diesel::sql_query(
-        "UPDATE github_workflow_metric_schemas SET recipes = \
-             COALESCE((SELECT jsonb_agg(e) FROM jsonb_array_elements(recipes) e \
-                       WHERE e->>'fingerprint' <> $2), '[]'::jsonb) \
+    let changed = diesel::sql_query(format!(
+        "UPDATE github_workflow_metric_schemas SET recipes = {} \
          WHERE id = $1 AND EXISTS \
              (SELECT 1 FROM jsonb_array_elements(recipes) e WHERE e->>'fingerprint' = $2)",
-    )
+        without_shape("$2")
+    ))
     .bind::<BigInt, _>(schema_id)
     .bind::<Text, _>(fingerprint)
     .execute(conn)

@@ -95,9 +95,10 @@ async fn file_types_narrow_what_is_extracted_and_the_runner_is_remembered() {
     );
 }
 
-#[tokio::test]
-async fn the_custom_prompt_reaches_the_llm_and_its_explanation_is_kept() {
-    let stub = wfm_testing::llm_stub::LlmStub::answering(serde_json::json!({
+/// The model's answer for `CSV` (two llama rows), with `extra` keys
+/// (`explanation`, `recipe`) added.
+fn llama_answer(extra: serde_json::Value) -> serde_json::Value {
+    let mut answer = serde_json::json!({
         "schema": {"fields": [
             {"name": "model", "type": "string"},
             {"name": "batch", "type": "int"},
@@ -110,9 +111,19 @@ async fn the_custom_prompt_reaches_the_llm_and_its_explanation_is_kept() {
              "metrics": {"latency_ms": 12.5, "throughput": 80.1}},
             {"dimensions": {"model": "llama", "batch": 8},
              "metrics": {"latency_ms": 40.2, "throughput": 199.0}}
-        ],
+        ]
+    });
+    if let (Some(answer), Some(extra)) = (answer.as_object_mut(), extra.as_object()) {
+        answer.extend(extra.clone());
+    }
+    answer
+}
+
+#[tokio::test]
+async fn the_custom_prompt_reaches_the_llm_and_its_explanation_is_kept() {
+    let stub = wfm_testing::llm_stub::LlmStub::answering(llama_answer(serde_json::json!({
         "explanation": "one row per model and batch"
-    }))
+    })))
     .await;
     let h = Harness::with_env(
         "prompt",
@@ -278,21 +289,13 @@ struct Id {
 
 #[tokio::test]
 async fn the_llms_recipe_is_kept_with_the_schema_and_reads_the_next_run_without_a_call() {
-    let stub = wfm_testing::llm_stub::LlmStub::answering(serde_json::json!({
-        "schema": {"fields": [
-            {"name": "model", "type": "string"}, {"name": "batch", "type": "int"},
-            {"name": "latency_ms", "type": "float", "unit": "ms"}, {"name": "throughput", "type": "float"}
-        ], "dimension_fields": ["model", "batch"], "metric_fields": ["latency_ms", "throughput"]},
-        "records": [
-            {"dimensions": {"model": "llama", "batch": 1}, "metrics": {"latency_ms": 12.5, "throughput": 80.1}},
-            {"dimensions": {"model": "llama", "batch": 8}, "metrics": {"latency_ms": 40.2, "throughput": 199.0}}
-        ],
+    let stub = wfm_testing::llm_stub::LlmStub::answering(llama_answer(serde_json::json!({
         "recipe": {"select": {"kind": "table"}, "fields": [
             {"name": "model", "from": "model", "role": "dimension"},
             {"name": "batch", "from": "batch", "role": "dimension"},
             {"name": "latency_ms", "from": "latency_ms", "role": "metric", "unit": "ms"},
             {"name": "throughput", "from": "throughput", "role": "metric"}]}
-    }))
+    })))
     .await;
     let h = Harness::with_env(
         "recipe",
