@@ -159,6 +159,7 @@ diesel::table! {
         metrics -> Jsonb,
         raw_data -> Nullable<Jsonb>,
         created_at -> Timestamptz,
+        series_key -> Nullable<Int8>,
     }
 }
 

@@ -5,15 +5,17 @@ use diesel_async::RunQueryDsl;
 use wfm_db::migrate::{self, migration_count};
 use wfm_testing::TestDb;
 
-const WFM_TABLES: [&str; 11] = [
+const WFM_TABLES: [&str; 13] = [
     "github_actions_runs",
     "github_webhook_deliveries",
     "github_workflow_backfills",
     "github_workflow_configs",
     "github_workflow_jobs",
+    "github_workflow_metric_rollup_queue",
     "github_workflow_metric_rollups",
     "github_workflow_metric_schemas",
     "github_workflow_metric_series",
+    "github_workflow_metric_sketches",
     "github_workflow_metrics",
     "github_workflow_runs",
     "gpu_workloads",

@@ -102,6 +102,16 @@ fn close(a: &Value, b: f64) -> bool {
     a.as_f64().is_some_and(|a| (a - b).abs() < 1e-9)
 }
 
+/// A sketch estimate of quantile `q`: within 1 % of the value of rank
+/// ⌊q·(n−1)⌋ (the guarantee `wfm-sketch` states).
+fn estimated(a: &Value, values: &[f64], q: f64) -> bool {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let truth = sorted[(q * (sorted.len() - 1) as f64).floor() as usize];
+    a.as_f64()
+        .is_some_and(|a| (a - truth).abs() <= 0.01 * truth.abs() + 1e-9)
+}
+
 #[tokio::test]
 async fn query_filters_records() {
     let s = seeded().await;
@@ -246,16 +256,33 @@ async fn aggregate_numbers_match_the_rows() {
                 p["time"].as_str().unwrap().to_owned(),
             );
             let values = &expected[&key];
+            let quantile = match aggregation {
+                "p50" => Some(0.5),
+                "p90" => Some(0.9),
+                "p95" => Some(0.95),
+                "p99" => Some(0.99),
+                _ => None,
+            };
+            if let Some(q) = quantile {
+                assert!(
+                    estimated(&p["value"], values, q),
+                    "{aggregation} {key:?}: {} is not within 1 % of {values:?}",
+                    p["value"]
+                );
+                assert_eq!(
+                    data["percentiles"],
+                    json!({"method": "sketch", "relative_error": 0.01})
+                );
+                assert_eq!(p["count"], values.len(), "{key:?}");
+                continue;
+            }
+            assert_eq!(data["percentiles"], Value::Null, "{aggregation}");
             let want = match aggregation {
                 "avg" => values.iter().sum::<f64>() / values.len() as f64,
                 "min" => values.iter().copied().fold(f64::INFINITY, f64::min),
                 "max" => values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
                 "sum" => values.iter().sum(),
                 "count" => values.len() as f64,
-                "p50" => percentile(values, 0.5),
-                "p90" => percentile(values, 0.9),
-                "p95" => percentile(values, 0.95),
-                "p99" => percentile(values, 0.99),
                 _ => *values.last().unwrap(), // SEED is in time order
             };
             assert!(
@@ -267,6 +294,21 @@ async fn aggregate_numbers_match_the_rows() {
             assert_eq!(p["metric"], "throughput");
         }
     }
+    // asked for exact values: percentile_cont over the records
+    let exact = s
+        .api
+        .post(&path, json!({"metrics": ["throughput"], "interval": "1d", "aggregation": "p90", "exact": true}))
+        .await
+        .data();
+    assert_eq!(
+        exact["percentiles"],
+        json!({"method": "exact", "relative_error": 0.0})
+    );
+    let day1 = [10.0, 20.0, 30.0];
+    assert!(
+        close(&exact["points"][0]["value"], percentile(&day1, 0.9)),
+        "{exact}"
+    );
     // a metric named twice counts once, on the row path (30m) as on the rollup path
     let twice = s
         .api
@@ -370,29 +412,66 @@ async fn trends_have_series_and_changes() {
     assert_eq!(only["change"], Value::Null, "one point has no change");
 }
 
+/// Percentiles are sketch estimates unless a request asks for exact values,
+/// which are refused past `summary_max_values`, naming the way out.
 #[tokio::test]
-async fn summary_past_the_memory_cap_is_computed_by_postgres_alike() {
-    let in_memory = seeded().await;
-    let in_postgres =
-        seeded_on(TestApi::with_state(|state| state.summary_max_values = 1).await).await;
+async fn summary_percentiles_are_estimates_or_exact_on_request() {
+    let roomy = seeded().await;
+    let tight = seeded_on(TestApi::with_state(|state| state.summary_max_values = 5).await).await;
     let path = |s: &Seeded| {
         format!(
             "configs/{}/metrics/summary?start=2025-01-01T00:00:00Z&end=2025-01-04T00:00:00Z",
             s.config
         )
     };
-    let a = in_memory.api.get(&path(&in_memory)).await.data();
-    let b = in_postgres.api.get(&path(&in_postgres)).await.data();
-    let tp = a["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["name"] == "throughput")
-        .unwrap();
+    let throughput = |data: &Value| {
+        data["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == "throughput")
+            .unwrap()
+            .clone()
+    };
     let all = [10.0, 20.0, 30.0, 40.0, 60.0, 50.0];
+    let estimate = roomy.api.get(&path(&roomy)).await.data();
+    assert_eq!(
+        estimate["percentiles"],
+        json!({"method": "sketch", "relative_error": 0.01})
+    );
+    let tp = throughput(&estimate);
+    assert!(estimated(&tp["p50"], &all, 0.5), "{tp}");
+    assert!(estimated(&tp["p95"], &all, 0.95), "{tp}");
+    assert!(close(&tp["avg"], 35.0), "the other numbers stay exact");
+
+    let exact = roomy
+        .api
+        .get(&format!("{}&exact=true", path(&roomy)))
+        .await
+        .data();
+    assert_eq!(exact["percentiles"]["method"], "exact");
+    let tp = throughput(&exact);
     assert!(close(&tp["p50"], percentile(&all, 0.5)), "{tp}");
     assert!(close(&tp["p95"], percentile(&all, 0.95)), "{tp}");
-    assert_eq!(a["metrics"], b["metrics"]);
+
+    // 6 throughput + 5 latency values > 5
+    let (code, message) = tight
+        .api
+        .get(&format!("{}&exact=true", path(&tight)))
+        .await
+        .error();
+    assert_eq!(code, 4000);
+    assert!(
+        message
+            .starts_with("invalid exact: exact percentiles over 11 values exceed the limit of 5"),
+        "{message}"
+    );
+    let fine = tight.api.get(&path(&tight)).await.data();
+    assert_eq!(
+        throughput(&fine),
+        throughput(&estimate),
+        "estimates need no cap"
+    );
 }
 
 #[tokio::test]
@@ -415,8 +494,8 @@ async fn summary_compares_with_the_previous_period() {
     assert_eq!(tp["count"], 3);
     assert!(close(&tp["min"], 40.0) && close(&tp["max"], 60.0));
     assert!(close(&tp["avg"], 50.0));
-    assert!(close(&tp["p50"], percentile(&now, 0.5)));
-    assert!(close(&tp["p95"], percentile(&now, 0.95)));
+    assert!(estimated(&tp["p50"], &now, 0.5));
+    assert!(estimated(&tp["p95"], &now, 0.95));
     assert!(close(&tp["latest"], 50.0));
     assert_eq!(tp["latest_at"], "2025-01-03T10:00:00Z");
     assert_eq!(tp["previous_count"], 3);
@@ -700,8 +779,13 @@ async fn rollups_and_rows_agree_on_any_range() {
             .await
             .data();
         assert!(
-            close(&median["points"][0]["value"], percentile(&inside, 0.5)),
-            "p50 over [{start}, {end}]"
+            estimated(&median["points"][0]["value"], &inside, 0.5),
+            "p50 over [{start}, {end}]: {median}"
+        );
+        assert_eq!(
+            median["points"][0]["count"],
+            inside.len(),
+            "[{start}, {end}]"
         );
     }
 }

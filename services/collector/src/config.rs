@@ -59,6 +59,9 @@ pub struct CollectorConfig {
     pub max_files: usize,
     pub read_timeout: Duration,
     pub insert_batch: usize,
+    /// Runs of at most this many records refresh their rollups in the
+    /// transaction that stores them; larger ones right after it commits.
+    pub inline_rollup_records: usize,
     pub llm: Option<LlmConfig>,
     pub github: GithubSettings,
     pub temp_pod: TempPodSettings,
@@ -188,6 +191,7 @@ impl CollectorConfig {
             max_files: env.var_or("WFM_MAX_FILES_PER_RUN", wfm_reader::DEFAULT_MAX_FILES)?,
             read_timeout: env.duration_or("WFM_READ_TIMEOUT", Duration::from_secs(60))?,
             insert_batch,
+            inline_rollup_records: env.var_or("WFM_ROLLUPS_INLINE_RECORDS", 10_000)?,
             llm: LlmConfig::from_env(env)?,
             temp_pod: TempPodSettings::from_env(env)?,
             github: GithubSettings {

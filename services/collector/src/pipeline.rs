@@ -34,7 +34,7 @@ use wfm_github::rest::GithubClient;
 use crate::extract::Extractor;
 use crate::files::{self, Files};
 use crate::schema::{self, ActiveSchema, SchemaError};
-use crate::store::{Stored, store_and_complete};
+use crate::store::{StoreLimits, Stored, refresh_rollups, store_and_complete};
 use crate::{Collector, claim_of};
 use crate::{CollectorConfig, CollectorMetrics};
 
@@ -239,11 +239,15 @@ impl Collector {
             active.id,
             claim_of(run),
             rows,
-            self.config.insert_batch,
+            StoreLimits {
+                insert_batch: self.config.insert_batch,
+                inline_rollup_records: self.config.inline_rollup_records,
+            },
             &done,
         )
         .await?;
         if matches!(stored, Stored::Completed { .. }) {
+            refresh_rollups(&mut conn, config.id).await;
             keep_recipes(&mut conn, &active, &extracted.proposed).await;
             if let Some(requested) = config.recipes_requested_at {
                 recipes_answered(&mut conn, config.id, requested).await;

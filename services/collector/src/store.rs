@@ -1,14 +1,16 @@
 //! Storing a run's records: in one transaction, delete what an earlier
 //! attempt stored, insert the records in batches (one `INSERT … SELECT FROM
-//! unnest(…)` statement per batch, not a round trip per row) and mark the
-//! run completed, guarded by the claim; last, recompute the hourly rollups of
-//! the hours the old and new records fall in (see the rollups migration).
+//! unnest(…)` statement per batch, not a round trip per row), mark the run
+//! completed, guarded by the claim, and queue the hours the old and new
+//! records fall in; after commit, [`refresh_rollups`] recomputes them
+//! (`wfm_db::rollups`), so the store never waits on a refresh.
 
 use chrono::{DateTime, Utc};
 use diesel::QueryResult;
 use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use wfm_db::queue::{self, Completion};
+use wfm_db::rollups;
 
 /// One metric row, its JSON already written.
 #[derive(Debug, Clone)]
@@ -18,6 +20,15 @@ pub struct MetricRow {
     pub dimensions: String,
     pub metrics: String,
     pub raw_data: Option<String>,
+}
+
+/// How a store writes.
+#[derive(Debug, Clone, Copy)]
+pub struct StoreLimits {
+    /// Records per insert statement.
+    pub insert_batch: usize,
+    /// Runs of at most this many records refresh their rollups before commit.
+    pub inline_rollup_records: usize,
 }
 
 /// What storing found.
@@ -40,7 +51,7 @@ pub async fn store_and_complete(
     schema_id: i64,
     worker: &str,
     rows: &[MetricRow],
-    batch: usize,
+    limits: StoreLimits,
     done: &Completion,
 ) -> QueryResult<Stored> {
     let outcome = conn
@@ -52,7 +63,7 @@ pub async fn store_and_complete(
             .bind::<BigInt, _>(run_id)
             .load(conn)
             .await?;
-            for chunk in rows.chunks(batch.max(1)) {
+            for chunk in rows.chunks(limits.insert_batch.max(1)) {
                 insert_batch(conn, run_id, config_id, schema_id, chunk).await?;
             }
             if !queue::complete(conn, run_id, worker, done).await? {
@@ -72,14 +83,11 @@ pub async fn store_and_complete(
             .bind::<BigInt, _>(run_id)
             .execute(conn)
             .await?;
-            // Last, so the advisory lock it takes is held only until commit.
             let hours = touched_hours(old.into_iter().map(|h| h.hour), rows);
-            if !hours.is_empty() {
-                diesel::sql_query("SELECT wfm_refresh_metric_rollups($1, $2)")
-                    .bind::<BigInt, _>(config_id)
-                    .bind::<Array<Timestamptz>, _>(hours)
-                    .execute(conn)
-                    .await?;
+            rollups::queue_hours(conn, config_id, &hours).await?;
+            if rows.len() <= limits.inline_rollup_records {
+                // last, so the lock the refresh takes is held only until commit
+                rollups::refresh_queued(conn, Some(config_id)).await?;
             }
             Ok(())
         })
@@ -88,6 +96,19 @@ pub async fn store_and_complete(
         Ok(()) => Ok(Stored::Completed { rows: rows.len() }),
         Err(StoreError::LostClaim) => Ok(Stored::Lost),
         Err(StoreError::Database(e)) => Err(e),
+    }
+}
+
+/// Refreshes the rollups of the hours stores of `config` queued. A failure
+/// is logged, never the run's: the hours stay queued for the next refresh
+/// (the collectors' sweep runs every reap interval).
+pub async fn refresh_rollups(conn: &mut AsyncPgConnection, config_id: i64) {
+    if let Err(e) = rollups::refresh_queued(conn, Some(config_id)).await {
+        tracing::warn!(
+            config_id,
+            error = %e,
+            "refreshing rollups failed; the hours stay queued"
+        );
     }
 }
 

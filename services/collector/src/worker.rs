@@ -206,6 +206,19 @@ async fn reap_loop(collector: Arc<Collector>, stop: CancellationToken) {
             }
             Err(e) => tracing::warn!(error = format!("{e:#}"), "reaping failed"),
         }
+        // hours a store queued but whose refresh did not happen (a crash, a
+        // failed refresh): any collector catches them up
+        let refreshed = match collector.pool.get().await {
+            Ok(mut conn) => wfm_db::rollups::refresh_queued(&mut conn, None)
+                .await
+                .map_err(anyhow::Error::from),
+            Err(e) => Err(e.into()),
+        };
+        match refreshed {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(hours = n, "refreshed the rollups of queued hours"),
+            Err(e) => tracing::warn!(error = format!("{e:#}"), "refreshing queued rollups failed"),
+        }
     }
 }
 

@@ -221,7 +221,11 @@ async fn a_lost_claim_writes_nothing() {
 
 #[tokio::test]
 async fn losing_the_claim_during_the_store_rolls_it_back() {
-    use wfm_collector::store::{MetricRow, Stored, store_and_complete};
+    use wfm_collector::store::{MetricRow, StoreLimits, Stored, store_and_complete};
+    const LIMITS: StoreLimits = StoreLimits {
+        insert_batch: 100,
+        inline_rollup_records: 100,
+    };
     let h = Harness::new("lost-store", serde_json::json!(["*.csv"])).await;
     h.write("r.csv", CSV);
     let run = h.enqueue("u", 1).await;
@@ -268,7 +272,7 @@ async fn losing_the_claim_during_the_store_rolls_it_back() {
         schema_id,
         "test-worker:stale",
         &rows,
-        100,
+        LIMITS,
         &done,
     )
     .await
@@ -285,7 +289,7 @@ async fn losing_the_claim_during_the_store_rolls_it_back() {
         schema_id,
         &claim,
         &rows,
-        100,
+        LIMITS,
         &done,
     )
     .await
@@ -342,12 +346,52 @@ async fn rollups(h: &Harness) -> Vec<Rollup> {
     let mut conn = h.db.connect().await;
     diesel::sql_query(
         "SELECT metric, bucket, sum(count)::int8 AS count, sum(sum) AS sum, max(last_value) AS last_value \
-         FROM github_workflow_metric_rollups WHERE config_id = $1 GROUP BY 1, 2 ORDER BY 1, 2",
+         FROM github_workflow_metric_rollups WHERE config_id = $1 AND grain = 'h' GROUP BY 1, 2 ORDER BY 1, 2",
     )
     .bind::<diesel::sql_types::BigInt, _>(h.config.id)
     .load(&mut conn)
     .await
     .expect("rollups")
+}
+
+/// A run past `WFM_ROLLUPS_INLINE_RECORDS` queues its hours in the store and
+/// refreshes them right after commit: the same rollups, an empty queue.
+#[tokio::test]
+async fn a_large_run_refreshes_its_rollups_after_commit() {
+    let h = Harness::with_env(
+        "deferred-rollups",
+        serde_json::json!(["*.csv"]),
+        &[("WFM_ROLLUPS_INLINE_RECORDS", "1")],
+    )
+    .await;
+    h.write("r.csv", "model,latency_ms\nllama,10\nmistral,30\n");
+    h.enqueue("u", 1).await;
+    h.collect().await;
+    let hour = Utc
+        .with_ymd_and_hms(2025, 3, 4, 1, 0, 0)
+        .single()
+        .expect("hour");
+    assert_eq!(
+        rollups(&h).await,
+        vec![Rollup {
+            metric: "latency_ms".into(),
+            bucket: hour,
+            count: 2,
+            sum: 40.0,
+            last_value: 30.0
+        }]
+    );
+    #[derive(diesel::QueryableByName)]
+    struct Queued {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let queued: Queued =
+        diesel::sql_query("SELECT count(*) AS n FROM github_workflow_metric_rollup_queue")
+            .get_result(&mut h.db.connect().await)
+            .await
+            .expect("queue");
+    assert_eq!(queued.n, 0, "the refresh took the queued hour");
 }
 
 #[tokio::test]

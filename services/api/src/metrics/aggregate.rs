@@ -8,7 +8,7 @@ use diesel::sql_types::{Array, BigInt, Double, Jsonb, Nullable, Text, Timestampt
 use serde::{Deserialize, Serialize};
 
 use super::filter::{Filter, FilterBody};
-use super::params::{AggregateQuery, FilterQuery};
+use super::params::{AggregateQuery, FilterQuery, GroupingQuery};
 use super::sql::Sql;
 use super::{Aggregation, Interval, metric_names};
 use crate::body::Json;
@@ -44,6 +44,11 @@ pub struct AggregateBody {
     interval: Option<Interval>,
     #[serde(default)]
     aggregation: Option<Aggregation>,
+    /// `true`: percentiles computed exactly from the records (refused past
+    /// `WFM_API_SUMMARY_MAX_VALUES` values); default: estimated from the
+    /// rollups' sketches within 1 % relative error.
+    #[serde(default)]
+    exact: Option<bool>,
     /// Dimension filters of the query-string form (already checked).
     #[serde(skip)]
     #[schema(ignore)]
@@ -72,6 +77,7 @@ pub(super) struct Request {
     pub(super) group_by: Vec<String>,
     pub(super) interval: Option<Interval>,
     pub(super) aggregation: Aggregation,
+    exact: bool,
 }
 
 impl AggregateBody {
@@ -79,10 +85,14 @@ impl AggregateBody {
     pub(crate) fn from_parts(
         filter: FilterQuery,
         metrics: Option<Vec<String>>,
-        group_by: Vec<String>,
-        interval: Option<Interval>,
-        aggregation: Option<Aggregation>,
+        grouping: GroupingQuery,
+        exact: Option<bool>,
     ) -> Self {
+        let GroupingQuery {
+            group_by,
+            interval,
+            aggregation,
+        } = grouping;
         Self {
             start: filter.start,
             end: filter.end,
@@ -94,7 +104,19 @@ impl AggregateBody {
             group_by,
             interval,
             aggregation,
+            exact,
         }
+    }
+}
+
+impl Request {
+    /// How this request's percentiles are computed; `None` when it has none.
+    pub(super) fn percentile_method(&self) -> Option<super::percentiles::Method> {
+        self.aggregation.quantile()?;
+        let exact = self.exact
+            || self.filter.run_id.is_some()
+            || self.interval.is_some_and(|i| i.seconds() % 3600 != 0);
+        Some(super::percentiles::Method::new(exact))
     }
 }
 
@@ -148,6 +170,7 @@ pub(super) async fn prepare(
         group_by: body.group_by,
         interval,
         aggregation: body.aggregation.unwrap_or(Aggregation::Avg),
+        exact: body.exact.unwrap_or(false),
     })
 }
 
@@ -171,75 +194,112 @@ async fn data_span(conn: &mut diesel_async::AsyncPgConnection, config_id: i64) -
     .await?)
 }
 
-/// Runs the aggregation: from the hourly rollups when the interval allows it
-/// (exact either way), else over the raw rows.
+/// Runs the aggregation: from the rollups when the interval allows it
+/// (percentiles as sketch estimates), else, or when asked for exact values,
+/// over the records.
 pub(super) async fn points(state: &AppState, request: &Request) -> ApiResult<Vec<Point>> {
     let hourly = request.interval.is_none_or(|i| i.seconds() % 3600 == 0);
-    let sql = if hourly && request.filter.run_id.is_none() {
-        from_rollups(request)
-    } else {
-        from_rows(request)
-    };
     let mut conn = state.conn().await?;
-    super::load_sorting(&mut conn, sql).await
+    if !hourly || request.filter.run_id.is_some() {
+        return super::load_sorting(&mut conn, from_rows(request)).await;
+    }
+    if request.aggregation.quantile().is_none() {
+        return super::load_sorting(&mut conn, from_rollups(request)).await;
+    }
+    if request.exact {
+        let values =
+            super::percentiles::count_values(&mut conn, &request.filter, &request.metrics).await?;
+        super::percentiles::check_exact(values, state.summary_max_values)?;
+        return super::load_sorting(&mut conn, from_rows(request)).await;
+    }
+    from_sketches(&mut conn, request).await
 }
 
-/// Over `wfm_metric_partials` (whole hours from the rollups, cut hours from
-/// the rows), per series first, then per group: the group object is built
-/// once per series, not once per row.
+/// Whether the rollups' days may stand for whole days: the buckets are whole days.
+fn use_days(interval: Option<Interval>) -> bool {
+    interval.is_none_or(|i| i.seconds() % 86_400 == 0)
+}
+
+/// `WITH series AS MATERIALIZED (…)`: the filter's series and each one's group
+/// object, built once per series, not once per row.
+fn push_series(sql: &mut Sql, request: &Request) {
+    sql.push(
+        "WITH series AS MATERIALIZED (SELECT s.series_key, (SELECT coalesce(jsonb_object_agg(g.key, s.dimensions -> g.key), '{}'::jsonb) FROM unnest(",
+    )
+    .bind::<Array<Text>, _>(request.group_by.clone())
+    .push("::text[]) AS g(key)) AS grp FROM github_workflow_metric_series s WHERE s.config_id = ")
+    .bind::<BigInt, _>(request.filter.config_id);
+    request.filter.write_dimension_filters(sql, "s");
+    sql.push(") ");
+}
+
+/// Over `wfm_metric_partials` (whole days and hours from the rollups, cut
+/// hours from the records), per series first, then per group.
 fn from_rollups(request: &Request) -> Sql {
-    let mut sql = Sql::new(
-        "WITH series AS MATERIALIZED (SELECT s.id, (SELECT coalesce(jsonb_object_agg(g.key, s.dimensions -> g.key), '{}'::jsonb) FROM unnest(",
+    let mut sql = Sql::new("");
+    push_series(&mut sql, request);
+    let combine = request.aggregation.combine_partials();
+    sql.push("SELECT p.time, series.grp AS \"group\", p.metric, ")
+        .push(combine)
+        .push(" AS value, sum(p.n)::int8 AS count FROM (SELECT ");
+    push_time(&mut sql, request.interval, "p.bucket");
+    sql.push(
+        ", p.series_key, p.metric, sum(p.n) AS n, sum(p.total) AS total, \
+         min(p.lo) AS lo, max(p.hi) AS hi, ",
     );
-    sql.bind::<Array<Text>, _>(request.group_by.clone())
-        .push(
-            "::text[]) AS g(key)) AS grp FROM github_workflow_metric_series s WHERE s.config_id = ",
-        )
-        .bind::<BigInt, _>(request.filter.config_id);
-    request.filter.write_dimension_filters(&mut sql, "s");
-    sql.push(") SELECT ");
-    match request.aggregation.combine_partials() {
-        Some(combine) => {
-            sql.push("p.time, series.grp AS \"group\", p.metric, ")
-                .push(combine)
-                .push(" AS value, sum(p.n)::int8 AS count FROM (SELECT ");
-            push_time(&mut sql, request.interval, "p.hour");
-            sql.push(
-                ", p.series_id, p.metric, sum(p.n) AS n, sum(p.total) AS total, \
-                 min(p.lo) AS lo, max(p.hi) AS hi, ",
-            );
-            if request.aggregation == Aggregation::Last {
-                // the newest of the series' hours, its time and row id with it
-                sql.push("(max(ARRAY[extract(epoch FROM p.last_at)::float8, p.last_id::float8, p.last_value]))[3] AS last_value, \
-                          max(p.last_at) AS last_at, \
-                          (max(ARRAY[extract(epoch FROM p.last_at)::float8, p.last_id::float8]))[2]::int8 AS last_id");
-            } else {
-                sql.push("NULL::float8 AS last_value, NULL::timestamptz AS last_at, NULL::int8 AS last_id");
-            }
-            push_partials(&mut sql, request);
-            sql.push(
-                " WHERE p.series_id IN (SELECT id FROM series) GROUP BY 1, 2, 3) p \
-                 JOIN series ON series.id = p.series_id GROUP BY 1, 2, 3 ORDER BY 3, 2, 1",
-            );
-        }
-        None => {
-            push_time(&mut sql, request.interval, "p.hour");
-            sql.push(", series.grp AS \"group\", p.metric, ")
-                .push(&request.aggregation.sql("u.v"))
-                .push(" AS value, count(*) AS count");
-            push_partials(&mut sql, request);
-            sql.push(
-                " JOIN series ON series.id = p.series_id CROSS JOIN LATERAL unnest(p.vals) AS u(v) \
-                 GROUP BY 1, 2, 3 ORDER BY 3, 2, 1",
-            );
-        }
+    if request.aggregation == Aggregation::Last {
+        // the newest of the series' buckets, its time and row id with it
+        sql.push("(max(ARRAY[extract(epoch FROM p.last_at)::float8, p.last_id::float8, p.last_value]))[3] AS last_value, \
+                  max(p.last_at) AS last_at, \
+                  (max(ARRAY[extract(epoch FROM p.last_at)::float8, p.last_id::float8]))[2]::int8 AS last_id");
+    } else {
+        sql.push("NULL::float8 AS last_value, NULL::timestamptz AS last_at, NULL::int8 AS last_id");
     }
+    push_partials(&mut sql, "wfm_metric_partials", request);
+    sql.push(
+        " WHERE p.series_key IN (SELECT series_key FROM series) GROUP BY 1, 2, 3) p \
+         JOIN series ON series.series_key = p.series_key GROUP BY 1, 2, 3 ORDER BY 3, 2, 1",
+    );
     sql
 }
 
-/// ` FROM wfm_metric_partials(config, metrics, start, end) p`
-fn push_partials(sql: &mut Sql, request: &Request) {
-    sql.push(" FROM wfm_metric_partials(")
+/// A percentile per bucket, group and metric from the merged sketch bins of
+/// `wfm_metric_sketch_partials`: Postgres adds the bins' counts, the sketch
+/// answers the quantile.
+async fn from_sketches(conn: &mut wfm_db::PooledConn, request: &Request) -> ApiResult<Vec<Point>> {
+    let mut sql = Sql::new("");
+    push_series(&mut sql, request);
+    sql.push("SELECT b.time, b.grp AS \"group\", b.metric, array_agg(b.bin) AS bins, array_agg(b.n) AS counts FROM (SELECT ");
+    push_time(&mut sql, request.interval, "p.bucket");
+    sql.push(", series.grp, p.metric, u.bin, sum(u.n)::int8 AS n");
+    push_partials(&mut sql, "wfm_metric_sketch_partials", request);
+    sql.push(
+        " JOIN series ON series.series_key = p.series_key \
+         CROSS JOIN LATERAL unnest(p.bins, p.counts) AS u(bin, n) GROUP BY 1, 2, 3, 4) b \
+         GROUP BY 1, 2, 3 ORDER BY 3, 2, 1",
+    );
+    let q = request.aggregation.quantile().unwrap_or(0.5);
+    let rows: Vec<super::percentiles::BinnedGroup> = super::load_sorting(conn, sql).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let sketch = row.sketch();
+            Point {
+                time: row.time,
+                group: row.group,
+                metric: row.metric,
+                value: sketch.quantile(q),
+                count: i64::try_from(sketch.count()).unwrap_or(i64::MAX),
+            }
+        })
+        .collect())
+}
+
+/// ` FROM <function>(config, metrics, start, end, days) p`
+fn push_partials(sql: &mut Sql, function: &str, request: &Request) {
+    sql.push(" FROM ")
+        .push(function)
+        .push("(")
         .bind::<BigInt, _>(request.filter.config_id)
         .push(", ")
         .bind::<Array<Text>, _>(request.metrics.clone())
@@ -247,6 +307,8 @@ fn push_partials(sql: &mut Sql, request: &Request) {
         .bind::<Nullable<Timestamptz>, _>(request.filter.range.start)
         .push(", ")
         .bind::<Nullable<Timestamptz>, _>(request.filter.range.end)
+        .push(", ")
+        .bind::<diesel::sql_types::Bool, _>(use_days(request.interval))
         .push(") p");
 }
 
@@ -291,6 +353,9 @@ struct Aggregated {
     aggregation: Aggregation,
     group_by: Vec<String>,
     metrics: Vec<String>,
+    /// How percentile values were computed (absent for other aggregations).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    percentiles: Option<super::percentiles::Method>,
     points: Vec<Point>,
 }
 
@@ -335,6 +400,7 @@ async fn aggregate_of(
     let request = prepare(scope, body, None).await?;
     let points = points(state, &request).await?;
     Ok(reply::ok(Aggregated {
+        percentiles: request.percentile_method(),
         interval: request.interval,
         aggregation: request.aggregation,
         group_by: request.group_by,

@@ -84,7 +84,7 @@ fn in_range(sql: &mut Sql, filter: &Filter) {
         .bind::<BigInt, _>(filter.config_id)
         .push(" AND wfm_series_has_records(")
         .bind::<BigInt, _>(filter.config_id)
-        .push(", s.id, s.dimensions, ")
+        .push(", s.series_key, ")
         .bind::<Nullable<Timestamptz>, _>(filter.range.start)
         .push(", ")
         .bind::<Nullable<Timestamptz>, _>(filter.range.end)

@@ -53,18 +53,24 @@ impl Filter {
     pub fn write_where(&self, sql: &mut Sql) {
         sql.push(" WHERE m.config_id = ")
             .bind::<BigInt, _>(self.config_id);
-        if let Some(start) = self.range.start {
-            sql.push(" AND m.\"timestamp\" >= ")
-                .bind::<Timestamptz, _>(start);
-        }
-        if let Some(end) = self.range.end {
-            sql.push(" AND m.\"timestamp\" <= ")
-                .bind::<Timestamptz, _>(end);
-        }
+        self.range.write_bounds(sql);
         if let Some(run_id) = self.run_id {
             sql.push(" AND m.run_id = ").bind::<BigInt, _>(run_id);
         }
-        self.write_dimension_filters(sql, "m");
+        if !self.dimensions.is_empty() {
+            sql.push(" AND m.series_key IN (");
+            self.write_series_keys(sql);
+            sql.push(")");
+        }
+    }
+
+    /// Appends `SELECT s.series_key …`: the config's series the dimension
+    /// filters match (series are the distinct dimension objects, so a filter
+    /// reads the series table, never the records' JSONB).
+    pub fn write_series_keys(&self, sql: &mut Sql) {
+        sql.push("SELECT s.series_key FROM github_workflow_metric_series s WHERE s.config_id = ")
+            .bind::<BigInt, _>(self.config_id);
+        self.write_dimension_filters(sql, "s");
     }
 
     /// Appends ` AND (<alias>.dimensions ->> $k) = ANY($v)` per dimension filter.
@@ -77,6 +83,20 @@ impl Filter {
                 .push(") = ANY(")
                 .bind::<Array<Text>, _>(values.clone())
                 .push(")");
+        }
+    }
+}
+
+impl TimeRange {
+    /// Appends ` AND m."timestamp" >= start AND … <= end` for the bounds given.
+    pub(crate) fn write_bounds(&self, sql: &mut Sql) {
+        if let Some(start) = self.start {
+            sql.push(" AND m.\"timestamp\" >= ")
+                .bind::<Timestamptz, _>(start);
+        }
+        if let Some(end) = self.end {
+            sql.push(" AND m.\"timestamp\" <= ")
+                .bind::<Timestamptz, _>(end);
         }
     }
 }

@@ -6,6 +6,7 @@ pub(crate) mod dimensions;
 pub(crate) mod export;
 mod filter;
 mod params;
+mod percentiles;
 pub(crate) mod query;
 mod sql;
 pub(crate) mod summary;
@@ -212,19 +213,29 @@ pub enum Aggregation {
 }
 
 impl Aggregation {
-    /// How hourly partials (`wfm_metric_partials`: n, total, lo, hi, last_*)
-    /// combine into this aggregation; `None` for percentiles, which read the
-    /// partials' values (`vals`).
-    fn combine_partials(self) -> Option<&'static str> {
-        Some(match self {
+    /// How partials (`wfm_metric_partials`: n, total, lo, hi, last_*)
+    /// combine into this aggregation; percentiles read sketches instead.
+    fn combine_partials(self) -> &'static str {
+        match self {
             Self::Avg => "sum(p.total) / sum(p.n)",
             Self::Min => "min(p.lo)",
             Self::Max => "max(p.hi)",
             Self::Sum => "sum(p.total)",
             Self::Count => "sum(p.n)::float8",
             Self::Last => NEWEST_VALUE,
-            Self::P50 | Self::P90 | Self::P95 | Self::P99 => return None,
-        })
+            Self::P50 | Self::P90 | Self::P95 | Self::P99 => "NULL::float8",
+        }
+    }
+
+    /// The quantile of a percentile aggregation.
+    fn quantile(self) -> Option<f64> {
+        match self {
+            Self::P50 => Some(0.5),
+            Self::P90 => Some(0.9),
+            Self::P95 => Some(0.95),
+            Self::P99 => Some(0.99),
+            _ => None,
+        }
     }
 
     /// The SQL aggregate over `value` (an expression of ours, never a request's).

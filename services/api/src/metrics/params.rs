@@ -122,6 +122,25 @@ impl FromParams for MetricsQuery {
     }
 }
 
+/// Whether percentiles are computed exactly from the records instead of
+/// estimated from the rollups' sketches.
+#[derive(Debug, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ExactQuery {
+    /// `true`: exact percentiles from the records (refused past
+    /// `WFM_API_SUMMARY_MAX_VALUES` values); default: sketch estimates
+    /// within 1 % relative error.
+    pub exact: Option<bool>,
+}
+
+impl FromParams for ExactQuery {
+    fn from_params(params: &Params) -> ApiResult<Self> {
+        Ok(Self {
+            exact: params.bool("exact")?,
+        })
+    }
+}
+
 /// How a GET form groups and buckets: the aggregate part of [`AggregateQuery`].
 #[derive(Debug, Default, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -172,12 +191,12 @@ impl FromParams for AggregateQuery {
         let filter = FilterQuery::from_params(params)?;
         let metrics = MetricsQuery::from_params(params)?;
         let grouping = GroupingQuery::from_params(params)?;
+        let exact = ExactQuery::from_params(params)?;
         Ok(Self(AggregateBody::from_parts(
             filter,
             metrics.metrics,
-            grouping.group_by,
-            grouping.interval,
-            grouping.aggregation,
+            grouping,
+            exact.exact,
         )))
     }
 }
@@ -187,6 +206,7 @@ impl IntoParams for AggregateQuery {
         let mut params = FilterQuery::into_params(&place);
         params.extend(MetricsQuery::into_params(&place));
         params.extend(GroupingQuery::into_params(&place));
+        params.extend(ExactQuery::into_params(&place));
         params
     }
 }

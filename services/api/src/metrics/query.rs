@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Jsonb, Text, Timestamptz};
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 
 use super::filter::{Filter, FilterBody};
@@ -45,6 +45,10 @@ pub struct QueryBody {
     limit: Option<i64>,
     #[serde(default)]
     offset: Option<i64>,
+    /// `true`: count every matching record for `total`; default: count up to
+    /// 10,000 (`total_capped` says when there are more).
+    #[serde(default)]
+    exact_total: bool,
 }
 
 #[derive(Debug, QueryableByName, Serialize, utoipa::ToSchema)]
@@ -72,7 +76,16 @@ struct Count {
 #[derive(Serialize, utoipa::ToSchema)]
 struct Records {
     records: Vec<Record>,
+    /// `total` stopped counting at 10,000 matching records.
+    total_capped: bool,
 }
+
+/// Records `total` counts unless a request asks for the exact number.
+const TOTAL_CAP: i64 = 10_000;
+/// Up to this many matching series, a page is read per series, newest first
+/// along each one's (series_key, timestamp) index; past it, along the
+/// config's time index (many series mean the matches are common).
+const PER_SERIES_MAX: i64 = 1_000;
 
 #[utoipa::path(
     post,
@@ -99,27 +112,50 @@ pub(crate) async fn query(
         },
     )?;
 
-    let mut count = Sql::new("SELECT count(*) AS total FROM github_workflow_metrics m");
+    let mut count =
+        Sql::new("SELECT count(*) AS total FROM (SELECT 1 FROM github_workflow_metrics m");
     filter.write_where(&mut count);
-    let total = count
+    if !body.exact_total {
+        count.push(" LIMIT ").bind::<BigInt, _>(TOTAL_CAP + 1);
+    }
+    count.push(") c");
+    let counted = count
         .into_query()
         .get_result::<Count>(&mut conn)
         .await?
         .total;
+    let total_capped = !body.exact_total && counted > TOTAL_CAP;
+    let total = if total_capped { TOTAL_CAP } else { counted };
 
-    let mut page = Sql::new(
-        "SELECT m.id, m.run_id, m.\"timestamp\", m.source_file, m.dimensions, m.metrics \
-         FROM github_workflow_metrics m",
-    );
-    filter.write_where(&mut page);
-    page.push(match body.order {
+    let order = match body.order {
         Order::Asc => " ORDER BY m.\"timestamp\" ASC, m.id ASC",
         Order::Desc => " ORDER BY m.\"timestamp\" DESC, m.id DESC",
-    })
-    .push(" LIMIT ")
-    .bind::<BigInt, _>(paging.limit)
-    .push(" OFFSET ")
-    .bind::<BigInt, _>(paging.offset);
+    };
+    let columns = "SELECT m.id, m.run_id, m.\"timestamp\", m.source_file, m.dimensions, m.metrics";
+    let per_series = filter.run_id.is_none()
+        && !filter.dimensions.is_empty()
+        && series_count(&mut conn, &filter).await? <= PER_SERIES_MAX;
+    let mut page = Sql::new(columns);
+    if per_series {
+        // each series' newest offset + limit, then the page of their union
+        page.push(" FROM (");
+        filter.write_series_keys(&mut page);
+        page.push(") k CROSS JOIN LATERAL (SELECT m.* FROM github_workflow_metrics m WHERE m.series_key = k.series_key AND m.config_id = ")
+            .bind::<BigInt, _>(filter.config_id);
+        filter.range.write_bounds(&mut page);
+        page.push(order)
+            .push(" LIMIT ")
+            .bind::<BigInt, _>(paging.offset.saturating_add(paging.limit))
+            .push(") m");
+    } else {
+        page.push(" FROM github_workflow_metrics m");
+        filter.write_where(&mut page);
+    }
+    page.push(order)
+        .push(" LIMIT ")
+        .bind::<BigInt, _>(paging.limit)
+        .push(" OFFSET ")
+        .bind::<BigInt, _>(paging.offset);
     let mut records: Vec<Record> = page.into_query().load(&mut conn).await?;
     if let Some(wanted) = body.metrics.filter(|w| !w.is_empty()) {
         for record in &mut records {
@@ -129,11 +165,22 @@ pub(crate) async fn query(
         }
     }
     Ok(reply::ok(reply::Page {
-        items: Records { records },
+        items: Records {
+            records,
+            total_capped,
+        },
         total,
         offset: paging.offset,
         limit: paging.limit,
     }))
+}
+
+/// How many series the filter's dimension values match.
+async fn series_count(conn: &mut AsyncPgConnection, filter: &Filter) -> ApiResult<i64> {
+    let mut sql = Sql::new("SELECT count(*) AS total FROM (");
+    filter.write_series_keys(&mut sql);
+    sql.push(") k");
+    Ok(sql.into_query().get_result::<Count>(conn).await?.total)
 }
 
 fn paging(limit: Option<i64>, offset: Option<i64>) -> ApiResult<Paging> {
