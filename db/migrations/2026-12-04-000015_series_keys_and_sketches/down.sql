@@ -6,6 +6,8 @@ DROP FUNCTION wfm_rollup_tiers(TIMESTAMPTZ, TIMESTAMPTZ, BOOLEAN);
 DROP FUNCTION wfm_refresh_metric_rollups(BIGINT, TIMESTAMPTZ[]);
 DROP FUNCTION wfm_metric_values(BIGINT, TIMESTAMPTZ, TIMESTAMPTZ, TIMESTAMPTZ[]);
 DROP FUNCTION wfm_sketch_bin(DOUBLE PRECISION);
+DROP TRIGGER github_workflow_configs_delete_rollups ON github_workflow_configs;
+DROP FUNCTION wfm_delete_rollups_of_configs();
 DROP TABLE github_workflow_metric_rollup_queue;
 DROP TABLE github_workflow_metric_sketches;
 DROP TABLE github_workflow_metric_rollups;

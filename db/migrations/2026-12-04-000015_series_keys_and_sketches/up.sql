@@ -61,7 +61,7 @@ DROP TABLE github_workflow_metric_series;
 
 -- One row per series (distinct dimensions object) of a config.
 CREATE TABLE github_workflow_metric_series (
-    config_id     BIGINT NOT NULL REFERENCES github_workflow_configs (id) ON DELETE CASCADE,
+    config_id     BIGINT NOT NULL,
     series_key    BIGINT NOT NULL,
     dimensions    JSONB NOT NULL,
     first_seen_at TIMESTAMPTZ NOT NULL,
@@ -71,7 +71,7 @@ CREATE TABLE github_workflow_metric_series (
 
 -- grain 'h': a UTC hour; 'd': a UTC day (the sum of its hours).
 CREATE TABLE github_workflow_metric_rollups (
-    config_id  BIGINT NOT NULL REFERENCES github_workflow_configs (id) ON DELETE CASCADE,
+    config_id  BIGINT NOT NULL,
     metric     TEXT NOT NULL,
     grain      "char" NOT NULL CHECK (grain IN ('h', 'd')),
     bucket     TIMESTAMPTZ NOT NULL,
@@ -96,7 +96,7 @@ CREATE INDEX github_workflow_metric_rollups_series_idx
 -- The DDSketch of the same rows: bin i holds counts[i] values (see
 -- wfm_sketch_bin); bins ascending.
 CREATE TABLE github_workflow_metric_sketches (
-    config_id  BIGINT NOT NULL REFERENCES github_workflow_configs (id) ON DELETE CASCADE,
+    config_id  BIGINT NOT NULL,
     metric     TEXT NOT NULL,
     grain      "char" NOT NULL CHECK (grain IN ('h', 'd')),
     bucket     TIMESTAMPTZ NOT NULL,
@@ -112,12 +112,27 @@ CREATE INDEX github_workflow_metric_sketches_bucket_idx
 -- waits on a refresh that holds an equal row.
 CREATE TABLE github_workflow_metric_rollup_queue (
     id        BIGSERIAL PRIMARY KEY,
-    config_id BIGINT NOT NULL REFERENCES github_workflow_configs (id) ON DELETE CASCADE,
+    config_id BIGINT NOT NULL,
     hour      TIMESTAMPTZ NOT NULL,
     queued_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 CREATE INDEX github_workflow_metric_rollup_queue_config_idx
     ON github_workflow_metric_rollup_queue (config_id);
+
+-- What is derived from a deleted config's records goes with it: one
+-- statement, not a foreign-key check per rollup row written.
+CREATE FUNCTION wfm_delete_rollups_of_configs() RETURNS trigger AS $$
+BEGIN
+    DELETE FROM github_workflow_metric_rollups r USING gone_configs g WHERE r.config_id = g.id;
+    DELETE FROM github_workflow_metric_sketches k USING gone_configs g WHERE k.config_id = g.id;
+    DELETE FROM github_workflow_metric_series s USING gone_configs g WHERE s.config_id = g.id;
+    DELETE FROM github_workflow_metric_rollup_queue q USING gone_configs g WHERE q.config_id = g.id;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER github_workflow_configs_delete_rollups
+    AFTER DELETE ON github_workflow_configs REFERENCING OLD TABLE AS gone_configs
+    FOR EACH STATEMENT EXECUTE FUNCTION wfm_delete_rollups_of_configs();
 
 -- The DDSketch bin of a value, relative accuracy 1 % (gamma = 1.01 / 0.99):
 -- 0 for |v| <= 1e-9; for v > 0, 50000 + floor(log_gamma(v)), the key of
@@ -161,8 +176,20 @@ DECLARE
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtextextended('wfm_metric_rollups:' || p_config, 0));
     IF v_all THEN
+        -- day by day: each step reads one day's records through the index
+        -- and its working set stays small however long the history
         DELETE FROM github_workflow_metric_rollups WHERE config_id = p_config;
         DELETE FROM github_workflow_metric_sketches WHERE config_id = p_config;
+        SELECT date_trunc('day', min("timestamp"), 'UTC') INTO v_day_from
+        FROM github_workflow_metrics WHERE config_id = p_config;
+        WHILE v_day_from IS NOT NULL LOOP
+            PERFORM wfm_refresh_metric_rollups(p_config,
+                ARRAY(SELECT generate_series(v_day_from, v_day_from + interval '23 hours', interval '1 hour')));
+            SELECT date_trunc('day', min("timestamp"), 'UTC') INTO v_day_from
+            FROM github_workflow_metrics
+            WHERE config_id = p_config AND "timestamp" >= v_day_from + interval '1 day';
+        END LOOP;
+        RETURN;
     ELSE
         SELECT min(h), max(h) + interval '1 hour', array_agg(DISTINCT date_trunc('day', h, 'UTC'))
         INTO v_from, v_to, v_days FROM unnest(p_hours) AS h;
