@@ -128,9 +128,12 @@ pub async fn connect(url: &str, settings: &DbConfig) -> Result<AsyncPgConnection
     if pg.get_application_name().is_none() {
         pg.application_name(&settings.application_name);
     }
-    // Keep any `options` the URL carries (a test's search_path, say) and add ours.
+    // Keep any `options` the URL carries (a test's search_path, say) and add
+    // ours. No JIT: wfm's statements run in milliseconds, and the planner's
+    // row estimates through SQL functions are high enough to trigger a
+    // 25 ms compilation for a 10 ms query.
     let options = format!(
-        "{} -c statement_timeout={}",
+        "{} -c jit=off -c statement_timeout={}",
         pg.get_options().unwrap_or_default(),
         settings.statement_timeout.as_millis()
     );

@@ -177,16 +177,23 @@ async fn a_runs_records_leave_with_it() {
         1,
         "the deleted run's three records went, the other run's stayed"
     );
-    // by cascade from the config, through its runs
+    // by cascade from the config, through its runs; what was derived from
+    // its records goes with it
+    rollups::rebuild(&mut conn, None).await.expect("rebuild");
+    rollups::queue_hours(&mut conn, 1, &[Utc::now()])
+        .await
+        .expect("queue");
     exec(&mut conn, "DELETE FROM github_workflow_configs").await;
-    assert_eq!(
-        count(
-            &mut conn,
-            "SELECT count(*) AS n FROM github_workflow_metrics"
-        )
-        .await,
-        0
-    );
+    for table in [
+        "github_workflow_metrics",
+        "github_workflow_metric_series",
+        "github_workflow_metric_rollups",
+        "github_workflow_metric_sketches",
+        "github_workflow_metric_rollup_queue",
+    ] {
+        let sql = format!("SELECT count(*) AS n FROM {table}");
+        assert_eq!(count(&mut conn, &sql).await, 0, "{table}");
+    }
 }
 
 #[tokio::test]

@@ -45,7 +45,7 @@ pub const BASE_PATH: &str = "/v1/github-workflow-metrics";
 /// | `WFM_API_READ_TOKENS` | none | comma-separated bearer tokens allowed to read (GET and the metric query POSTs) |
 /// | `WFM_API_ADMIN_TOKENS` | none | comma-separated bearer tokens allowed to read and write |
 /// | `WFM_API_WORKERS` | one per core | HTTP worker threads |
-/// | `WFM_API_SUMMARY_MAX_VALUES` | 4000000 | metric values a `metrics/summary` request selects percentiles over in memory (8 bytes each); past it Postgres sorts them, several times slower |
+/// | `WFM_API_SUMMARY_MAX_VALUES` | 4000000 | metric values a request asking for exact percentiles (`exact=true`) may cover; past it the request is refused (sketch estimates have no limit) |
 ///
 /// With neither token list set the API is open (a warning is logged at start).
 #[derive(Debug, Clone)]
@@ -59,7 +59,7 @@ pub struct ApiConfig {
     pub ci: ci::CiConfig,
 }
 
-/// `WFM_API_SUMMARY_MAX_VALUES` unset: 32 MB of values per summary request.
+/// `WFM_API_SUMMARY_MAX_VALUES` unset: exact percentiles over at most 4M values.
 pub const DEFAULT_SUMMARY_MAX_VALUES: usize = 4_000_000;
 
 impl ApiConfig {

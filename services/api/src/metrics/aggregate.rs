@@ -263,34 +263,26 @@ fn from_rollups(request: &Request) -> Sql {
     sql
 }
 
-/// A percentile per bucket, group and metric from the merged sketch bins of
-/// `wfm_metric_sketch_partials`: Postgres adds the bins' counts, the sketch
-/// answers the quantile.
+/// A percentile per bucket, group and metric from the sketches of
+/// `wfm_metric_sketch_partials`, merged in the api.
 async fn from_sketches(conn: &mut wfm_db::PooledConn, request: &Request) -> ApiResult<Vec<Point>> {
     let mut sql = Sql::new("");
     push_series(&mut sql, request);
-    sql.push("SELECT b.time, b.grp AS \"group\", b.metric, array_agg(b.bin) AS bins, array_agg(b.n) AS counts FROM (SELECT ");
+    sql.push("SELECT ");
     push_time(&mut sql, request.interval, "p.bucket");
-    sql.push(", series.grp, p.metric, u.bin, sum(u.n)::int8 AS n");
+    sql.push(", series.grp AS \"group\", p.metric, p.bins, p.counts");
     push_partials(&mut sql, "wfm_metric_sketch_partials", request);
-    sql.push(
-        " JOIN series ON series.series_key = p.series_key \
-         CROSS JOIN LATERAL unnest(p.bins, p.counts) AS u(bin, n) GROUP BY 1, 2, 3, 4) b \
-         GROUP BY 1, 2, 3 ORDER BY 3, 2, 1",
-    );
+    sql.push(" JOIN series ON series.series_key = p.series_key");
     let q = request.aggregation.quantile().unwrap_or(0.5);
-    let rows: Vec<super::percentiles::BinnedGroup> = super::load_sorting(conn, sql).await?;
-    Ok(rows
+    let rows: Vec<super::percentiles::BinnedRow> = super::load_sorting(conn, sql).await?;
+    Ok(super::percentiles::merge(rows)
         .into_iter()
-        .map(|row| {
-            let sketch = row.sketch();
-            Point {
-                time: row.time,
-                group: row.group,
-                metric: row.metric,
-                value: sketch.quantile(q),
-                count: i64::try_from(sketch.count()).unwrap_or(i64::MAX),
-            }
+        .map(|(time, group, metric, sketch)| Point {
+            time,
+            group,
+            metric,
+            value: sketch.quantile(q),
+            count: i64::try_from(sketch.count()).unwrap_or(i64::MAX),
         })
         .collect())
 }

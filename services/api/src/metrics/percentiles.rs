@@ -2,6 +2,8 @@
 //! 1 % relative error, any range at the cost of its buckets), or, when a
 //! request asks, computed exactly from the records up to a number of values.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Integer, Jsonb, Nullable, Text, Timestamptz};
@@ -38,9 +40,10 @@ impl Method {
     }
 }
 
-/// One group's merged bins.
+/// One sketch of a partial (a day or hour of a series, or one cut-hour
+/// value), with the bucket and group it counts towards.
 #[derive(QueryableByName)]
-pub struct BinnedGroup {
+pub struct BinnedRow {
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub time: Option<DateTime<Utc>>,
     #[diesel(sql_type = Jsonb)]
@@ -53,12 +56,25 @@ pub struct BinnedGroup {
     counts: Vec<i64>,
 }
 
-impl BinnedGroup {
-    pub fn sketch(&self) -> Sketch {
-        let mut sketch = Sketch::default();
-        sketch.add_bins(&self.bins, &self.counts);
-        sketch
+/// The rows' sketches merged per (time, group, metric), ordered by metric,
+/// group and time. Merging here, not in Postgres: adding a few hundred
+/// thousand (bin, count) pairs costs the api a millisecond, Postgres' hash
+/// aggregate of them tens.
+pub fn merge(rows: Vec<BinnedRow>) -> Vec<(Option<DateTime<Utc>>, serde_json::Value, String, Sketch)> {
+    let mut groups: BTreeMap<(String, String, Option<DateTime<Utc>>), (serde_json::Value, Sketch)> =
+        BTreeMap::new();
+    for row in rows {
+        let key = (row.metric, row.group.to_string(), row.time);
+        groups
+            .entry(key)
+            .or_insert_with(|| (row.group, Sketch::default()))
+            .1
+            .add_bins(&row.bins, &row.counts);
     }
+    groups
+        .into_iter()
+        .map(|((metric, _, time), (group, sketch))| (time, group, metric, sketch))
+        .collect()
 }
 
 #[derive(QueryableByName)]

@@ -221,24 +221,17 @@ async fn sketch_quantiles(
     metrics: &[String],
 ) -> ApiResult<Vec<MetricQuantiles>> {
     let mut sql = Sql::new(
-        "SELECT NULL::timestamptz AS time, '{}'::jsonb AS \"group\", b.metric, \
-         array_agg(b.bin) AS bins, array_agg(b.n) AS counts \
-         FROM (SELECT u.metric, u.bin, sum(u.n)::int8 AS n \
-         FROM (SELECT p.metric, unnest(p.bins) AS bin, unnest(p.counts) AS n ",
+        "SELECT NULL::timestamptz AS time, '{}'::jsonb AS \"group\", p.metric, p.bins, p.counts ",
     );
     percentiles::push_partials(&mut sql, "wfm_metric_sketch_partials", filter, metrics);
-    sql.push(") u GROUP BY 1, 2) b GROUP BY 3");
     let mut conn = state.conn().await?;
-    let groups: Vec<percentiles::BinnedGroup> = super::load_sorting(&mut conn, sql).await?;
-    Ok(groups
+    let rows: Vec<percentiles::BinnedRow> = super::load_sorting(&mut conn, sql).await?;
+    Ok(percentiles::merge(rows)
         .into_iter()
-        .map(|group| {
-            let sketch = group.sketch();
-            MetricQuantiles {
-                p50: sketch.quantile(0.5),
-                p95: sketch.quantile(0.95),
-                metric: group.metric,
-            }
+        .map(|(_, _, metric, sketch)| MetricQuantiles {
+            p50: sketch.quantile(0.5),
+            p95: sketch.quantile(0.95),
+            metric,
         })
         .collect())
 }
