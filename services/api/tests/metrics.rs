@@ -897,3 +897,64 @@ async fn the_specs_get_forms_answer_as_the_post_forms() {
     assert_eq!(code, 4000);
     assert!(message.starts_with("invalid interval"), "{message}");
 }
+
+/// The newest-N query reads each matching series newest first and merges the
+/// pages: the same records, in the same order, as one sort of everything;
+/// `total` stops at 10,000 unless asked for the exact count.
+#[tokio::test]
+async fn query_pages_series_in_time_order_and_caps_its_total() {
+    let api = TestApi::start().await;
+    let config = api.create_config("many", "arc", "many").await;
+    let run = api.insert_run(config, "w1", RunStatus::Completed).await.id;
+    let mut conn = api.conn().await;
+    // 10,050 records over 3 series, timestamps interleaved and tied
+    diesel::sql_query(
+        "INSERT INTO github_workflow_metrics (config_id, run_id, \"timestamp\", dimensions, metrics) \
+         SELECT $1, $2, '2025-01-01T00:00:00Z'::timestamptz + (i / 2) * interval '1 minute', \
+                jsonb_build_object('model', (ARRAY['x', 'y', 'z'])[1 + i % 3]), jsonb_build_object('v', i) \
+         FROM generate_series(1, 10050) i",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(config)
+    .bind::<diesel::sql_types::BigInt, _>(run)
+    .execute(&mut conn)
+    .await
+    .expect("seeding");
+    refresh_rollups(&api, config).await;
+    let path = format!("configs/{config}/metrics/query");
+    let values = |data: &Value| -> Vec<i64> {
+        data["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["metrics"]["v"].as_i64().unwrap())
+            .collect()
+    };
+    for order in ["desc", "asc"] {
+        let page = api
+            .post(&path, json!({"dimensions": {"model": ["x", "y"]}, "order": order, "limit": 7, "offset": 3}))
+            .await
+            .data();
+        // the truth: i % 3 is 0 (x) or 1 (y); time i / 2, ties by id (= i)
+        let mut want: Vec<i64> = (1..=10050).filter(|i| i % 3 != 2).collect();
+        want.sort_by_key(|i| (i / 2, *i));
+        if order == "desc" {
+            want.reverse();
+        }
+        assert_eq!(values(&page), want[3..10].to_vec(), "{order}");
+        assert_eq!(page["total"], 6700, "{order}");
+        assert_eq!(page["total_capped"], false);
+    }
+    let all = api.post(&path, json!({"limit": 1})).await.data();
+    assert_eq!(
+        (all["total"].as_i64(), all["total_capped"].as_bool()),
+        (Some(10_000), Some(true))
+    );
+    let exact = api
+        .post(&path, json!({"limit": 1, "exact_total": true}))
+        .await
+        .data();
+    assert_eq!(
+        (exact["total"].as_i64(), exact["total_capped"].as_bool()),
+        (Some(10_050), Some(false))
+    );
+}

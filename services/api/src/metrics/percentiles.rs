@@ -60,7 +60,9 @@ pub struct BinnedRow {
 /// group and time. Merging here, not in Postgres: adding a few hundred
 /// thousand (bin, count) pairs costs the api a millisecond, Postgres' hash
 /// aggregate of them tens.
-pub fn merge(rows: Vec<BinnedRow>) -> Vec<(Option<DateTime<Utc>>, serde_json::Value, String, Sketch)> {
+pub fn merge(
+    rows: Vec<BinnedRow>,
+) -> Vec<(Option<DateTime<Utc>>, serde_json::Value, String, Sketch)> {
     let mut groups: BTreeMap<(String, String, Option<DateTime<Utc>>), (serde_json::Value, Sketch)> =
         BTreeMap::new();
     for row in rows {

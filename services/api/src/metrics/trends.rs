@@ -59,6 +59,9 @@ struct Trends {
     aggregation: Aggregation,
     group_by: Vec<String>,
     metrics: Vec<String>,
+    /// How percentile values were computed (absent for other aggregations).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    percentiles: Option<super::percentiles::Method>,
     series: Vec<Series>,
 }
 
@@ -137,6 +140,7 @@ async fn trends_of(
         })
         .collect();
     Ok(reply::ok(Trends {
+        percentiles: request.percentile_method(),
         interval: request.interval,
         aggregation: request.aggregation,
         group_by: request.group_by,
