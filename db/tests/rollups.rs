@@ -137,7 +137,8 @@ async fn sql_written_rows_become_queryable_after_a_rebuild() {
                 sum(r.count)::int8 AS count, sum(r.sum) AS sum, max(r.last_value) AS last_value, \
                 (SELECT sum(c)::int8 FROM github_workflow_metric_sketches k, unnest(k.counts) c \
                  WHERE k.grain = r.grain AND k.bucket = r.bucket) AS binned \
-         FROM github_workflow_metric_rollups r WHERE r.metric = 't' GROUP BY 1, 2, r.grain, r.bucket ORDER BY 1, 2",
+         FROM github_workflow_metric_rollups r WHERE r.metric = 't' GROUP BY 1, 2, r.grain, r.bucket \
+         ORDER BY r.grain::text COLLATE \"C\", 2",
     )
     .load(&mut conn)
     .await
@@ -153,6 +154,8 @@ async fn sql_written_rows_become_queryable_after_a_rebuild() {
     assert_eq!(
         rows,
         vec![
+            row("D", "01 00", 3, 37.5, 30.0),
+            row("D", "02 00", 1, 0.0, 0.0),
             row("d", "01 00", 3, 37.5, 30.0),
             row("d", "02 00", 1, 0.0, 0.0),
             row("h", "01 10", 2, 7.5, 10.0),

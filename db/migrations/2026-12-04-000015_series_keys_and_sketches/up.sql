@@ -69,11 +69,13 @@ CREATE TABLE github_workflow_metric_series (
     PRIMARY KEY (config_id, series_key)
 );
 
--- grain 'h': a UTC hour; 'd': a UTC day (the sum of its hours).
+-- grain 'h': a UTC hour; 'd': a UTC day (the sum of its hours); 'D': a UTC
+-- day of every series at once (series_key 0), what a summary without a
+-- dimension filter reads: 90 days of 5 metrics are 450 rows, not one per series.
 CREATE TABLE github_workflow_metric_rollups (
     config_id  BIGINT NOT NULL,
     metric     TEXT NOT NULL,
-    grain      "char" NOT NULL CHECK (grain IN ('h', 'd')),
+    grain      "char" NOT NULL CHECK (grain IN ('h', 'd', 'D')),
     bucket     TIMESTAMPTZ NOT NULL,
     series_key BIGINT NOT NULL,
     count      BIGINT NOT NULL,
@@ -98,7 +100,7 @@ CREATE INDEX github_workflow_metric_rollups_series_idx
 CREATE TABLE github_workflow_metric_sketches (
     config_id  BIGINT NOT NULL,
     metric     TEXT NOT NULL,
-    grain      "char" NOT NULL CHECK (grain IN ('h', 'd')),
+    grain      "char" NOT NULL CHECK (grain IN ('h', 'd', 'D')),
     bucket     TIMESTAMPTZ NOT NULL,
     series_key BIGINT NOT NULL,
     bins       INTEGER[] NOT NULL,
@@ -200,10 +202,10 @@ BEGIN
         v_day_to := date_trunc('day', v_to - interval '1 microsecond', 'UTC') + interval '1 day';
         DELETE FROM github_workflow_metric_rollups WHERE config_id = p_config
             AND bucket >= v_day_from AND bucket < v_day_to
-            AND ((grain = 'h' AND bucket = ANY (p_hours)) OR (grain = 'd' AND bucket = ANY (v_days)));
+            AND ((grain = 'h' AND bucket = ANY (p_hours)) OR (grain IN ('d', 'D') AND bucket = ANY (v_days)));
         DELETE FROM github_workflow_metric_sketches WHERE config_id = p_config
             AND bucket >= v_day_from AND bucket < v_day_to
-            AND ((grain = 'h' AND bucket = ANY (p_hours)) OR (grain = 'd' AND bucket = ANY (v_days)));
+            AND ((grain = 'h' AND bucket = ANY (p_hours)) OR (grain IN ('d', 'D') AND bucket = ANY (v_days)));
     END IF;
 
     INSERT INTO github_workflow_metric_series AS s (config_id, series_key, dimensions, first_seen_at, last_seen_at)
@@ -254,6 +256,27 @@ BEGIN
             AND (v_all OR date_trunc('day', k.bucket, 'UTC') = ANY (v_days))
           GROUP BY 1, 2, 3, 4) b
     GROUP BY b.metric, b.day, b.series_key;
+
+    -- the days of every series at once, from the days
+    INSERT INTO github_workflow_metric_rollups
+        (config_id, metric, grain, bucket, series_key, count, sum, min, max, last_value, last_at, last_id)
+    SELECT p_config, r.metric, 'D', r.bucket, 0, sum(r.count), sum(r.sum), min(r.min), max(r.max),
+           (max(ARRAY[extract(epoch FROM r.last_at)::float8, r.last_id::float8, r.last_value]))[3], max(r.last_at),
+           (max(ARRAY[extract(epoch FROM r.last_at)::float8, r.last_id::float8]))[2]::int8
+    FROM github_workflow_metric_rollups r
+    WHERE r.config_id = p_config AND r.grain = 'd' AND r.bucket >= v_day_from AND r.bucket < v_day_to
+      AND (v_all OR r.bucket = ANY (v_days))
+    GROUP BY r.metric, r.bucket;
+
+    INSERT INTO github_workflow_metric_sketches (config_id, metric, grain, bucket, series_key, bins, counts)
+    SELECT p_config, b.metric, 'D', b.bucket, 0, array_agg(b.bin ORDER BY b.bin), array_agg(b.n ORDER BY b.bin)
+    FROM (SELECT k.metric, k.bucket, u.bin, sum(u.n)::int8 AS n
+          FROM github_workflow_metric_sketches k
+          CROSS JOIN LATERAL unnest(k.bins, k.counts) AS u(bin, n)
+          WHERE k.config_id = p_config AND k.grain = 'd' AND k.bucket >= v_day_from AND k.bucket < v_day_to
+            AND (v_all OR k.bucket = ANY (v_days))
+          GROUP BY 1, 2, 3) b
+    GROUP BY b.metric, b.bucket;
 END;
 $$ LANGUAGE plpgsql;
 
@@ -296,16 +319,19 @@ $$ LANGUAGE sql STABLE;
 -- Partial aggregates of a range per bucket, series and metric: whole days
 -- (p_days) and hours from the rollups, records of the cut hours from the
 -- table. Combining them gives exact counts, sums, minima, maxima and newest
--- values for any range.
+-- values for any range. p_all_series: whole days come as one row of every
+-- series (series_key 0), for callers that neither filter nor group by series.
 CREATE FUNCTION wfm_metric_partials(
-    p_config BIGINT, p_metrics TEXT[], p_start TIMESTAMPTZ, p_end TIMESTAMPTZ, p_days BOOLEAN)
+    p_config BIGINT, p_metrics TEXT[], p_start TIMESTAMPTZ, p_end TIMESTAMPTZ, p_days BOOLEAN,
+    p_all_series BOOLEAN DEFAULT false)
 RETURNS TABLE (bucket TIMESTAMPTZ, series_key BIGINT, metric TEXT, n BIGINT, total DOUBLE PRECISION,
                lo DOUBLE PRECISION, hi DOUBLE PRECISION, last_value DOUBLE PRECISION,
                last_at TIMESTAMPTZ, last_id BIGINT) AS $$
     SELECT r.bucket, r.series_key, r.metric, r.count, r.sum, r.min, r.max, r.last_value, r.last_at, r.last_id
     FROM wfm_rollup_tiers(p_start, p_end, p_days) t
     JOIN github_workflow_metric_rollups r ON r.config_id = p_config AND r.metric = ANY (p_metrics)
-     AND ((r.grain = 'd' AND r.bucket >= t.day_from AND r.bucket < t.day_to)
+     AND ((r.grain = CASE WHEN p_all_series THEN 'D' ELSE 'd' END::"char"
+           AND r.bucket >= t.day_from AND r.bucket < t.day_to)
        OR (r.grain = 'h' AND r.bucket >= t.hour_from AND r.bucket < t.hour_to
            AND NOT (r.bucket >= t.day_from AND r.bucket < t.day_to)))
     UNION ALL
@@ -316,12 +342,14 @@ $$ LANGUAGE sql STABLE;
 -- The same cover as wfm_metric_partials, as sketch bins: one row per rollup,
 -- one single-bin row per cut-hour value.
 CREATE FUNCTION wfm_metric_sketch_partials(
-    p_config BIGINT, p_metrics TEXT[], p_start TIMESTAMPTZ, p_end TIMESTAMPTZ, p_days BOOLEAN)
+    p_config BIGINT, p_metrics TEXT[], p_start TIMESTAMPTZ, p_end TIMESTAMPTZ, p_days BOOLEAN,
+    p_all_series BOOLEAN DEFAULT false)
 RETURNS TABLE (bucket TIMESTAMPTZ, series_key BIGINT, metric TEXT, bins INTEGER[], counts BIGINT[]) AS $$
     SELECT k.bucket, k.series_key, k.metric, k.bins, k.counts
     FROM wfm_rollup_tiers(p_start, p_end, p_days) t
     JOIN github_workflow_metric_sketches k ON k.config_id = p_config AND k.metric = ANY (p_metrics)
-     AND ((k.grain = 'd' AND k.bucket >= t.day_from AND k.bucket < t.day_to)
+     AND ((k.grain = CASE WHEN p_all_series THEN 'D' ELSE 'd' END::"char"
+           AND k.bucket >= t.day_from AND k.bucket < t.day_to)
        OR (k.grain = 'h' AND k.bucket >= t.hour_from AND k.bucket < t.hour_to
            AND NOT (k.bucket >= t.day_from AND k.bucket < t.day_to)))
     UNION ALL

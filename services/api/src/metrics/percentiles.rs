@@ -114,9 +114,10 @@ pub fn check_exact(values: i64, max: usize) -> ApiResult<()> {
     Ok(())
 }
 
-/// ` FROM <function>(config, metrics, start, end, true) p`, narrowed to the
-/// filter's series (whole days from the rollups' days: any range of a summary
-/// is read per whole day where it can be).
+/// ` FROM <function>(config, metrics, start, end, true, all) p`, narrowed to
+/// the filter's series: whole days from the rollups' days (any range of a
+/// summary is read per whole day where it can be), of every series at once
+/// when no dimension filter narrows them.
 pub fn push_partials(sql: &mut Sql, function: &str, filter: &Filter, metrics: &[String]) {
     sql.push("FROM ")
         .push(function)
@@ -128,7 +129,9 @@ pub fn push_partials(sql: &mut Sql, function: &str, filter: &Filter, metrics: &[
         .bind::<Nullable<Timestamptz>, _>(filter.range.start)
         .push(", ")
         .bind::<Nullable<Timestamptz>, _>(filter.range.end)
-        .push(", true) p");
+        .push(", true, ")
+        .bind::<diesel::sql_types::Bool, _>(filter.dimensions.is_empty())
+        .push(") p");
     if !filter.dimensions.is_empty() {
         sql.push(" WHERE p.series_key IN (");
         filter.write_series_keys(sql);
