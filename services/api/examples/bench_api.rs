@@ -56,6 +56,14 @@ impl Timing {
             rounds: samples.len(),
         }
     }
+
+    /// A line on stderr as each row is done (the table comes at the end).
+    fn progress(&self, side: &str, name: &str) {
+        eprintln!(
+            "  {side} {name}: p50 {:.1} ms, p95 {:.1} ms ({} rounds)",
+            self.p50, self.p95, self.rounds
+        );
+    }
 }
 
 /// One line of the table.
@@ -261,7 +269,9 @@ where
         }
         last = json;
     }
-    Ok((Timing::of(samples), last))
+    let timing = Timing::of(samples);
+    timing.progress("wfm", name);
+    Ok((timing, last))
 }
 
 #[derive(QueryableByName)]
@@ -297,7 +307,9 @@ async fn time_sql(
         }
         last = rows;
     }
-    Ok((Timing::of(samples), last))
+    let timing = Timing::of(samples);
+    timing.progress("SQL", name);
+    Ok((timing, last))
 }
 
 /// `metric` per UTC day and model, all time: `aggregate` over `v`, the
