@@ -69,13 +69,13 @@ CREATE TABLE github_workflow_metric_series (
     PRIMARY KEY (config_id, series_key)
 );
 
--- grain 'h': a UTC hour; 'd': a UTC day (the sum of its hours); 'D': a UTC
--- day of every series at once (series_key 0), what a summary without a
+-- grain 'h': a UTC hour; 'd': a UTC day (the sum of its hours); 'H' and 'D':
+-- the same of every series at once (series_key 0), what a summary without a
 -- dimension filter reads: 90 days of 5 metrics are 450 rows, not one per series.
 CREATE TABLE github_workflow_metric_rollups (
     config_id  BIGINT NOT NULL,
     metric     TEXT NOT NULL,
-    grain      "char" NOT NULL CHECK (grain IN ('h', 'd', 'D')),
+    grain      "char" NOT NULL CHECK (grain IN ('h', 'd', 'H', 'D')),
     bucket     TIMESTAMPTZ NOT NULL,
     series_key BIGINT NOT NULL,
     count      BIGINT NOT NULL,
@@ -100,7 +100,7 @@ CREATE INDEX github_workflow_metric_rollups_series_idx
 CREATE TABLE github_workflow_metric_sketches (
     config_id  BIGINT NOT NULL,
     metric     TEXT NOT NULL,
-    grain      "char" NOT NULL CHECK (grain IN ('h', 'd', 'D')),
+    grain      "char" NOT NULL CHECK (grain IN ('h', 'd', 'H', 'D')),
     bucket     TIMESTAMPTZ NOT NULL,
     series_key BIGINT NOT NULL,
     bins       INTEGER[] NOT NULL,
@@ -202,10 +202,10 @@ BEGIN
         v_day_to := date_trunc('day', v_to - interval '1 microsecond', 'UTC') + interval '1 day';
         DELETE FROM github_workflow_metric_rollups WHERE config_id = p_config
             AND bucket >= v_day_from AND bucket < v_day_to
-            AND ((grain = 'h' AND bucket = ANY (p_hours)) OR (grain IN ('d', 'D') AND bucket = ANY (v_days)));
+            AND ((grain IN ('h', 'H') AND bucket = ANY (p_hours)) OR (grain IN ('d', 'D') AND bucket = ANY (v_days)));
         DELETE FROM github_workflow_metric_sketches WHERE config_id = p_config
             AND bucket >= v_day_from AND bucket < v_day_to
-            AND ((grain = 'h' AND bucket = ANY (p_hours)) OR (grain IN ('d', 'D') AND bucket = ANY (v_days)));
+            AND ((grain IN ('h', 'H') AND bucket = ANY (p_hours)) OR (grain IN ('d', 'D') AND bucket = ANY (v_days)));
     END IF;
 
     INSERT INTO github_workflow_metric_series AS s (config_id, series_key, dimensions, first_seen_at, last_seen_at)
@@ -234,6 +234,27 @@ BEGIN
     FROM (SELECT v.metric, v.hour, v.series_key, wfm_sketch_bin(v.value) AS bin, count(*) AS n
           FROM v GROUP BY 1, 2, 3, 4) b
     GROUP BY b.metric, b.hour, b.series_key;
+
+    -- the hours of every series at once, from the hours
+    INSERT INTO github_workflow_metric_rollups
+        (config_id, metric, grain, bucket, series_key, count, sum, min, max, last_value, last_at, last_id)
+    SELECT p_config, r.metric, 'H', r.bucket, 0, sum(r.count), sum(r.sum), min(r.min), max(r.max),
+           (max(ARRAY[extract(epoch FROM r.last_at)::float8, r.last_id::float8, r.last_value]))[3], max(r.last_at),
+           (max(ARRAY[extract(epoch FROM r.last_at)::float8, r.last_id::float8]))[2]::int8
+    FROM github_workflow_metric_rollups r
+    WHERE r.config_id = p_config AND r.grain = 'h' AND r.bucket >= v_from AND r.bucket < v_to
+      AND r.bucket = ANY (p_hours)
+    GROUP BY r.metric, r.bucket;
+
+    INSERT INTO github_workflow_metric_sketches (config_id, metric, grain, bucket, series_key, bins, counts)
+    SELECT p_config, b.metric, 'H', b.bucket, 0, array_agg(b.bin ORDER BY b.bin), array_agg(b.n ORDER BY b.bin)
+    FROM (SELECT k.metric, k.bucket, u.bin, sum(u.n)::int8 AS n
+          FROM github_workflow_metric_sketches k
+          CROSS JOIN LATERAL unnest(k.bins, k.counts) AS u(bin, n)
+          WHERE k.config_id = p_config AND k.grain = 'h' AND k.bucket >= v_from AND k.bucket < v_to
+            AND k.bucket = ANY (p_hours)
+          GROUP BY 1, 2, 3) b
+    GROUP BY b.metric, b.bucket;
 
     -- the days, from their hours
     INSERT INTO github_workflow_metric_rollups
@@ -319,8 +340,9 @@ $$ LANGUAGE sql STABLE;
 -- Partial aggregates of a range per bucket, series and metric: whole days
 -- (p_days) and hours from the rollups, records of the cut hours from the
 -- table. Combining them gives exact counts, sums, minima, maxima and newest
--- values for any range. p_all_series: whole days come as one row of every
--- series (series_key 0), for callers that neither filter nor group by series.
+-- values for any range. p_all_series: whole days and hours come as one row
+-- of every series (series_key 0), for callers that neither filter nor group
+-- by series.
 CREATE FUNCTION wfm_metric_partials(
     p_config BIGINT, p_metrics TEXT[], p_start TIMESTAMPTZ, p_end TIMESTAMPTZ, p_days BOOLEAN,
     p_all_series BOOLEAN DEFAULT false)
@@ -332,7 +354,8 @@ RETURNS TABLE (bucket TIMESTAMPTZ, series_key BIGINT, metric TEXT, n BIGINT, tot
     JOIN github_workflow_metric_rollups r ON r.config_id = p_config AND r.metric = ANY (p_metrics)
      AND ((r.grain = CASE WHEN p_all_series THEN 'D' ELSE 'd' END::"char"
            AND r.bucket >= t.day_from AND r.bucket < t.day_to)
-       OR (r.grain = 'h' AND r.bucket >= t.hour_from AND r.bucket < t.hour_to
+       OR (r.grain = CASE WHEN p_all_series THEN 'H' ELSE 'h' END::"char"
+           AND r.bucket >= t.hour_from AND r.bucket < t.hour_to
            AND NOT (r.bucket >= t.day_from AND r.bucket < t.day_to)))
     UNION ALL
     SELECT date_trunc('hour', e.at, 'UTC'), e.series_key, e.metric, 1, e.value, e.value, e.value, e.value, e.at, e.id
@@ -350,7 +373,8 @@ RETURNS TABLE (bucket TIMESTAMPTZ, series_key BIGINT, metric TEXT, bins INTEGER[
     JOIN github_workflow_metric_sketches k ON k.config_id = p_config AND k.metric = ANY (p_metrics)
      AND ((k.grain = CASE WHEN p_all_series THEN 'D' ELSE 'd' END::"char"
            AND k.bucket >= t.day_from AND k.bucket < t.day_to)
-       OR (k.grain = 'h' AND k.bucket >= t.hour_from AND k.bucket < t.hour_to
+       OR (k.grain = CASE WHEN p_all_series THEN 'H' ELSE 'h' END::"char"
+           AND k.bucket >= t.hour_from AND k.bucket < t.hour_to
            AND NOT (k.bucket >= t.day_from AND k.bucket < t.day_to)))
     UNION ALL
     SELECT date_trunc('hour', e.at, 'UTC'), e.series_key, e.metric, ARRAY[wfm_sketch_bin(e.value)], ARRAY[1::int8]

@@ -112,11 +112,14 @@ pub(crate) async fn query(
         },
     )?;
 
-    let mut count =
-        Sql::new("SELECT count(*) AS total FROM (SELECT 1 FROM github_workflow_metrics m");
-    filter.write_where(&mut count);
-    if !body.exact_total {
-        count.push(" LIMIT ").bind::<BigInt, _>(TOTAL_CAP + 1);
+    let per_series = filter.run_id.is_none()
+        && !filter.dimensions.is_empty()
+        && series_count(&mut conn, &filter).await? <= PER_SERIES_MAX;
+    let cap = (!body.exact_total).then_some(TOTAL_CAP + 1);
+    let mut count = Sql::new("SELECT count(*) AS total FROM (SELECT 1");
+    push_matching(&mut count, &filter, per_series, "", cap);
+    if let Some(cap) = cap {
+        count.push(" LIMIT ").bind::<BigInt, _>(cap);
     }
     count.push(") c");
     let counted = count
@@ -131,26 +134,11 @@ pub(crate) async fn query(
         Order::Asc => " ORDER BY m.\"timestamp\" ASC, m.id ASC",
         Order::Desc => " ORDER BY m.\"timestamp\" DESC, m.id DESC",
     };
-    let columns = "SELECT m.id, m.run_id, m.\"timestamp\", m.source_file, m.dimensions, m.metrics";
-    let per_series = filter.run_id.is_none()
-        && !filter.dimensions.is_empty()
-        && series_count(&mut conn, &filter).await? <= PER_SERIES_MAX;
-    let mut page = Sql::new(columns);
-    if per_series {
-        // each series' newest offset + limit, then the page of their union
-        page.push(" FROM (");
-        filter.write_series_keys(&mut page);
-        page.push(") k CROSS JOIN LATERAL (SELECT m.* FROM github_workflow_metrics m WHERE m.series_key = k.series_key AND m.config_id = ")
-            .bind::<BigInt, _>(filter.config_id);
-        filter.range.write_bounds(&mut page);
-        page.push(order)
-            .push(" LIMIT ")
-            .bind::<BigInt, _>(paging.offset.saturating_add(paging.limit))
-            .push(") m");
-    } else {
-        page.push(" FROM github_workflow_metrics m");
-        filter.write_where(&mut page);
-    }
+    let mut page =
+        Sql::new("SELECT m.id, m.run_id, m.\"timestamp\", m.source_file, m.dimensions, m.metrics");
+    // per series: each one's first offset + limit, then the page of their union
+    let first = paging.offset.saturating_add(paging.limit);
+    push_matching(&mut page, &filter, per_series, order, Some(first));
     page.push(order)
         .push(" LIMIT ")
         .bind::<BigInt, _>(paging.limit)
@@ -173,6 +161,34 @@ pub(crate) async fn query(
         offset: paging.offset,
         limit: paging.limit,
     }))
+}
+
+/// ` FROM … m`: the filter's records. Per series: each matching series'
+/// records along its (series_key, timestamp) index, at most `per_series_limit`
+/// of them in `order` (a LIMIT in each, so a scan stops early instead of
+/// gathering a whole series); else the records filtered in one scan.
+fn push_matching(
+    sql: &mut Sql,
+    filter: &Filter,
+    per_series: bool,
+    order: &str,
+    per_series_limit: Option<i64>,
+) {
+    if !per_series {
+        sql.push(" FROM github_workflow_metrics m");
+        filter.write_where(sql);
+        return;
+    }
+    sql.push(" FROM (");
+    filter.write_series_keys(sql);
+    sql.push(") k CROSS JOIN LATERAL (SELECT m.* FROM github_workflow_metrics m WHERE m.series_key = k.series_key AND m.config_id = ")
+        .bind::<BigInt, _>(filter.config_id);
+    filter.range.write_bounds(sql);
+    sql.push(order);
+    if let Some(limit) = per_series_limit {
+        sql.push(" LIMIT ").bind::<BigInt, _>(limit);
+    }
+    sql.push(") m");
 }
 
 /// How many series the filter's dimension values match.
