@@ -277,12 +277,12 @@ async fn from_sketches(conn: &mut wfm_db::PooledConn, request: &Request) -> ApiR
     let rows: Vec<super::percentiles::BinnedRow> = super::load_sorting(conn, sql).await?;
     Ok(super::percentiles::merge(rows)
         .into_iter()
-        .map(|(time, group, metric, sketch)| Point {
-            time,
-            group,
-            metric,
-            value: sketch.quantile(q),
-            count: i64::try_from(sketch.count()).unwrap_or(i64::MAX),
+        .map(|merged| Point {
+            value: merged.sketch.quantile(q),
+            count: i64::try_from(merged.sketch.count()).unwrap_or(i64::MAX),
+            time: merged.time,
+            group: merged.group,
+            metric: merged.metric,
         })
         .collect())
 }

@@ -56,27 +56,35 @@ pub struct BinnedRow {
     counts: Vec<i64>,
 }
 
+/// The merged sketch of one (time, group, metric).
+pub struct Merged {
+    pub time: Option<DateTime<Utc>>,
+    pub group: serde_json::Value,
+    pub metric: String,
+    pub sketch: Sketch,
+}
+
 /// The rows' sketches merged per (time, group, metric), ordered by metric,
 /// group and time. Merging here, not in Postgres: adding a few hundred
 /// thousand (bin, count) pairs costs the api a millisecond, Postgres' hash
 /// aggregate of them tens.
-pub fn merge(
-    rows: Vec<BinnedRow>,
-) -> Vec<(Option<DateTime<Utc>>, serde_json::Value, String, Sketch)> {
-    let mut groups: BTreeMap<(String, String, Option<DateTime<Utc>>), (serde_json::Value, Sketch)> =
-        BTreeMap::new();
+pub fn merge(rows: Vec<BinnedRow>) -> Vec<Merged> {
+    // keyed by metric, the group's text and time: the output order
+    let mut groups: BTreeMap<(String, String, Option<DateTime<Utc>>), Merged> = BTreeMap::new();
     for row in rows {
-        let key = (row.metric, row.group.to_string(), row.time);
+        let key = (row.metric.clone(), row.group.to_string(), row.time);
         groups
             .entry(key)
-            .or_insert_with(|| (row.group, Sketch::default()))
-            .1
+            .or_insert_with(|| Merged {
+                time: row.time,
+                group: row.group,
+                metric: row.metric,
+                sketch: Sketch::default(),
+            })
+            .sketch
             .add_bins(&row.bins, &row.counts);
     }
-    groups
-        .into_iter()
-        .map(|((metric, _, time), (group, sketch))| (time, group, metric, sketch))
-        .collect()
+    groups.into_values().collect()
 }
 
 #[derive(QueryableByName)]

@@ -233,10 +233,10 @@ async fn sketch_quantiles(
     let rows: Vec<percentiles::BinnedRow> = super::load_sorting(&mut conn, sql).await?;
     Ok(percentiles::merge(rows)
         .into_iter()
-        .map(|(_, _, metric, sketch)| MetricQuantiles {
-            p50: sketch.quantile(0.5),
-            p95: sketch.quantile(0.95),
-            metric,
+        .map(|merged| MetricQuantiles {
+            p50: merged.sketch.quantile(0.5),
+            p95: merged.sketch.quantile(0.95),
+            metric: merged.metric,
         })
         .collect())
 }
