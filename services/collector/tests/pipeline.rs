@@ -354,6 +354,28 @@ async fn rollups(h: &Harness) -> Vec<Rollup> {
     .expect("rollups")
 }
 
+/// Collects a run of two latencies in one hour and checks that hour's rollup.
+async fn collect_two_latencies(h: &Harness) -> DateTime<Utc> {
+    h.write("r.csv", "model,latency_ms\nllama,10\nmistral,30\n");
+    h.enqueue("u", 1).await;
+    h.collect().await;
+    let hour = Utc
+        .with_ymd_and_hms(2025, 3, 4, 1, 0, 0)
+        .single()
+        .expect("hour");
+    assert_eq!(
+        rollups(h).await,
+        vec![Rollup {
+            metric: "latency_ms".into(),
+            bucket: hour,
+            count: 2,
+            sum: 40.0,
+            last_value: 30.0
+        }]
+    );
+    hour
+}
+
 /// A run past `WFM_ROLLUPS_INLINE_RECORDS` queues its hours in the store and
 /// refreshes them right after commit: the same rollups, an empty queue.
 #[tokio::test]
@@ -364,23 +386,7 @@ async fn a_large_run_refreshes_its_rollups_after_commit() {
         &[("WFM_ROLLUPS_INLINE_RECORDS", "1")],
     )
     .await;
-    h.write("r.csv", "model,latency_ms\nllama,10\nmistral,30\n");
-    h.enqueue("u", 1).await;
-    h.collect().await;
-    let hour = Utc
-        .with_ymd_and_hms(2025, 3, 4, 1, 0, 0)
-        .single()
-        .expect("hour");
-    assert_eq!(
-        rollups(&h).await,
-        vec![Rollup {
-            metric: "latency_ms".into(),
-            bucket: hour,
-            count: 2,
-            sum: 40.0,
-            last_value: 30.0
-        }]
-    );
+    collect_two_latencies(&h).await;
     #[derive(diesel::QueryableByName)]
     struct Queued {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -397,23 +403,7 @@ async fn a_large_run_refreshes_its_rollups_after_commit() {
 #[tokio::test]
 async fn storing_a_run_refreshes_its_hourly_rollups() {
     let h = Harness::new("rollups", serde_json::json!(["*.csv"])).await;
-    h.write("r.csv", "model,latency_ms\nllama,10\nmistral,30\n");
-    h.enqueue("u", 1).await;
-    h.collect().await;
-    let hour = Utc
-        .with_ymd_and_hms(2025, 3, 4, 1, 0, 0)
-        .single()
-        .expect("hour");
-    assert_eq!(
-        rollups(&h).await,
-        vec![Rollup {
-            metric: "latency_ms".into(),
-            bucket: hour,
-            count: 2,
-            sum: 40.0,
-            last_value: 30.0
-        }]
-    );
+    let hour = collect_two_latencies(&h).await;
 
     // collected again with other results: the hour is recomputed, not added to
     h.write("r.csv", "model,latency_ms\nllama,7\n");
