@@ -168,7 +168,6 @@ $$ LANGUAGE sql STABLE;
 CREATE FUNCTION wfm_refresh_metric_rollups(p_config BIGINT, p_hours TIMESTAMPTZ[])
 RETURNS VOID AS $$
 DECLARE
-    v_all  BOOLEAN := p_hours IS NULL;
     v_from TIMESTAMPTZ := '-infinity';
     v_to   TIMESTAMPTZ := 'infinity';
     v_days TIMESTAMPTZ[];
@@ -177,7 +176,7 @@ DECLARE
     v_day_to   TIMESTAMPTZ := 'infinity';
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtextextended('wfm_metric_rollups:' || p_config, 0));
-    IF v_all THEN
+    IF p_hours IS NULL THEN
         -- day by day: each step reads one day's records through the index
         -- and its working set stays small however long the history
         DELETE FROM github_workflow_metric_rollups WHERE config_id = p_config;
@@ -212,7 +211,7 @@ BEGIN
     SELECT p_config, m.series_key, min(m.dimensions::text)::jsonb, min(m."timestamp"), max(m."timestamp")
     FROM github_workflow_metrics m
     WHERE m.config_id = p_config AND m."timestamp" >= v_from AND m."timestamp" < v_to
-      AND (v_all OR date_trunc('hour', m."timestamp", 'UTC') = ANY (p_hours))
+      AND date_trunc('hour', m."timestamp", 'UTC') = ANY (p_hours)
     GROUP BY m.series_key
     ON CONFLICT (config_id, series_key) DO UPDATE
         SET first_seen_at = least(s.first_seen_at, excluded.first_seen_at),
@@ -265,7 +264,7 @@ BEGIN
            (max(ARRAY[extract(epoch FROM r.last_at)::float8, r.last_id::float8]))[2]::int8
     FROM github_workflow_metric_rollups r
     WHERE r.config_id = p_config AND r.grain = 'h' AND r.bucket >= v_day_from AND r.bucket < v_day_to
-      AND (v_all OR date_trunc('day', r.bucket, 'UTC') = ANY (v_days))
+      AND date_trunc('day', r.bucket, 'UTC') = ANY (v_days)
     GROUP BY r.metric, date_trunc('day', r.bucket, 'UTC'), r.series_key;
 
     INSERT INTO github_workflow_metric_sketches (config_id, metric, grain, bucket, series_key, bins, counts)
@@ -274,7 +273,7 @@ BEGIN
           FROM github_workflow_metric_sketches k
           CROSS JOIN LATERAL unnest(k.bins, k.counts) AS u(bin, n)
           WHERE k.config_id = p_config AND k.grain = 'h' AND k.bucket >= v_day_from AND k.bucket < v_day_to
-            AND (v_all OR date_trunc('day', k.bucket, 'UTC') = ANY (v_days))
+            AND date_trunc('day', k.bucket, 'UTC') = ANY (v_days)
           GROUP BY 1, 2, 3, 4) b
     GROUP BY b.metric, b.day, b.series_key;
 
@@ -286,7 +285,7 @@ BEGIN
            (max(ARRAY[extract(epoch FROM r.last_at)::float8, r.last_id::float8]))[2]::int8
     FROM github_workflow_metric_rollups r
     WHERE r.config_id = p_config AND r.grain = 'd' AND r.bucket >= v_day_from AND r.bucket < v_day_to
-      AND (v_all OR r.bucket = ANY (v_days))
+      AND r.bucket = ANY (v_days)
     GROUP BY r.metric, r.bucket;
 
     INSERT INTO github_workflow_metric_sketches (config_id, metric, grain, bucket, series_key, bins, counts)
@@ -295,7 +294,7 @@ BEGIN
           FROM github_workflow_metric_sketches k
           CROSS JOIN LATERAL unnest(k.bins, k.counts) AS u(bin, n)
           WHERE k.config_id = p_config AND k.grain = 'd' AND k.bucket >= v_day_from AND k.bucket < v_day_to
-            AND (v_all OR k.bucket = ANY (v_days))
+            AND k.bucket = ANY (v_days)
           GROUP BY 1, 2, 3) b
     GROUP BY b.metric, b.bucket;
 END;

@@ -100,23 +100,5 @@ impl Sketch {
     }
 }
 
-/// Exact `percentile_cont(q)`: linear between the two closest ranks, as
-/// Postgres computes it. Reorders `values`.
-pub fn exact_percentile(values: &mut [f64], q: f64) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    let rank = q.clamp(0.0, 1.0) * (values.len() - 1) as f64;
-    let lo = rank.floor() as usize;
-    let (_, low, above) = values.select_nth_unstable_by(lo, f64::total_cmp);
-    let low = *low;
-    let high = if rank > lo as f64 {
-        above.iter().copied().min_by(f64::total_cmp).unwrap_or(low)
-    } else {
-        low
-    };
-    Some(low + (high - low) * (rank - lo as f64))
-}
-
 #[cfg(test)]
 mod tests;

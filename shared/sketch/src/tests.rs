@@ -83,14 +83,3 @@ fn bins_of_edges() {
     assert!(bin_of(f64::MAX) < 90_000 && bin_of(2e-9) > 48_000);
     assert_eq!(bin_of(-3.0), -bin_of(3.0));
 }
-
-#[test]
-fn exact_percentiles_interpolate_like_postgres() {
-    let mut v = vec![40.0, 10.0, 30.0, 20.0];
-    assert_eq!(exact_percentile(&mut v, 0.5), Some(25.0));
-    assert_eq!(exact_percentile(&mut v, 0.95), Some(38.5));
-    assert_eq!(exact_percentile(&mut v, 0.0), Some(10.0));
-    assert_eq!(exact_percentile(&mut v, 1.0), Some(40.0));
-    assert_eq!(exact_percentile(&mut [7.0], 0.95), Some(7.0));
-    assert_eq!(exact_percentile(&mut [], 0.5), None);
-}

@@ -109,14 +109,40 @@ impl AggregateBody {
     }
 }
 
+/// Where a request's values come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// The records: intervals under an hour, or one run.
+    Records,
+    /// The records, for percentiles the sketches could estimate: asked for
+    /// exact values, within `summary_max_values`.
+    ExactRecords,
+    /// The rollups' scalar aggregates.
+    Rollups,
+    /// The rollups' sketches: percentile estimates.
+    Sketches,
+}
+
 impl Request {
+    fn source(&self) -> Source {
+        let hourly = self.interval.is_none_or(|i| i.seconds() % 3600 == 0);
+        if !hourly || self.filter.run_id.is_some() {
+            Source::Records
+        } else if self.aggregation.quantile().is_none() {
+            Source::Rollups
+        } else if self.exact {
+            Source::ExactRecords
+        } else {
+            Source::Sketches
+        }
+    }
+
     /// How this request's percentiles are computed; `None` when it has none.
     pub(super) fn percentile_method(&self) -> Option<super::percentiles::Method> {
         self.aggregation.quantile()?;
-        let exact = self.exact
-            || self.filter.run_id.is_some()
-            || self.interval.is_some_and(|i| i.seconds() % 3600 != 0);
-        Some(super::percentiles::Method::new(exact))
+        Some(super::percentiles::Method::new(
+            self.source() != Source::Sketches,
+        ))
     }
 }
 
@@ -198,21 +224,19 @@ async fn data_span(conn: &mut diesel_async::AsyncPgConnection, config_id: i64) -
 /// (percentiles as sketch estimates), else, or when asked for exact values,
 /// over the records.
 pub(super) async fn points(state: &AppState, request: &Request) -> ApiResult<Vec<Point>> {
-    let hourly = request.interval.is_none_or(|i| i.seconds() % 3600 == 0);
     let mut conn = state.conn().await?;
-    if !hourly || request.filter.run_id.is_some() {
-        return super::load_sorting(&mut conn, from_rows(request)).await;
+    match request.source() {
+        Source::Rollups => super::load_sorting(&mut conn, from_rollups(request)).await,
+        Source::Sketches => from_sketches(&mut conn, request).await,
+        Source::Records => super::load_sorting(&mut conn, from_rows(request)).await,
+        Source::ExactRecords => {
+            let values =
+                super::percentiles::count_values(&mut conn, &request.filter, &request.metrics)
+                    .await?;
+            super::percentiles::check_exact(values, state.summary_max_values)?;
+            super::load_sorting(&mut conn, from_rows(request)).await
+        }
     }
-    if request.aggregation.quantile().is_none() {
-        return super::load_sorting(&mut conn, from_rollups(request)).await;
-    }
-    if request.exact {
-        let values =
-            super::percentiles::count_values(&mut conn, &request.filter, &request.metrics).await?;
-        super::percentiles::check_exact(values, state.summary_max_values)?;
-        return super::load_sorting(&mut conn, from_rows(request)).await;
-    }
-    from_sketches(&mut conn, request).await
 }
 
 /// Whether the rollups' days may stand for whole days: the buckets are whole days.
