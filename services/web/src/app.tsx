@@ -1,0 +1,138 @@
+// The console's frame: navigation, the token prompt, and the page the URL names.
+import { useEffect, useState } from "preact/hooks";
+import { api, getToken, setToken, type Session } from "./api";
+import { Link, match, useLocation } from "./router";
+import { SessionContext } from "./session";
+import { Overview } from "./pages/Overview";
+import { ConfigPage } from "./pages/Config";
+import { Explorer } from "./pages/Explorer";
+import { Runs } from "./pages/Runs";
+import { CiHealth } from "./pages/CiHealth";
+import { RunnerSets, RunnerSet } from "./pages/RunnerSets";
+
+const NAV: [string, string][] = [
+  ["/", "Overview"],
+  ["/explore", "Metrics explorer"],
+  ["/runs", "Runs"],
+  ["/ci", "CI health"],
+  ["/runner-sets", "Runner sets"],
+];
+
+function page(path: string) {
+  let m: Record<string, string> | null;
+  if (path === "/") return <Overview />;
+  if ((m = match("/configs/:id", path))) return <ConfigPage id={Number(m.id)} />;
+  if (path === "/explore") return <Explorer />;
+  if (path === "/runs") return <Runs />;
+  if (path === "/ci") return <CiHealth />;
+  if (path === "/runner-sets") return <RunnerSets />;
+  if ((m = match("/runner-sets/:namespace/:name", path))) return <RunnerSet namespace={m.namespace} name={m.name} />;
+  return (
+    <div class="empty">
+      <h1>Page not found</h1>
+      <p>
+        Nothing lives at <code>{path}</code>. <Link href="/">Go to the overview</Link>.
+      </p>
+    </div>
+  );
+}
+
+export function App() {
+  const loc = useLocation();
+  const [session, setSession] = useState<Session | null>(null);
+  const [asking, setAsking] = useState(false);
+
+  const refresh = () =>
+    api.get<Session>("/session").then(
+      (s) => {
+        setSession(s);
+        setAsking(s.role === "none");
+      },
+      () => setSession({ role: "none" }),
+    );
+  useEffect(() => {
+    refresh();
+    const onToken = () => refresh();
+    const onUnauthorized = () => setAsking(true);
+    window.addEventListener("wfm-token", onToken);
+    window.addEventListener("wfm-unauthorized", onUnauthorized);
+    return () => {
+      window.removeEventListener("wfm-token", onToken);
+      window.removeEventListener("wfm-unauthorized", onUnauthorized);
+    };
+  }, []);
+
+  const section = NAV.filter(([href]) => (href === "/" ? loc.path === "/" || loc.path.startsWith("/configs") : loc.path.startsWith(href)));
+  return (
+    <SessionContext.Provider value={session}>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
+      <header class="top">
+        <Link href="/" class="brand">
+          wfm
+        </Link>
+        <nav aria-label="Main">
+          {NAV.map(([href, label]) => (
+            <Link href={href} aria-current={section[0]?.[0] === href ? "page" : undefined}>
+              {label}
+            </Link>
+          ))}
+        </nav>
+        <div class="who">
+          {session && session.role !== "open" && <span class="badge muted">{session.role === "none" ? "no token" : `${session.role} token`}</span>}
+          {session && session.role !== "open" && (
+            <button type="button" onClick={() => setAsking(true)}>
+              Token
+            </button>
+          )}
+        </div>
+      </header>
+      {asking && <TokenDialog onClose={() => setAsking(false)} />}
+      <main id="main" tabIndex={-1}>
+        {page(loc.path)}
+      </main>
+    </SessionContext.Provider>
+  );
+}
+
+function TokenDialog(props: { onClose: () => void }) {
+  const [value, setValue] = useState(getToken() ?? "");
+  return (
+    <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="token-title">
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          setToken(value.trim() || null);
+          props.onClose();
+        }}
+      >
+        <h2 id="token-title">API token</h2>
+        <p>
+          This wfm requires a bearer token (<code>WFM_API_READ_TOKENS</code> or <code>WFM_API_ADMIN_TOKENS</code>). It is kept in
+          this tab only (sessionStorage).
+        </p>
+        <label>
+          Token <input type="password" autoFocus value={value} onInput={(e) => setValue(e.currentTarget.value)} autoComplete="off" />
+        </label>
+        <div class="actions">
+          <button type="submit" class="primary">
+            Use token
+          </button>
+          <button
+            type="button"
+            onClick={() => {
+              setToken(null);
+              props.onClose();
+            }}
+          >
+            Forget token
+          </button>
+          <button type="button" onClick={props.onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,3 @@
+export function CiHealth() {
+  return <h1>CI health</h1>;
+}

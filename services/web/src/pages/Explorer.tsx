@@ -1,0 +1,3 @@
+export function Explorer() {
+  return <h1>Metrics explorer</h1>;
+}
