@@ -5,7 +5,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{Error, web};
+use actix_web::{Error, HttpRequest, HttpResponse, web};
 use subtle::ConstantTimeEq as _;
 
 use crate::AppState;
@@ -85,6 +85,15 @@ fn bearer_token(value: &str) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
+/// The access the request's bearer token grants, if any.
+fn granted(req: &HttpRequest, tokens: &Tokens) -> Option<Access> {
+    req.headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(bearer_token)
+        .and_then(|token| tokens.grants(token))
+}
+
 /// Middleware over the API scope.
 pub async fn check(
     req: ServiceRequest,
@@ -96,13 +105,7 @@ pub async fn check(
         .unwrap_or_default();
     if !tokens.is_open() {
         let needed = required(req.method(), req.path());
-        let granted = req
-            .headers()
-            .get(actix_web::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(bearer_token)
-            .and_then(|token| tokens.grants(token));
-        match granted {
+        match granted(req.request(), &tokens) {
             None => return Err(ApiError::Unauthenticated.into()),
             Some(access) if access < needed => {
                 return Err(ApiError::Forbidden("write; an admin token is needed").into());
@@ -111,6 +114,49 @@ pub async fn check(
         }
     }
     next.call(req).await
+}
+
+/// What the caller may do, from its token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// No tokens are configured: anyone may read and write.
+    Open,
+    /// A read token: GETs and the metric query POSTs.
+    Read,
+    /// An admin token: everything.
+    Admin,
+    /// Tokens are configured and the request has none of them.
+    None,
+}
+
+/// The answer of `GET /session`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SessionInfo {
+    pub role: Role,
+}
+
+/// What the request's token may do, so a client (the web console) knows
+/// whether to ask for a token and which actions to offer. Needs no token
+/// and says nothing about the configured tokens beyond whether the one
+/// sent is one of them.
+#[utoipa::path(
+    get,
+    path = "/session",
+    tag = "configs",
+    responses((status = 200, description = "the role of the request's token", body = crate::reply::Envelope<SessionInfo>))
+)]
+pub async fn session(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let role = if state.tokens.is_open() {
+        Role::Open
+    } else {
+        match granted(&req, &state.tokens) {
+            Some(Access::Admin) => Role::Admin,
+            Some(Access::Read) => Role::Read,
+            None => Role::None,
+        }
+    };
+    crate::reply::ok(SessionInfo { role })
 }
 
 #[cfg(test)]

@@ -57,6 +57,8 @@ pub struct ApiConfig {
     pub summary_max_values: usize,
     pub webhooks: webhooks::WebhookConfig,
     pub ci: ci::CiConfig,
+    /// The web console served at `/` (`WFM_CONSOLE_DIR`, see `wfm_console`).
+    pub console: wfm_console::ConsoleConfig,
 }
 
 /// `WFM_API_SUMMARY_MAX_VALUES` unset: exact percentiles over at most 4M values.
@@ -84,6 +86,7 @@ impl ApiConfig {
                 .var_or("WFM_API_SUMMARY_MAX_VALUES", DEFAULT_SUMMARY_MAX_VALUES)?,
             webhooks: webhooks::WebhookConfig::from_env(env)?,
             ci: ci::CiConfig::from_env(env)?,
+            console: wfm_console::ConsoleConfig::from_env(env)?,
         })
     }
 }
@@ -122,6 +125,11 @@ impl AppState {
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
     cfg.app_data(state)
         .route("/v1/openapi.json", web::get().to(openapi::document))
+        // before the scope, whose middleware would refuse a missing token
+        .route(
+            &format!("{BASE_PATH}/session"),
+            web::get().to(auth::session),
+        )
         .route(
             webhooks::WEBHOOK_PATH,
             web::post().to(webhooks::receive::receive),

@@ -80,9 +80,12 @@ fn main() -> ExitCode {
             summary_max_values: service.config.summary_max_values,
             webhooks,
         });
+        let console = wfm_console::Console::load(&service.config.console);
         let served = service
             .serve(service.config.workers, move |cfg| {
-                wfm_api::configure(cfg, state.clone())
+                wfm_api::configure(cfg, state.clone());
+                // last: its fallback answers every other GET path
+                wfm_console::configure(cfg, &console);
             })
             .await;
         // the processor stops at the same shutdown signal; let it finish its batch

@@ -8,20 +8,29 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorBody;
 use crate::{
-    backfill, ci, configs, metrics, recipes, regenerate, runners, runs, schemas, webhooks,
+    auth, backfill, ci, configs, metrics, recipes, regenerate, runners, runs, schemas, webhooks,
 };
 
-/// The webhook route lives at `/v1/webhooks/github`, outside the base path,
-/// and GitHub signs its deliveries instead of sending a bearer token.
-struct WebhookRoute;
+/// The routes that need no bearer token: the webhook, which lives at
+/// `/v1/webhooks/github`, outside the base path, and which GitHub signs
+/// instead; and `/session`, which says what a token may do.
+struct TokenlessRoutes;
 
-impl Modify for WebhookRoute {
+impl Modify for TokenlessRoutes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         if let Some(item) = openapi.paths.paths.get_mut("/webhooks/github") {
             item.servers = Some(vec![utoipa::openapi::server::Server::new("/v1")]);
             if let Some(post) = item.post.as_mut() {
                 post.security = Some(Vec::new());
             }
+        }
+        if let Some(get) = openapi
+            .paths
+            .paths
+            .get_mut("/session")
+            .and_then(|item| item.get.as_mut())
+        {
+            get.security = Some(Vec::new());
         }
     }
 }
@@ -35,6 +44,8 @@ impl Modify for CommonResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for (path, item) in openapi.paths.paths.iter_mut() {
             let webhook = path == "/webhooks/github";
+            // needs no token, so never answers 401 or 403
+            let open = webhook || path == "/session";
             let operations = [
                 item.get.as_mut(),
                 item.put.as_mut(),
@@ -50,7 +61,7 @@ impl Modify for CommonResponses {
                         .or_insert_with(|| error_response(description));
                 };
                 add("400", "bad request: the message names the field");
-                if !webhook {
+                if !open {
                     add(
                         "401",
                         "missing or invalid bearer token (when tokens are configured)",
@@ -114,7 +125,7 @@ impl Modify for BearerAuth {
     ),
     servers((url = "/v1/github-workflow-metrics")),
     security(("bearer" = [])),
-    modifiers(&BearerAuth, &WebhookRoute, &CommonResponses),
+    modifiers(&BearerAuth, &TokenlessRoutes, &CommonResponses),
     paths(
         configs::list, configs::create, configs::get, configs::replace, configs::patch,
         configs::delete, configs::enable, configs::disable, configs::test_run::test,
@@ -131,7 +142,7 @@ impl Modify for BearerAuth {
         metrics::export::export,
         metrics::aggregate::aggregate_get, metrics::summary::summary_get,
         metrics::dimensions::all_get, metrics::trends::trends_get,
-        webhooks::receive::receive, ci::stats::ci_stats,
+        webhooks::receive::receive, ci::stats::ci_stats, auth::session,
     ),
     components(schemas(ErrorBody)),
     tags(

@@ -87,3 +87,24 @@ async fn without_tokens_the_api_is_open() {
         .await;
     assert_eq!(with_any.status, 200);
 }
+
+#[tokio::test]
+async fn the_session_says_what_a_token_may_do() {
+    let api = TestApi::with_tokens(Tokens::new(vec!["reader".into()], vec!["admin".into()])).await;
+    let role = |token: Option<&'static str>| {
+        let api = &api;
+        async move {
+            let reply = api.send(Method::GET, "session", None, token).await;
+            assert_eq!(reply.status, 200, "the session needs no token");
+            reply.data()["role"].as_str().unwrap().to_owned()
+        }
+    };
+    assert_eq!(role(None).await, "none");
+    assert_eq!(role(Some("wrong")).await, "none");
+    assert_eq!(role(Some("reader")).await, "read");
+    assert_eq!(role(Some("admin")).await, "admin");
+
+    let open = TestApi::with_tokens(Tokens::new(vec![], vec![])).await;
+    let reply = open.send(Method::GET, "session", None, None).await;
+    assert_eq!(reply.data()["role"], "open");
+}
