@@ -15,6 +15,30 @@ use std::time::Duration;
 
 use wfm_testing::{ServiceProcess, free_port};
 
+/// A results folder of the test's own (the collector's `WFM_MOUNTED_ROOT`),
+/// removed when dropped.
+#[derive(Debug)]
+pub struct Results(PathBuf);
+
+impl Results {
+    pub fn new(tag: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("wfm-e2e-demo-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("results folder");
+        Self(dir)
+    }
+
+    pub fn path(&self) -> &str {
+        self.0.to_str().expect("utf-8 temp path")
+    }
+}
+
+impl Drop for Results {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// Path of a workspace binary (`wfm-api`, `wfm`…) next to the test executable.
 pub fn binary(name: &str) -> String {
     let exe = std::env::current_exe().expect("the test executable's path");

@@ -5,40 +5,17 @@
 //! replicas and two collectors with one collector killed mid-burst, and with
 //! PostgreSQL restarted mid-burst: every job is collected exactly once.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl as _};
-use wfm_e2e::{binary, start};
+use wfm_e2e::{Results, binary, start};
 use wfm_testing::{PrivatePostgres, ServiceProcess, TestDb, http_get};
 
 const SECRET: &str = "e2e-demo-secret";
 /// 8 ranks in gemm-per-rank.md + 31 sizes in matmul-performance.csv.
 const RECORDS_PER_RUN: i64 = 39;
-
-/// A results folder of the test's own (the collector's `WFM_MOUNTED_ROOT`).
-struct Results(PathBuf);
-
-impl Results {
-    fn new(tag: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("wfm-e2e-demo-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("results folder");
-        Self(dir)
-    }
-
-    fn path(&self) -> &str {
-        self.0.to_str().expect("utf-8 temp path")
-    }
-}
-
-impl Drop for Results {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Starts `bin` with the settings the demo needs: the webhook secret for the
 /// api, the results folder for the collector; a short lease and retry delay,

@@ -20,6 +20,8 @@ export interface ChartProps {
   /** Extra lines for the tooltip of point `index` of series `s`. */
   describe?: (s: number, index: number) => string[];
   yLabel?: string;
+  /** A fixed y range (e.g. [0, 1] for a rate); default: fitted to the data. */
+  yRange?: [number, number];
   /** Accessible name of the chart. */
   title: string;
 }
@@ -40,11 +42,13 @@ export function Chart(props: ChartProps) {
       legend: { show: props.series.length <= 12 },
       cursor: {
         drag: { x: true, y: false, setScale: true },
-        focus: { prox: 24 },
+        // fading the other lines redraws every series on each move: past a
+        // dozen lines the tooltip alone says which one is nearest
+        focus: { prox: props.series.length > 12 ? -1 : 24 },
         points: { size: 7 },
       },
       focus: { alpha: 0.35 },
-      scales: { x: { time: true } },
+      scales: { x: { time: true }, y: props.yRange ? { range: props.yRange } : {} },
       axes: [{}, { label: props.yLabel, size: 70, values: (_u, ticks) => ticks.map((t) => formatNumber(t)) }],
       series: [
         { label: "time", value: (_u, v) => (v == null ? "–" : formatTime(new Date(v * 1000).toISOString())) },
@@ -92,7 +96,7 @@ export function Chart(props: ChartProps) {
       if (tip.current) el.parentElement?.appendChild(tip.current);
       plot.destroy();
     };
-  }, [props.x, props.series, props.height, props.yLabel]);
+  }, [props.x, props.series, props.height, props.yLabel, props.yRange?.[0], props.yRange?.[1]]);
 
   return (
     <figure class="chart" role="img" aria-label={props.title}>

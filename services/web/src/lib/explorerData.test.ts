@@ -4,12 +4,14 @@ import {
   CHART_CSV_HEADER,
   chartCsvRows,
   chartData,
+  cutToView,
   estimateMarker,
   newestWithMetric,
   pointQueryBody,
   runIds,
   summaryCsvRows,
   summaryRows,
+  zoomSpan,
   type Aggregated,
   type Trends,
 } from "./explorerData";
@@ -162,5 +164,24 @@ describe("the records behind a point", () => {
     expect(newestWithMetric(records, "TFLOPS")?.run_id).toBe(8);
     expect(runIds(records, "TFLOPS")).toEqual([8, 7]);
     expect(newestWithMetric(records, "BW")).toBeNull();
+  });
+});
+
+describe("zoom", () => {
+  const x = [0, 100, 200, 300, 400];
+  it("maps a drag onto the span shown", () => {
+    expect(zoomSpan(null, x, 0.25, 0.5)).toEqual([100, 200]);
+    expect(zoomSpan(null, x, 0.5, 0.25)).toEqual([100, 200]);
+    expect(zoomSpan([100, 200], x, 0, 0.5)).toEqual([100, 150]);
+    expect(zoomSpan(null, [5], 0, 1)).toBeNull();
+  });
+
+  it("cuts the CSV to what a zoomed chart shows", () => {
+    const d = chartData(trends);
+    const cut = cutToView(d, [secs(2) - 1, secs(3)]);
+    expect(cut.x).toEqual([secs(2), secs(3)]);
+    expect(chartCsvRows(cut).map((r) => r[3])).toEqual([110, 50, 40]);
+    expect(cutToView(d, null)).toBe(d);
+    expect(cutToView(d, [0, 1]).x).toEqual([]);
   });
 });

@@ -203,3 +203,30 @@ export function newestWithMetric(records: RecordRow[], metric: string): RecordRo
 export function runIds(records: RecordRow[], metric: string): number[] {
   return [...new Set(records.filter((r) => typeof r.metrics?.[metric] === "number").map((r) => r.run_id))];
 }
+
+/**
+ * The time span a drag from fraction `f0` to `f1` of the plot's width selects,
+ * within the span shown (`view`, or the data's whole span): uPlot's x scale
+ * runs from the first time to the last, so a zoom maps linearly.
+ */
+export function zoomSpan(view: [number, number] | null, x: number[], f0: number, f1: number): [number, number] | null {
+  const [lo, hi] = view ?? [x[0], x[x.length - 1]];
+  if (!x.length || hi <= lo) return null;
+  const [a, b] = [Math.max(0, Math.min(f0, f1)), Math.min(1, Math.max(f0, f1))];
+  return [lo + (hi - lo) * a, lo + (hi - lo) * b];
+}
+
+/** The chart data cut to the times within `view` (what a zoomed chart shows). */
+export function cutToView(data: ChartData, view: [number, number] | null): ChartData {
+  if (!view) return data;
+  const from = data.x.findIndex((t) => t >= view[0]);
+  let to = data.x.length - 1;
+  while (to >= 0 && data.x[to] > view[1]) to--;
+  if (from < 0 || to < from) return { ...data, x: [], series: data.series.map((s) => ({ ...s, values: [] })), counts: data.counts.map(() => []) };
+  return {
+    ...data,
+    x: data.x.slice(from, to + 1),
+    series: data.series.map((s) => ({ ...s, values: s.values.slice(from, to + 1) })),
+    counts: data.counts.map((c) => c.slice(from, to + 1)),
+  };
+}

@@ -5,7 +5,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import { api, ApiError } from "../api";
 import { ErrorBox, Empty, Loading } from "../components/ui";
 import { useAsync } from "../hooks";
-import { bucketProblem, effectiveInterval, parseState, resolveRange, stateQuery, trendsBody, type ExplorerState } from "../lib/explorer";
+import { bucketProblem, effectiveInterval, parseState, resolveRange, stateQuery, toLocalInput, trendsBody, type ExplorerState } from "../lib/explorer";
 import type { RecordRow, Trends } from "../lib/explorerData";
 import { formatTime } from "../lib/format";
 import { setQuery, useLocation } from "../router";
@@ -59,7 +59,7 @@ export function Explorer() {
   const body = config && metrics.length && !problem && typeof range !== "string" ? trendsBody(state, metrics, range) : null;
   const trends = useAsync(
     () => (body ? api.post<Trends>(`/configs/${config}/metrics/trends`, body) : Promise.resolve(undefined)),
-    [config, JSON.stringify(body)],
+    [config, JSON.stringify(body), tick],
   );
 
   const head = (
@@ -77,9 +77,6 @@ export function Explorer() {
   if (!configs.data) return <>{head}<Loading what="configs" /></>;
   if (!configs.data.configs.length) return <>{head}<NoConfig /></>;
 
-  const title = `Chart of ${metrics.join(", ") || "metrics"}: ${state.aggregation} per ${trends.data?.interval ?? interval ?? "interval"}${
-    state.groupBy.length ? ` by ${state.groupBy.join(", ")}` : ""
-  }`;
   const hasFilters = Object.values(state.filters).some((v) => v.length);
 
   return (
@@ -122,10 +119,16 @@ export function Explorer() {
         </Empty>
       )}
       {body && trends.data && trends.data.series.length > 0 && (
-        <ChartPanel config={config!} trends={trends.data} filters={state.filters} title={title} loading={trends.loading} />
+        <ChartPanel
+          config={config!}
+          trends={trends.data}
+          filters={state.filters}
+          loading={trends.loading}
+          queryRange={(start, end) => change({ range: "custom", from: toLocalInput(start), to: toLocalInput(end), interval: "auto" })}
+        />
       )}
       {body && typeof range !== "string" && trends.data && trends.data.series.length > 0 && (
-        <SummaryTable state={state} metrics={metrics} range={range} trends={trends.data} />
+        <SummaryTable state={state} metrics={metrics} range={range} trends={trends.data} refresh={tick} />
       )}
     </>
   );
@@ -138,7 +141,7 @@ function NoConfig() {
         <strong>No config yet.</strong> A config tells wfm which workflow runs to collect metrics from.
       </p>
       <p>Create one through the API (see /v1/openapi.json for every field):</p>
-      <pre>{`curl -X POST http://127.0.0.1:8080/v1/github-workflow-metrics/configs \\
+      <pre>{`curl -X POST ${window.location.origin}/v1/github-workflow-metrics/configs \\
   -H 'Content-Type: application/json' \\
   -d '{"name": "nightly-benchmarks", "github_owner": "org", "github_repo": "repo",
        "file_patterns": ["results/*.json"]}'`}</pre>

@@ -117,7 +117,7 @@ export function RunnerSets() {
                       </button>
                     </td>
                     <td>
-                      <Status value={set.status === "completed" ? "deleted" : set.phase ?? set.status} />
+                      <Status value={set.status === "completed" ? "deleted" : (set.phase ?? set.status).toLowerCase()} />
                     </td>
                     {anyLimits && <td class="num">{formatLimits(limits(set))}</td>}
                     {error ? (

@@ -1,20 +1,23 @@
 // The explorer's chart: one line per group and metric from metrics/trends,
 // with the run, commit and branch of a point in its tooltip, and the CSV of
-// exactly the values drawn.
+// exactly the values drawn (only the zoomed span when zoomed).
 import { useMemo } from "preact/hooks";
 import { Chart } from "../../components/Chart";
 import { Section } from "../../components/ui";
 import { download, toCsv } from "../../lib/csv";
 import { intervalSeconds } from "../../lib/explorer";
-import { CHART_CSV_HEADER, chartCsvRows, chartData, estimateMarker, type Trends } from "../../lib/explorerData";
+import { CHART_CSV_HEADER, chartCsvRows, chartData, cutToView, estimateMarker, type Trends } from "../../lib/explorerData";
+import { formatTime } from "../../lib/format";
 import { usePointInfo } from "./pointInfo";
+import { useZoom } from "./zoom";
 
 interface Props {
   config: number;
   trends: Trends;
   filters: Record<string, string[]>;
-  title: string;
   loading: boolean;
+  /** Asks the API again for just this span (a custom range). */
+  queryRange: (start: Date, end: Date) => void;
 }
 
 export function ChartPanel(props: Props) {
@@ -24,12 +27,25 @@ export function ChartPanel(props: Props) {
   const secs = trends.interval ? intervalSeconds(trends.interval) : null;
   const info = usePointInfo(props.config, props.filters, data, secs);
   const estimate = estimateMarker(trends.percentiles);
-  const points = data.series.reduce((n, s) => n + s.values.filter((v) => v !== null).length, 0);
+  const title = `Chart of ${trends.metrics.join(", ")}: ${trends.aggregation} per ${trends.interval ?? "range"}${trends.group_by.length ? ` by ${trends.group_by.join(", ")}` : ""}`;
+  const points = useMemo(() => data.series.reduce((n, s) => n + s.values.filter((v) => v !== null).length, 0), [data]);
+  const zoom = useZoom(data.x);
+  const iso = (t: number) => formatTime(new Date(t * 1000).toISOString());
 
   const exportCsv = () => {
     const stamp = new Date().toISOString().slice(0, 19).replace(/:/g, "");
-    download(`wfm-config${props.config}-chart-${stamp}.csv`, toCsv(CHART_CSV_HEADER, chartCsvRows(data)));
+    download(`wfm-config${props.config}-chart-${stamp}.csv`, toCsv(CHART_CSV_HEADER, chartCsvRows(cutToView(data, zoom.view))));
   };
+
+  // the records behind the points shown: from the first bucket shown to the end of the last
+  const queryZoomed = () => {
+    const shown = cutToView(data, zoom.view).x;
+    const [lo, hi] = shown.length ? [shown[0], shown[shown.length - 1] + (secs ?? 0)] : zoom.view!;
+    props.queryRange(new Date(lo * 1000), new Date(hi * 1000));
+  };
+
+  // as a double-click on the plot does: uPlot resets its scale, useZoom its span
+  const zoomOut = () => info.host.current?.querySelector(".u-over")?.dispatchEvent(new MouseEvent("dblclick", { bubbles: true }));
 
   return (
     <Section
@@ -58,9 +74,22 @@ export function ChartPanel(props: Props) {
         </p>
       )}
       {/* the wrapper tells the tooltip's lookups where the cursor is */}
-      <div ref={info.host} onMouseMove={info.handlers.onMouseMove} onMouseLeave={info.handlers.onMouseLeave}>
-        <Chart x={data.x} series={data.series} describe={info.describe} title={props.title} height={380} yLabel={trends.metrics.length === 1 ? trends.metrics[0] : undefined} />
+      <div ref={info.host} onMouseMove={info.handlers.onMouseMove} onMouseLeave={info.handlers.onMouseLeave} onMouseDown={zoom.onMouseDown} onDblClick={zoom.onDblClick}>
+        <Chart x={data.x} series={data.series} describe={info.describe} title={title} height={380} yLabel={trends.metrics.length === 1 ? trends.metrics[0] : undefined} />
       </div>
+      {zoom.view && (
+        <div class="notice" role="status" style={{ margin: "0.5rem 0 0", display: "flex", gap: "0.75rem", alignItems: "center", flexWrap: "wrap" }}>
+          <span>
+            Zoomed to {iso(zoom.view[0])} – {iso(zoom.view[1])}; Export CSV writes this span.
+          </span>
+          <button type="button" onClick={queryZoomed}>
+            Query this range
+          </button>
+          <button type="button" onClick={zoomOut}>
+            Zoom out
+          </button>
+        </div>
+      )}
       <p class="muted" style={{ fontSize: "0.85rem", margin: "0.5rem 0 0" }}>
         Drag across the chart to zoom in, double-click to zoom out. Hover a point for its run, commit and branch (the newest record of its bucket).
         {data.series.length > 12 && " The legend is hidden past 12 series: the summary below lists them all."}

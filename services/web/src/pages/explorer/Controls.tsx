@@ -94,12 +94,10 @@ export function Controls(props: Props) {
             </label>
           </>
         )}
-        {state.aggregation.startsWith("p") && (
-          <label class="check" style={{ alignSelf: "center" }}>
-            <input type="checkbox" checked={state.exact} onChange={(e) => change({ exact: e.currentTarget.checked })} />
-            Exact percentiles
-          </label>
-        )}
+        <label class="check" style={{ alignSelf: "center" }} title="Percentiles computed from the records instead of estimated from sketches (refused past the server's limit of values)">
+          <input type="checkbox" checked={state.exact} onChange={(e) => change({ exact: e.currentTarget.checked })} />
+          Exact percentiles
+        </label>
       </div>
       {state.config && (
         <div class="row" style={{ alignItems: "flex-start", marginTop: "0.75rem" }}>
@@ -168,6 +166,8 @@ function DimensionFilter(props: {
   set: (values: string[]) => void;
 }) {
   const [more, setMore] = useState<string[] | null>(null);
+  // open at first when values are chosen, then left to the user (a changing prop would close it under them)
+  const [initiallyOpen] = useState(props.chosen.length > 0);
   const values = [...new Set([...(more ?? props.values), ...props.chosen])];
   const onToggle = (e: Event) => {
     if (!(e.currentTarget as HTMLDetailsElement).open || !props.truncated || more) return;
@@ -176,7 +176,7 @@ function DimensionFilter(props: {
       .then((r) => setMore(r.values), () => setMore(props.values));
   };
   return (
-    <details onToggle={onToggle} open={props.chosen.length > 0} style={{ minWidth: "9rem" }}>
+    <details onToggle={onToggle} open={initiallyOpen} style={{ minWidth: "9rem" }}>
       <summary>
         {props.name} <span class="muted">({props.chosen.length ? `${props.chosen.length} chosen` : "all"})</span>
       </summary>

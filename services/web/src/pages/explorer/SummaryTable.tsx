@@ -16,6 +16,8 @@ interface Props {
   metrics: string[];
   range: Range;
   trends: Trends | undefined;
+  /** Bumped by Refresh: asks again. */
+  refresh: number;
 }
 
 export function SummaryTable(props: Props) {
@@ -25,7 +27,7 @@ export function SummaryTable(props: Props) {
   const result = useAsync(async () => {
     const answers = await Promise.all(bodies.map((b) => api.post<Aggregated>(`/configs/${config}/metrics/aggregate`, b)));
     return Object.fromEntries(SUMMARY_AGGREGATIONS.map((a, i) => [a, answers[i]])) as Record<SummaryAggregation, Aggregated>;
-  }, [config, JSON.stringify(bodies)]);
+  }, [config, JSON.stringify(bodies), props.refresh]);
   const rows = useMemo(() => (result.data ? summaryRows(result.data, props.trends) : []), [result.data, props.trends]);
   const many = metrics.length > 1;
   const estimate = estimateMarker(result.data?.p50.percentiles);
@@ -78,7 +80,7 @@ export function SummaryTable(props: Props) {
             <tbody>
               {rows.map((r, i) => (
                 <tr key={r.key}>
-                  <th scope="row" style={{ fontWeight: 400, color: "var(--text)" }}>
+                  <th scope="row" style={{ fontWeight: 400, fontSize: "inherit", color: "var(--text)", background: "transparent", position: "static" }}>
                     <span aria-hidden="true" style={{ display: "inline-block", width: "0.7em", height: "0.7em", borderRadius: "2px", marginRight: "0.4em", background: palette(i) }} />
                     {groupLabel(r.group)}
                   </th>

@@ -54,7 +54,8 @@ export function usePointInfo(config: number, filters: Record<string, string[]>, 
         const others = runIds(res.records, m.metric).length - 1;
         lines = [
           `run #${newest.run_id}${r?.github_run_id ? ` (GitHub run ${r.github_run_id}${r.github_run_number ? `, #${r.github_run_number}` : ""})` : ""}`,
-          `commit ${r?.head_sha ? r.head_sha.slice(0, 12) : "unknown"} · branch ${r?.head_branch ?? "unknown"}`,
+          `commit ${r?.head_sha ?? "unknown"}`,
+          `branch ${r?.head_branch ?? "unknown"}`,
           `newest record ${formatTime(newest.timestamp)}${others > 0 ? ` · ${others} more run${others > 1 ? "s" : ""} in this bucket` : ""}`,
         ];
       }

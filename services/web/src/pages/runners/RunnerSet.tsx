@@ -93,7 +93,7 @@ export function RunnerSet(props: { namespace: string; name: string }) {
         >
           <dl class="grid" style={{ gridTemplateColumns: "repeat(auto-fit, minmax(220px, 1fr))", margin: 0 }}>
             <Item label="State">
-              <Status value={s.status === "completed" ? "deleted" : s.phase ?? s.status} />
+              <Status value={s.status === "completed" ? "deleted" : (s.phase ?? s.status).toLowerCase()} />
             </Item>
             <Item label="Cluster">{s.cluster_name}</Item>
             <Item label="Min – max runners">{limits(s) ? formatLimits(limits(s)) : <span class="muted">not recorded by wfm-scanner</span>}</Item>

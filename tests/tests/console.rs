@@ -1,0 +1,130 @@
+//! The web console in a real browser: wfm-api serving the built console
+//! (`services/web/dist`) and a collector, after a `wfm demo` burst; then
+//! Playwright (`services/web/tests/*.spec.ts`) drives Debian's Chromium
+//! through every page. `scripts/test` builds the console and installs
+//! Chromium before the cargo tests.
+//!
+//! Screenshots go to `WFM_CONSOLE_SCREENSHOTS` (default
+//! `target/console-screenshots`); `WFM_CONSOLE_SCREENSHOTS=docs/img` renews
+//! the README's.
+
+use std::time::Duration;
+
+use diesel::QueryableByName;
+use diesel::sql_types::BigInt;
+use diesel_async::RunQueryDsl as _;
+use wfm_e2e::{Results, binary, repo, start};
+use wfm_testing::{ServiceProcess, TestDb};
+
+const SECRET: &str = "e2e-console-secret";
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+#[tokio::test]
+async fn every_page_works_in_chromium() {
+    let web = repo::path("services/web");
+    let playwright = web.join("node_modules/@playwright/test/cli.js");
+    assert!(
+        web.join("dist/index.html").exists() && playwright.exists(),
+        "the console is not built: run scripts/test (or `npm ci && npm run build` in services/web)"
+    );
+    let chromium = std::env::var("WFM_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        std::path::Path::new(&chromium).exists(),
+        "no Chromium at {chromium}: run scripts/test (it installs Debian's chromium) or set WFM_CHROMIUM"
+    );
+
+    let db = TestDb::new().await;
+    let results = Results::new("console");
+    let dist = web.join("dist");
+    let dist = dist.to_str().expect("utf-8 path");
+    let env = [
+        ("DATABASE_URL", db.url()),
+        ("WFM_WEBHOOK_SECRETS", SECRET),
+        ("WFM_MOUNTED_ROOT", results.path()),
+        ("WFM_CONSOLE_DIR", dist),
+    ];
+    let (_api, api) = start("wfm-api", &env).await;
+    let (_collector, _) = start("wfm-collector", &env).await;
+
+    let mut demo = ServiceProcess::spawn(
+        &binary("wfm"),
+        &[
+            "demo",
+            "--api",
+            &api,
+            "--results",
+            results.path(),
+            "--secret",
+            SECRET,
+            "--jobs",
+            "14",
+            "--timeout",
+            "150s",
+        ],
+        &[],
+    );
+    let status = demo.wait_exit(Duration::from_secs(180));
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(0),
+        "wfm demo:\n{}",
+        demo.output()
+    );
+
+    // a failed run for the retry test: the demo's runs all complete
+    let mut conn = db.connect().await;
+    let failed: Vec<Id> = diesel::sql_query(
+        "UPDATE github_workflow_runs SET status = 'failed', \
+             error_message = 'console test: the results volume was gone' \
+         WHERE id = (SELECT max(id) FROM github_workflow_runs) RETURNING id",
+    )
+    .load(&mut conn)
+    .await
+    .expect("a failed run");
+    let failed = failed[0].id.to_string();
+
+    let screenshots = std::env::var("WFM_CONSOLE_SCREENSHOTS")
+        .map(|dir| {
+            let dir = std::path::PathBuf::from(dir);
+            if dir.is_absolute() {
+                dir
+            } else {
+                repo::path("").join(dir)
+            }
+        })
+        .unwrap_or_else(|_| repo::path("target/console-screenshots"));
+    let config = web.join("playwright.config.ts");
+    let mut run = ServiceProcess::spawn(
+        "node",
+        &[
+            playwright.to_str().expect("utf-8 path"),
+            "test",
+            "--config",
+            config.to_str().expect("utf-8 path"),
+        ],
+        &[
+            ("WFM_CONSOLE_URL", &api),
+            ("WFM_CHROMIUM", &chromium),
+            ("WFM_FAILED_RUN", &failed),
+            (
+                "WFM_CONSOLE_SCREENSHOTS",
+                screenshots.to_str().expect("utf-8 path"),
+            ),
+            ("CI", "1"),
+        ],
+    );
+    let status = run.wait_exit(Duration::from_secs(300));
+    let output = run.output();
+    println!("{output}");
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(0),
+        "the browser tests failed:\n{output}"
+    );
+    assert!(output.contains(" passed"), "{output}");
+}
