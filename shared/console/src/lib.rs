@@ -41,47 +41,35 @@ impl ConsoleConfig {
     }
 }
 
-/// The console as it was found at start.
+/// The console's folder, checked at start.
 #[derive(Debug, Clone)]
 pub struct Console {
     dir: Option<PathBuf>,
-    index: Option<web::Bytes>,
 }
 
 impl Console {
-    /// Reads `index.html` once; a missing build is logged and answered with a
-    /// page that says how to build it (the API works without it).
+    /// Logs where the console is served from, or that it is not built (then
+    /// `/` answers how to build it; the API works without it).
     pub fn load(config: &ConsoleConfig) -> Self {
-        let Some(dir) = config.dir.clone() else {
-            return Self {
-                dir: None,
-                index: None,
-            };
-        };
-        match std::fs::read(dir.join("index.html")) {
-            Ok(bytes) => {
-                tracing::info!(dir = %dir.display(), "serving the web console at /");
-                Self {
-                    dir: Some(dir),
-                    index: Some(bytes.into()),
-                }
-            }
-            Err(e) => {
-                tracing::warn!(
+        if let Some(dir) = &config.dir {
+            match std::fs::metadata(dir.join("index.html")) {
+                Ok(_) => tracing::info!(dir = %dir.display(), "serving the web console at /"),
+                Err(e) => tracing::warn!(
                     dir = %dir.display(),
                     error = %e,
                     "no web console here: / answers how to build it (npm ci && npm run build in services/web, or set WFM_CONSOLE_DIR)"
-                );
-                Self {
-                    dir: Some(dir),
-                    index: None,
-                }
+                ),
             }
+        }
+        Self {
+            dir: config.dir.clone(),
         }
     }
 
     pub fn is_served(&self) -> bool {
-        self.index.is_some()
+        self.dir
+            .as_ref()
+            .is_some_and(|dir| dir.join("index.html").is_file())
     }
 }
 
@@ -91,7 +79,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, console: &Console) {
     if console.dir.is_none() {
         return;
     }
-    if let (Some(dir), true) = (&console.dir, console.is_served()) {
+    if let Some(dir) = &console.dir {
         let assets: &Path = &dir.join("assets");
         cfg.service(
             web::scope("/assets")
@@ -121,10 +109,20 @@ async fn app(req: HttpRequest, console: web::Data<Console>) -> HttpResponse {
             .content_type("application/json")
             .body(r#"{"meta":{"code":4040},"message":"no route here"}"#);
     }
-    let mut response = match &console.index {
+    // read on each request, not once at start: a rebuild renames the hashed
+    // assets, and a cached index.html would name ones that are gone
+    let index = console.dir.as_ref().map(|dir| dir.join("index.html"));
+    let read = match index {
+        Some(path) => web::block(move || std::fs::read(path))
+            .await
+            .ok()
+            .and_then(Result::ok),
+        None => None,
+    };
+    let mut response = match read {
         Some(index) => HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
-            .body(index.clone()),
+            .body(index),
         None => HttpResponse::ServiceUnavailable()
             .content_type("text/html; charset=utf-8")
             .body(not_built(console.dir.as_deref())),

@@ -106,13 +106,23 @@ async fn pages_are_the_app_and_assets_are_files() {
 #[actix_web::test]
 async fn a_missing_build_says_how_to_build_it() {
     let dir = std::env::temp_dir().join(format!("wfm-console-none-{}", std::process::id()));
-    let console = Console::load(&config(dir));
+    let console = Console::load(&config(dir.clone()));
     assert!(!console.is_served());
     let app = app!(console);
     let (status, body, _, _, _) = get!(app, "GET", "/");
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(body.contains("npm ci &amp;&amp; npm run build"), "{body}");
     assert!(body.contains("WFM_CONSOLE_DIR"));
+
+    // built later (or rebuilt, renaming its assets): served without a restart
+    std::fs::create_dir_all(&dir).expect("folder");
+    std::fs::write(dir.join("index.html"), "<div id=app>v2</div>").expect("index");
+    let (status, body, _, _, _) = get!(app, "GET", "/");
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::OK, "<div id=app>v2</div>")
+    );
+    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[actix_web::test]
