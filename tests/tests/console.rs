@@ -14,6 +14,10 @@ use diesel::QueryableByName;
 use diesel::sql_types::BigInt;
 use diesel_async::RunQueryDsl as _;
 use wfm_e2e::{Results, binary, repo, start};
+use wfm_testing::arc_fixtures::{
+    SET_NAMESPACE, apply_runner_sets, insert_set_config, watch_events,
+};
+use wfm_testing::fake_kube::FakeKube;
 use wfm_testing::{ServiceProcess, TestDb};
 
 const SECRET: &str = "e2e-console-secret";
@@ -22,6 +26,11 @@ const SECRET: &str = "e2e-console-secret";
 struct Id {
     #[diesel(sql_type = BigInt)]
     id: i64,
+}
+
+async fn count(conn: &mut diesel_async::AsyncPgConnection, sql: &str) -> i64 {
+    let rows: Vec<Id> = diesel::sql_query(sql).load(conn).await.expect(sql);
+    rows[0].id
 }
 
 #[tokio::test]
@@ -50,6 +59,14 @@ async fn every_page_works_in_chromium() {
     ];
     let (_api, api) = start("wfm-api", &env).await;
     let (_collector, _) = start("wfm-collector", &env).await;
+    // the same database behind tokens, for the token tests
+    let mut tokened = env.to_vec();
+    tokened.extend([
+        ("WFM_API_READ_TOKENS", "reader-token"),
+        ("WFM_API_ADMIN_TOKENS", "admin-token"),
+        ("WFM_WEBHOOK_PROCESSOR", "false"),
+    ]);
+    let (_tokened, tokened) = start("wfm-api", &tokened).await;
 
     let mut demo = ServiceProcess::spawn(
         &binary("wfm"),
@@ -88,6 +105,33 @@ async fn every_page_works_in_chromium() {
     .expect("a failed run");
     let failed = failed[0].id.to_string();
 
+    // a runner set for the runner-set pages: the fixtures' ARC objects
+    // through the fake API server, watched by a real wfm-scanner
+    insert_set_config(&db).await;
+    let kube = FakeKube::start().await;
+    apply_runner_sets(&kube);
+    let kubeconfig =
+        std::env::temp_dir().join(format!("wfm-console-kubeconfig-{}", std::process::id()));
+    kube.write_kubeconfig(&kubeconfig);
+    let mut scanner_env = env.to_vec();
+    scanner_env.extend([
+        ("KUBECONFIG", kubeconfig.to_str().expect("utf-8 path")),
+        ("WFM_SCANNER_NAMESPACES", SET_NAMESPACE),
+        ("WFM_SCANNER_SCAN_INTERVAL", "0s"),
+    ]);
+    let (_scanner, _) = start("wfm-scanner", &scanner_env).await;
+    for (kind, object) in watch_events() {
+        kube.emit(&kind, object);
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while count(&mut conn, "SELECT count(*) AS id FROM gpu_workloads").await == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the scanner recorded no runner set in 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
     let screenshots = std::env::var("WFM_CONSOLE_SCREENSHOTS")
         .map(|dir| {
             let dir = std::path::PathBuf::from(dir);
@@ -109,6 +153,7 @@ async fn every_page_works_in_chromium() {
         ],
         &[
             ("WFM_CONSOLE_URL", &api),
+            ("WFM_CONSOLE_TOKEN_URL", &tokened),
             ("WFM_CHROMIUM", &chromium),
             ("WFM_FAILED_RUN", &failed),
             (

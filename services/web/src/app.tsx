@@ -41,6 +41,8 @@ export function App() {
   const loc = useLocation();
   const [session, setSession] = useState<Session | null>(null);
   const [asking, setAsking] = useState(false);
+  // a new token remounts the page, so what failed without one loads again
+  const [epoch, setEpoch] = useState(0);
 
   const refresh = () =>
     api.get<Session>("/session").then(
@@ -52,7 +54,10 @@ export function App() {
     );
   useEffect(() => {
     refresh();
-    const onToken = () => refresh();
+    const onToken = () => {
+      setEpoch((e) => e + 1);
+      refresh();
+    };
     const onUnauthorized = () => setAsking(true);
     window.addEventListener("wfm-token", onToken);
     window.addEventListener("wfm-unauthorized", onUnauthorized);
@@ -89,7 +94,7 @@ export function App() {
         </div>
       </header>
       {asking && <TokenDialog onClose={() => setAsking(false)} />}
-      <main id="main" tabIndex={-1}>
+      <main id="main" tabIndex={-1} key={epoch}>
         {page(loc.path)}
       </main>
     </SessionContext.Provider>

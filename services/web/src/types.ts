@@ -48,6 +48,7 @@ export interface Schema {
   version: number;
   dimension_fields: string[];
   metric_fields: string[];
+  fields: { name: string; unit?: string | null; direction?: string | null }[];
   generated_by: string;
   is_active: boolean;
 }

@@ -1,6 +1,6 @@
 // Every page, reached as a user would, loads with no console error, shows
 // the demo's data and is saved as a screenshot.
-import { apiGet, expect, screenshot, test } from "./helpers";
+import { apiGet, apiPost, expect, screenshot, test } from "./helpers";
 
 test("the overview lists the demo's config and links everywhere", async ({ page, errors }) => {
   await page.goto("/");
@@ -42,14 +42,49 @@ test("CI health shows the demo's jobs", async ({ page }) => {
   await page.goto("/ci");
   await expect(page.getByRole("heading", { name: "CI health", level: 1 })).toBeVisible();
   await expect(page.getByRole("table", { name: "Jobs" })).toBeVisible();
+  // the charts over time, per day: the demo's jobs finished on 7 of them
+  await expect(page.getByRole("img", { name: /Success rate of jobs per day/ })).toBeVisible();
+  await expect(page.getByRole("img", { name: /Duration percentiles of .* per day/ })).toBeVisible();
   await screenshot(page, "console-ci-health");
 });
 
-test("runner sets say what to do when there is no cluster", async ({ page }) => {
+test("the runner sets show what wfm-scanner recorded", async ({ page }) => {
+  const sets = await apiGet<{ runner_sets: { namespace: string; name: string }[] }>(page, "/autoscaling-runner-sets");
+  expect(sets.runner_sets.length, "the harness's scanner recorded a set").toBeGreaterThan(0);
+  const { namespace, name } = sets.runner_sets[0];
   await page.goto("/runner-sets");
-  await expect(page.getByRole("heading", { name: "Runner sets", level: 1 })).toBeVisible();
-  await expect(page.getByText(/wfm-scanner/).first()).toBeVisible();
+  const table = page.getByRole("table", { name: "Runner sets" });
+  await expect(table.getByRole("link", { name })).toBeVisible();
   await screenshot(page, "console-runner-sets");
+  await table.getByRole("link", { name }).click();
+  await expect(page).toHaveURL(new RegExp(`/runner-sets/${namespace}/${name}`));
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(name);
+  await expect(page.getByRole("table", { name: "Runners" }).getByRole("row").nth(1)).toBeVisible();
+  await screenshot(page, "console-runner-set");
+});
+
+test("the config page's tabs: settings, runs and a backfill preview", async ({ page }) => {
+  await page.goto("/configs/1");
+  await expect(page.getByRole("heading", { name: "demo-nightly-gpu-benchmarks", level: 1 })).toBeVisible();
+  await screenshot(page, "console-config-settings");
+  await page.getByRole("navigation", { name: "Config sections" }).getByRole("link", { name: "Runs" }).click();
+  await expect(page).toHaveURL(/tab=runs/);
+  const runs = await apiGet<{ total: number }>(page, "/configs/1/runs?limit=1");
+  await expect(page.getByRole("table", { name: "Runs" }).getByRole("row")).toHaveCount(Math.min(runs.total, 20) + 1);
+  await screenshot(page, "console-config-runs");
+
+  // the runner-set config the harness bound to the scanner's set
+  const configs = await apiGet<{ configs: { id: number; runner_set_name: string | null }[] }>(page, "/configs");
+  const bound = configs.configs.find((c) => c.runner_set_name);
+  expect(bound, "a config bound to a runner set").toBeTruthy();
+  await page.goto(`/configs/${bound!.id}?tab=backfill`);
+  await page.getByRole("button", { name: "Preview (dry run)" }).click();
+  const preview = await apiPost<{ total: number }>(page, `/configs/${bound!.id}/backfill`, { dry_run: true });
+  await expect(page.getByText(`${preview.total} runner(s) would be collected`)).toBeVisible();
+  if (preview.total > 0) {
+    await expect(page.getByRole("table", { name: "Runners to backfill" }).getByRole("row")).toHaveCount(Math.min(preview.total, 20) + 1);
+  }
+  await screenshot(page, "console-config-backfill");
 });
 
 test("an unknown path is the app's not-found page", async ({ page }) => {

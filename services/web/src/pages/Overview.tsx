@@ -16,7 +16,9 @@ export function Overview() {
       <Section
         title="Configs"
         id="configs"
-        actions={configs.data && <span class="muted">{configs.data.total} configs</span>}
+        actions={configs.data && <span class="muted">
+              {configs.data.total} config{configs.data.total === 1 ? "" : "s"}
+            </span>}
       >
         {configs.error && <ErrorBox error={configs.error} retry={configs.reload} />}
         {!configs.data && !configs.error && <Loading what="configs" />}

@@ -75,6 +75,7 @@ export function CiCharts(props: {
           x={charts.rate.x}
           series={charts.rate.series}
           yLabel="%"
+          yRange={[0, 100]}
           height={260}
           describe={(_s, i) => {
             const t = charts.rate.totals[i];

@@ -7,6 +7,7 @@ import { useAsync } from "../../hooks";
 import { formatAgo, formatNumber } from "../../lib/format";
 import { Link } from "../../router";
 import { useSession } from "../../session";
+import { headlineMetric } from "../../lib/headline";
 import type { Config, Run, Schema, TrendSeries } from "../../types";
 
 export function ConfigRow(props: { config: Config; onChange: () => void }) {
@@ -81,11 +82,11 @@ export function ConfigRow(props: { config: Config; onChange: () => void }) {
   );
 }
 
-/** The daily average of the active schema's first metric over 30 days. */
+/** The daily average of the config's headline metric over 30 days. */
 async function headlineSeries(c: Config): Promise<{ metric: string; values: number[] } | null> {
   if (c.metric_schema_id === null) return null;
   const schema = await api.get<Schema>(`/configs/${c.id}/schema`).catch(() => null);
-  const metric = schema?.metric_fields[0];
+  const metric = schema && headlineMetric(schema);
   if (!metric) return null;
   const start = new Date(Date.now() - 30 * 86400_000).toISOString();
   const trends = await api.post<{ series: TrendSeries[] }>(`/configs/${c.id}/metrics/trends`, { metric, interval: "1d", start });
