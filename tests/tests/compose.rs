@@ -141,6 +141,13 @@ fn the_image_builds_every_binary_and_runs_as_a_user() {
             "{bin} is a workspace binary"
         );
     }
+    // the console: built in a Node stage, served from where WFM_CONSOLE_DIR says
+    assert!(dockerfile.contains(" AS console"), "a console build stage");
+    assert!(
+        dockerfile.contains("COPY --from=console /web/dist /usr/share/wfm/console")
+            && dockerfile.contains("ENV WFM_CONSOLE_DIR=/usr/share/wfm/console"),
+        "the console is in the image where the api looks"
+    );
     let user = dockerfile
         .lines()
         .rev()
