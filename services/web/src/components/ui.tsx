@@ -79,3 +79,38 @@ export function Stat(props: { label: string; value: ComponentChildren }) {
     </div>
   );
 }
+
+/** A two-column table of named facts (a config's settings, a run's details). */
+export function Facts(props: { label: string; rows: [string, ComponentChildren][] }) {
+  return (
+    <table aria-label={props.label}>
+      <tbody>
+        {props.rows.map(([k, v]) => (
+          <tr key={k}>
+            <th scope="row" style={{ width: "14rem", position: "static" }}>
+              {k}
+            </th>
+            <td>{v}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** A labelled select over `options`, with an "any" choice that means no filter (""). */
+export function Choice(props: { label: string; value: string; options: readonly string[]; any?: string; onChange: (value: string) => void }) {
+  return (
+    <label>
+      {props.label}
+      <select value={props.value} onChange={(e) => props.onChange(e.currentTarget.value)}>
+        <option value="">{props.any ?? "any"}</option>
+        {props.options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}

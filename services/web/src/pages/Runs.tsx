@@ -1,15 +1,14 @@
 // Every config's runs, with every filter of GET /runs in the URL.
 import { useState } from "preact/hooks";
 import { api, canWrite } from "../api";
-import { ErrorBox, Empty, Loading, Section, Status } from "../components/ui";
+import { Choice, ErrorBox, Empty, Loading, Section, Status } from "../components/ui";
 import { useAsync } from "../hooks";
 import { formatDuration, formatTime } from "../lib/format";
 import { runFilters, pageOf, RUN_FILTER_KEYS } from "../lib/runs";
 import { Link, setQuery, useLocation } from "../router";
 import { useSession } from "../session";
-import { RUN_STATUSES, type Config, type Run } from "../types";
+import { RUN_STATUSES, TRIGGER_SOURCES, type Config, type Run } from "../types";
 
-const TRIGGERS = ["scanner", "webhook", "backfill", "manual"];
 const LIMIT = 50;
 
 export function Runs() {
@@ -37,24 +36,8 @@ export function Runs() {
               ))}
             </select>
           </label>
-          <label>
-            Status
-            <select value={filters.status ?? ""} onChange={(e) => setQuery({ status: e.currentTarget.value, offset: null })}>
-              <option value="">any</option>
-              {RUN_STATUSES.map((s) => (
-                <option key={s}>{s}</option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Trigger
-            <select value={filters.trigger_source ?? ""} onChange={(e) => setQuery({ trigger_source: e.currentTarget.value, offset: null })}>
-              <option value="">any</option>
-              {TRIGGERS.map((s) => (
-                <option key={s}>{s}</option>
-              ))}
-            </select>
-          </label>
+          <Choice label="Status" value={filters.status ?? ""} options={RUN_STATUSES} onChange={(v) => setQuery({ status: v, offset: null })} />
+          <Choice label="Trigger" value={filters.trigger_source ?? ""} options={TRIGGER_SOURCES} onChange={(v) => setQuery({ trigger_source: v, offset: null })} />
           <label>
             Created from
             <input type="date" value={(filters.start_date ?? "").slice(0, 10)} onChange={(e) => setQuery({ start_date: dateParam(e.currentTarget.value, false), offset: null })} />

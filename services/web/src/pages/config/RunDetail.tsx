@@ -1,6 +1,6 @@
 // What one run did: its times, counts and error, and how each file was read.
 import type { ComponentChildren } from "preact";
-import { Status } from "../../components/ui";
+import { Facts, Status } from "../../components/ui";
 import { formatDuration, formatNumber, formatTime } from "../../lib/format";
 import { secondsBetween } from "../../lib/configRuns";
 import type { FileExtraction, Run } from "../../lib/configTypes";
@@ -32,18 +32,7 @@ export function RunFacts(props: { run: Run }) {
           <strong>Error:</strong> {r.error_message}
         </div>
       )}
-      <table aria-label={`Run ${r.id} facts`}>
-        <tbody>
-          {rows.map(([k, v]) => (
-            <tr key={k}>
-              <th scope="row" style={{ width: "14rem", position: "static" }}>
-                {k}
-              </th>
-              <td>{v}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <Facts label={`Run ${r.id} facts`} rows={rows} />
       <FilesRead files={r.extraction} />
     </div>
   );

@@ -2,7 +2,7 @@
 // query, a Retry per failed run, batch retry, and a run's detail (?run=N).
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../../api";
-import { Empty, ErrorBox, Loading, Section, Status } from "../../components/ui";
+import { Choice, Empty, ErrorBox, Loading, Section, Status } from "../../components/ui";
 import { useAsync, useInterval } from "../../hooks";
 import { isFinal, nextOffset, PAGE_SIZES, pageLabel, prevOffset, runQueryOf } from "../../lib/configRuns";
 import { RUN_STATUSES, TRIGGER_SOURCES, type Config, type Page, type Run } from "../../lib/configTypes";
@@ -71,28 +71,8 @@ export function RunsTab(props: { config: Config; write: boolean; query: URLSearc
         }
       >
         <form class="row" style={{ marginBottom: "0.75rem" }} aria-label="Run filters" onSubmit={(e) => e.preventDefault()}>
-          <label>
-            Status
-            <select value={q.status} onChange={(e) => setQuery({ status: e.currentTarget.value, offset: null, run: null })}>
-              <option value="">any</option>
-              {RUN_STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Trigger
-            <select value={q.trigger} onChange={(e) => setQuery({ trigger: e.currentTarget.value, offset: null, run: null })}>
-              <option value="">any</option>
-              {TRIGGER_SOURCES.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-          </label>
+          <Choice label="Status" value={q.status} options={RUN_STATUSES} onChange={(v) => setQuery({ status: v, offset: null, run: null })} />
+          <Choice label="Trigger" value={q.trigger} options={TRIGGER_SOURCES} onChange={(v) => setQuery({ trigger: v, offset: null, run: null })} />
           <label>
             Per page
             <select value={String(q.limit)} onChange={(e) => setQuery({ limit: e.currentTarget.value === "20" ? null : e.currentTarget.value, offset: null })}>

@@ -3,7 +3,7 @@
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { api } from "../../api";
-import { ErrorBox, Section } from "../../components/ui";
+import { ErrorBox, Facts, Section } from "../../components/ui";
 import { formatAgo, formatTime } from "../../lib/format";
 import type { Config } from "../../lib/configTypes";
 import { SettingsForm } from "./SettingsForm";
@@ -114,17 +114,6 @@ function SettingsView(props: { config: Config }) {
     ["Created / updated", `${formatTime(c.created_at)} / ${formatTime(c.updated_at)}`],
   ];
   return (
-    <table aria-label="Config settings">
-      <tbody>
-        {rows.map(([k, v]) => (
-          <tr key={k}>
-            <th scope="row" style={{ width: "14rem", position: "static" }}>
-              {k}
-            </th>
-            <td>{v}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <Facts label="Config settings" rows={rows} />
   );
 }
