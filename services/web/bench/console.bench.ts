@@ -30,7 +30,7 @@ test("first render of every page (demo data)", async ({ page }) => {
   row("config → runs", await firstRender(page, "/configs/1?tab=runs", (p) => p.getByRole("table", { name: "Runs" }).getByRole("row").nth(1)));
   row("explorer (TFLOPS by Rank, 30 d, chart + summary)", await firstRender(page, "/explore?config=1&metric=TFLOPS&group=Rank", (p) => p.getByRole("table", { name: "Summary" }).getByRole("row").nth(1)));
   row("runs", await firstRender(page, "/runs", (p) => p.getByRole("table", { name: "Runs" }).getByRole("row").nth(1)));
-  row("CI health (7 d, charts per day)", await firstRender(page, "/ci", (p) => p.getByRole("img", { name: /Success rate/ })));
+  row("CI health (7 d, charts per day)", await firstRender(page, "/ci", (p) => p.getByRole("figure", { name: /Success rate/ })));
   row("runner sets", await firstRender(page, "/runner-sets", (p) => p.getByRole("heading", { name: "Runner sets", level: 1 })));
 });
 

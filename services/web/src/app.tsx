@@ -1,5 +1,5 @@
 // The console's frame: navigation, the token prompt, and the page the URL names.
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, getToken, setToken, type Session } from "./api";
 import { Link, match, useLocation } from "./router";
 import { SessionContext } from "./session";
@@ -44,14 +44,19 @@ export function App() {
   // a new token remounts the page, so what failed without one loads again
   const [epoch, setEpoch] = useState(0);
 
-  const refresh = () =>
+  const asked = useRef(0);
+  const refresh = () => {
+    const mine = ++asked.current;
     api.get<Session>("/session").then(
       (s) => {
+        if (mine !== asked.current) return;
         setSession(s);
         setAsking(s.role === "none");
       },
-      () => setSession({ role: "none" }),
+      // unreachable or failing: unknown, and the pages show their own errors
+      () => mine === asked.current && setSession(null),
     );
+  };
   useEffect(() => {
     refresh();
     const onToken = () => {
@@ -66,6 +71,13 @@ export function App() {
       window.removeEventListener("wfm-unauthorized", onUnauthorized);
     };
   }, []);
+
+  // a new page: move the focus to it, as a full page load would
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) first.current = false;
+    else document.getElementById("main")?.focus();
+  }, [loc.path]);
 
   const section = NAV.filter(([href]) => (href === "/" ? loc.path === "/" || loc.path.startsWith("/configs") : loc.path.startsWith(href)));
   return (
@@ -103,8 +115,24 @@ export function App() {
 
 function TokenDialog(props: { onClose: () => void }) {
   const [value, setValue] = useState(getToken() ?? "");
+  const input = useRef<HTMLInputElement>(null);
+  // focus in while open (autofocus works once per document), back to where it was after
+  useEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
+    input.current?.focus();
+    return () => opener?.focus?.();
+  }, []);
   return (
-    <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="token-title">
+    <div
+      class="dialog"
+      role="dialog"
+      aria-modal="true"
+      aria-labelledby="token-title"
+      onKeyDown={(e) => {
+        if (e.key === "Escape") props.onClose();
+        if (e.key === "Tab") trapTab(e, e.currentTarget as HTMLElement);
+      }}
+    >
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -118,7 +146,7 @@ function TokenDialog(props: { onClose: () => void }) {
           this tab only (sessionStorage).
         </p>
         <label>
-          Token <input type="password" autoFocus value={value} onInput={(e) => setValue(e.currentTarget.value)} autoComplete="off" />
+          Token <input ref={input} type="password" value={value} onInput={(e) => setValue(e.currentTarget.value)} autoComplete="off" />
         </label>
         <div class="actions">
           <button type="submit" class="primary">
@@ -140,4 +168,18 @@ function TokenDialog(props: { onClose: () => void }) {
       </form>
     </div>
   );
+}
+
+/** Keeps Tab inside `box`: from its last control to its first, and back. */
+function trapTab(e: KeyboardEvent, box: HTMLElement) {
+  const controls = [...box.querySelectorAll<HTMLElement>("input, button, select, textarea, a[href]")].filter((el) => !el.hasAttribute("disabled"));
+  if (!controls.length) return;
+  const [first, last] = [controls[0], controls[controls.length - 1]];
+  if (e.shiftKey && document.activeElement === first) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && document.activeElement === last) {
+    e.preventDefault();
+    first.focus();
+  }
 }

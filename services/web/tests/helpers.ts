@@ -5,7 +5,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 export const test = base.extend<{ errors: string[] }>({
-  errors: async ({ page }, use) => {
+  // auto: every test fails on a console error, page error or 5xx, named or not
+  errors: [
+    async ({ page }, use) => {
     const errors: string[] = [];
     page.on("console", (msg) => {
       // Chromium also logs every 4xx answer as an error; the app expects some
@@ -17,9 +19,11 @@ export const test = base.extend<{ errors: string[] }>({
     page.on("response", (r) => {
       if (r.status() >= 500) errors.push(`server: ${r.status()} ${r.request().method()} ${r.url()}`);
     });
-    await use(errors);
-    expect(errors, "the page logged errors").toEqual([]);
-  },
+      await use(errors);
+      expect(errors, "the page logged errors").toEqual([]);
+    },
+    { auto: true },
+  ],
 });
 
 export { expect };

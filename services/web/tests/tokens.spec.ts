@@ -23,7 +23,15 @@ test("a read token sees everything and may change nothing; an admin token may", 
   await expect(page.getByRole("table", { name: "Schema fields" })).toBeVisible();
   await expect(dialog).toHaveCount(0);
 
-  await page.getByRole("button", { name: "Token" }).click();
+  // Escape closes the dialog and gives the focus back to its opener
+  const opener = page.getByRole("button", { name: "Token" });
+  await opener.click();
+  await expect(dialog.getByLabel("Token")).toBeFocused();
+  await page.keyboard.press("Escape");
+  await expect(dialog).toHaveCount(0);
+  await expect(opener).toBeFocused();
+
+  await opener.click();
   await dialog.getByLabel("Token").fill("admin-token");
   await dialog.getByRole("button", { name: "Use token" }).click();
   await expect(page.getByText("admin token")).toBeVisible();
@@ -34,7 +42,10 @@ test("a wrong token is asked for again", async ({ page }) => {
   await page.goto(`${base}/`);
   const dialog = page.getByRole("dialog", { name: "API token" });
   await dialog.getByLabel("Token").fill("not-a-token");
+  const session = page.waitForResponse((r) => r.url().endsWith("/session"));
   await dialog.getByRole("button", { name: "Use token" }).click();
+  expect((await (await session).json()).data.role).toBe("none");
+  expect(await page.evaluate(() => sessionStorage.getItem("wfm.token"))).toBe("not-a-token");
   await expect(dialog).toBeVisible();
-  await expect(page.getByText("no token")).toBeVisible();
+  await expect(dialog.getByLabel("Token")).toBeFocused();
 });

@@ -99,7 +99,8 @@ export function Chart(props: ChartProps) {
   }, [props.x, props.series, props.height, props.yLabel, props.yRange?.[0], props.yRange?.[1]]);
 
   return (
-    <figure class="chart" role="img" aria-label={props.title}>
+    // a figure named by the title (not role="img", which would hide the legend's series toggles)
+    <figure class="chart" aria-label={props.title}>
       <div ref={host} class="chart-host" data-points={props.x.length} data-series={props.series.length} />
       <div ref={tip} class="chart-tip" style={{ display: "none" }} />
     </figure>

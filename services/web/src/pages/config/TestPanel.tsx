@@ -1,6 +1,6 @@
 // The Test button: POST /configs/{id}/test queues a manual run of one
 // runner; the run is then followed until it ends, to show what it found.
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { api } from "../../api";
 import { ErrorBox, Status } from "../../components/ui";
 import { useInterval } from "../../hooks";
@@ -28,10 +28,16 @@ export function TestPanel(props: { config: Config }) {
     if (queued) setRun(queued);
   };
   const following = run !== null && !isFinal(run.status);
+  const polling = useRef(false);
   useInterval(
     () => {
-      if (!run) return;
-      api.get<Run>(`/configs/${c.id}/runs/${run.id}`).then(setRun, setPollError);
+      if (!run || polling.current) return;
+      polling.current = true;
+      const id = run.id;
+      api
+        .get<Run>(`/configs/${c.id}/runs/${id}`)
+        .then((r) => setRun((cur) => (cur?.id === id ? r : cur)), setPollError)
+        .finally(() => (polling.current = false));
     },
     2000,
     following,

@@ -139,7 +139,7 @@ export function Controls(props: Props) {
               {dims.length === 0 && <span class="muted">no dimensions</span>}
               {dims.map((d) => (
                 <DimensionFilter
-                  key={d}
+                  key={`${state.config}:${d}`}
                   config={state.config!}
                   name={d}
                   values={props.dimensions!.dimensions[d]}

@@ -42,6 +42,9 @@ export function usePointInfo(config: number, filters: Record<string, string[]>, 
   };
 
   const lookup = async (key: string, s: number, i: number) => {
+    // the cache of the data this point belongs to: an answer arriving after
+    // the data changed must not land in the new data's cache
+    const answers = cache.current;
     const m = data!.meta[s];
     const body = pointQueryBody(filters, m.group, m.metric, data!.x[i], intervalSecs!);
     let lines: string[];
@@ -62,7 +65,8 @@ export function usePointInfo(config: number, filters: Record<string, string[]>, 
     } catch (e) {
       lines = [`run lookup failed: ${(e as Error).message}`];
     }
-    cache.current.set(key, lines);
+    answers.set(key, lines);
+    if (answers !== cache.current) return;
     // still on that point: move the cursor where it is, so the tooltip redraws with the answer
     if (wanted.current === key && mouse.current) {
       const over = host.current?.querySelector(".u-over");
