@@ -74,6 +74,16 @@ test("the explorer charts the demo's points and exports exactly them", async ({ 
   expect(trends.series).toHaveLength(8);
   await expect(chart).toHaveAttribute("data-points", String(times.size));
 
+  // hovering a point names its run, commit and branch (the demo's runs are on main)
+  const over = page.locator(".chart-host .u-over");
+  const box = (await over.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.move(box.x + box.width / 2 + 1, box.y + box.height / 2);
+  const tip = page.locator(".chart-tip");
+  await expect(tip).toContainText(/run #\d+/);
+  await expect(tip).toContainText(/commit [0-9a-f]{40}/);
+  await expect(tip).toContainText("branch main");
+
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV", exact: true }).click()]);
   const csv = fs.readFileSync((await download.path())!, "utf8").trim().split(/\r?\n/);
   const header = csv[0].split(",");
