@@ -149,7 +149,9 @@ async fn play(args: DemoArgs) -> anyhow::Result<()> {
     );
     print!("{}", report::trend_table(&trends, TREND_COLUMNS));
     println!(
-        "==> done in {:.1} s; explore:\n  \
+        "==> done in {:.1} s; explore in the console:\n  \
+         {base}/explore?config={config_id}&metric={TREND_METRIC}&group={TREND_GROUP}\n\
+         or with the API:\n  \
          curl -s '{base}/v1/github-workflow-metrics/configs/{config_id}/runs?limit=5'\n  \
          curl -s '{base}/v1/github-workflow-metrics/configs/{config_id}/metrics/summary'\n  \
          curl -s '{base}/v1/github-workflow-metrics/configs/{config_id}/export?limit=20'\n  \
