@@ -7,6 +7,8 @@
 //!                          revert every migration (drops all wfm tables and data)
 //! wfm extract FILE... [--schema FILE] [--output json|table]
 //!                          extract metrics from result files (no database)
+//! wfm changes FILE [--output json|table] [--better higher|lower]
+//!                          change points of the series in a CSV file (no database)
 //! wfm runs reap            return runs whose lease expired to the queue
 //! wfm runs requeue --status failed [--config N]
 //!                          collect finished runs again
@@ -18,6 +20,7 @@
 //! `migrate` reads `DATABASE_URL` (and the `WFM_DB_*` settings) like the
 //! services; `extract` reads the `WFM_LLM_*` settings. A bad value exits 2.
 
+mod changes;
 mod demo;
 mod extract;
 mod probe;
@@ -46,6 +49,9 @@ enum Command {
     /// Extract metrics from result files and print format, schema, records
     /// and warnings; exits 1 when a file cannot be read or parsed.
     Extract(extract::ExtractArgs),
+    /// Find the steps in the series of a CSV file (a `value` column; optional
+    /// `index`, `timestamp`, `series`) with the detector wfm uses.
+    Changes(changes::ChangesArgs),
     /// Queue maintenance: reap expired leases, requeue finished runs.
     Runs {
         #[command(subcommand)]
@@ -82,6 +88,7 @@ enum MigrateAction {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Extract(args) => extract::run(args),
+        Command::Changes(args) => changes::run(args),
         Command::Migrate { action } => with_database(async |db| run_migrate(action, db).await),
         Command::Runs { action } => with_database(async |db| runs::run(action, db).await),
         Command::Rollups { action } => with_database(async |db| runs::rollups(action, db).await),
