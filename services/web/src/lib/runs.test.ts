@@ -15,6 +15,6 @@ describe("pageOf", () => {
     expect(pageOf(30, 50, 120)).toEqual({ label: "31–80 of 120", prev: 0, next: 80 });
   });
   it("says so when there is nothing", () => {
-    expect(pageOf(0, 50, 0)).toEqual({ label: "0–0 of 0", prev: null, next: null });
+    expect(pageOf(0, 50, 0)).toEqual({ label: "0 of 0", prev: null, next: null });
   });
 });

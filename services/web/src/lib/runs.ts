@@ -1,4 +1,5 @@
 // The runs list's URL state: which query keys are API filters, and paging.
+import { nextOffset, pageLabel, prevOffset } from "./configRuns";
 
 export const RUN_FILTER_KEYS = ["config_id", "status", "trigger_source", "start_date", "end_date"] as const;
 export type RunFilters = Partial<Record<(typeof RUN_FILTER_KEYS)[number], string>>;
@@ -13,13 +14,11 @@ export function runFilters(query: URLSearchParams): RunFilters {
   return out;
 }
 
-/** "51–100 of 230" and the neighbouring offsets (null at either end). */
+/** "51–100 of 230" and the neighbouring offsets (null at either end), with the config runs tab's arithmetic. */
 export function pageOf(offset: number, limit: number, total: number): { label: string; prev: number | null; next: number | null } {
-  const first = total === 0 ? 0 : offset + 1;
-  const last = Math.min(offset + limit, total);
   return {
-    label: `${first}–${last} of ${total}`,
-    prev: offset > 0 ? Math.max(0, offset - limit) : null,
-    next: offset + limit < total ? offset + limit : null,
+    label: pageLabel(offset, Math.max(0, Math.min(limit, total - offset)), total),
+    prev: prevOffset(offset, limit),
+    next: nextOffset(offset, limit, total),
   };
 }
