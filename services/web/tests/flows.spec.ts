@@ -58,7 +58,6 @@ test("the explorer charts the demo's points and exports exactly them", async ({ 
   await page.goto("/explore?config=1&metric=TFLOPS&group=Rank&interval=1d&range=30d");
   const chart = page.locator(".chart-host");
   await expect(chart).toHaveAttribute("data-series", "8");
-  await screenshot(page, "console-explorer");
 
   // the same question, asked of the API
   const end = new Date();
@@ -83,6 +82,8 @@ test("the explorer charts the demo's points and exports exactly them", async ({ 
   await expect(tip).toContainText(/run #\d+/);
   await expect(tip).toContainText(/commit [0-9a-f]{40}/);
   await expect(tip).toContainText("branch main");
+  await expect(page.getByRole("table", { name: "Summary" }).getByRole("row").nth(1)).toBeVisible();
+  await screenshot(page, "console-explorer");
 
   const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV", exact: true }).click()]);
   const csv = fs.readFileSync((await download.path())!, "utf8").trim().split(/\r?\n/);

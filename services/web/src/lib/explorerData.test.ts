@@ -103,6 +103,12 @@ describe("CSV", () => {
 });
 
 describe("summaryRows", () => {
+  it("keeps sketch percentiles within the exact min and max", () => {
+    const agg = (value: number) => ({ points: [{ time: null, group: { Rank: 0 }, metric: "TFLOPS", value }] });
+    const [r] = summaryRows({ min: agg(540), max: agg(617.4), p50: agg(596), p95: agg(620.3), count: agg(14) } as never);
+    expect([r.min, r.p50, r.p95, r.max]).toEqual([540, 596, 617.4, 617.4]);
+  });
+
   const agg = (aggregation: string, values: [number, number]): Aggregated => ({
     interval: null,
     aggregation,

@@ -133,6 +133,14 @@ export function summaryRows(byAgg: Partial<Record<SummaryAggregation, Aggregated
       row(p.group, p.metric)[field] = p.value;
     }
   }
+  // a sketch's estimate may land just past the exact min or max (1 %); the
+  // true percentile never does
+  for (const r of rows.values()) {
+    for (const q of ["p50", "p95"] as const) {
+      const v = r[q];
+      if (v !== null && r.min !== null && r.max !== null) r[q] = Math.min(r.max, Math.max(r.min, v));
+    }
+  }
   return [...rows.values()];
 }
 
