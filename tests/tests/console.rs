@@ -23,14 +23,14 @@ use wfm_testing::{ServiceProcess, TestDb};
 const SECRET: &str = "e2e-console-secret";
 
 #[derive(QueryableByName)]
-struct Id {
+struct Number {
     #[diesel(sql_type = BigInt)]
-    id: i64,
+    n: i64,
 }
 
 async fn count(conn: &mut diesel_async::AsyncPgConnection, sql: &str) -> i64 {
-    let rows: Vec<Id> = diesel::sql_query(sql).load(conn).await.expect(sql);
-    rows[0].id
+    let rows: Vec<Number> = diesel::sql_query(sql).load(conn).await.expect(sql);
+    rows[0].n
 }
 
 #[tokio::test]
@@ -95,15 +95,15 @@ async fn every_page_works_in_chromium() {
 
     // a failed run for the retry test: the demo's runs all complete
     let mut conn = db.connect().await;
-    let failed: Vec<Id> = diesel::sql_query(
+    let failed: Vec<Number> = diesel::sql_query(
         "UPDATE github_workflow_runs SET status = 'failed', \
              error_message = 'console test: the results volume was gone' \
-         WHERE id = (SELECT max(id) FROM github_workflow_runs) RETURNING id",
+         WHERE id = (SELECT max(id) FROM github_workflow_runs) RETURNING id AS n",
     )
     .load(&mut conn)
     .await
     .expect("a failed run");
-    let failed = failed[0].id.to_string();
+    let failed = failed[0].n.to_string();
 
     // a runner set for the runner-set pages: the fixtures' ARC objects
     // through the fake API server, watched by a real wfm-scanner
@@ -126,7 +126,7 @@ async fn every_page_works_in_chromium() {
     // the whole stream applied: the finished runner's run has ended
     // (skipped: the set's config reads a folder the test never fills)
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    let ended = "SELECT count(*) AS id FROM github_workflow_runs r \
+    let ended = "SELECT count(*) AS n FROM github_workflow_runs r \
          JOIN github_workflow_configs c ON c.id = r.config_id \
          WHERE c.runner_set_name IS NOT NULL AND r.status IN ('completed', 'failed', 'skipped')";
     while count(&mut conn, ended).await == 0 {

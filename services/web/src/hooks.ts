@@ -42,3 +42,30 @@ export function useInterval(fn: () => void, ms: number, active = true): void {
     return () => window.clearInterval(id);
   }, [ms, active]);
 }
+
+/** One write action's state (busy, error, last result), so every button shows
+ * progress and the API's message the same way. */
+export interface Action<T> {
+  busy: boolean;
+  error: Error | undefined;
+  result: T | undefined;
+  run: (fn: () => Promise<T>) => Promise<T | undefined>;
+  reset: () => void;
+}
+
+export function useAction<T>(): Action<T> {
+  const [state, setState] = useState<{ busy: boolean; error?: Error; result?: T }>({ busy: false });
+  const run = useCallback(async (fn: () => Promise<T>) => {
+    setState({ busy: true });
+    try {
+      const result = await fn();
+      setState({ busy: false, result });
+      return result;
+    } catch (e) {
+      setState({ busy: false, error: e as Error });
+      return undefined;
+    }
+  }, []);
+  const reset = useCallback(() => setState({ busy: false }), []);
+  return { busy: state.busy, error: state.error, result: state.result, run, reset };
+}

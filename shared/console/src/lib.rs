@@ -77,21 +77,18 @@ impl Console {
 /// Mounts the console: register it after every other route, as its
 /// fallback answers any GET path.
 pub fn configure(cfg: &mut web::ServiceConfig, console: &Console) {
-    if console.dir.is_none() {
+    let Some(dir) = &console.dir else {
         return;
-    }
-    if let Some(dir) = &console.dir {
-        let assets: &Path = &dir.join("assets");
-        cfg.service(
-            web::scope("/assets")
-                .wrap(
-                    actix_web::middleware::DefaultHeaders::new()
-                        .add((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
-                        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")),
-                )
-                .service(actix_files::Files::new("", assets)),
-        );
-    }
+    };
+    cfg.service(
+        web::scope("/assets")
+            .wrap(
+                actix_web::middleware::DefaultHeaders::new()
+                    .add((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
+                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff")),
+            )
+            .service(actix_files::Files::new("", dir.join("assets"))),
+    );
     cfg.app_data(web::Data::new(console.clone()))
         .default_service(web::to(app));
 }

@@ -1,12 +1,13 @@
 import { describe, expect, it } from "vitest";
+import type { SchemaField } from "./configTypes";
 import { headlineMetric } from "./headline";
 
 describe("headlineMetric", () => {
-  const fields = [
-    { name: "Rank" },
-    { name: "Time (s)", unit: "s", direction: "lower_is_better" },
-    { name: "TFLOP" },
-    { name: "TFLOPS", unit: "TFLOPS", direction: "higher_is_better" },
+  const fields: SchemaField[] = [
+    { name: "Rank", type: "int" },
+    { name: "Time (s)", type: "float", unit: "s", direction: "lower_is_better" },
+    { name: "TFLOP", type: "float" },
+    { name: "TFLOPS", type: "float", unit: "TFLOPS", direction: "higher_is_better" },
   ];
   it("prefers a higher-is-better metric", () => {
     expect(headlineMetric({ metric_fields: ["Time (s)", "TFLOP", "TFLOPS"], fields })).toBe("TFLOPS");
@@ -17,6 +18,6 @@ describe("headlineMetric", () => {
     expect(headlineMetric({ metric_fields: [], fields })).toBeNull();
   });
   it("ignores dimensions", () => {
-    expect(headlineMetric({ metric_fields: ["TFLOP"], fields: [{ name: "Rank", direction: "higher_is_better" }, { name: "TFLOP" }] })).toBe("TFLOP");
+    expect(headlineMetric({ metric_fields: ["TFLOP"], fields: [{ name: "Rank", type: "int", direction: "higher_is_better" }, { name: "TFLOP", type: "float" }] })).toBe("TFLOP");
   });
 });

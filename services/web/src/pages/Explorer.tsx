@@ -3,6 +3,7 @@
 // and see one line per group over time, a summary per group and their CSV.
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { api, ApiError } from "../api";
+import { NoConfig } from "../components/NoConfig";
 import { ErrorBox, Empty, Loading } from "../components/ui";
 import { useAsync } from "../hooks";
 import { bucketProblem, effectiveInterval, parseState, resolveRange, stateQuery, toLocalInput, trendsBody, type ExplorerState } from "../lib/explorer";
@@ -134,20 +135,3 @@ export function Explorer() {
   );
 }
 
-function NoConfig() {
-  return (
-    <Empty>
-      <p>
-        <strong>No config yet.</strong> A config tells wfm which workflow runs to collect metrics from.
-      </p>
-      <p>Create one through the API (see /v1/openapi.json for every field):</p>
-      <pre>{`curl -X POST ${window.location.origin}/v1/github-workflow-metrics/configs \\
-  -H 'Content-Type: application/json' \\
-  -d '{"name": "nightly-benchmarks", "github_owner": "org", "github_repo": "repo",
-       "file_patterns": ["results/*.json"]}'`}</pre>
-      <p>
-        Or run <code>scripts/dev</code>: it starts wfm with a demo config and two weeks of benchmark runs.
-      </p>
-    </Empty>
-  );
-}

@@ -3,7 +3,8 @@
 import { api } from "../api";
 import { useAsync } from "../hooks";
 import { Link } from "../router";
-import { Empty, ErrorBox, Loading, Section, Stat } from "../components/ui";
+import { NoConfig } from "../components/NoConfig";
+import { ErrorBox, Loading, Section, Stat } from "../components/ui";
 import { RUN_STATUSES, type Config } from "../types";
 import { ConfigRow } from "./overview/ConfigRow";
 
@@ -22,7 +23,7 @@ export function Overview() {
       >
         {configs.error && <ErrorBox error={configs.error} retry={configs.reload} />}
         {!configs.data && !configs.error && <Loading what="configs" />}
-        {configs.data && configs.data.configs.length === 0 && <NoConfigs />}
+        {configs.data && configs.data.configs.length === 0 && <NoConfig />}
         {configs.data && configs.data.configs.length > 0 && (
           <div class="table-wrap">
             <table aria-label="Configs">
@@ -92,21 +93,5 @@ function RunsToday() {
         </div>
       )}
     </Section>
-  );
-}
-
-function NoConfigs() {
-  return (
-    <Empty>
-      <h3>No config yet</h3>
-      <p>A config tells wfm which runners (or repository) to collect result files from. Create one with the API:</p>
-      <pre>{`curl -X POST http://127.0.0.1:8080/v1/github-workflow-metrics/configs \\
-  -H 'Content-Type: application/json' \\
-  -d '{"name":"nightly","runner_set_namespace":"arc-runners",
-       "runner_set_name":"gpu-runners","file_patterns":["results/*.json"]}'`}</pre>
-      <p>
-        or run <code>scripts/dev</code>, whose demo creates one and fills it with a fortnight of nightly benchmarks.
-      </p>
-    </Empty>
   );
 }

@@ -1,8 +1,7 @@
 // Every config's runs, with every filter of GET /runs in the URL.
-import { useState } from "preact/hooks";
 import { api, canWrite } from "../api";
 import { Choice, ErrorBox, Empty, Loading, Section, Status } from "../components/ui";
-import { useAsync } from "../hooks";
+import { useAction, useAsync } from "../hooks";
 import { formatDuration, formatTime } from "../lib/format";
 import { runFilters, pageOf, RUN_FILTER_KEYS } from "../lib/runs";
 import { Link, setQuery, useLocation } from "../router";
@@ -83,21 +82,16 @@ function dateParam(day: string, end: boolean): string | null {
 
 function RunTable(props: { runs: Run[]; onChange: () => void }) {
   const session = useSession();
-  const [error, setError] = useState<string | null>(null);
+  const action = useAction<unknown>();
   const retry = async (run: Run) => {
-    setError(null);
-    try {
-      await api.post(`/runs/${run.id}/retry`);
-      props.onChange();
-    } catch (e) {
-      setError((e as Error).message);
-    }
+    const done = await action.run(() => api.post(`/runs/${run.id}/retry`));
+    if (done !== undefined) props.onChange();
   };
   return (
     <>
-      {error && (
+      {action.error && (
         <div class="error" role="alert">
-          {error}
+          {action.error.message}
         </div>
       )}
       <div class="table-wrap">

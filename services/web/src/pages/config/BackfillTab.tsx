@@ -3,13 +3,12 @@
 import { useState } from "preact/hooks";
 import { api, ApiError } from "../../api";
 import { Empty, ErrorBox, Loading, Section, Stat, Status } from "../../components/ui";
-import { useAsync, useInterval } from "../../hooks";
+import { useAsync, useInterval, useAction } from "../../hooks";
 import { backfillBody, isActive, progressParts, type BackfillForm } from "../../lib/configBackfill";
 import { bindingOf } from "../../lib/configSettings";
 import type { BackfillProgress, Config, DryRun } from "../../lib/configTypes";
 import { formatDuration, formatNumber, formatTime } from "../../lib/format";
 import { Link } from "../../router";
-import { useAction } from "./useAction";
 
 export function BackfillTab(props: { config: Config; write: boolean }) {
   const { config: c, write } = props;

@@ -3,13 +3,12 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "../../api";
 import { Choice, Empty, ErrorBox, Loading, Section, Status } from "../../components/ui";
-import { useAsync, useInterval } from "../../hooks";
+import { useAsync, useInterval, useAction } from "../../hooks";
 import { isFinal, nextOffset, PAGE_SIZES, pageLabel, prevOffset, runQueryOf } from "../../lib/configRuns";
 import { RUN_STATUSES, TRIGGER_SOURCES, type Config, type Page, type Run } from "../../lib/configTypes";
 import { formatAgo, formatNumber, formatTime } from "../../lib/format";
 import { Link, setQuery } from "../../router";
 import { RunFacts } from "./RunDetail";
-import { useAction } from "./useAction";
 
 interface RunList extends Page {
   runs: Run[];

@@ -2,12 +2,12 @@
 // Saving and confirming are both PUT /configs/{id}/schema: the API keeps no
 // confirmed flag; it writes the body as the next version, generated_by
 // "user", and makes it active — that is what confirming a generated schema means.
+import { useAction } from "../../hooks";
 import { useState } from "preact/hooks";
 import { api } from "../../api";
 import { ErrorBox } from "../../components/ui";
 import { bodyOf, draftOf, isEdited, newRow, problemsOf, schemaState, updateRow, type FieldRow, type Role } from "../../lib/configSchema";
 import { FIELD_TYPES, type Direction, type FieldType, type MetricSchema } from "../../lib/configTypes";
-import { useAction } from "./useAction";
 
 const ROLES: [Role, string][] = [
   ["dimension", "dimension"],

@@ -4,13 +4,12 @@
 import { useState } from "preact/hooks";
 import { api, ApiError } from "../../api";
 import { Empty, ErrorBox, Loading, Section } from "../../components/ui";
-import { useAsync } from "../../hooks";
+import { useAsync, useAction } from "../../hooks";
 import { generatorName, schemaState } from "../../lib/configSchema";
 import type { Config, Draft, MetricSchema, Page } from "../../lib/configTypes";
 import { formatTime } from "../../lib/format";
 import { Link, setQuery } from "../../router";
 import { SchemaEditor } from "./SchemaEditor";
-import { useAction } from "./useAction";
 
 interface Versions extends Page {
   schemas: MetricSchema[];

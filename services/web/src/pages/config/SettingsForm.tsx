@@ -1,10 +1,10 @@
 // The settings editor: sends PATCH /configs/{id} with only the changed
 // fields and shows the API's refusal beside the field it names.
+import { useAction } from "../../hooks";
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../../api";
 import { fieldOfError, formOf, patchOf, type FormKey, type SettingsForm as Form } from "../../lib/configSettings";
 import { READERS, type Config, type ReaderKind } from "../../lib/configTypes";
-import { useAction } from "./useAction";
 
 const TEXT: [FormKey, string, string?][] = [
   ["name", "Name"],

@@ -1,5 +1,6 @@
 // Settings: what the config collects and how, the on/off switch, and the
 // Test button; editing is a form that PATCHes only what changed.
+import { useAction } from "../../hooks";
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { api } from "../../api";
@@ -8,7 +9,6 @@ import { formatAgo, formatTime } from "../../lib/format";
 import type { Config } from "../../lib/configTypes";
 import { SettingsForm } from "./SettingsForm";
 import { TestPanel } from "./TestPanel";
-import { useAction } from "./useAction";
 
 export function SettingsTab(props: { config: Config; write: boolean; reload: () => void }) {
   const { config: c, write } = props;

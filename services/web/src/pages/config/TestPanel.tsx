@@ -3,13 +3,12 @@
 import { useRef, useState } from "preact/hooks";
 import { api } from "../../api";
 import { ErrorBox, Status } from "../../components/ui";
-import { useInterval } from "../../hooks";
+import { useInterval, useAction } from "../../hooks";
 import { isFinal } from "../../lib/configRuns";
 import type { Config, Run } from "../../lib/configTypes";
 import { formatNumber } from "../../lib/format";
 import { Link } from "../../router";
 import { RunFacts } from "./RunDetail";
-import { useAction } from "./useAction";
 
 export function TestPanel(props: { config: Config }) {
   const c = props.config;

@@ -1,9 +1,8 @@
 // One config on the overview: toggle, last run, headline sparkline.
-import { useState } from "preact/hooks";
 import { api, canWrite } from "../../api";
 import { Sparkline } from "../../components/Chart";
 import { Status } from "../../components/ui";
-import { useAsync } from "../../hooks";
+import { useAction, useAsync } from "../../hooks";
 import { formatAgo, formatNumber } from "../../lib/format";
 import { Link } from "../../router";
 import { useSession } from "../../session";
@@ -13,22 +12,13 @@ import type { Config, Run, Schema, TrendSeries } from "../../types";
 export function ConfigRow(props: { config: Config; onChange: () => void }) {
   const c = props.config;
   const session = useSession();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const toggle = useAction<unknown>();
   const last = useAsync(() => api.get<{ runs: Run[] }>(`/configs/${c.id}/runs`, { limit: 1 }).then((p) => p.runs[0] ?? null), [c.id]);
   const headline = useAsync(() => headlineSeries(c), [c.id, c.metric_schema_id]);
 
-  const toggle = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await api.post(`/configs/${c.id}/${c.enabled ? "disable" : "enable"}`);
-      props.onChange();
-    } catch (e) {
-      setError((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
+  const flip = async () => {
+    const done = await toggle.run(() => api.post(`/configs/${c.id}/${c.enabled ? "disable" : "enable"}`));
+    if (done !== undefined) props.onChange();
   };
   const source = c.runner_set_name
     ? `runner set ${c.runner_set_namespace}/${c.runner_set_name}`
@@ -44,15 +34,15 @@ export function ConfigRow(props: { config: Config; onChange: () => void }) {
       <td>
         {canWrite(session) ? (
           <label class="check">
-            <input type="checkbox" checked={c.enabled} disabled={busy} onChange={toggle} aria-label={`Collect for ${c.name}`} />
+            <input type="checkbox" checked={c.enabled} disabled={toggle.busy} onChange={flip} aria-label={`Collect for ${c.name}`} />
             {c.enabled ? "on" : "off"}
           </label>
         ) : (
           <span class={`badge ${c.enabled ? "ok" : "muted"}`}>{c.enabled ? "enabled" : "disabled"}</span>
         )}
-        {error && (
+        {toggle.error && (
           <div class="error" role="alert">
-            {error}
+            {toggle.error.message}
           </div>
         )}
       </td>
