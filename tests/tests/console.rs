@@ -119,7 +119,26 @@ async fn every_page_works_in_chromium() {
         ("WFM_SCANNER_NAMESPACES", SET_NAMESPACE),
         ("WFM_SCANNER_SCAN_INTERVAL", "0s"),
     ]);
-    let (_scanner, _) = start("wfm-scanner", &scanner_env).await;
+    let (scanner, _) = start("wfm-scanner", &scanner_env).await;
+    // ready is not yet watching: events sent before its watch starts would
+    // be missed (the stream ends with the runner deleted, so a later list
+    // finds nothing to collect)
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let watch = format!(
+        "GET /apis/actions.github.com/v1alpha1/namespaces/{SET_NAMESPACE}/ephemeralrunners?"
+    );
+    while !kube
+        .requests()
+        .iter()
+        .any(|r| r.starts_with(&watch) && r.contains("watch=true"))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "wfm-scanner did not watch the runners in 60 s:\n{}",
+            scanner.output()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     for (kind, object) in watch_events() {
         kube.emit(&kind, object);
     }
