@@ -198,6 +198,40 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// Where a benchmark change is in its triage.
+    ChangeStatus as "change status" {
+        /// Filed by the detector; nobody has looked yet.
+        New => "new",
+        /// Someone has seen it and owns it.
+        Acknowledged => "acknowledged",
+        /// Expected or not worth acting on.
+        Ignored => "ignored",
+        /// A later change undid it.
+        Fixed => "fixed",
+    }
+}
+
+text_enum! {
+    /// What a benchmark change means, given which way its metric is better.
+    ChangeDirection as "change direction" {
+        Regression => "regression",
+        Improvement => "improvement",
+        /// The metric has no known better direction.
+        Unknown => "unknown",
+    }
+}
+
+text_enum! {
+    /// A change notification's delivery to one target.
+    NotificationState as "notification state" {
+        Pending => "pending",
+        Delivered => "delivered",
+        /// Gave up after the last retry.
+        Failed => "failed",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

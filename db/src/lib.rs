@@ -18,7 +18,7 @@ pub mod runners;
 pub mod schema;
 
 pub use enums::{
-    BackfillState, GeneratedBy, JobStatus, ReaderKind, RunStatus, TriggerSource, UnknownVariant,
-    WorkloadKind, WorkloadStatus,
+    BackfillState, ChangeDirection, ChangeStatus, GeneratedBy, JobStatus, NotificationState,
+    ReaderKind, RunStatus, TriggerSource, UnknownVariant, WorkloadKind, WorkloadStatus,
 };
 pub use pool::{DbConfig, DbPool, PooledConn};

@@ -49,6 +49,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    github_workflow_change_notifications (id) {
+        id -> Int8,
+        change_id -> Int8,
+        #[max_length = 255]
+        target -> Varchar,
+        #[max_length = 16]
+        state -> Varchar,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     github_workflow_configs (id) {
         id -> Int8,
         #[max_length = 255]
@@ -120,6 +136,40 @@ diesel::table! {
         started_at -> Nullable<Timestamptz>,
         completed_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    github_workflow_metric_changes (id) {
+        id -> Int8,
+        config_id -> Int8,
+        series_key -> Int8,
+        dimensions -> Jsonb,
+        metric -> Text,
+        #[max_length = 255]
+        branch -> Varchar,
+        at -> Timestamptz,
+        before_run_id -> Int8,
+        after_run_id -> Int8,
+        #[max_length = 64]
+        before_commit -> Nullable<Varchar>,
+        #[max_length = 64]
+        after_commit -> Nullable<Varchar>,
+        before_value -> Float8,
+        after_value -> Float8,
+        change_percent -> Nullable<Float8>,
+        magnitude_sigma -> Nullable<Float8>,
+        p_value -> Float8,
+        #[max_length = 16]
+        direction -> Varchar,
+        #[max_length = 16]
+        status -> Varchar,
+        note -> Nullable<Text>,
+        #[max_length = 255]
+        triaged_by -> Nullable<Varchar>,
+        triaged_at -> Nullable<Timestamptz>,
+        detected_at -> Timestamptz,
         updated_at -> Timestamptz,
     }
 }
@@ -263,6 +313,8 @@ diesel::table! {
 }
 
 diesel::joinable!(github_workflow_backfills -> github_workflow_configs (config_id));
+diesel::joinable!(github_workflow_change_notifications -> github_workflow_metric_changes (change_id));
+diesel::joinable!(github_workflow_metric_changes -> github_workflow_configs (config_id));
 diesel::joinable!(github_workflow_metrics -> github_workflow_configs (config_id));
 diesel::joinable!(github_workflow_metrics -> github_workflow_metric_schemas (schema_id));
 diesel::joinable!(github_workflow_metrics -> github_workflow_runs (run_id));
@@ -272,8 +324,10 @@ diesel::joinable!(github_workflow_runs -> github_workflow_configs (config_id));
 diesel::allow_tables_to_appear_in_same_query!(
     github_webhook_deliveries,
     github_workflow_backfills,
+    github_workflow_change_notifications,
     github_workflow_configs,
     github_workflow_jobs,
+    github_workflow_metric_changes,
     github_workflow_metric_schemas,
     github_workflow_metrics,
     github_workflow_runs,

@@ -5,12 +5,15 @@ use diesel_async::RunQueryDsl;
 use wfm_db::migrate::{self, migration_count};
 use wfm_testing::TestDb;
 
-const WFM_TABLES: [&str; 13] = [
+const WFM_TABLES: [&str; 16] = [
     "github_actions_runs",
     "github_webhook_deliveries",
     "github_workflow_backfills",
+    "github_workflow_change_notifications",
     "github_workflow_configs",
     "github_workflow_jobs",
+    "github_workflow_metric_change_queue",
+    "github_workflow_metric_changes",
     "github_workflow_metric_rollup_queue",
     "github_workflow_metric_rollups",
     "github_workflow_metric_schemas",

@@ -11,8 +11,8 @@ use futures_util::StreamExt;
 use wfm_db::models::{Config, NewConfig, NewRun, Run};
 use wfm_db::schema::{github_workflow_configs as configs, github_workflow_runs as runs};
 use wfm_db::{
-    BackfillState, GeneratedBy, JobStatus, ReaderKind, RunStatus, TriggerSource, WorkloadKind,
-    WorkloadStatus, notify,
+    BackfillState, ChangeDirection, ChangeStatus, GeneratedBy, JobStatus, NotificationState,
+    ReaderKind, RunStatus, TriggerSource, WorkloadKind, WorkloadStatus, notify,
 };
 use wfm_testing::{TestDb, insert_config};
 
@@ -210,6 +210,21 @@ async fn check_constraints_match_the_rust_enums() {
             "github_workflow_jobs",
             "status",
             strings(JobStatus::ALL, JobStatus::as_str),
+        ),
+        (
+            "github_workflow_metric_changes",
+            "status",
+            strings(ChangeStatus::ALL, ChangeStatus::as_str),
+        ),
+        (
+            "github_workflow_metric_changes",
+            "direction",
+            strings(ChangeDirection::ALL, ChangeDirection::as_str),
+        ),
+        (
+            "github_workflow_change_notifications",
+            "state",
+            strings(NotificationState::ALL, NotificationState::as_str),
         ),
     ];
     for (table, column, expected) in cases {

@@ -44,6 +44,7 @@ use wfm_reader::ArtifactLimits;
 /// | `WFM_TEMP_POD_TOLERATIONS` | `[]` | JSON list of tolerations (to land where the runners' PVCs can attach) |
 /// | `WFM_TEMP_POD_NODE_SELECTOR` | `{}` | JSON object of node labels |
 /// | `WFM_TEMP_POD_REAP_INTERVAL` | 5m | how often expired reader pods are deleted |
+/// | `WFM_CHANGES_*`, `WFM_NOTIFY_*` | see wfm-change-tracking | benchmark change detection after each store |
 /// | `WFM_NODE_EXPORTER_URL` | `http://{host_ip}:8989` | the `node-exporter` reader's agent, `{host_ip}`/`{node_name}` of the reader pod's node filled in |
 #[derive(Debug, Clone)]
 pub struct CollectorConfig {
@@ -65,6 +66,8 @@ pub struct CollectorConfig {
     pub llm: Option<LlmConfig>,
     pub github: GithubSettings,
     pub temp_pod: TempPodSettings,
+    /// Change detection on the series each stored run touched.
+    pub changes: wfm_change_tracking::Settings,
 }
 
 /// How the `temp-pod` and `node-exporter` readers make and reap reader pods.
@@ -194,6 +197,7 @@ impl CollectorConfig {
             inline_rollup_records: env.var_or("WFM_ROLLUPS_INLINE_RECORDS", 10_000)?,
             llm: LlmConfig::from_env(env)?,
             temp_pod: TempPodSettings::from_env(env)?,
+            changes: wfm_change_tracking::Settings::from_env(env, Vec::new())?,
             github: GithubSettings {
                 api_url: env
                     .var("WFM_GITHUB_API_URL")

@@ -34,7 +34,7 @@ use wfm_github::rest::GithubClient;
 use crate::extract::Extractor;
 use crate::files::{self, Files};
 use crate::schema::{self, ActiveSchema, SchemaError};
-use crate::store::{StoreLimits, Stored, refresh_rollups, store_and_complete};
+use crate::store::{StoreLimits, Stored, examine_changes, refresh_rollups, store_and_complete};
 use crate::{Collector, claim_of};
 use crate::{CollectorConfig, CollectorMetrics};
 
@@ -248,6 +248,7 @@ impl Collector {
         .await?;
         if matches!(stored, Stored::Completed { .. }) {
             refresh_rollups(&mut conn, config.id).await;
+            examine_changes(&mut conn, &self.config.changes, run.id).await;
             keep_recipes(&mut conn, &active, &extracted.proposed).await;
             if let Some(requested) = config.recipes_requested_at {
                 recipes_answered(&mut conn, config.id, requested).await;

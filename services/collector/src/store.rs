@@ -83,6 +83,8 @@ pub async fn store_and_complete(
             .bind::<BigInt, _>(run_id)
             .execute(conn)
             .await?;
+            // its series are examined for changes after commit (or by a sweep)
+            wfm_change_tracking::queue::queue_run(conn, config_id, run_id).await?;
             let hours = touched_hours(old.into_iter().map(|h| h.hour), rows);
             rollups::queue_hours(conn, config_id, &hours).await?;
             if rows.len() <= limits.inline_rollup_records {
@@ -109,6 +111,29 @@ pub async fn refresh_rollups(conn: &mut AsyncPgConnection, config_id: i64) {
             error = %e,
             "refreshing rollups failed; the hours stay queued"
         );
+    }
+}
+
+/// Examines the series of the stored run for changes. A failure is logged,
+/// never the run's: the run stays queued for the collectors' sweep.
+pub async fn examine_changes(
+    conn: &mut AsyncPgConnection,
+    settings: &wfm_change_tracking::Settings,
+    run_id: i64,
+) {
+    match wfm_change_tracking::queue::examine(conn, settings, Some(run_id), 10).await {
+        Ok(v) if v.filed > 0 => tracing::info!(
+            run = run_id,
+            series = v.series,
+            filed = v.filed,
+            "benchmark changes filed"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(
+            run = run_id,
+            error = %e,
+            "examining the run's series for changes failed; the run stays queued"
+        ),
     }
 }
 

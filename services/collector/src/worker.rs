@@ -219,6 +219,27 @@ async fn reap_loop(collector: Arc<Collector>, stop: CancellationToken) {
             Ok(n) => tracing::info!(hours = n, "refreshed the rollups of queued hours"),
             Err(e) => tracing::warn!(error = format!("{e:#}"), "refreshing queued rollups failed"),
         }
+        // runs whose series were not examined after their store
+        let examined = match collector.pool.get().await {
+            Ok(mut conn) => {
+                wfm_change_tracking::queue::examine_all(&mut conn, &collector.config.changes, 10)
+                    .await
+                    .map_err(anyhow::Error::from)
+            }
+            Err(e) => Err(e.into()),
+        };
+        match examined {
+            Ok(v) if v.runs == 0 => {}
+            Ok(v) => tracing::info!(
+                runs = v.runs,
+                filed = v.filed,
+                "examined queued runs for changes"
+            ),
+            Err(e) => tracing::warn!(
+                error = format!("{e:#}"),
+                "examining queued runs for changes failed"
+            ),
+        }
     }
 }
 

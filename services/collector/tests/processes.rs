@@ -111,26 +111,24 @@ async fn lock_metrics(db: &TestDb) -> AsyncPgConnection {
     blocker
 }
 
-/// Waits until the (only) run is `extracting` under a claim of `worker`.
+/// Waits until a run is `extracting` under a claim of `worker`.
 async fn until_in_store(conn: &mut AsyncPgConnection, worker: &str) {
     let start = Instant::now();
-    let prefix = format!("{worker}:");
+    let prefix = format!("{worker}:%");
     loop {
-        let run: Run = runs::table
-            .select(Run::as_select())
-            .first(conn)
+        let held: i64 = runs::table
+            .filter(runs::status.eq(RunStatus::Extracting))
+            .filter(runs::claimed_by.like(&prefix))
+            .count()
+            .get_result(conn)
             .await
-            .expect("run");
-        let mine = run
-            .claimed_by
-            .as_deref()
-            .is_some_and(|c| c.starts_with(&prefix));
-        if run.status == RunStatus::Extracting && mine {
+            .expect("runs");
+        if held > 0 {
             return;
         }
         assert!(
             start.elapsed() < Duration::from_secs(20),
-            "{worker} never reached its store: {run:?}"
+            "{worker} never reached its store"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -194,20 +192,32 @@ async fn three_collectors_process_500_runs_exactly_once() {
         .await
         .expect("count");
     assert_eq!(rows, 1000, "two records per run, stored once");
-    // Every run was processed by exactly one collector, once.
-    let mut completed: Vec<i64> = Vec::new();
-    let mut per_collector = Vec::new();
-    for c in &collectors {
-        let mine: Vec<i64> = c
-            .output()
-            .lines()
-            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-            .filter(|v| v["message"] == "run completed")
-            .filter_map(|v| v["run"].as_i64())
-            .collect();
-        per_collector.push(mine.len());
-        completed.extend(mine);
-    }
+    // Every run was processed by exactly one collector, once. A run is
+    // logged once its series are examined, a moment after its commit.
+    let logged = |collectors: &[ServiceProcess]| {
+        let mut completed: Vec<i64> = Vec::new();
+        let mut per_collector = Vec::new();
+        for c in collectors {
+            let mine: Vec<i64> = c
+                .output()
+                .lines()
+                .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+                .filter(|v| v["message"] == "run completed")
+                .filter_map(|v| v["run"].as_i64())
+                .collect();
+            per_collector.push(mine.len());
+            completed.extend(mine);
+        }
+        (completed, per_collector)
+    };
+    let start = Instant::now();
+    let (mut completed, per_collector) = loop {
+        let (completed, per_collector) = logged(&collectors);
+        if completed.len() >= 500 || start.elapsed() > Duration::from_secs(20) {
+            break (completed, per_collector);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     let total = completed.len();
     completed.sort_unstable();
     completed.dedup();
@@ -262,6 +272,111 @@ async fn a_killed_collectors_run_is_completed_by_another_once() {
         .await
         .expect("count");
     assert_eq!(rows, 2, "stored once");
+}
+
+/// Nightly run `n` of a benchmark whose case `a` gets 30 % slower from run
+/// 25 on, recorded an hour apart on `main`.
+async fn enqueue_nightly(conn: &mut AsyncPgConnection, root: &Path, config: i64, n: i64) {
+    let wobble = [0.1, -0.2, 0.15, -0.05, 0.2, -0.1, 0.0][(n % 7) as usize];
+    let a = if n >= 25 { 13.0 } else { 10.0 } + wobble;
+    let path = root.join(format!("runs/{n}"));
+    std::fs::create_dir_all(&path).expect("dir");
+    let csv = format!("case,latency_ms\na,{a}\nb,{}\n", 20.0 - wobble);
+    std::fs::write(path.join("r.csv"), csv).expect("file");
+    let new = NewRun {
+        config_id: config,
+        workload_uid: format!("uid-{n}"),
+        github_run_id: Some(n),
+        head_branch: Some("main".into()),
+        head_sha: Some(format!("{n:040x}")),
+        workload_completed_at: Some(chrono::Utc::now() - chrono::Duration::hours(100 - n)),
+        ..NewRun::default()
+    };
+    queue::enqueue(conn, &new).await.expect("enqueue");
+}
+
+#[tokio::test]
+async fn a_shift_is_filed_once_across_two_collectors_and_a_kill() {
+    use wfm_db::schema::github_workflow_metric_changes as changes;
+    let db = TestDb::new().await;
+    let root = results_root("changes");
+    let mut conn = db.connect().await;
+    let c = config(&mut conn).await;
+    let fast = [
+        ("WFM_COLLECTOR_LEASE", "2s"),
+        ("WFM_COLLECTOR_REAP_INTERVAL", "500ms"),
+        ("WFM_COLLECTOR_POLL_INTERVAL", "1s"),
+        ("WFM_COLLECTOR_RETRY_BASE", "1s"),
+        ("WFM_COLLECTOR_CONCURRENCY", "2"),
+    ];
+    for n in 0..40 {
+        enqueue_nightly(&mut conn, &root, c.id, n).await;
+    }
+    // one collector dies inside a store
+    let mut blocker = lock_metrics(&db).await;
+    let (victim, _) = collector(&db, &root, "victim", &fast).await;
+    until_in_store(&mut conn, "victim").await;
+    victim.signal(SIGKILL);
+    diesel::sql_query("ROLLBACK")
+        .execute(&mut blocker)
+        .await
+        .expect("unlock");
+    let _two = [
+        collector(&db, &root, "c1", &fast).await.0,
+        collector(&db, &root, "c2", &fast).await.0,
+    ];
+    until_finished(&mut conn, 40, Duration::from_secs(90)).await;
+    // the last stores' examinations (or the sweep) empty the queue
+    let start = Instant::now();
+    loop {
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let queued =
+            diesel::sql_query("SELECT count(*) AS n FROM github_workflow_metric_change_queue")
+                .get_result::<N>(&mut conn)
+                .await
+                .expect("queue")
+                .n;
+        if queued == 0 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{queued} runs still queued"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let filed: Vec<(String, serde_json::Value, i64, String)> = changes::table
+        .inner_join(runs::table.on(runs::id.eq(changes::after_run_id)))
+        .select((
+            changes::metric,
+            changes::dimensions,
+            runs::github_run_id.assume_not_null(),
+            changes::direction,
+        ))
+        .load(&mut conn)
+        .await
+        .expect("changes");
+    assert_eq!(
+        filed,
+        vec![(
+            "latency_ms".to_owned(),
+            serde_json::json!({"case": "a"}),
+            25,
+            "regression".to_owned()
+        )],
+        "one change, at the first slow run (latency: the inferred schema says lower is better)"
+    );
+    let retried: i64 = runs::table
+        .filter(runs::retry_count.gt(0))
+        .count()
+        .get_result(&mut conn)
+        .await
+        .expect("count");
+    assert!(retried >= 1, "the victim's run was taken over");
 }
 
 const SIGKILL: i32 = 9;

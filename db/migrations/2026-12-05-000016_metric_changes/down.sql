@@ -1,0 +1,3 @@
+DROP TABLE github_workflow_change_notifications;
+DROP TABLE github_workflow_metric_changes;
+DROP TABLE github_workflow_metric_change_queue;

@@ -1,0 +1,410 @@
+//! One series examined: its points, `wfm_changes::detect` per metric, and
+//! the result matched against the changes filed before. A detected step
+//! within `min_segment` points of a filed one is that change (its numbers
+//! and place are refreshed, its triage kept); any other is filed, with the
+//! notifications it owes. A filed change the detector no longer sees stays:
+//! someone may have been told about it, and its triage is theirs.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use diesel::sql_types::{BigInt, Double, Jsonb, Nullable, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use wfm_changes::{Better, ChangePoint, Direction, Options, detect};
+use wfm_env::{Env, EnvError};
+
+use crate::points::{self, Point, SeriesRef};
+
+/// How changes are found and who hears of them.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Points (runs) of a series examined: the newest this many.
+    pub lookback: usize,
+    pub options: Options,
+    /// Notification targets a newly filed change is owed to (their names).
+    pub notify_targets: Vec<String>,
+    /// A change whose first point after the step is older than this is filed
+    /// without notifications: a backfill of last year must not page anyone.
+    pub notify_max_age: chrono::Duration,
+    /// Notify improvements too, not only regressions and changes of
+    /// unknown direction.
+    pub notify_improvements: bool,
+}
+
+impl Settings {
+    /// | variable | default | meaning |
+    /// |---|---|---|
+    /// | `WFM_CHANGES_LOOKBACK` | 200 | runs of a series examined, newest first (20–5000) |
+    /// | `WFM_CHANGES_MIN_SEGMENT` | 5 | runs a step must hold before it is filed |
+    /// | `WFM_CHANGES_MAX_P` | 0.0001 | largest p-value of the rank test filed |
+    /// | `WFM_CHANGES_MIN_SIGMA` | 1.5 | smallest step filed, in units of the series' noise |
+    /// | `WFM_NOTIFY_MAX_AGE` | 7d | older steps are filed without notifications |
+    /// | `WFM_NOTIFY_IMPROVEMENTS` | false | notify improvements too |
+    pub fn from_env(env: &Env, notify_targets: Vec<String>) -> Result<Self, EnvError> {
+        let defaults = Options::default();
+        let lookback: usize = env.var_or("WFM_CHANGES_LOOKBACK", 200)?;
+        if !(20..=5000).contains(&lookback) {
+            return Err(EnvError::invalid(
+                "WFM_CHANGES_LOOKBACK",
+                lookback,
+                "must be 20 to 5000",
+            ));
+        }
+        let min_segment: usize = env.var_or("WFM_CHANGES_MIN_SEGMENT", defaults.min_segment)?;
+        if !(2..=lookback / 4).contains(&min_segment) {
+            return Err(EnvError::invalid(
+                "WFM_CHANGES_MIN_SEGMENT",
+                min_segment,
+                "must be at least 2 and at most a quarter of WFM_CHANGES_LOOKBACK",
+            ));
+        }
+        let max_p: f64 = env.var_or("WFM_CHANGES_MAX_P", defaults.max_p)?;
+        if !(max_p > 0.0 && max_p < 1.0) {
+            return Err(EnvError::invalid(
+                "WFM_CHANGES_MAX_P",
+                max_p,
+                "must be between 0 and 1",
+            ));
+        }
+        let min_magnitude: f64 = env.var_or("WFM_CHANGES_MIN_SIGMA", defaults.min_magnitude)?;
+        if !(min_magnitude.is_finite() && min_magnitude >= 0.0) {
+            return Err(EnvError::invalid(
+                "WFM_CHANGES_MIN_SIGMA",
+                min_magnitude,
+                "must be 0 or more",
+            ));
+        }
+        let max_age = env.duration_or(
+            "WFM_NOTIFY_MAX_AGE",
+            std::time::Duration::from_secs(7 * 86_400),
+        )?;
+        Ok(Self {
+            lookback,
+            options: Options {
+                min_segment,
+                max_p,
+                min_magnitude,
+                ..defaults
+            },
+            notify_targets,
+            notify_max_age: chrono::Duration::from_std(max_age)
+                .map_err(|e| EnvError::invalid("WFM_NOTIFY_MAX_AGE", format!("{max_age:?}"), e))?,
+            notify_improvements: env.bool_or("WFM_NOTIFY_IMPROVEMENTS", false)?,
+        })
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            lookback: 200,
+            options: Options::default(),
+            notify_targets: Vec::new(),
+            notify_max_age: chrono::Duration::days(7),
+            notify_improvements: false,
+        }
+    }
+}
+
+/// What an examination did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Verdicts {
+    pub runs: usize,
+    pub series: usize,
+    pub filed: usize,
+    pub updated: usize,
+}
+
+impl std::ops::AddAssign for Verdicts {
+    fn add_assign(&mut self, other: Self) {
+        self.runs += other.runs;
+        self.series += other.series;
+        self.filed += other.filed;
+        self.updated += other.updated;
+    }
+}
+
+/// Examines `series` (whose dimensions are `dimensions`, JSON text) under
+/// `better` per metric; the caller holds the series' advisory lock.
+pub async fn series(
+    conn: &mut AsyncPgConnection,
+    settings: &Settings,
+    series: &SeriesRef,
+    dimensions: &str,
+    better: &BTreeMap<String, Better>,
+    now: DateTime<Utc>,
+) -> diesel::QueryResult<Verdicts> {
+    let points = points::load(conn, series, settings.lookback).await?;
+    let mut verdicts = Verdicts {
+        series: 1,
+        ..Verdicts::default()
+    };
+    let mut metrics: Vec<&String> = points.iter().flat_map(|p| p.values.keys()).collect();
+    metrics.sort_unstable();
+    metrics.dedup();
+    for metric in metrics {
+        let values: Vec<f64> = points
+            .iter()
+            .map(|p| p.values.get(metric).copied().unwrap_or(f64::NAN))
+            .collect();
+        let how = better.get(metric).copied().unwrap_or(Better::Unknown);
+        let found = detect(&values, how, &settings.options);
+        let filed = filed(conn, series, metric).await?;
+        let position: BTreeMap<i64, usize> = points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.run_id, i))
+            .collect();
+        let mut taken = vec![false; filed.len()];
+        for change in &found {
+            let Some(step) = Step::of(&points, &values, change) else {
+                continue;
+            };
+            // the nearest filed change within a segment is this one
+            let same = filed
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !taken[*i])
+                .filter_map(|(i, f)| position.get(&f.after_run_id).map(|&p| (i, f, p)))
+                .filter(|(_, _, p)| p.abs_diff(change.index) <= settings.options.min_segment)
+                .min_by_key(|(_, _, p)| p.abs_diff(change.index));
+            match same {
+                Some((i, f, _)) => {
+                    taken[i] = true;
+                    verdicts.updated += refresh(conn, f.id, &step).await?;
+                }
+                None => {
+                    if let Some(id) = file(conn, series, metric, dimensions, &step).await? {
+                        verdicts.filed += 1;
+                        if owes_notice(settings, &step, now) {
+                            owe(conn, id, &settings.notify_targets).await?;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(verdicts)
+}
+
+fn owes_notice(settings: &Settings, step: &Step<'_>, now: DateTime<Utc>) -> bool {
+    let wanted = match step.change.direction {
+        Direction::Improvement => settings.notify_improvements,
+        Direction::Regression | Direction::Unknown => true,
+    };
+    wanted && now - step.after.at <= settings.notify_max_age
+}
+
+/// A detected change with the runs each side of it.
+struct Step<'a> {
+    change: &'a ChangePoint,
+    before: &'a Point,
+    after: &'a Point,
+}
+
+impl<'a> Step<'a> {
+    fn of(points: &'a [Point], values: &[f64], change: &'a ChangePoint) -> Option<Self> {
+        let after = points.get(change.index)?;
+        let before = (0..change.index)
+            .rev()
+            .find(|&i| values[i].is_finite())
+            .map(|i| &points[i])?;
+        Some(Self {
+            change,
+            before,
+            after,
+        })
+    }
+
+    fn direction(&self) -> &'static str {
+        match self.change.direction {
+            Direction::Regression => "regression",
+            Direction::Improvement => "improvement",
+            Direction::Unknown => "unknown",
+        }
+    }
+
+    fn magnitude(&self) -> Option<f64> {
+        Some(self.change.magnitude_sigma).filter(|m| m.is_finite())
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Filed {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = BigInt)]
+    after_run_id: i64,
+}
+
+async fn filed(
+    conn: &mut AsyncPgConnection,
+    series: &SeriesRef,
+    metric: &str,
+) -> diesel::QueryResult<Vec<Filed>> {
+    diesel::sql_query(
+        "SELECT id, after_run_id FROM github_workflow_metric_changes \
+         WHERE config_id = $1 AND series_key = $2 AND metric = $3 AND branch = $4",
+    )
+    .bind::<BigInt, _>(series.config_id)
+    .bind::<BigInt, _>(series.series_key)
+    .bind::<Text, _>(metric)
+    .bind::<Text, _>(&series.branch)
+    .load(conn)
+    .await
+}
+
+#[derive(diesel::QueryableByName)]
+struct Id {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// Files a new change; its id, or `None` when the same step is filed.
+async fn file(
+    conn: &mut AsyncPgConnection,
+    series: &SeriesRef,
+    metric: &str,
+    dimensions: &str,
+    step: &Step<'_>,
+) -> diesel::QueryResult<Option<i64>> {
+    let rows: Vec<Id> = diesel::sql_query(
+        "INSERT INTO github_workflow_metric_changes \
+             (config_id, series_key, dimensions, metric, branch, at, before_run_id, after_run_id, \
+              before_commit, after_commit, before_value, after_value, change_percent, \
+              magnitude_sigma, p_value, direction) \
+         VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+         ON CONFLICT (config_id, series_key, metric, branch, after_run_id) DO NOTHING \
+         RETURNING id",
+    )
+    .bind::<BigInt, _>(series.config_id)
+    .bind::<BigInt, _>(series.series_key)
+    .bind::<Text, _>(dimensions)
+    .bind::<Text, _>(metric)
+    .bind::<Text, _>(&series.branch)
+    .bind::<Timestamptz, _>(step.after.at)
+    .bind::<BigInt, _>(step.before.run_id)
+    .bind::<BigInt, _>(step.after.run_id)
+    .bind::<Nullable<Text>, _>(step.before.commit.as_deref())
+    .bind::<Nullable<Text>, _>(step.after.commit.as_deref())
+    .bind::<Double, _>(step.change.before)
+    .bind::<Double, _>(step.change.after)
+    .bind::<Nullable<Double>, _>(step.change.change_percent)
+    .bind::<Nullable<Double>, _>(step.magnitude())
+    .bind::<Double, _>(step.change.p_value)
+    .bind::<Text, _>(step.direction())
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().next().map(|r| r.id))
+}
+
+/// Refreshes a filed change's place and numbers; 1 when anything moved.
+async fn refresh(
+    conn: &mut AsyncPgConnection,
+    id: i64,
+    step: &Step<'_>,
+) -> diesel::QueryResult<usize> {
+    diesel::sql_query(
+        "UPDATE github_workflow_metric_changes SET \
+             at = $2, before_run_id = $3, after_run_id = $4, before_commit = $5, after_commit = $6, \
+             before_value = $7, after_value = $8, change_percent = $9, magnitude_sigma = $10, \
+             p_value = $11, direction = $12, updated_at = now() \
+         WHERE id = $1 AND (at, before_run_id, after_run_id, before_value, after_value, p_value, direction) \
+             IS DISTINCT FROM ($2, $3, $4, $7, $8, $11, $12::varchar)",
+    )
+    .bind::<BigInt, _>(id)
+    .bind::<Timestamptz, _>(step.after.at)
+    .bind::<BigInt, _>(step.before.run_id)
+    .bind::<BigInt, _>(step.after.run_id)
+    .bind::<Nullable<Text>, _>(step.before.commit.as_deref())
+    .bind::<Nullable<Text>, _>(step.after.commit.as_deref())
+    .bind::<Double, _>(step.change.before)
+    .bind::<Double, _>(step.change.after)
+    .bind::<Nullable<Double>, _>(step.change.change_percent)
+    .bind::<Nullable<Double>, _>(step.magnitude())
+    .bind::<Double, _>(step.change.p_value)
+    .bind::<Text, _>(step.direction())
+    .execute(conn)
+    .await
+}
+
+/// The notifications a filed change owes, one per target.
+async fn owe(
+    conn: &mut AsyncPgConnection,
+    change: i64,
+    targets: &[String],
+) -> diesel::QueryResult<usize> {
+    if targets.is_empty() {
+        return Ok(0);
+    }
+    diesel::sql_query(
+        "INSERT INTO github_workflow_change_notifications (change_id, target) \
+         SELECT $1, t FROM unnest($2::text[]) AS t ON CONFLICT DO NOTHING",
+    )
+    .bind::<BigInt, _>(change)
+    .bind::<diesel::sql_types::Array<Text>, _>(targets)
+    .execute(conn)
+    .await
+}
+
+/// Which way is better for each metric of a config's active schema (the
+/// schema's `direction`; metrics without one are [`Better::Unknown`]).
+pub async fn better_of(
+    conn: &mut AsyncPgConnection,
+    config_id: i64,
+) -> diesel::QueryResult<BTreeMap<String, Better>> {
+    #[derive(diesel::QueryableByName)]
+    struct Fields {
+        #[diesel(sql_type = Jsonb)]
+        fields: serde_json::Value,
+    }
+    let rows: Vec<Fields> = diesel::sql_query(
+        "SELECT fields FROM github_workflow_metric_schemas WHERE config_id = $1 AND is_active",
+    )
+    .bind::<BigInt, _>(config_id)
+    .load(conn)
+    .await?;
+    // field by field: one odd field must not cost the others their direction
+    let fields = rows.into_iter().next().map(|r| r.fields);
+    let fields = fields.as_ref().and_then(|f| f.as_array());
+    Ok(fields
+        .into_iter()
+        .flatten()
+        .filter_map(|f| {
+            let better = match f.get("direction")?.as_str()? {
+                "lower_is_better" => Better::Lower,
+                "higher_is_better" => Better::Higher,
+                _ => return None,
+            };
+            Some((f.get("name")?.as_str()?.to_owned(), better))
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_from_the_environment() {
+        let env = Env::from_pairs([
+            ("WFM_CHANGES_LOOKBACK", "300"),
+            ("WFM_NOTIFY_MAX_AGE", "2d"),
+        ]);
+        let s = Settings::from_env(&env, vec!["slack".into()]).expect("valid");
+        assert_eq!((s.lookback, s.options.min_segment), (300, 5));
+        assert_eq!(s.notify_max_age, chrono::Duration::days(2));
+        for (name, value) in [
+            ("WFM_CHANGES_LOOKBACK", "5"),
+            ("WFM_CHANGES_MIN_SEGMENT", "1"),
+            ("WFM_CHANGES_MAX_P", "1.5"),
+            ("WFM_CHANGES_MIN_SIGMA", "-1"),
+            ("WFM_NOTIFY_IMPROVEMENTS", "maybe"),
+        ] {
+            let err = Settings::from_env(&Env::from_pairs([(name, value)]), Vec::new())
+                .expect_err(name)
+                .to_string();
+            assert!(err.contains(name), "{err}");
+        }
+    }
+}

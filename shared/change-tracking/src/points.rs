@@ -1,0 +1,175 @@
+//! A series' points: one per run, the median of the run's records in the
+//! series, newest `lookback` runs of one branch, oldest first.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use diesel::sql_types::{BigInt, Jsonb, Nullable, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+/// Which records form a series: a config's records with one dimensions
+/// object (its `series_key`) from runs of one branch (`""`: no branch).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SeriesRef {
+    pub config_id: i64,
+    pub series_key: i64,
+    pub branch: String,
+}
+
+impl SeriesRef {
+    /// The advisory lock that serializes examinations of this series: the
+    /// same number on every replica (FNV-1a over the three parts).
+    pub fn lock_key(&self) -> i64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let bytes = self
+            .config_id
+            .to_le_bytes()
+            .into_iter()
+            .chain(self.series_key.to_le_bytes())
+            .chain(self.branch.bytes());
+        for b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        h as i64
+    }
+}
+
+/// One run's point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Point {
+    pub run_id: i64,
+    /// The earliest record of the run in the series.
+    pub at: DateTime<Utc>,
+    pub commit: Option<String>,
+    /// The median per metric of the run's records (numbers only).
+    pub values: BTreeMap<String, f64>,
+}
+
+#[derive(diesel::QueryableByName)]
+struct RecordRow {
+    #[diesel(sql_type = BigInt)]
+    run_id: i64,
+    #[diesel(sql_type = Timestamptz)]
+    at: DateTime<Utc>,
+    #[diesel(sql_type = Jsonb)]
+    metrics: serde_json::Value,
+    #[diesel(sql_type = Nullable<Text>)]
+    commit: Option<String>,
+}
+
+/// At most this many records are read per point asked for: a run may hold
+/// several records of one series (repeated measurements, several files).
+const RECORDS_PER_POINT: i64 = 8;
+
+/// The newest `lookback` points of `series`, oldest first.
+pub async fn load(
+    conn: &mut AsyncPgConnection,
+    series: &SeriesRef,
+    lookback: usize,
+) -> diesel::QueryResult<Vec<Point>> {
+    let limit = i64::try_from(lookback).unwrap_or(i64::MAX / RECORDS_PER_POINT) * RECORDS_PER_POINT;
+    // the (series_key, timestamp) index gives the newest records first; the
+    // branch is the run's
+    let rows: Vec<RecordRow> = diesel::sql_query(
+        "SELECT m.run_id, m.\"timestamp\" AS at, m.metrics, r.head_sha AS commit \
+         FROM github_workflow_metrics m JOIN github_workflow_runs r ON r.id = m.run_id \
+         WHERE m.series_key = $1 AND m.config_id = $2 AND coalesce(r.head_branch, '') = $3 \
+         ORDER BY m.\"timestamp\" DESC, m.id DESC LIMIT $4",
+    )
+    .bind::<BigInt, _>(series.series_key)
+    .bind::<BigInt, _>(series.config_id)
+    .bind::<Text, _>(&series.branch)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?;
+    Ok(points_of(rows, lookback))
+}
+
+fn points_of(rows: Vec<RecordRow>, lookback: usize) -> Vec<Point> {
+    struct Acc {
+        at: DateTime<Utc>,
+        commit: Option<String>,
+        values: BTreeMap<String, Vec<f64>>,
+    }
+    let mut runs: BTreeMap<i64, Acc> = BTreeMap::new();
+    for row in rows {
+        let acc = runs.entry(row.run_id).or_insert_with(|| Acc {
+            at: row.at,
+            commit: row.commit.clone(),
+            values: BTreeMap::new(),
+        });
+        acc.at = acc.at.min(row.at);
+        if let serde_json::Value::Object(metrics) = row.metrics {
+            for (name, value) in metrics {
+                if let Some(v) = value.as_f64().filter(|v| v.is_finite()) {
+                    acc.values.entry(name).or_default().push(v);
+                }
+            }
+        }
+    }
+    let mut points: Vec<Point> = runs
+        .into_iter()
+        .map(|(run_id, acc)| Point {
+            run_id,
+            at: acc.at,
+            commit: acc.commit,
+            values: acc
+                .values
+                .into_iter()
+                .filter_map(|(k, v)| wfm_changes::median(&v).map(|m| (k, m)))
+                .collect(),
+        })
+        .collect();
+    points.sort_by_key(|p| (p.at, p.run_id));
+    let skip = points.len().saturating_sub(lookback);
+    points.drain(..skip);
+    points
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(run_id: i64, minute: u32, metrics: serde_json::Value) -> RecordRow {
+        RecordRow {
+            run_id,
+            at: DateTime::from_timestamp(i64::from(minute) * 60, 0).expect("time"),
+            metrics,
+            commit: Some(format!("c{run_id}")),
+        }
+    }
+
+    #[test]
+    fn one_point_per_run_the_median_of_its_records_oldest_first() {
+        let rows = vec![
+            row(7, 30, serde_json::json!({"ms": 3.0, "label": "x"})),
+            row(7, 31, serde_json::json!({"ms": 5.0})),
+            row(7, 32, serde_json::json!({"ms": 4.0, "ops": 10})),
+            row(3, 10, serde_json::json!({"ms": 1.0})),
+            row(9, 50, serde_json::json!({"ms": 2.0})),
+        ];
+        let points = points_of(rows, 2);
+        assert_eq!(
+            points.iter().map(|p| p.run_id).collect::<Vec<_>>(),
+            vec![7, 9],
+            "the newest two runs, oldest first"
+        );
+        assert_eq!(points[0].values["ms"], 4.0);
+        assert_eq!(points[0].values["ops"], 10.0);
+        assert!(!points[0].values.contains_key("label"));
+        assert_eq!(points[0].at.timestamp(), 30 * 60);
+    }
+
+    #[test]
+    fn lock_keys_tell_series_apart() {
+        let s = |c, k, b: &str| SeriesRef {
+            config_id: c,
+            series_key: k,
+            branch: b.into(),
+        };
+        assert_eq!(s(1, 2, "main").lock_key(), s(1, 2, "main").lock_key());
+        assert_ne!(s(1, 2, "main").lock_key(), s(1, 2, "dev").lock_key());
+        assert_ne!(s(1, 2, "").lock_key(), s(2, 2, "").lock_key());
+    }
+}
