@@ -5,6 +5,7 @@
 pub mod auth;
 mod backfill;
 pub mod body;
+mod changes;
 pub mod ci;
 mod configs;
 pub mod error;
@@ -149,6 +150,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .wrap(from_fn(guard_request))
                 .configure(configs::routes)
                 .configure(runs::routes)
+                .configure(changes::routes)
                 .configure(schemas::routes)
                 .configure(recipes::routes)
                 .configure(metrics::routes)

@@ -8,7 +8,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorBody;
 use crate::{
-    auth, backfill, ci, configs, metrics, recipes, regenerate, runners, runs, schemas, webhooks,
+    auth, backfill, changes, ci, configs, metrics, recipes, regenerate, runners, runs, schemas,
+    webhooks,
 };
 
 /// The routes that need no bearer token: the webhook, which lives at
@@ -134,6 +135,8 @@ impl Modify for BearerAuth {
         backfill::request, backfill::status, backfill::cancel,
         runs::list_all, runs::get_any, runs::retry_any, runs::list_of_config,
         runs::get_of_config, runs::retry_of_config, runs::batch_retry,
+        changes::list_all, changes::get, changes::triage, changes::list_of_config,
+        changes::series_of_config, changes::compare_of_config,
         schemas::active, schemas::put, schemas::list, schemas::active_version,
         schemas::activate, regenerate::regenerate,
         recipes::list, recipes::put, recipes::confirm, recipes::delete,

@@ -74,7 +74,7 @@ impl FromParams for RunQuery {
 pub(crate) struct ConfigFilter {
     /// Only this config's runs.
     #[param(minimum = 1)]
-    config_id: Option<i64>,
+    pub(crate) config_id: Option<i64>,
 }
 
 impl FromParams for ConfigFilter {

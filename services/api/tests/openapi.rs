@@ -10,6 +10,12 @@ use wfm_api::Tokens;
 /// Every route under the base path, as registered.
 const ROUTES: &[(&str, &str)] = &[
     ("get", "/configs"),
+    ("get", "/changes"),
+    ("get", "/changes/{change_id}"),
+    ("patch", "/changes/{change_id}"),
+    ("get", "/configs/{id}/changes"),
+    ("get", "/configs/{id}/series"),
+    ("get", "/configs/{id}/compare"),
     ("post", "/configs"),
     ("get", "/configs/{id}"),
     ("put", "/configs/{id}"),

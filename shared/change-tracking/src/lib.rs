@@ -9,15 +9,19 @@
 //! - [`evaluate`]: `wfm_changes::detect` on those points, matched against
 //!   the changes already filed, which are updated in place or filed anew.
 //! - [`changes`]: the filed changes, listed and triaged.
+//! - [`series`]: one series of one metric with its changes, for charts.
+//! - [`compare`]: two runs, commits or branches of a config, series by series.
 //!
 //! Exactly once: a series is examined under a transaction-scoped advisory
 //! lock, so two collectors never file the same step twice, and the queue
 //! rows leave in the transaction that files.
 
 pub mod changes;
+pub mod compare;
 pub mod evaluate;
 pub mod points;
 pub mod queue;
+pub mod series;
 
 pub use changes::{Change, ChangeFilter, Triage};
 pub use evaluate::{Settings, Verdicts};
