@@ -50,6 +50,9 @@ pub struct Config {
     /// Set by a schema regeneration: the next collection asks the LLM for
     /// every file (and so for fresh recipes); cleared when it has.
     pub recipes_requested_at: Option<DateTime<Utc>>,
+    /// Export the latest value and an active-regression flag of each series
+    /// on the api's `/metrics` (capped there).
+    pub export_series: bool,
 }
 
 /// A config to insert; unset columns take their SQL defaults.
@@ -73,6 +76,7 @@ pub struct NewConfig {
     pub cluster_name: Option<String>,
     pub file_types: Option<serde_json::Value>,
     pub custom_prompt: Option<String>,
+    pub export_series: Option<bool>,
 }
 
 /// A row of `github_workflow_runs`.

@@ -101,6 +101,7 @@ diesel::table! {
         file_types -> Jsonb,
         custom_prompt -> Nullable<Text>,
         recipes_requested_at -> Nullable<Timestamptz>,
+        export_series -> Bool,
     }
 }
 

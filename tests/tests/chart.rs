@@ -451,6 +451,43 @@ fn optional_parts_render_when_enabled() {
 }
 
 #[test]
+fn the_grafana_dashboard_ships_for_the_sidecar() {
+    let objects = render(json!({"grafanaDashboard": {"annotations": {"grafana_folder": "CI"}}}));
+    let map = named(&objects, "ConfigMap", "prod-wfm-dashboard");
+    assert_eq!(map["metadata"]["labels"]["grafana_dashboard"], "1");
+    assert_eq!(map["metadata"]["annotations"]["grafana_folder"], "CI");
+    let dashboard: Value =
+        serde_json::from_str(map["data"]["wfm.json"].as_str().expect("json text")).expect("JSON");
+    assert_eq!(dashboard["uid"], "wfm-overview");
+    let exprs: Vec<&str> = dashboard["panels"]
+        .as_array()
+        .expect("panels")
+        .iter()
+        .flat_map(|p| p["targets"].as_array().into_iter().flatten())
+        .filter_map(|t| t["expr"].as_str())
+        .collect();
+    // what the api exports: the webhook metrics and the benchmark series
+    for metric in [
+        "github_workflow_run_total",
+        "github_workflow_run_duration_seconds_bucket",
+        "github_job_queue_duration_seconds_bucket",
+        "wfm_benchmark_latest_value",
+        "wfm_benchmark_regression_active",
+    ] {
+        assert!(
+            exprs.iter().any(|e| e.contains(metric)),
+            "no panel reads {metric}"
+        );
+    }
+    let off = render(json!({"grafanaDashboard": {"enabled": false}}));
+    assert!(
+        of_kind(&off, "ConfigMap")
+            .iter()
+            .all(|m| m["metadata"]["name"] != "prod-wfm-dashboard")
+    );
+}
+
+#[test]
 fn every_value_is_documented_in_the_chart_readme() {
     let values: Value = serde_saphyr::from_str(&read("charts/wfm/values.yaml")).expect("values");
     let readme = read("charts/wfm/README.md");

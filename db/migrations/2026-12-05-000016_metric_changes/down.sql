@@ -1,3 +1,4 @@
 DROP TABLE github_workflow_change_notifications;
 DROP TABLE github_workflow_metric_changes;
 DROP TABLE github_workflow_metric_change_queue;
+ALTER TABLE github_workflow_configs DROP COLUMN export_series;

@@ -1,5 +1,10 @@
 -- Benchmark changes (issue [changes]): what the detector found in each
 -- series, its triage, and the notifications it owes.
+
+-- A config opts in to exporting its series (latest value, active regression)
+-- on the api's /metrics: labels are the series' dimensions, so it is a
+-- choice per config, and the api caps the series exported.
+ALTER TABLE github_workflow_configs ADD COLUMN export_series BOOLEAN NOT NULL DEFAULT false;
 --
 -- A store queues its run here in the transaction that stores the records; a
 -- collector claims queue rows with FOR UPDATE SKIP LOCKED after commit (or in

@@ -46,6 +46,8 @@ pub const BASE_PATH: &str = "/v1/github-workflow-metrics";
 /// | `WFM_API_READ_TOKENS` | none | comma-separated bearer tokens allowed to read (GET and the metric query POSTs) |
 /// | `WFM_API_ADMIN_TOKENS` | none | comma-separated bearer tokens allowed to read and write |
 /// | `WFM_API_WORKERS` | one per core | HTTP worker threads |
+/// | `WFM_API_EXPORT_MAX_SERIES` | 1000 | series × metrics of configs with `export_series` on `/metrics` (`wfm_benchmark_latest_value`, `wfm_benchmark_regression_active`); 0: none |
+/// | `WFM_API_EXPORT_CACHE` | 30s | how long those values are served before being read again |
 /// | `WFM_API_SUMMARY_MAX_VALUES` | 4000000 | metric values a request asking for exact percentiles (`exact=true`) may cover; past it the request is refused (sketch estimates have no limit) |
 ///
 /// With neither token list set the API is open (a warning is logged at start).
@@ -60,6 +62,8 @@ pub struct ApiConfig {
     pub ci: ci::CiConfig,
     /// The web console served at `/` (`WFM_CONSOLE_DIR`, see `wfm_console`).
     pub console: wfm_console::ConsoleConfig,
+    /// Benchmark series of opted-in configs on `/metrics` (`WFM_API_EXPORT_*`).
+    pub export: wfm_change_tracking::export::ExportConfig,
 }
 
 /// `WFM_API_SUMMARY_MAX_VALUES` unset: exact percentiles over at most 4M values.
@@ -88,6 +92,7 @@ impl ApiConfig {
             webhooks: webhooks::WebhookConfig::from_env(env)?,
             ci: ci::CiConfig::from_env(env)?,
             console: wfm_console::ConsoleConfig::from_env(env)?,
+            export: wfm_change_tracking::export::ExportConfig::from_env(env)?,
         })
     }
 }

@@ -9,6 +9,7 @@ use actix_web::web;
 use wfm_actions_metrics::GithubMetrics;
 use wfm_api::webhooks::Webhooks;
 use wfm_api::{ApiConfig, AppState};
+use wfm_change_tracking::export::SeriesExport;
 use wfm_extract::llm::LlmClient;
 use wfm_service::ServiceInfo;
 
@@ -61,9 +62,15 @@ fn main() -> ExitCode {
         }
         let github = GithubMetrics::new(service.pool.clone(), service.config.ci.clone());
         service.metrics.register_collector(github.collector());
+        let series = SeriesExport::new(service.pool.clone(), service.config.export);
+        service.metrics.register_collector(series.collector());
         service.on_scrape(Arc::new(move || {
             let github = github.clone();
-            Box::pin(async move { github.refresh_if_stale().await })
+            let series = series.clone();
+            Box::pin(async move {
+                github.refresh_if_stale().await;
+                series.refresh_if_stale().await;
+            })
         }));
         let processor = webhooks.config.processor.then(|| {
             tokio::spawn(wfm_api::webhooks::process::run(

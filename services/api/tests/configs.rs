@@ -224,6 +224,14 @@ async fn put_replaces_and_patch_changes_only_what_is_sent() {
         .data();
     assert_eq!(cleared["workflow_filter"], serde_json::Value::Null);
     assert_eq!(cleared["branch_filter"], "main");
+    // exporting the series on /metrics is opt-in
+    assert_eq!(created["export_series"], false);
+    let exported = api
+        .patch(&format!("configs/{id}"), json!({"export_series": true}))
+        .await
+        .data();
+    assert_eq!(exported["export_series"], true);
+    assert_eq!(exported["branch_filter"], "main");
     // a patch that breaks the config is refused and changes nothing
     let (code, message) = api
         .patch(

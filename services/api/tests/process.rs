@@ -28,10 +28,15 @@ async fn tokens_guard_the_api_but_not_the_ops_routes() {
         .expect("the API answers");
     assert_eq!(status, 401, "{body}");
     assert!(body.contains("\"code\":4010"), "{body}");
-    let (status, _) = http_get(&format!("{base}/metrics"))
+    let (status, text) = http_get(&format!("{base}/metrics"))
         .await
         .expect("/metrics answers");
     assert_eq!(status, 200);
+    // the benchmark series export is read at scrape time (none opted in here)
+    assert!(
+        text.contains("wfm_benchmark_series_truncated 0"),
+        "{text}"
+    );
     assert!(
         !api.output().contains("the API is open"),
         "{}",

@@ -44,7 +44,7 @@ use wfm_reader::ArtifactLimits;
 /// | `WFM_TEMP_POD_TOLERATIONS` | `[]` | JSON list of tolerations (to land where the runners' PVCs can attach) |
 /// | `WFM_TEMP_POD_NODE_SELECTOR` | `{}` | JSON object of node labels |
 /// | `WFM_TEMP_POD_REAP_INTERVAL` | 5m | how often expired reader pods are deleted |
-/// | `WFM_CHANGES_*`, `WFM_NOTIFY_*` | see wfm-change-tracking | benchmark change detection after each store |
+/// | `WFM_CHANGES_*`, `WFM_NOTIFY_*`, `WFM_CONSOLE_URL` | see wfm-change-tracking | benchmark change detection after each store; notifications of the changes filed (webhook, Slack, GitHub commit status) |
 /// | `WFM_NODE_EXPORTER_URL` | `http://{host_ip}:8989` | the `node-exporter` reader's agent, `{host_ip}`/`{node_name}` of the reader pod's node filled in |
 #[derive(Debug, Clone)]
 pub struct CollectorConfig {
@@ -68,6 +68,8 @@ pub struct CollectorConfig {
     pub temp_pod: TempPodSettings,
     /// Change detection on the series each stored run touched.
     pub changes: wfm_change_tracking::Settings,
+    /// Where filed changes are announced.
+    pub notify: wfm_change_tracking::notify::NotifySettings,
 }
 
 /// How the `temp-pod` and `node-exporter` readers make and reap reader pods.
@@ -175,6 +177,7 @@ impl CollectorConfig {
                 "must be 1 to 20000",
             ));
         }
+        let notify = wfm_change_tracking::notify::NotifySettings::from_env(env)?;
         Ok(CollectorConfig {
             concurrency,
             lease,
@@ -197,7 +200,8 @@ impl CollectorConfig {
             inline_rollup_records: env.var_or("WFM_ROLLUPS_INLINE_RECORDS", 10_000)?,
             llm: LlmConfig::from_env(env)?,
             temp_pod: TempPodSettings::from_env(env)?,
-            changes: wfm_change_tracking::Settings::from_env(env, Vec::new())?,
+            changes: wfm_change_tracking::Settings::from_env(env, notify.targets())?,
+            notify,
             github: GithubSettings {
                 api_url: env
                     .var("WFM_GITHUB_API_URL")

@@ -52,6 +52,8 @@ pub struct Collector {
     pub kube: Option<kube::Client>,
     /// Plain HTTP (the `node-exporter` reader).
     pub http: reqwest::Client,
+    /// Delivers what filed changes owe, when any target is configured.
+    pub notifier: Option<wfm_change_tracking::notify::Notifier>,
 }
 
 impl std::fmt::Debug for Collector {

@@ -99,6 +99,15 @@ impl Collector {
         let http = reqwest::Client::builder()
             .timeout(config.read_timeout)
             .build()?;
+        let notifier = if config.notify.targets().is_empty() {
+            None
+        } else {
+            let github = config.notify.github_status.then(|| github.clone());
+            Some(wfm_change_tracking::notify::Notifier::new(
+                config.notify.clone(),
+                github,
+            )?)
+        };
         Ok(Collector {
             pool,
             db,
@@ -109,6 +118,7 @@ impl Collector {
             github,
             kube: None,
             http,
+            notifier,
         })
     }
 

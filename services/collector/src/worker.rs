@@ -30,6 +30,9 @@ pub async fn run(collector: Arc<Collector>, shutdown: CancellationToken) -> anyh
         background.clone(),
     ));
     tokio::spawn(reap_loop(collector.clone(), background.clone()));
+    if collector.notifier.is_some() {
+        tokio::spawn(notify_loop(collector.clone(), background.clone()));
+    }
     tokio::spawn(crate::pods::reap_loop(
         collector.clone(),
         background.clone(),
@@ -239,6 +242,52 @@ async fn reap_loop(collector: Arc<Collector>, stop: CancellationToken) {
                 error = format!("{e:#}"),
                 "examining queued runs for changes failed"
             ),
+        }
+    }
+}
+
+/// Delivers the notifications filed changes owe, every poll interval, in
+/// batches until none is due.
+async fn notify_loop(collector: Arc<Collector>, stop: CancellationToken) {
+    let Some(notifier) = collector.notifier.as_ref() else {
+        return;
+    };
+    const BATCH: i64 = 20;
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(notifier.settings().poll_interval) => {}
+            () = stop.cancelled() => return,
+        }
+        loop {
+            let round = match collector.pool.get().await {
+                Ok(mut conn) => notifier
+                    .deliver_due(&mut conn, BATCH)
+                    .await
+                    .map_err(anyhow::Error::from),
+                Err(e) => Err(e.into()),
+            };
+            match round {
+                Ok(done) => {
+                    if done.sent + done.retrying + done.failed > 0 {
+                        tracing::info!(
+                            sent = done.sent,
+                            retrying = done.retrying,
+                            failed = done.failed,
+                            "change notifications"
+                        );
+                    }
+                    if done.sent + done.retrying + done.failed < BATCH as usize {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(
+                        error = format!("{e:#}"),
+                        "delivering change notifications failed"
+                    );
+                    break;
+                }
+            }
         }
     }
 }

@@ -10,6 +10,10 @@
 //!   the changes already filed, which are updated in place or filed anew.
 //! - [`changes`]: the filed changes, listed and triaged.
 //! - [`series`]: one series of one metric with its changes, for charts.
+//! - [`notify`]: the outbox of notifications filed changes owe, delivered
+//!   with retries (signed webhooks, Slack, GitHub commit statuses).
+//! - [`export`]: opted-in series on the api's `/metrics` (latest value,
+//!   active regression), capped.
 //! - [`compare`]: two runs, commits or branches of a config, series by series.
 //!
 //! Exactly once: a series is examined under a transaction-scoped advisory
@@ -19,6 +23,8 @@
 pub mod changes;
 pub mod compare;
 pub mod evaluate;
+pub mod export;
+pub mod notify;
 pub mod points;
 pub mod queue;
 pub mod series;

@@ -66,6 +66,19 @@ pub struct Artifact {
     pub expired: bool,
 }
 
+/// A commit status (`POST /repos/{owner}/{repo}/statuses/{sha}`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CommitStatus {
+    /// `error`, `failure`, `pending` or `success`.
+    pub state: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_url: Option<String>,
+    /// At most 140 characters (GitHub's limit; longer is cut).
+    pub description: String,
+    /// Statuses of one context replace each other.
+    pub context: String,
+}
+
 #[derive(Deserialize)]
 struct ArtifactPage {
     total_count: u64,
@@ -185,24 +198,62 @@ impl GithubClient {
     }
 
     async fn get(&self, url: &str, what: &str) -> Result<Response, RestError> {
-        let response = self.get_once(url, what).await?;
+        self.send(reqwest::Method::GET, url, None, what).await
+    }
+
+    /// One authorized call; an app retries once with a fresh token on 401.
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<&serde_json::Value>,
+        what: &str,
+    ) -> Result<Response, RestError> {
+        let response = self.send_once(method.clone(), url, body, what).await?;
         if let (StatusCode::UNAUTHORIZED, Auth::App(app)) = (response.status(), &self.auth) {
             // an installation token can be revoked before it ends: a new one, once
             *app.current.lock().await = None;
-            return self.get_once(url, what).await;
+            return self.send_once(method, url, body, what).await;
         }
         Ok(response)
     }
 
-    async fn get_once(&self, url: &str, what: &str) -> Result<Response, RestError> {
-        let mut request = self.request(reqwest::Method::GET, url);
+    async fn send_once(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<&serde_json::Value>,
+        what: &str,
+    ) -> Result<Response, RestError> {
+        let mut request = self.request(method, url);
         if let Some(token) = self.bearer().await? {
             request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+        }
+        if let Some(body) = body {
+            request = request.json(body);
         }
         request
             .send()
             .await
             .map_err(|e| RestError::transport(what, e))
+    }
+
+    /// Sets a commit status on `sha` of `owner/repo` (needs `statuses:write`).
+    pub async fn create_commit_status(
+        &self,
+        owner: &str,
+        repo: &str,
+        sha: &str,
+        status: &CommitStatus,
+    ) -> Result<(), RestError> {
+        let what = format!("a commit status on {sha} of {owner}/{repo}");
+        let url = format!("{}/repos/{owner}/{repo}/statuses/{sha}", self.base);
+        let body = serde_json::to_value(status)
+            .map_err(|e| RestError::transport(&what, format!("unwritable status: {e}")))?;
+        let response = self
+            .send(reqwest::Method::POST, &url, Some(&body), &what)
+            .await?;
+        checked(response, &what).await.map(drop)
     }
 
     /// The unexpired and expired artifacts of run `run_id` of `owner/repo`.

@@ -35,6 +35,7 @@ pub struct ConfigFields {
     pub enabled: bool,
     pub file_types: serde_json::Value,
     pub custom_prompt: Option<String>,
+    pub export_series: bool,
 }
 
 /// The body of POST and PUT. Read-only fields a client may echo back from a GET
@@ -76,6 +77,10 @@ pub struct ConfigBody {
     /// Sent to the LLM with every file (at most 10,000 characters).
     #[serde(default)]
     custom_prompt: Option<String>,
+    /// Export each series' latest value and an active-regression flag on
+    /// the api's `/metrics` (default false).
+    #[serde(default)]
+    export_series: Option<bool>,
     // echoed read-only fields
     #[serde(default, rename = "id")]
     #[schema(ignore)]
@@ -123,6 +128,7 @@ impl ConfigBody {
             enabled: self.enabled.unwrap_or(true),
             file_types: serde_json::Value::from(self.file_types.unwrap_or_default()),
             custom_prompt: self.custom_prompt,
+            export_series: self.export_series.unwrap_or(false),
         }
         .checked()
     }
@@ -157,6 +163,7 @@ pub struct ConfigPatch {
     file_types: Option<Vec<String>>,
     #[serde(default, deserialize_with = "present")]
     custom_prompt: Option<Option<String>>,
+    export_series: Option<bool>,
 }
 
 /// A field that is present, maybe as `null`: `Some(None)`; absent: `None` (via `default`).
@@ -200,6 +207,7 @@ impl ConfigPatch {
                 .file_types
                 .map_or_else(|| current.file_types.clone(), serde_json::Value::from),
             custom_prompt: pick(self.custom_prompt, &current.custom_prompt),
+            export_series: pick(self.export_series, &current.export_series),
         }
         .checked()
     }
