@@ -105,6 +105,32 @@ async fn every_page_works_in_chromium() {
     .expect("a failed run");
     let failed = failed[0].n.to_string();
 
+    // a regression on a demo series for the triage test: filed as the
+    // collector would, between the 6th and 5th newest runs of the series
+    let change: Vec<Number> = diesel::sql_query(
+        "WITH pick AS ( \
+             SELECT m.config_id, m.series_key, m.dimensions, k AS metric, coalesce(r.head_branch, '') AS branch \
+             FROM github_workflow_metrics m JOIN github_workflow_runs r ON r.id = m.run_id \
+             CROSS JOIN LATERAL jsonb_object_keys(m.metrics) AS k \
+             WHERE jsonb_typeof(m.metrics -> k) = 'number' ORDER BY m.id, k LIMIT 1), \
+         points AS ( \
+             SELECT r.id, r.head_sha, min(m.\"timestamp\") AS at, \
+                 percentile_cont(0.5) WITHIN GROUP (ORDER BY (m.metrics ->> p.metric)::float8) AS v, \
+                 row_number() OVER (ORDER BY min(m.\"timestamp\") DESC) AS newest \
+             FROM pick p JOIN github_workflow_metrics m ON m.config_id = p.config_id AND m.series_key = p.series_key \
+             JOIN github_workflow_runs r ON r.id = m.run_id GROUP BY r.id, r.head_sha) \
+         INSERT INTO github_workflow_metric_changes (config_id, series_key, dimensions, metric, branch, at, \
+             before_run_id, after_run_id, before_commit, after_commit, before_value, after_value, \
+             change_percent, magnitude_sigma, p_value, direction) \
+         SELECT p.config_id, p.series_key, p.dimensions, p.metric, p.branch, a.at, b.id, a.id, \
+             b.head_sha, a.head_sha, b.v, a.v * 0.92, -8.0, 6.5, 0.00002, 'regression' \
+         FROM pick p, points a, points b WHERE a.newest = 5 AND b.newest = 6 RETURNING id AS n",
+    )
+    .load(&mut conn)
+    .await
+    .expect("a change on a demo series");
+    let change = change[0].n.to_string();
+
     // a runner set for the runner-set pages: the fixtures' ARC objects
     // through the fake API server, watched by a real wfm-scanner
     insert_set_config(&db).await;
@@ -180,6 +206,7 @@ async fn every_page_works_in_chromium() {
             ("WFM_CONSOLE_TOKEN_URL", &tokened),
             ("WFM_CHROMIUM", &chromium),
             ("WFM_FAILED_RUN", &failed),
+            ("WFM_CHANGE", &change),
             (
                 "WFM_CONSOLE_SCREENSHOTS",
                 screenshots.to_str().expect("utf-8 path"),

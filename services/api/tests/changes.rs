@@ -250,7 +250,12 @@ async fn a_series_comes_with_its_changes() {
     assert_eq!(points[20]["commit"], format!("{:040x}", 20));
     assert_eq!(by_dims["changes"].as_array().expect("changes").len(), 1);
     assert_eq!(by_dims["changes"][0]["after_run_id"], runs[20]);
-    let key = by_dims["series_key"].as_i64().expect("key");
+    // a 64-bit key travels as a string: JavaScript would round a number
+    let key: i64 = by_dims["series_key"]
+        .as_str()
+        .expect("key")
+        .parse()
+        .expect("decimal");
     let by_key = api
         .get(&format!(
             "configs/{c}/series?metric=latency_ms&series_key={key}&limit=10"

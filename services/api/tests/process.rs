@@ -33,10 +33,7 @@ async fn tokens_guard_the_api_but_not_the_ops_routes() {
         .expect("/metrics answers");
     assert_eq!(status, 200);
     // the benchmark series export is read at scrape time (none opted in here)
-    assert!(
-        text.contains("wfm_benchmark_series_truncated 0"),
-        "{text}"
-    );
+    assert!(text.contains("wfm_benchmark_series_truncated 0"), "{text}");
     assert!(
         !api.output().contains("the API is open"),
         "{}",

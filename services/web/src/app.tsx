@@ -9,10 +9,13 @@ import { Explorer } from "./pages/Explorer";
 import { Runs } from "./pages/Runs";
 import { CiHealth } from "./pages/CiHealth";
 import { RunnerSets, RunnerSet } from "./pages/RunnerSets";
+import { Changes, ChangeDetail } from "./pages/Changes";
+import { Compare } from "./pages/Compare";
 
 const NAV: [string, string][] = [
   ["/", "Overview"],
   ["/explore", "Metrics explorer"],
+  ["/changes", "Changes"],
   ["/runs", "Runs"],
   ["/ci", "CI health"],
   ["/runner-sets", "Runner sets"],
@@ -24,6 +27,9 @@ function page(path: string) {
   if ((m = match("/configs/:id", path))) return <ConfigPage id={Number(m.id)} />;
   if (path === "/explore") return <Explorer />;
   if (path === "/runs") return <Runs />;
+  if (path === "/changes") return <Changes />;
+  if ((m = match("/changes/:id", path))) return <ChangeDetail id={Number(m.id)} />;
+  if (path === "/compare") return <Compare />;
   if (path === "/ci") return <CiHealth />;
   if (path === "/runner-sets") return <RunnerSets />;
   if ((m = match("/runner-sets/:namespace/:name", path))) return <RunnerSet namespace={m.namespace} name={m.name} />;

@@ -19,7 +19,10 @@ use crate::TrackingError;
 pub struct Change {
     pub id: i64,
     pub config_id: i64,
-    /// The series' key (a hash of its dimensions, per config).
+    /// The series' key (a 64-bit hash of its dimensions, per config), as a
+    /// decimal string: JavaScript's numbers would round it.
+    #[serde(serialize_with = "as_decimal")]
+    #[schema(value_type = String)]
     pub series_key: i64,
     #[schema(value_type = Object)]
     pub dimensions: serde_json::Value,
@@ -49,6 +52,11 @@ pub struct Change {
     pub triaged_at: Option<DateTime<Utc>>,
     pub detected_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A 64-bit key as a decimal string.
+pub(crate) fn as_decimal<S: serde::Serializer>(key: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(key)
 }
 
 /// Which changes a list holds; every filter is optional.

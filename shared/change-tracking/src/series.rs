@@ -33,6 +33,9 @@ pub struct SeriesPoint {
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct SeriesView {
     pub config_id: i64,
+    /// As a decimal string (see [`Change::series_key`]).
+    #[serde(serialize_with = "crate::changes::as_decimal")]
+    #[schema(value_type = String)]
     pub series_key: i64,
     #[schema(value_type = Object)]
     pub dimensions: serde_json::Value,

@@ -5,6 +5,7 @@ import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { formatNumber, formatTime } from "../lib/format";
+import type { Marker } from "../lib/changes";
 import { palette } from "../lib/series";
 
 export interface ChartSeries {
@@ -24,6 +25,29 @@ export interface ChartProps {
   yRange?: [number, number];
   /** Accessible name of the chart. */
   title: string;
+  /** Vertical lines at benchmark changes (red a regression, green an improvement). */
+  markers?: Marker[];
+}
+
+const MARKER_COLOURS: Record<Marker["kind"], string> = { regression: "#c62828", improvement: "#2e7d32", unknown: "#757575" };
+
+/** Dashed vertical lines at the markers, inside the plot area. */
+function drawMarkers(u: uPlot, markers: Marker[]): void {
+  const ctx = u.ctx;
+  const { left, top, width, height } = u.bbox;
+  ctx.save();
+  ctx.lineWidth = 2 * devicePixelRatio;
+  ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
+  for (const m of markers) {
+    const x = u.valToPos(m.x, "x", true);
+    if (!Number.isFinite(x) || x < left || x > left + width) continue;
+    ctx.strokeStyle = MARKER_COLOURS[m.kind];
+    ctx.beginPath();
+    ctx.moveTo(x, top);
+    ctx.lineTo(x, top + height);
+    ctx.stroke();
+  }
+  ctx.restore();
 }
 
 export function Chart(props: ChartProps) {
@@ -31,6 +55,8 @@ export function Chart(props: ChartProps) {
   const tip = useRef<HTMLDivElement>(null);
   const describe = useRef(props.describe);
   describe.current = props.describe;
+  const markers = props.markers ?? [];
+  const markerKey = JSON.stringify(markers);
 
   useEffect(() => {
     const el = host.current;
@@ -62,6 +88,7 @@ export function Chart(props: ChartProps) {
         })),
       ],
       hooks: {
+        draw: [(u) => drawMarkers(u, markers)],
         setCursor: [
           (u) => {
             const t = tip.current;
@@ -96,12 +123,22 @@ export function Chart(props: ChartProps) {
       if (tip.current) el.parentElement?.appendChild(tip.current);
       plot.destroy();
     };
-  }, [props.x, props.series, props.height, props.yLabel, props.yRange?.[0], props.yRange?.[1]]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [props.x, props.series, props.height, props.yLabel, props.yRange?.[0], props.yRange?.[1], markerKey]);
 
   return (
     // a figure named by the title (not role="img", which would hide the legend's series toggles)
     <figure class="chart" aria-label={props.title}>
-      <div ref={host} class="chart-host" data-points={props.x.length} data-series={props.series.length} />
+      <div ref={host} class="chart-host" data-points={props.x.length} data-series={props.series.length} data-markers={markers.length} />
+      {markers.length > 0 && (
+        <ul class="chart-markers" aria-label="Changes marked on the chart">
+          {markers.map((m) => (
+            <li key={`${m.x}-${m.label}`} class={`marker-${m.kind}`}>
+              {m.label} at {formatTime(new Date(m.x * 1000).toISOString())}
+            </li>
+          ))}
+        </ul>
+      )}
       <div ref={tip} class="chart-tip" style={{ display: "none" }} />
     </figure>
   );

@@ -16,6 +16,10 @@ const STATUS_CLASS: Record<string, string> = {
   running: "info",
   in_progress: "info",
   queued: "info",
+  new: "bad",
+  acknowledged: "warn",
+  ignored: "muted",
+  fixed: "ok",
 };
 
 export function Status(props: { value: string | null | undefined }) {

@@ -17,6 +17,7 @@ const config: Config = {
   reader: "mounted",
   reader_options: { a: 1, b: 2 },
   keep_raw_data: false,
+  export_series: false,
   metric_schema_id: 1,
   enabled: true,
   last_processed_workload_uid: null,
@@ -50,6 +51,10 @@ describe("patchOf", () => {
   it("clears a blank custom prompt and sends a new one", () => {
     expect(patchOf(config, { ...formOf(config), custom_prompt: "  " })).toEqual({ body: {} });
     expect(patchOf(config, { ...formOf(config), custom_prompt: "Be brief" }).body).toEqual({ custom_prompt: "Be brief" });
+  });
+
+  it("switches the Prometheus export of the series", () => {
+    expect(patchOf(config, { ...formOf(config), export_series: true }).body).toEqual({ export_series: true });
   });
 });
 

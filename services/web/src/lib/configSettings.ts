@@ -18,6 +18,7 @@ export interface SettingsForm {
   /** A JSON object. */
   reader_options: string;
   keep_raw_data: boolean;
+  export_series: boolean;
   /** Comma- or space-separated. */
   file_types: string;
   custom_prompt: string;
@@ -50,6 +51,7 @@ export function formOf(c: Config): SettingsForm {
     reader: c.reader,
     reader_options: JSON.stringify(c.reader_options ?? {}, null, 2),
     keep_raw_data: c.keep_raw_data,
+    export_series: c.export_series ?? false,
     file_types: (c.file_types ?? []).join(", "),
     custom_prompt: c.custom_prompt ?? "",
   };
@@ -103,6 +105,7 @@ export function patchOf(c: Config, form: SettingsForm): PatchResult {
   }
   if (stable(options) !== stable(c.reader_options ?? {})) body.reader_options = options;
   if (form.keep_raw_data !== c.keep_raw_data) body.keep_raw_data = form.keep_raw_data;
+  if (form.export_series !== (c.export_series ?? false)) body.export_series = form.export_series;
   const types = words(form.file_types);
   if (!sameList(types, c.file_types ?? [])) body.file_types = types;
   const prompt = form.custom_prompt.trim() ? form.custom_prompt : null;

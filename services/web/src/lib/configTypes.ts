@@ -29,6 +29,8 @@ export interface Config {
   file_types: string[];
   custom_prompt: string | null;
   recipes_requested_at: string | null;
+  /** Its series' latest values and active regressions on the api's /metrics. */
+  export_series: boolean;
 }
 
 export type FieldType = "string" | "int" | "float" | "bool";

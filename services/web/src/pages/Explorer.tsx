@@ -8,6 +8,7 @@ import { ErrorBox, Empty, Loading } from "../components/ui";
 import { useAsync } from "../hooks";
 import { bucketProblem, effectiveInterval, parseState, resolveRange, stateQuery, toLocalInput, trendsBody, type ExplorerState } from "../lib/explorer";
 import type { RecordRow, Trends } from "../lib/explorerData";
+import { markersOf, type Change } from "../lib/changes";
 import { formatTime } from "../lib/format";
 import { setQuery, useLocation } from "../router";
 import { ChartPanel } from "./explorer/ChartPanel";
@@ -60,6 +61,18 @@ export function Explorer() {
   const body = config && metrics.length && !problem && typeof range !== "string" ? trendsBody(state, metrics, range) : null;
   const trends = useAsync(
     () => (body ? api.post<Trends>(`/configs/${config}/metrics/trends`, body) : Promise.resolve(undefined)),
+    [config, JSON.stringify(body), tick],
+  );
+  // the changes filed on the charted metrics, marked on the chart
+  const changes = useAsync(
+    () =>
+      body && typeof range !== "string"
+        ? Promise.all(
+            metrics.map((metric) =>
+              api.get<{ changes: Change[] }>(`/configs/${config}/changes`, { metric, status: null, since: range.start.toISOString(), until: range.end.toISOString(), limit: 100 }),
+            ),
+          ).then((pages) => pages.flatMap((p) => p.changes))
+        : Promise.resolve([] as Change[]),
     [config, JSON.stringify(body), tick],
   );
 
@@ -125,6 +138,7 @@ export function Explorer() {
           trends={trends.data}
           filters={state.filters}
           loading={trends.loading}
+          markers={markersOf(changes.data ?? [])}
           queryRange={(start, end) => change({ range: "custom", from: toLocalInput(start), to: toLocalInput(end), interval: "auto" })}
         />
       )}

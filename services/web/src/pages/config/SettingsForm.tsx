@@ -86,6 +86,10 @@ export function SettingsForm(props: { config: Config; onSaved: (message: string)
           <input type="checkbox" checked={form.keep_raw_data} onChange={(e) => set("keep_raw_data", e.currentTarget.checked)} />
           Keep raw data
         </label>
+        <label class="check" style={{ alignSelf: "center" }}>
+          <input type="checkbox" checked={form.export_series} onChange={(e) => set("export_series", e.currentTarget.checked)} />
+          Export series to Prometheus
+        </label>
       </div>
       <div class="grid" style={{ marginTop: "1rem" }}>
         <label>

@@ -108,6 +108,7 @@ function SettingsView(props: { config: Config }) {
     ["Reader", c.reader],
     ["Reader options", <code>{JSON.stringify(c.reader_options ?? {})}</code>],
     ["Keep raw data", c.keep_raw_data ? "yes" : "no"],
+    ["Series on /metrics", c.export_series ? "exported" : "no"],
     ["Custom LLM prompt", c.custom_prompt ? <span style={{ whiteSpace: "pre-wrap" }}>{c.custom_prompt}</span> : text(null)],
     ["Active schema id", c.metric_schema_id ?? text(null)],
     ["Recipes requested", c.recipes_requested_at ? formatTime(c.recipes_requested_at) : text(null)],

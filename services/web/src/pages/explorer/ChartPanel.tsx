@@ -3,6 +3,7 @@
 // exactly the values drawn (only the zoomed span when zoomed).
 import { useMemo } from "preact/hooks";
 import { Chart } from "../../components/Chart";
+import type { Marker } from "../../lib/changes";
 import { Section } from "../../components/ui";
 import { download, toCsv } from "../../lib/csv";
 import { intervalSeconds } from "../../lib/explorer";
@@ -16,6 +17,8 @@ interface Props {
   trends: Trends;
   filters: Record<string, string[]>;
   loading: boolean;
+  /** Benchmark changes in the range, drawn as vertical lines. */
+  markers?: Marker[];
   /** Asks the API again for just this span (a custom range). */
   queryRange: (start: Date, end: Date) => void;
 }
@@ -75,7 +78,7 @@ export function ChartPanel(props: Props) {
       )}
       {/* the wrapper tells the tooltip's lookups where the cursor is */}
       <div ref={info.host} onMouseMove={info.handlers.onMouseMove} onMouseLeave={info.handlers.onMouseLeave} onMouseDown={zoom.onMouseDown} onDblClick={zoom.onDblClick}>
-        <Chart x={data.x} series={data.series} describe={info.describe} title={title} height={380} yLabel={trends.metrics.length === 1 ? trends.metrics[0] : undefined} />
+        <Chart x={data.x} series={data.series} describe={info.describe} title={title} height={380} markers={props.markers} yLabel={trends.metrics.length === 1 ? trends.metrics[0] : undefined} />
       </div>
       {zoom.view && (
         <div class="notice" role="status" style={{ margin: "0.5rem 0 0", display: "flex", gap: "0.75rem", alignItems: "center", flexWrap: "wrap" }}>
