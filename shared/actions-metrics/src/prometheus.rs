@@ -18,8 +18,7 @@
 //! Label values outside each label's allow-list or top-N become `other`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, RwLock};
-use std::time::Instant;
+use std::sync::Arc;
 
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Double, Text};
@@ -30,6 +29,7 @@ use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::gauge::ConstGauge;
 use wfm_db::DbPool;
+use wfm_telemetry::Cached;
 
 /// Why the metrics could not be computed (they keep their last values).
 #[derive(Debug, thiserror::Error)]
@@ -349,8 +349,7 @@ fn fold(
 pub struct GithubMetrics {
     pool: DbPool,
     config: CiConfig,
-    current: RwLock<Option<(Instant, Arc<Snapshot>)>>,
-    refreshing: tokio::sync::Mutex<()>,
+    current: Cached<Snapshot>,
 }
 
 impl std::fmt::Debug for GithubMetrics {
@@ -363,32 +362,22 @@ impl std::fmt::Debug for GithubMetrics {
 
 impl GithubMetrics {
     pub fn new(pool: DbPool, config: CiConfig) -> Arc<Self> {
+        let current = Cached::new(config.cache);
         Arc::new(Self {
             pool,
             config,
-            current: RwLock::new(None),
-            refreshing: tokio::sync::Mutex::new(()),
+            current,
         })
-    }
-
-    fn fresh(&self) -> bool {
-        let current = self.current.read().unwrap_or_else(|e| e.into_inner());
-        current
-            .as_ref()
-            .is_some_and(|(at, _)| at.elapsed() < self.config.cache)
     }
 
     /// Reads the tables again unless the values are younger than the cache
     /// period; one reader at a time. A failed read keeps the last values.
     pub async fn refresh_if_stale(&self) {
-        if self.fresh() {
-            return;
-        }
-        let _one = self.refreshing.lock().await;
-        if self.fresh() {
-            return;
-        }
-        if let Err(e) = self.refresh().await {
+        let read = self
+            .current
+            .refresh_if_stale(|| compute(&self.pool, &self.config))
+            .await;
+        if let Err(e) = read {
             tracing::warn!(
                 error = format!("{e:#}"),
                 "computing the GitHub metrics failed"
@@ -398,9 +387,7 @@ impl GithubMetrics {
 
     /// Reads the tables now.
     pub async fn refresh(&self) -> Result<(), MetricsError> {
-        let snapshot = compute(&self.pool, &self.config).await?;
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) =
-            Some((Instant::now(), Arc::new(snapshot)));
+        self.current.set(compute(&self.pool, &self.config).await?);
         Ok(())
     }
 
@@ -415,12 +402,8 @@ struct Exposed(Arc<GithubMetrics>);
 
 impl Collector for Exposed {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let snapshot = {
-            let current = self.0.current.read().unwrap_or_else(|e| e.into_inner());
-            match current.as_ref() {
-                Some((_, snapshot)) => snapshot.clone(),
-                None => return Ok(()),
-            }
+        let Some(snapshot) = self.0.current.get() else {
+            return Ok(());
         };
         let s = &*snapshot;
         let name = |name: &str| self.0.config.metric_name(name);

@@ -8,9 +8,12 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use diesel::sql_types::{BigInt, Double, Jsonb, Nullable, Text, Timestamptz};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Jsonb, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use wfm_changes::{Better, ChangePoint, Direction, Options, detect};
+use wfm_db::ChangeDirection;
+use wfm_db::schema::github_workflow_metric_changes as changes;
 use wfm_env::{Env, EnvError};
 
 use crate::points::{self, Point, SeriesRef};
@@ -130,7 +133,7 @@ pub async fn series(
     conn: &mut AsyncPgConnection,
     settings: &Settings,
     series: &SeriesRef,
-    dimensions: &str,
+    dimensions: &serde_json::Value,
     better: &BTreeMap<String, Better>,
     now: DateTime<Utc>,
 ) -> diesel::QueryResult<Verdicts> {
@@ -171,10 +174,11 @@ pub async fn series(
             match same {
                 Some((i, f, _)) => {
                     taken[i] = true;
-                    verdicts.updated += refresh(conn, f.id, &step).await?;
+                    verdicts.updated += refresh(conn, f, &Found::of(&step)).await?;
                 }
                 None => {
-                    if let Some(id) = file(conn, series, metric, dimensions, &step).await? {
+                    let found = Found::of(&step);
+                    if let Some(id) = file(conn, series, metric, dimensions, &found).await? {
                         verdicts.filed += 1;
                         if owes_notice(settings, &step, now) {
                             owe(conn, id, &settings.notify_targets).await?;
@@ -215,26 +219,20 @@ impl<'a> Step<'a> {
             after,
         })
     }
-
-    fn direction(&self) -> &'static str {
-        match self.change.direction {
-            Direction::Regression => "regression",
-            Direction::Improvement => "improvement",
-            Direction::Unknown => "unknown",
-        }
-    }
-
-    fn magnitude(&self) -> Option<f64> {
-        Some(self.change.magnitude_sigma).filter(|m| m.is_finite())
-    }
 }
 
-#[derive(diesel::QueryableByName)]
+/// A change as filed: what a later look compares with.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = changes, check_for_backend(diesel::pg::Pg))]
 struct Filed {
-    #[diesel(sql_type = BigInt)]
     id: i64,
-    #[diesel(sql_type = BigInt)]
+    at: DateTime<Utc>,
+    before_run_id: i64,
     after_run_id: i64,
+    before_value: f64,
+    after_value: f64,
+    p_value: f64,
+    direction: ChangeDirection,
 }
 
 async fn filed(
@@ -242,22 +240,70 @@ async fn filed(
     series: &SeriesRef,
     metric: &str,
 ) -> diesel::QueryResult<Vec<Filed>> {
-    diesel::sql_query(
-        "SELECT id, after_run_id FROM github_workflow_metric_changes \
-         WHERE config_id = $1 AND series_key = $2 AND metric = $3 AND branch = $4",
-    )
-    .bind::<BigInt, _>(series.config_id)
-    .bind::<BigInt, _>(series.series_key)
-    .bind::<Text, _>(metric)
-    .bind::<Text, _>(&series.branch)
-    .load(conn)
-    .await
+    changes::table
+        .filter(changes::config_id.eq(series.config_id))
+        .filter(changes::series_key.eq(series.series_key))
+        .filter(changes::metric.eq(metric))
+        .filter(changes::branch.eq(&series.branch))
+        .select(Filed::as_select())
+        .load(conn)
+        .await
 }
 
-#[derive(diesel::QueryableByName)]
-struct Id {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
+/// The columns a detection sets: when it is filed, and on every later look
+/// that moves them.
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = changes, treat_none_as_null = true)]
+struct Found<'a> {
+    at: DateTime<Utc>,
+    before_run_id: i64,
+    after_run_id: i64,
+    before_commit: Option<&'a str>,
+    after_commit: Option<&'a str>,
+    before_value: f64,
+    after_value: f64,
+    change_percent: Option<f64>,
+    magnitude_sigma: Option<f64>,
+    p_value: f64,
+    direction: ChangeDirection,
+}
+
+impl<'a> Found<'a> {
+    fn of(step: &Step<'a>) -> Self {
+        Self {
+            at: step.after.at,
+            before_run_id: step.before.run_id,
+            after_run_id: step.after.run_id,
+            before_commit: step.before.commit.as_deref(),
+            after_commit: step.after.commit.as_deref(),
+            before_value: step.change.before,
+            after_value: step.change.after,
+            change_percent: step.change.change_percent,
+            magnitude_sigma: Some(step.change.magnitude_sigma).filter(|m| m.is_finite()),
+            p_value: step.change.p_value,
+            direction: match step.change.direction {
+                Direction::Regression => ChangeDirection::Regression,
+                Direction::Improvement => ChangeDirection::Improvement,
+                Direction::Unknown => ChangeDirection::Unknown,
+            },
+        }
+    }
+
+    /// Whether `filed` already says this.
+    fn same_as(&self, filed: &Filed) -> bool {
+        (
+            self.at,
+            self.before_run_id,
+            self.after_run_id,
+            self.direction,
+        ) == (
+            filed.at,
+            filed.before_run_id,
+            filed.after_run_id,
+            filed.direction,
+        ) && (self.before_value, self.after_value, self.p_value)
+            == (filed.before_value, filed.after_value, filed.p_value)
+    }
 }
 
 /// Files a new change; its id, or `None` when the same step is filed.
@@ -265,67 +311,45 @@ async fn file(
     conn: &mut AsyncPgConnection,
     series: &SeriesRef,
     metric: &str,
-    dimensions: &str,
-    step: &Step<'_>,
+    dimensions: &serde_json::Value,
+    found: &Found<'_>,
 ) -> diesel::QueryResult<Option<i64>> {
-    let rows: Vec<Id> = diesel::sql_query(
-        "INSERT INTO github_workflow_metric_changes \
-             (config_id, series_key, dimensions, metric, branch, at, before_run_id, after_run_id, \
-              before_commit, after_commit, before_value, after_value, change_percent, \
-              magnitude_sigma, p_value, direction) \
-         VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-         ON CONFLICT (config_id, series_key, metric, branch, after_run_id) DO NOTHING \
-         RETURNING id",
-    )
-    .bind::<BigInt, _>(series.config_id)
-    .bind::<BigInt, _>(series.series_key)
-    .bind::<Text, _>(dimensions)
-    .bind::<Text, _>(metric)
-    .bind::<Text, _>(&series.branch)
-    .bind::<Timestamptz, _>(step.after.at)
-    .bind::<BigInt, _>(step.before.run_id)
-    .bind::<BigInt, _>(step.after.run_id)
-    .bind::<Nullable<Text>, _>(step.before.commit.as_deref())
-    .bind::<Nullable<Text>, _>(step.after.commit.as_deref())
-    .bind::<Double, _>(step.change.before)
-    .bind::<Double, _>(step.change.after)
-    .bind::<Nullable<Double>, _>(step.change.change_percent)
-    .bind::<Nullable<Double>, _>(step.magnitude())
-    .bind::<Double, _>(step.change.p_value)
-    .bind::<Text, _>(step.direction())
-    .load(conn)
-    .await?;
-    Ok(rows.into_iter().next().map(|r| r.id))
+    diesel::insert_into(changes::table)
+        .values((
+            changes::config_id.eq(series.config_id),
+            changes::series_key.eq(series.series_key),
+            changes::dimensions.eq(dimensions),
+            changes::metric.eq(metric),
+            changes::branch.eq(&series.branch),
+            found,
+        ))
+        .on_conflict((
+            changes::config_id,
+            changes::series_key,
+            changes::metric,
+            changes::branch,
+            changes::after_run_id,
+        ))
+        .do_nothing()
+        .returning(changes::id)
+        .get_result(conn)
+        .await
+        .optional()
 }
 
 /// Refreshes a filed change's place and numbers; 1 when anything moved.
 async fn refresh(
     conn: &mut AsyncPgConnection,
-    id: i64,
-    step: &Step<'_>,
+    filed: &Filed,
+    found: &Found<'_>,
 ) -> diesel::QueryResult<usize> {
-    diesel::sql_query(
-        "UPDATE github_workflow_metric_changes SET \
-             at = $2, before_run_id = $3, after_run_id = $4, before_commit = $5, after_commit = $6, \
-             before_value = $7, after_value = $8, change_percent = $9, magnitude_sigma = $10, \
-             p_value = $11, direction = $12, updated_at = now() \
-         WHERE id = $1 AND (at, before_run_id, after_run_id, before_value, after_value, p_value, direction) \
-             IS DISTINCT FROM ($2, $3, $4, $7, $8, $11, $12::varchar)",
-    )
-    .bind::<BigInt, _>(id)
-    .bind::<Timestamptz, _>(step.after.at)
-    .bind::<BigInt, _>(step.before.run_id)
-    .bind::<BigInt, _>(step.after.run_id)
-    .bind::<Nullable<Text>, _>(step.before.commit.as_deref())
-    .bind::<Nullable<Text>, _>(step.after.commit.as_deref())
-    .bind::<Double, _>(step.change.before)
-    .bind::<Double, _>(step.change.after)
-    .bind::<Nullable<Double>, _>(step.change.change_percent)
-    .bind::<Nullable<Double>, _>(step.magnitude())
-    .bind::<Double, _>(step.change.p_value)
-    .bind::<Text, _>(step.direction())
-    .execute(conn)
-    .await
+    if found.same_as(filed) {
+        return Ok(0);
+    }
+    diesel::update(changes::table.filter(changes::id.eq(filed.id)))
+        .set((found, changes::updated_at.eq(diesel::dsl::now)))
+        .execute(conn)
+        .await
 }
 
 /// The notifications a filed change owes, one per target.

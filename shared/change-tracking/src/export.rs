@@ -12,8 +12,8 @@
 //! bounds the series. Values come from the rollups (the newest hour's last
 //! value), read at most once per cache period.
 
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use diesel::sql_types::{BigInt, Bool, Double, Text};
 use diesel_async::RunQueryDsl as _;
@@ -23,6 +23,7 @@ use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::gauge::ConstGauge;
 use wfm_db::DbPool;
 use wfm_env::{Env, EnvError};
+use wfm_telemetry::Cached;
 
 /// How much is exported and how fresh.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -81,8 +82,7 @@ struct Exported {
 pub struct SeriesExport {
     pool: DbPool,
     config: ExportConfig,
-    current: RwLock<Option<(Instant, Arc<Snapshot>)>>,
-    refreshing: tokio::sync::Mutex<()>,
+    current: Cached<Snapshot>,
 }
 
 impl std::fmt::Debug for SeriesExport {
@@ -98,34 +98,18 @@ impl SeriesExport {
         Arc::new(Self {
             pool,
             config,
-            current: RwLock::new(None),
-            refreshing: tokio::sync::Mutex::new(()),
+            current: Cached::new(config.cache),
         })
-    }
-
-    fn fresh(&self) -> bool {
-        let current = self.current.read().unwrap_or_else(|e| e.into_inner());
-        current
-            .as_ref()
-            .is_some_and(|(at, _)| at.elapsed() < self.config.cache)
     }
 
     /// Reads the values again unless younger than the cache period; one
     /// reader at a time; a failed read keeps the last values.
     pub async fn refresh_if_stale(&self) {
-        if self.config.max_series == 0 || self.fresh() {
+        if self.config.max_series == 0 {
             return;
         }
-        let _one = self.refreshing.lock().await;
-        if self.fresh() {
-            return;
-        }
-        match self.read().await {
-            Ok(snapshot) => {
-                *self.current.write().unwrap_or_else(|e| e.into_inner()) =
-                    Some((Instant::now(), Arc::new(snapshot)));
-            }
-            Err(e) => tracing::warn!(error = %e, "reading the exported benchmark series failed"),
+        if let Err(e) = self.current.refresh_if_stale(|| self.read()).await {
+            tracing::warn!(error = %e, "reading the exported benchmark series failed");
         }
     }
 
@@ -208,12 +192,8 @@ struct Exposed(Arc<SeriesExport>);
 
 impl Collector for Exposed {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let snapshot = {
-            let current = self.0.current.read().unwrap_or_else(|e| e.into_inner());
-            match current.as_ref() {
-                Some((_, snapshot)) => snapshot.clone(),
-                None => return Ok(()),
-            }
+        let Some(snapshot) = self.0.current.get() else {
+            return Ok(());
         };
         let mut latest = encoder.encode_descriptor(
             "wfm_benchmark_latest_value",

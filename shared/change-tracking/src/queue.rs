@@ -44,8 +44,8 @@ struct Touched {
     series_key: i64,
     #[diesel(sql_type = Text)]
     branch: String,
-    #[diesel(sql_type = Text)]
-    dimensions: String,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    dimensions: serde_json::Value,
 }
 
 /// Claims up to `batch` queued runs (only `run`'s rows when given) that no
@@ -79,7 +79,7 @@ pub async fn examine(
         }
         let touched: Vec<Touched> = diesel::sql_query(
             "SELECT m.config_id, m.series_key, coalesce(r.head_branch, '')::text AS branch, \
-                    min(m.dimensions::text) AS dimensions \
+                    min(m.dimensions::text)::jsonb AS dimensions \
              FROM github_workflow_metrics m JOIN github_workflow_runs r ON r.id = m.run_id \
              WHERE m.run_id = ANY ($1) AND m.series_key IS NOT NULL \
              GROUP BY 1, 2, 3",
@@ -87,7 +87,7 @@ pub async fn examine(
         .bind::<Array<BigInt>, _>(&claimed)
         .load(conn)
         .await?;
-        let mut series: Vec<(SeriesRef, String)> = touched
+        let mut series: Vec<(SeriesRef, serde_json::Value)> = touched
             .into_iter()
             .map(|t| {
                 let s = SeriesRef {

@@ -359,90 +359,79 @@ async fn branches_stay_apart_and_old_steps_owe_no_notice() {
         .await,
         0
     );
-    // the filters
-    let of = |filter: ChangeFilter| {
-        let db = &db;
-        async move {
-            let mut conn = db.connect().await;
-            changes::list(&mut conn, &filter, 0, 10)
-                .await
-                .expect("list")
-                .1
-        }
-    };
-    assert_eq!(
-        of(ChangeFilter {
-            metric: Some("latency_ms".into()),
-            ..Default::default()
-        })
-        .await,
-        1
-    );
-    assert_eq!(
-        of(ChangeFilter {
-            min_change_percent: Some(20.0),
-            ..Default::default()
-        })
-        .await,
-        2
-    );
-    // tokens/s fell 23 %, latency rose 30 %
-    assert_eq!(
-        of(ChangeFilter {
-            min_change_percent: Some(25.0),
-            ..Default::default()
-        })
-        .await,
-        1
-    );
-    assert_eq!(
-        of(ChangeFilter {
-            min_change_percent: Some(40.0),
-            ..Default::default()
-        })
-        .await,
-        0
-    );
-    assert_eq!(
-        of(ChangeFilter {
-            branch: Some("pr-7".into()),
-            ..Default::default()
-        })
-        .await,
-        0
-    );
-    assert_eq!(
-        of(ChangeFilter {
-            status: Some(ChangeStatus::Ignored),
-            ..Default::default()
-        })
-        .await,
-        0
-    );
-    assert_eq!(
-        of(ChangeFilter {
-            since: Some(Utc::now() - Duration::days(30)),
-            ..Default::default()
-        })
-        .await,
-        0
-    );
-    assert_eq!(
-        of(ChangeFilter {
-            config_id: Some(c + 1),
-            ..Default::default()
-        })
-        .await,
-        0
-    );
-    assert_eq!(
-        of(ChangeFilter {
-            cluster: Some("default".into()),
-            ..Default::default()
-        })
-        .await,
-        2
-    );
+    // the filters (tokens/s fell 23 %, latency rose 30 %)
+    let any = ChangeFilter::default;
+    let cases = [
+        (
+            ChangeFilter {
+                metric: Some("latency_ms".into()),
+                ..any()
+            },
+            1,
+        ),
+        (
+            ChangeFilter {
+                min_change_percent: Some(20.0),
+                ..any()
+            },
+            2,
+        ),
+        (
+            ChangeFilter {
+                min_change_percent: Some(25.0),
+                ..any()
+            },
+            1,
+        ),
+        (
+            ChangeFilter {
+                min_change_percent: Some(40.0),
+                ..any()
+            },
+            0,
+        ),
+        (
+            ChangeFilter {
+                branch: Some("pr-7".into()),
+                ..any()
+            },
+            0,
+        ),
+        (
+            ChangeFilter {
+                status: Some(ChangeStatus::Ignored),
+                ..any()
+            },
+            0,
+        ),
+        (
+            ChangeFilter {
+                since: Some(Utc::now() - Duration::days(30)),
+                ..any()
+            },
+            0,
+        ),
+        (
+            ChangeFilter {
+                config_id: Some(c + 1),
+                ..any()
+            },
+            0,
+        ),
+        (
+            ChangeFilter {
+                cluster: Some("default".into()),
+                ..any()
+            },
+            2,
+        ),
+    ];
+    for (filter, expected) in cases {
+        let (_, total) = changes::list(&mut conn, &filter, 0, 10)
+            .await
+            .expect("list");
+        assert_eq!(total, expected, "{filter:?}");
+    }
     assert!(matches!(
         changes::get(&mut conn, filed[0].id, Some("elsewhere")).await,
         Err(wfm_change_tracking::TrackingError::NoSuchChange(_))

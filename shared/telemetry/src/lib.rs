@@ -8,9 +8,11 @@
 //! | `OTEL_EXPORTER_OTLP_ENDPOINT` | unset | base `http://` URL of an OTLP/HTTP collector (`http://otel:4318`); traces are exported only when set; `https://` is refused (no TLS in this build) |
 //! | `OTEL_SERVICE_NAME` | the binary's name | `service.name` of exported spans |
 
+mod cached;
 mod metrics;
 mod tracing_setup;
 
+pub use cached::Cached;
 pub use metrics::Metrics;
 pub use tracing_setup::{TelemetryGuard, init};
 

@@ -2,6 +2,7 @@
 // with its series, its triage and a link to compare the commits around it.
 import { api, canWrite } from "../api";
 import { Chart } from "../components/Chart";
+import { ConfigSelect } from "../components/ConfigSelect";
 import { Choice, Empty, ErrorBox, Facts, Loading, Section, Status } from "../components/ui";
 import { useAsync } from "../hooks";
 import { CHANGE_DIRECTIONS, CHANGE_STATUSES, beforeAfter, changeFilters, compareLink, formatChange, markersOf, seriesLabel, shortSha, type Change, type SeriesView } from "../lib/changes";
@@ -30,17 +31,7 @@ export function Changes() {
       </p>
       <Section title="Filters" id="change-filters">
         <form class="row" onSubmit={(e) => e.preventDefault()}>
-          <label>
-            Config
-            <select value={String(filters.config_id ?? "")} onChange={(e) => setQuery({ config_id: e.currentTarget.value, offset: null })}>
-              <option value="">all</option>
-              {configs.data?.configs.map((c) => (
-                <option key={c.id} value={String(c.id)}>
-                  {c.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <ConfigSelect value={String(filters.config_id ?? "")} configs={configs.data?.configs} onChange={(id) => setQuery({ config_id: id, offset: null })} />
           <Choice label="Status" value={query.get("status") === "any" ? "" : (query.get("status") ?? "new")} options={CHANGE_STATUSES} any="any" onChange={(v) => setQuery({ status: v || "any", offset: null })} />
           <Choice label="Direction" value={String(filters.direction ?? "")} options={CHANGE_DIRECTIONS} onChange={(v) => setQuery({ direction: v, offset: null })} />
         </form>

@@ -2,6 +2,7 @@
 // with the sides in the URL.
 import { useState } from "preact/hooks";
 import { api } from "../api";
+import { ConfigSelect } from "../components/ConfigSelect";
 import { Empty, ErrorBox, Loading, Section } from "../components/ui";
 import { useAsync } from "../hooks";
 import { formatChange, seriesLabel, verdictCounts, type Comparison } from "../lib/changes";
@@ -34,17 +35,7 @@ export function Compare() {
             setQuery({ base: draft.base.trim() || null, head: draft.head.trim() || null }, false);
           }}
         >
-          <label>
-            Config
-            <select value={config} onChange={(e) => setQuery({ config: e.currentTarget.value || null })}>
-              <option value="">choose…</option>
-              {configs.data?.configs.map((c) => (
-                <option key={c.id} value={String(c.id)}>
-                  {c.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <ConfigSelect value={config} configs={configs.data?.configs} none="choose…" onChange={(id) => setQuery({ config: id || null })} />
           <label>
             Base
             <input value={draft.base} placeholder="run:12, commit:abc1234, branch:main" onInput={(e) => setDraft({ ...draft, base: e.currentTarget.value })} />

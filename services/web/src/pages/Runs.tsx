@@ -1,5 +1,6 @@
 // Every config's runs, with every filter of GET /runs in the URL.
 import { api, canWrite } from "../api";
+import { ConfigSelect } from "../components/ConfigSelect";
 import { Choice, ErrorBox, Empty, Loading, Section, Status } from "../components/ui";
 import { useAction, useAsync } from "../hooks";
 import { formatDuration, formatTime } from "../lib/format";
@@ -24,17 +25,7 @@ export function Runs() {
       <h1>Runs</h1>
       <Section title="Filters" id="run-filters">
         <form class="row" onSubmit={(e) => e.preventDefault()}>
-          <label>
-            Config
-            <select value={filters.config_id ?? ""} onChange={(e) => setQuery({ config_id: e.currentTarget.value, offset: null })}>
-              <option value="">all</option>
-              {configs.data?.configs.map((c) => (
-                <option key={c.id} value={String(c.id)}>
-                  {c.name}
-                </option>
-              ))}
-            </select>
-          </label>
+          <ConfigSelect value={filters.config_id ?? ""} configs={configs.data?.configs} onChange={(id) => setQuery({ config_id: id, offset: null })} />
           <Choice label="Status" value={filters.status ?? ""} options={RUN_STATUSES} onChange={(v) => setQuery({ status: v, offset: null })} />
           <Choice label="Trigger" value={filters.trigger_source ?? ""} options={TRIGGER_SOURCES} onChange={(v) => setQuery({ trigger_source: v, offset: null })} />
           <label>
