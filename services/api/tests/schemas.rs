@@ -57,7 +57,10 @@ async fn put_creates_active_versions() {
     body["name"] = json!(null);
     body["fields"][1]["name"] = json!("tflops");
     body["metric_fields"] = json!(["tflops"]);
+    // which way is better, as the issue words it: read as the field's direction
+    body["fields"][1]["better"] = json!("higher");
     let v2 = api.put(&format!("configs/{id}/schema"), body).await.data();
+    assert_eq!(v2["fields"][1]["direction"], "higher_is_better");
     assert_eq!(
         (v2["version"].as_i64(), v2["is_active"].as_bool()),
         (Some(2), Some(true))

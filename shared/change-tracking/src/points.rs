@@ -58,9 +58,10 @@ struct RecordRow {
     commit: Option<String>,
 }
 
-/// At most this many records are read per point asked for: a run may hold
-/// several records of one series (repeated measurements, several files).
-const RECORDS_PER_POINT: i64 = 8;
+/// Records read per point asked for, first and at most: a run usually holds
+/// one record of a series, sometimes several (repeated measurements, several
+/// files); a read that comes back full with too few runs asks for more.
+const RECORDS_PER_POINT: [i64; 2] = [2, 16];
 
 /// The newest `lookback` points of `series`, oldest first.
 pub async fn load(
@@ -68,10 +69,28 @@ pub async fn load(
     series: &SeriesRef,
     lookback: usize,
 ) -> diesel::QueryResult<Vec<Point>> {
-    let limit = i64::try_from(lookback).unwrap_or(i64::MAX / RECORDS_PER_POINT) * RECORDS_PER_POINT;
-    // the (series_key, timestamp) index gives the newest records first; the
-    // branch is the run's
-    let rows: Vec<RecordRow> = diesel::sql_query(
+    let wanted = i64::try_from(lookback).unwrap_or(i64::MAX / 16);
+    let mut points = Vec::new();
+    for per_point in RECORDS_PER_POINT {
+        let limit = wanted.saturating_mul(per_point);
+        let rows = records(conn, series, limit).await?;
+        let full = i64::try_from(rows.len()).unwrap_or(i64::MAX) >= limit;
+        points = points_of(rows, lookback);
+        if points.len() >= lookback || !full {
+            break;
+        }
+    }
+    Ok(points)
+}
+
+/// The newest `limit` records of `series`: the (series_key, timestamp)
+/// index gives them newest first; the branch and commit are the run's.
+async fn records(
+    conn: &mut AsyncPgConnection,
+    series: &SeriesRef,
+    limit: i64,
+) -> diesel::QueryResult<Vec<RecordRow>> {
+    diesel::sql_query(
         "SELECT m.run_id, m.\"timestamp\" AS at, m.metrics, r.head_sha AS commit \
          FROM github_workflow_metrics m JOIN github_workflow_runs r ON r.id = m.run_id \
          WHERE m.series_key = $1 AND m.config_id = $2 AND coalesce(r.head_branch, '') = $3 \
@@ -82,8 +101,7 @@ pub async fn load(
     .bind::<Text, _>(&series.branch)
     .bind::<BigInt, _>(limit)
     .load(conn)
-    .await?;
-    Ok(points_of(rows, lookback))
+    .await
 }
 
 fn points_of(rows: Vec<RecordRow>, lookback: usize) -> Vec<Point> {

@@ -25,8 +25,9 @@ pub struct Field {
     pub unit: Option<String>,
     #[serde(default)]
     pub description: String,
-    /// For a metric: which way is an improvement, when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// For a metric: which way is an improvement, when known. Also read as
+    /// `better: higher|lower`.
+    #[serde(default, skip_serializing_if = "Option::is_none", alias = "better")]
     pub direction: Option<Direction>,
 }
 
@@ -34,7 +35,9 @@ pub struct Field {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
+    #[serde(alias = "lower")]
     LowerIsBetter,
+    #[serde(alias = "higher")]
     HigherIsBetter,
 }
 
