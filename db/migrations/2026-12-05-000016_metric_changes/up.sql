@@ -15,8 +15,14 @@ CREATE TABLE github_workflow_metric_change_queue (
     id        BIGSERIAL PRIMARY KEY,
     config_id BIGINT NOT NULL REFERENCES github_workflow_configs (id) ON DELETE CASCADE,
     run_id    BIGINT NOT NULL,
-    queued_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    queued_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    -- examinations of it that failed: it goes behind fresh runs, and after
+    -- five it is left for an operator (logged each time)
+    attempts  INTEGER NOT NULL DEFAULT 0
 );
+-- the examination right after a store takes its own run's rows
+CREATE INDEX github_workflow_metric_change_queue_run_idx
+    ON github_workflow_metric_change_queue (run_id);
 
 -- One change point of one metric in one series (the records of a config with
 -- one dimensions object), on one branch ('' when runs have none): a series

@@ -136,7 +136,7 @@ fn refuse_nul(body: &[u8]) -> ApiResult<()> {
 }
 
 /// Where in `value` a string or key holds a NUL, as `a.b[2]`.
-fn nul_path(value: &serde_json::Value, at: String) -> Option<String> {
+pub(crate) fn nul_path(value: &serde_json::Value, at: String) -> Option<String> {
     match value {
         serde_json::Value::String(s) if s.contains('\0') => Some(at),
         serde_json::Value::Array(items) => items

@@ -45,7 +45,7 @@ pub(crate) struct ChangeQuery {
     direction: Option<ChangeDirection>,
     /// Only this metric.
     metric: Option<String>,
-    /// Only this branch (`""` is runs without one).
+    /// Only this branch; given empty (`branch=`), runs without one.
     branch: Option<String>,
     /// Only changes of at least this many percent, either way.
     #[param(minimum = 0)]
@@ -69,7 +69,7 @@ impl FromParams for ChangeQuery {
             status: params.enum_value("status")?,
             direction: params.enum_value("direction")?,
             metric: params.str("metric").map(str::to_owned),
-            branch: params.str("branch").map(str::to_owned),
+            branch: params.given("branch").map(str::to_owned),
             min_change_percent: min,
             since: range.start,
             until: range.end,
@@ -227,7 +227,8 @@ pub(crate) struct SeriesQuery {
     /// The series' dimensions as a JSON object, e.g. `{"model":"llama"}`.
     #[param(value_type = Option<String>)]
     dimensions: Option<serde_json::Value>,
-    /// The runs' branch; default: the branch of the series' newest run.
+    /// The runs' branch (given empty: runs without one); default: the
+    /// branch of the series' newest run.
     branch: Option<String>,
     /// Points (runs), newest; default 200.
     #[param(minimum = 1, maximum = 5000)]
@@ -243,6 +244,11 @@ impl FromParams for SeriesQuery {
         let dimensions = params
             .str("dimensions")
             .map(|raw| match serde_json::from_str::<serde_json::Value>(raw) {
+                Ok(v @ serde_json::Value::Object(_))
+                    if crate::body::nul_path(&v, String::new()).is_some() =>
+                {
+                    Err(crate::params::nul_in("dimensions"))
+                }
                 Ok(v @ serde_json::Value::Object(_)) => Ok(v),
                 _ => Err(ApiError::bad_request(
                     "invalid dimensions: must be a JSON object, e.g. {\"model\":\"llama\"}",
@@ -263,7 +269,7 @@ impl FromParams for SeriesQuery {
             metric,
             series_key,
             dimensions,
-            branch: params.str("branch").map(str::to_owned),
+            branch: params.given("branch").map(str::to_owned),
             limit,
         })
     }

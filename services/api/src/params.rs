@@ -58,6 +58,16 @@ impl Params {
             .filter(|v| !v.is_empty())
     }
 
+    /// The last value given for `name`, empty or not: `?branch=` asks for
+    /// the empty branch, where [`Params::str`] would see nothing.
+    pub fn given(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// Every non-empty value given for `name`, in order.
     pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.pairs

@@ -132,6 +132,7 @@ async fn changes_are_listed_filtered_and_triaged() {
         ("metric=latency_ms", 1),
         ("metric=other", 0),
         ("branch=main", 1),
+        ("branch=", 0), // runs without a branch
         ("min_change_percent=15", 1),
         ("min_change_percent=25", 0),
         ("since=2000-01-01T00:00:00Z", 1),

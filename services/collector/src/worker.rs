@@ -252,20 +252,14 @@ async fn notify_loop(collector: Arc<Collector>, stop: CancellationToken) {
     let Some(notifier) = collector.notifier.as_ref() else {
         return;
     };
-    const BATCH: i64 = 20;
+    const BATCH: usize = 20;
     loop {
         tokio::select! {
             () = tokio::time::sleep(notifier.settings().poll_interval) => {}
             () = stop.cancelled() => return,
         }
         loop {
-            let round = match collector.pool.get().await {
-                Ok(mut conn) => notifier
-                    .deliver_due(&mut conn, BATCH)
-                    .await
-                    .map_err(anyhow::Error::from),
-                Err(e) => Err(e.into()),
-            };
+            let round = notifier.deliver_due(&collector.pool, BATCH).await;
             match round {
                 Ok(done) => {
                     if done.sent + done.retrying + done.failed > 0 {
@@ -276,7 +270,7 @@ async fn notify_loop(collector: Arc<Collector>, stop: CancellationToken) {
                             "change notifications"
                         );
                     }
-                    if done.sent + done.retrying + done.failed < BATCH as usize {
+                    if done.sent + done.retrying + done.failed < BATCH {
                         break;
                     }
                 }

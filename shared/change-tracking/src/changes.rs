@@ -162,7 +162,7 @@ pub struct Triage {
     pub status: ChangeStatus,
     /// Replaces the note; `None` keeps it.
     pub note: Option<String>,
-    /// Who decided (the token's name, or what the request said).
+    /// Who decided, as the request says (none: not said).
     pub by: Option<String>,
 }
 
@@ -173,12 +173,23 @@ pub async fn triage(
     cluster: Option<&str>,
     triage: &Triage,
 ) -> Result<Change, TrackingError> {
-    let current = get(conn, id, cluster).await?;
-    let note = triage.note.clone().or(current.note);
+    // checks the cluster; the update itself is one statement, so two
+    // triages at once never lose a note
+    get(conn, id, cluster).await?;
+    #[derive(AsChangeset)]
+    #[diesel(table_name = changes)]
+    struct Decision<'a> {
+        status: ChangeStatus,
+        /// `None` leaves the note as it is
+        note: Option<&'a str>,
+    }
+    let decision = Decision {
+        status: triage.status,
+        note: triage.note.as_deref(),
+    };
     diesel::update(changes::table.filter(changes::id.eq(id)))
         .set((
-            changes::status.eq(triage.status),
-            changes::note.eq(note),
+            decision,
             changes::triaged_by.eq(&triage.by),
             changes::triaged_at.eq(diesel::dsl::now),
             changes::updated_at.eq(diesel::dsl::now),

@@ -153,34 +153,19 @@ pub async fn series(
         let how = better.get(metric).copied().unwrap_or(Better::Unknown);
         let found = detect(&values, how, &settings.options);
         let filed = filed(conn, series, metric).await?;
-        let position: BTreeMap<i64, usize> = points
+        let steps: Vec<Step<'_>> = found
             .iter()
-            .enumerate()
-            .map(|(i, p)| (p.run_id, i))
+            .filter_map(|change| Step::of(&points, &values, change))
             .collect();
-        let mut taken = vec![false; filed.len()];
-        for change in &found {
-            let Some(step) = Step::of(&points, &values, change) else {
-                continue;
-            };
-            // the nearest filed change within a segment is this one
-            let same = filed
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| !taken[*i])
-                .filter_map(|(i, f)| position.get(&f.after_run_id).map(|&p| (i, f, p)))
-                .filter(|(_, _, p)| p.abs_diff(change.index) <= settings.options.min_segment)
-                .min_by_key(|(_, _, p)| p.abs_diff(change.index));
-            match same {
-                Some((i, f, _)) => {
-                    taken[i] = true;
-                    verdicts.updated += refresh(conn, f, &Found::of(&step)).await?;
-                }
+        let same = matches(&steps, &filed, &points, settings.options.min_segment);
+        for (step, filed_one) in steps.iter().zip(same) {
+            let found = Found::of(step);
+            match filed_one.map(|i| &filed[i]) {
+                Some(f) => verdicts.updated += refresh(conn, f, &found).await?,
                 None => {
-                    let found = Found::of(&step);
                     if let Some(id) = file(conn, series, metric, dimensions, &found).await? {
                         verdicts.filed += 1;
-                        if owes_notice(settings, &step, now) {
+                        if owes_notice(settings, step, now) {
                             owe(conn, id, &settings.notify_targets).await?;
                         }
                     }
@@ -189,6 +174,47 @@ pub async fn series(
         }
     }
     Ok(verdicts)
+}
+
+/// Which filed change (an index into `filed`) each step is: the pairs of a
+/// step and a filed change of the same direction within `within` points,
+/// nearest first, each used once. A step with none is new.
+fn matches(
+    steps: &[Step<'_>],
+    filed: &[Filed],
+    points: &[Point],
+    within: usize,
+) -> Vec<Option<usize>> {
+    let position: BTreeMap<i64, usize> = points
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.run_id, i))
+        .collect();
+    let mut pairs: Vec<(usize, usize, usize)> = Vec::new();
+    for (s, step) in steps.iter().enumerate() {
+        let direction = Found::of(step).direction;
+        for (f, one) in filed.iter().enumerate() {
+            if one.direction != direction {
+                continue;
+            }
+            if let Some(&p) = position.get(&one.after_run_id) {
+                let d = p.abs_diff(step.change.index);
+                if d <= within {
+                    pairs.push((d, s, f));
+                }
+            }
+        }
+    }
+    pairs.sort_unstable();
+    let mut of_step = vec![None; steps.len()];
+    let mut used = vec![false; filed.len()];
+    for (_, s, f) in pairs {
+        if of_step[s].is_none() && !used[f] {
+            of_step[s] = Some(f);
+            used[f] = true;
+        }
+    }
+    of_step
 }
 
 fn owes_notice(settings: &Settings, step: &Step<'_>, now: DateTime<Utc>) -> bool {
@@ -430,5 +456,74 @@ mod tests {
                 .to_string();
             assert!(err.contains(name), "{err}");
         }
+    }
+
+    fn point(run_id: i64) -> Point {
+        Point {
+            run_id,
+            at: DateTime::from_timestamp(run_id * 3600, 0).unwrap_or_default(),
+            commit: None,
+            values: BTreeMap::new(),
+        }
+    }
+
+    fn change(index: usize, direction: Direction) -> ChangePoint {
+        ChangePoint {
+            index,
+            before: 1.0,
+            after: 2.0,
+            change_percent: Some(100.0),
+            magnitude_sigma: 5.0,
+            p_value: 1e-6,
+            direction,
+        }
+    }
+
+    fn filed_at(id: i64, run_id: i64, direction: ChangeDirection) -> Filed {
+        Filed {
+            id,
+            at: DateTime::from_timestamp(run_id * 3600, 0).unwrap_or_default(),
+            before_run_id: run_id - 1,
+            after_run_id: run_id,
+            before_value: 1.0,
+            after_value: 2.0,
+            p_value: 1e-6,
+            direction,
+        }
+    }
+
+    #[test]
+    fn steps_match_filed_changes_nearest_first_and_of_their_direction() {
+        let points: Vec<Point> = (0..30).map(point).collect();
+        let values = vec![1.0; 30];
+        let found = [
+            change(9, Direction::Regression),
+            change(14, Direction::Regression),
+            change(25, Direction::Improvement),
+        ];
+        let steps: Vec<Step<'_>> = found
+            .iter()
+            .filter_map(|c| Step::of(&points, &values, c))
+            .collect();
+        // filed: a regression at 13 (the step at 14, not the one at 9 that
+        // comes first), and a regression at 24 (an improvement is not it)
+        let filed = [
+            filed_at(1, 13, ChangeDirection::Regression),
+            filed_at(2, 24, ChangeDirection::Regression),
+        ];
+        assert_eq!(
+            matches(&steps, &filed, &points, 5),
+            vec![None, Some(0), None]
+        );
+        // within a segment only
+        assert_eq!(
+            matches(
+                &steps[1..2],
+                &[filed_at(3, 20, ChangeDirection::Regression)],
+                &points,
+                5
+            ),
+            vec![None]
+        );
     }
 }

@@ -1,8 +1,9 @@
 //! Benchmark series on the api's `/metrics`, for configs that opt in
 //! (`export_series`): per series and metric of the last 30 days,
 //!
-//! - `wfm_benchmark_latest_value{config,metric,series}`: the newest value;
-//! - `wfm_benchmark_regression_active{config,metric,series}`: 1 while a
+//! - `wfm_benchmark_latest_value{config_id,config,metric,series,series_key}`:
+//!   the newest value;
+//! - `wfm_benchmark_regression_active{…}`: 1 while a
 //!   regression filed on the series is `new` or `acknowledged`, else 0;
 //! - `wfm_benchmark_series_truncated`: 1 when more series than the cap
 //!   (`WFM_API_EXPORT_MAX_SERIES`) were there to export.
@@ -66,8 +67,12 @@ struct Snapshot {
 
 #[derive(diesel::QueryableByName)]
 struct Exported {
+    #[diesel(sql_type = BigInt)]
+    config_id: i64,
     #[diesel(sql_type = Text)]
     config: String,
+    #[diesel(sql_type = BigInt)]
+    series_key: i64,
     #[diesel(sql_type = Text)]
     metric: String,
     #[diesel(sql_type = Text)]
@@ -117,7 +122,7 @@ impl SeriesExport {
         let mut conn = self.pool.get().await.map_err(ExportError::Pool)?;
         let limit = i64::try_from(self.config.max_series).unwrap_or(i64::MAX - 1) + 1;
         let mut rows: Vec<Exported> = diesel::sql_query(
-            "SELECT c.name AS config, r.metric, s.dimensions::text AS dimensions, r.last_value AS value, \
+            "SELECT c.id AS config_id, c.name AS config, r.series_key, r.metric, s.dimensions::text AS dimensions, r.last_value AS value, \
                  EXISTS (SELECT 1 FROM github_workflow_metric_changes ch \
                      WHERE ch.config_id = c.id AND ch.series_key = r.series_key AND ch.metric = r.metric \
                        AND ch.direction = 'regression' AND ch.status IN ('new', 'acknowledged')) AS regressed \
@@ -143,10 +148,13 @@ impl SeriesExport {
             ..Snapshot::default()
         };
         for row in rows {
+            // config names and cut labels need not be unique: the ids are
             let labels: Labels = vec![
+                ("config_id", row.config_id.to_string()),
                 ("config", row.config),
                 ("metric", row.metric),
                 ("series", series_label(&row.dimensions)),
+                ("series_key", row.series_key.to_string()),
             ];
             snapshot
                 .regression

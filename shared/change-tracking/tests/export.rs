@@ -95,14 +95,44 @@ async fn opted_in_series_are_exported_with_their_regressions_and_capped() {
     regression(&mut conn, quiet, "x", "new").await;
 
     let text = scrape(&db, 1000).await;
+    let key = |model: &str| -> String {
+        let dims = serde_json::json!({ "model": model }).to_string();
+        // what Postgres computes for the series (the generated column)
+        let sql = format!("SELECT hashtextextended('{dims}'::jsonb::text, {bench}) AS id");
+        sql
+    };
+    let mut keys = Vec::new();
+    for model in ["x", "y"] {
+        keys.push(
+            diesel::sql_query(key(model))
+                .get_result::<Id>(&mut conn)
+                .await
+                .expect("key")
+                .id,
+        );
+    }
+    let labels = |model: &str, k: i64| {
+        format!(
+            r#"config_id="{bench}",config="bench",metric="ms",series="model={model}",series_key="{k}""#
+        )
+    };
     for line in [
-        r#"wfm_benchmark_latest_value{config="bench",metric="ms",series="model=x"} 12.0"#,
-        r#"wfm_benchmark_latest_value{config="bench",metric="ms",series="model=y"} 7.5"#,
-        r#"wfm_benchmark_regression_active{config="bench",metric="ms",series="model=x"} 1"#,
-        r#"wfm_benchmark_regression_active{config="bench",metric="ms",series="model=y"} 0"#,
-        "wfm_benchmark_series_truncated 0",
+        format!(
+            "wfm_benchmark_latest_value{{{}}} 12.0",
+            labels("x", keys[0])
+        ),
+        format!("wfm_benchmark_latest_value{{{}}} 7.5", labels("y", keys[1])),
+        format!(
+            "wfm_benchmark_regression_active{{{}}} 1",
+            labels("x", keys[0])
+        ),
+        format!(
+            "wfm_benchmark_regression_active{{{}}} 0",
+            labels("y", keys[1])
+        ),
+        "wfm_benchmark_series_truncated 0".to_owned(),
     ] {
-        assert!(text.contains(line), "{line} missing from:\n{text}");
+        assert!(text.contains(line.as_str()), "{line} missing from:\n{text}");
     }
     assert!(
         !text.contains("quiet"),

@@ -192,23 +192,23 @@ async fn a_bad_then_good_answer_delivers_once_per_target() {
     .expect("client");
     let notifier = Notifier::new(settings(&base), Some(github)).expect("notifier");
 
-    let first = notifier.deliver_due(&mut conn, 20).await.expect("deliver");
+    let first = notifier.deliver_due(db.pool(), 20).await.expect("deliver");
     assert_eq!(
         (first.sent, first.retrying, first.failed),
         (2, 1, 0),
         "{first:?}"
     );
-    let nothing_due = notifier.deliver_due(&mut conn, 20).await.expect("deliver");
+    let nothing_due = notifier.deliver_due(db.pool(), 20).await.expect("deliver");
     assert_eq!(
         nothing_due.sent + nothing_due.retrying,
         0,
         "the retry waits its backoff"
     );
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let second = notifier.deliver_due(&mut conn, 20).await.expect("deliver");
+    let second = notifier.deliver_due(db.pool(), 20).await.expect("deliver");
     assert_eq!((second.sent, second.retrying), (1, 0), "{second:?}");
     tokio::time::sleep(Duration::from_millis(400)).await;
-    let third = notifier.deliver_due(&mut conn, 20).await.expect("deliver");
+    let third = notifier.deliver_due(db.pool(), 20).await.expect("deliver");
     assert_eq!(
         third.sent + third.retrying + third.failed,
         0,
@@ -292,7 +292,7 @@ async fn a_receiver_that_never_takes_it_is_given_up_on() {
     )
     .expect("notifier");
     for _ in 0..4 {
-        notifier.deliver_due(&mut conn, 20).await.expect("deliver");
+        notifier.deliver_due(db.pool(), 20).await.expect("deliver");
         tokio::time::sleep(Duration::from_millis(120)).await;
     }
     let state = rows(&mut conn).await;
@@ -340,11 +340,10 @@ async fn two_notifiers_at_once_deliver_each_once() {
         let db = &db;
         let notifier = notifier.clone();
         async move {
-            let mut conn = db.connect().await;
             let mut sent = 0;
             for _ in 0..10 {
                 sent += notifier
-                    .deliver_due(&mut conn, 1)
+                    .deliver_due(db.pool(), 1)
                     .await
                     .expect("deliver")
                     .sent;

@@ -101,7 +101,8 @@ export function ChangeDetail(props: { id: number }) {
   const change = useAsync(() => api.get<Change>(`/changes/${props.id}`), [props.id]);
   const c = change.data;
   const series = useAsync(
-    () => (c ? api.get<SeriesView>(`/configs/${c.config_id}/series`, { metric: c.metric, series_key: c.series_key, branch: c.branch }) : Promise.resolve(undefined)),
+    // the branch is sent even when empty (runs without one), so by hand
+    () => (c ? api.get<SeriesView>(`/configs/${c.config_id}/series?${new URLSearchParams({ metric: c.metric, series_key: c.series_key, branch: c.branch })}`) : Promise.resolve(undefined)),
     [c?.id, c?.updated_at],
   );
   if (change.error) return <ErrorBox error={change.error} retry={change.reload} />;

@@ -1,9 +1,10 @@
 //! The notification outbox: a change filed owes each configured target one
 //! delivery (`github_workflow_change_notifications`, written in the filing's
-//! transaction). [`Notifier::deliver_due`] claims due rows with `FOR UPDATE
-//! SKIP LOCKED`, moving their next attempt a lease ahead so no other replica
-//! takes them meanwhile, sends, and records the outcome: delivered, or
-//! retried with exponential backoff until `max_attempts`, then failed.
+//! transaction). [`Notifier::deliver_due`] claims one due row at a time with
+//! `FOR UPDATE SKIP LOCKED`, moving its next attempt a lease (3 × the send
+//! timeout) ahead so no other replica takes it while it is sent, sends, and
+//! records the outcome (only if the row is still that attempt's): delivered,
+//! or retried with exponential backoff until `max_attempts`, then failed.
 //!
 //! A crash between sending and recording sends again after the lease: a
 //! delivery is at least once, and every attempt carries the row's id
@@ -15,8 +16,10 @@ mod settings;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use diesel::OptionalExtension;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use wfm_db::DbPool;
 use wfm_github::rest::{GithubClient, RestError};
 
 pub use message::{ChangeContext, console_link};
@@ -52,6 +55,15 @@ struct Due {
     attempts: i32,
 }
 
+/// Why a round of deliveries stopped (what it recorded stays recorded).
+#[derive(Debug, thiserror::Error)]
+pub enum DeliverError {
+    #[error("no database connection: {0}")]
+    Pool(#[from] diesel_async::pooled_connection::deadpool::PoolError),
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+}
+
 /// Why one attempt did not deliver.
 #[derive(Debug, thiserror::Error)]
 enum SendError {
@@ -83,45 +95,46 @@ impl Notifier {
         &self.settings
     }
 
-    /// Claims up to `batch` due deliveries and sends them.
+    /// Sends up to `batch` due deliveries, claiming one at a time (a claim
+    /// holds its row for a lease of 3 × the timeout, longer than one send)
+    /// and holding no connection while it sends.
     pub async fn deliver_due(
         &self,
-        conn: &mut AsyncPgConnection,
-        batch: i64,
-    ) -> diesel::QueryResult<Delivered> {
-        let lease = self.settings.timeout * 3;
-        let due: Vec<Due> = diesel::sql_query(
-            "UPDATE github_workflow_change_notifications n \
-             SET next_attempt_at = now() + make_interval(secs => $1), attempts = n.attempts + 1 \
-             WHERE n.id IN (SELECT id FROM github_workflow_change_notifications \
-                 WHERE state = 'pending' AND next_attempt_at <= now() \
-                 ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) \
-             RETURNING n.id, n.change_id, n.target, n.attempts",
-        )
-        .bind::<diesel::sql_types::Double, _>(lease.as_secs_f64())
-        .bind::<BigInt, _>(batch)
-        .load(conn)
-        .await?;
+        pool: &DbPool,
+        batch: usize,
+    ) -> Result<Delivered, DeliverError> {
         let mut done = Delivered::default();
-        for row in due {
-            let outcome = match message::context(conn, row.change_id).await? {
-                Some(context) => self.send(&row, &context).await,
+        for _ in 0..batch {
+            let claimed = {
+                let mut conn = pool.get().await?;
+                match self.claim(&mut conn).await? {
+                    Some(row) => {
+                        let context = message::context(&mut conn, row.change_id).await?;
+                        (row, context)
+                    }
+                    None => break,
+                }
+            };
+            let (row, context) = claimed;
+            let outcome = match &context {
+                Some(context) => self.send(&row, context).await,
                 None => Err(SendError::Never("the change is gone".into())),
             };
+            let mut conn = pool.get().await?;
             match outcome {
                 Ok(()) => {
-                    record(conn, row.id, "delivered", None, None).await?;
+                    record(&mut conn, &row, "delivered", None, None).await?;
                     done.sent += 1;
                 }
                 Err(SendError::Never(why)) => {
                     tracing::warn!(notification = row.id, target = %row.target, reason = %why, "notification cannot be delivered");
-                    record(conn, row.id, "failed", None, Some(&why)).await?;
+                    record(&mut conn, &row, "failed", None, Some(&why)).await?;
                     done.failed += 1;
                 }
                 Err(e) if row.attempts >= self.settings.max_attempts => {
                     let why = format!("gave up after {} attempts: {e}", row.attempts);
                     tracing::warn!(notification = row.id, target = %row.target, reason = %why, "notification failed");
-                    record(conn, row.id, "failed", None, Some(&why)).await?;
+                    record(&mut conn, &row, "failed", None, Some(&why)).await?;
                     done.failed += 1;
                 }
                 Err(e) => {
@@ -130,12 +143,30 @@ impl Notifier {
                         _ => self.settings.backoff(row.attempts),
                     };
                     let next = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
-                    record(conn, row.id, "pending", Some(next), Some(&e.to_string())).await?;
+                    record(&mut conn, &row, "pending", Some(next), Some(&e.to_string())).await?;
                     done.retrying += 1;
                 }
             }
         }
         Ok(done)
+    }
+
+    /// The oldest due delivery, its next attempt moved a lease ahead so no
+    /// other replica takes it while this one sends.
+    async fn claim(&self, conn: &mut AsyncPgConnection) -> diesel::QueryResult<Option<Due>> {
+        let lease = self.settings.timeout * 3;
+        diesel::sql_query(
+            "UPDATE github_workflow_change_notifications n \
+             SET next_attempt_at = now() + make_interval(secs => $1), attempts = n.attempts + 1 \
+             WHERE n.id = (SELECT id FROM github_workflow_change_notifications \
+                 WHERE state = 'pending' AND next_attempt_at <= now() \
+                 ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+             RETURNING n.id, n.change_id, n.target, n.attempts",
+        )
+        .bind::<diesel::sql_types::Double, _>(lease.as_secs_f64())
+        .get_result(conn)
+        .await
+        .optional()
     }
 
     async fn send(&self, row: &Due, context: &ChangeContext) -> Result<(), SendError> {
@@ -215,9 +246,11 @@ async fn post(request: reqwest::RequestBuilder) -> Result<(), SendError> {
     Err(SendError::Retry(format!("answered {status}: {body}")))
 }
 
+/// Records an attempt's outcome, unless the row moved on meanwhile (its
+/// lease ran out and another attempt claimed it): that attempt records its own.
 async fn record(
     conn: &mut AsyncPgConnection,
-    id: i64,
+    row: &Due,
     state: &str,
     next: Option<DateTime<Utc>>,
     error: Option<&str>,
@@ -226,12 +259,13 @@ async fn record(
         "UPDATE github_workflow_change_notifications SET state = $2, \
              next_attempt_at = coalesce($3, next_attempt_at), last_error = $4, \
              delivered_at = CASE WHEN $2 = 'delivered' THEN now() END \
-         WHERE id = $1",
+         WHERE id = $1 AND state = 'pending' AND attempts = $5",
     )
-    .bind::<BigInt, _>(id)
+    .bind::<BigInt, _>(row.id)
     .bind::<Text, _>(state)
     .bind::<Nullable<Timestamptz>, _>(next)
     .bind::<Nullable<Text>, _>(error)
+    .bind::<Integer, _>(row.attempts)
     .execute(conn)
     .await
 }

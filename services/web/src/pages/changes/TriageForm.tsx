@@ -7,7 +7,7 @@ import { CHANGE_STATUSES, type Change, type ChangeStatus } from "../../lib/chang
 export function TriageForm(props: { change: Change; onSaved: () => void }) {
   const [status, setStatus] = useState<ChangeStatus>(props.change.status === "new" ? "acknowledged" : props.change.status);
   const [note, setNote] = useState(props.change.note ?? "");
-  const [by, setBy] = useState(props.change.triaged_by ?? "");
+  const [by, setBy] = useState("");
   const action = useAction<Change>();
   const save = async (e: Event) => {
     e.preventDefault();
