@@ -24,6 +24,7 @@ mod changes;
 mod demo;
 mod extract;
 mod probe;
+mod report;
 mod runs;
 
 use std::process::ExitCode;
@@ -52,6 +53,11 @@ enum Command {
     /// Find the steps in the series of a CSV file (a `value` column; optional
     /// `index`, `timestamp`, `series`) with the detector wfm uses.
     Changes(changes::ChangesArgs),
+    /// Compute reports now and print them (a dry run): `wfm report github --repo OWNER/NAME`.
+    Report {
+        #[command(subcommand)]
+        what: report::ReportCommand,
+    },
     /// Queue maintenance: reap expired leases, requeue finished runs.
     Runs {
         #[command(subcommand)]
@@ -89,6 +95,7 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Extract(args) => extract::run(args),
         Command::Changes(args) => changes::run(args),
+        Command::Report { what } => report::run(what),
         Command::Migrate { action } => with_database(async |db| run_migrate(action, db).await),
         Command::Runs { action } => with_database(async |db| runs::run(action, db).await),
         Command::Rollups { action } => with_database(async |db| runs::rollups(action, db).await),

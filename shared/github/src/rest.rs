@@ -108,7 +108,7 @@ enum Auth {
 #[derive(Clone)]
 pub struct GithubClient {
     http: reqwest::Client,
-    base: String,
+    pub(crate) base: String,
     auth: Auth,
 }
 
@@ -202,7 +202,7 @@ impl GithubClient {
     }
 
     /// One authorized call; an app retries once with a fresh token on 401.
-    async fn send(
+    pub(crate) async fn send(
         &self,
         method: reqwest::Method,
         url: &str,
@@ -326,7 +326,7 @@ impl GithubClient {
 }
 
 /// `response` when it succeeded; else the error it says.
-async fn checked(response: Response, what: &str) -> Result<Response, RestError> {
+pub(crate) async fn checked(response: Response, what: &str) -> Result<Response, RestError> {
     let status = response.status();
     if status.is_success() {
         return Ok(response);

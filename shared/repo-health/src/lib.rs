@@ -1,8 +1,8 @@
 //! Repository health (issue [repo-health]): the 23 metrics of
 //! `repo-health-metrics.md` computed from what GitHub's REST API returns,
-//! over the 7 days ending at the collection time T (UTC). Numbers in,
-//! numbers out: fetching (pagination, rate limits, ETags, the per-commit
-//! stats cache) is the collector's, pushing the exporters'.
+//! over the 7 days ending at the collection time T (UTC). [`compute`] is
+//! numbers in, numbers out; [`gather::gather`] makes the REST calls
+//! (pagination, rate limits, the per-commit stats cache).
 //!
 //! The window is `[T − 7 days, T]`, both ends included. Definitions, as the
 //! issue states them:
@@ -31,10 +31,12 @@
 //! completed run) has no value: [`Report::get`] answers `None`, and
 //! exporters leave it out rather than send a 0 that never happened.
 
+pub mod gather;
 mod model;
 mod percentile;
 mod report;
 
+pub use gather::{CommitCache, Gathered, gather};
 pub use model::{Commit, CommitDetail, PullRequest, Snapshot, WorkflowRun};
 pub use percentile::percentile;
 pub use report::{METRICS, Report, compute};

@@ -55,8 +55,14 @@ pub fn compute(snapshot: &Snapshot, at: DateTime<Utc>) -> Report {
     let mut v: BTreeMap<&'static str, Option<f64>> = BTreeMap::new();
     let count = |n: usize| Some(n as f64);
 
-    // pull requests
-    let pulls = &snapshot.pulls;
+    // pull requests, each once (the open and the closed lists may overlap
+    // while one closes)
+    let mut numbers = BTreeSet::new();
+    let pulls: Vec<_> = snapshot
+        .pulls
+        .iter()
+        .filter(|p| numbers.insert(p.number))
+        .collect();
     v.insert(
         "prs.open",
         count(pulls.iter().filter(|p| p.state == "open").count()),
@@ -135,12 +141,11 @@ pub fn compute(snapshot: &Snapshot, at: DateTime<Utc>) -> Report {
     v.insert("code.lines_deleted_7d", Some(deleted as f64));
     v.insert("code.files_changed_7d", count(files.len()));
 
-    // CI: runs created in the window, all branches
-    let runs: Vec<_> = snapshot
-        .runs
-        .iter()
-        .filter(|r| within(r.created_at))
-        .collect();
+    // CI: runs created in the window, all branches, each once (the newest
+    // completed run of the default branch is listed on its own as well)
+    let mut ids = BTreeSet::new();
+    let all_runs: Vec<_> = snapshot.runs.iter().filter(|r| ids.insert(r.id)).collect();
+    let runs: Vec<_> = all_runs.iter().filter(|r| within(r.created_at)).collect();
     v.insert("ci.workflow_runs_7d", count(runs.len()));
     v.insert(
         "ci.failed_workflows_7d",
@@ -167,8 +172,7 @@ pub fn compute(snapshot: &Snapshot, at: DateTime<Utc>) -> Report {
         v.insert(name, percentile(&durations, p));
     }
     // the newest completed run of the default branch, whenever it ran
-    let latest = snapshot
-        .runs
+    let latest = all_runs
         .iter()
         .filter(|r| {
             r.status == "completed" && r.head_branch.as_deref() == Some(&snapshot.default_branch)

@@ -1,0 +1,129 @@
+//! `wfm report github --repo OWNER/NAME`: a repository's health metrics
+//! computed now (the spec's testing pattern: a dry run that prints what
+//! would be pushed). Exit codes: 0 printed, 3 GitHub refused or could not
+//! be reached (a rate limit says how long to wait), 2 a bad argument.
+
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Subcommand, ValueEnum};
+use wfm_github::rest::{Credentials, DEFAULT_API_URL, GithubClient, RestError};
+use wfm_repo_health::{CommitCache, METRICS, compute, gather};
+
+/// GitHub refused, limited or could not be reached.
+const EXIT_GITHUB: u8 = 3;
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// The 23 repository health metrics of the 7 days ending now, through
+    /// GitHub's REST API (WFM_GITHUB_API_URL, WFM_GITHUB_TOKEN).
+    Github(GithubArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GithubArgs {
+    /// The repository, `OWNER/NAME`.
+    #[arg(long)]
+    pub repo: String,
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+    /// The end of the 7-day window (RFC 3339); default: now.
+    #[arg(long)]
+    pub at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Output {
+    Json,
+    Table,
+}
+
+pub fn run(command: ReportCommand) -> ExitCode {
+    let ReportCommand::Github(args) = command;
+    let Some((owner, name)) = args
+        .repo
+        .split_once('/')
+        .filter(|(o, n)| !o.is_empty() && !n.is_empty() && !n.contains('/'))
+    else {
+        eprintln!(
+            "wfm report github: --repo must be OWNER/NAME, not {:?}",
+            args.repo
+        );
+        return ExitCode::from(2);
+    };
+    let base = std::env::var("WFM_GITHUB_API_URL").unwrap_or_else(|_| DEFAULT_API_URL.to_owned());
+    let credentials = std::env::var("WFM_GITHUB_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+        .map_or(Credentials::Anonymous, Credentials::Token);
+    let client = match GithubClient::new(&base, credentials, std::time::Duration::from_secs(60)) {
+        Ok(client) => client,
+        Err(e) => {
+            eprintln!("wfm report github: {e}");
+            return ExitCode::from(EXIT_GITHUB);
+        }
+    };
+    let runtime = match crate::runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
+    };
+    let at = args.at.unwrap_or_else(Utc::now);
+    let mut cache = CommitCache::default();
+    let gathered = match runtime.block_on(gather(&client, owner, name, at, &mut cache)) {
+        Ok(gathered) => gathered,
+        Err(RestError::RateLimited { retry_after }) => {
+            eprintln!(
+                "wfm report github: GitHub's rate limit: try again in {} s",
+                retry_after.as_secs()
+            );
+            return ExitCode::from(EXIT_GITHUB);
+        }
+        Err(e) => {
+            eprintln!("wfm report github: {e}");
+            return ExitCode::from(EXIT_GITHUB);
+        }
+    };
+    let report = compute(&gathered.snapshot, at);
+    match args.output {
+        Output::Json => {
+            let body = serde_json::json!({
+                "repository": args.repo,
+                "at": at,
+                "complete": gathered.complete,
+                "calls": gathered.calls,
+                "metrics": report.values,
+            });
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&body).unwrap_or_default()
+            );
+        }
+        Output::Table => {
+            println!(
+                "{} over the 7 days to {} ({} REST calls)",
+                args.repo,
+                at.to_rfc3339(),
+                gathered.calls
+            );
+            for name in METRICS {
+                let value = report.get(name).map_or_else(
+                    || "–".to_owned(),
+                    |v| {
+                        format!("{v:.2}")
+                            .trim_end_matches('0')
+                            .trim_end_matches('.')
+                            .to_owned()
+                    },
+                );
+                println!("  github.{name:<38} {value:>10}");
+            }
+            if !gathered.complete {
+                println!(
+                    "  (a list had more than {} pages: its counts are lower bounds)",
+                    wfm_repo_health::gather::MAX_PAGES
+                );
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
