@@ -4,7 +4,7 @@
 
 use std::process::Command;
 
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_wfm");
@@ -42,18 +42,9 @@ async fn report(api: &str, args: &[&str]) -> (i32, String, String) {
 
 #[tokio::test]
 async fn a_quiet_repository_and_the_exit_codes() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let api = format!(
-        "http://127.0.0.1:{}",
-        listener.local_addr().expect("addr").port()
-    );
-    let server = HttpServer::new(|| App::new().default_service(web::to(quiet_repo)))
-        .workers(1)
-        .disable_signals()
-        .listen(listener)
-        .expect("listen")
-        .run();
-    tokio::spawn(server);
+    let api = wfm_testing::serve(|cfg| {
+        cfg.default_service(web::to(quiet_repo));
+    });
 
     let (code, out, err) = report(
         &api,

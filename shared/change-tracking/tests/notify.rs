@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use wfm_change_tracking::notify::{Notifier, NotifySettings, WebhookTarget};
@@ -62,20 +62,10 @@ async fn receive(req: HttpRequest, body: web::Bytes, state: web::Data<Receiver>)
 }
 
 async fn start_receiver(receiver: Receiver) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(web::Data::new(receiver.clone()))
-            .default_service(web::to(receive))
+    wfm_testing::serve(move |cfg| {
+        cfg.app_data(web::Data::new(receiver.clone()))
+            .default_service(web::to(receive));
     })
-    .workers(1)
-    .disable_signals()
-    .listen(listener)
-    .expect("listen")
-    .run();
-    tokio::spawn(server);
-    format!("http://127.0.0.1:{port}")
 }
 
 #[derive(diesel::QueryableByName)]

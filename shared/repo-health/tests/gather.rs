@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use common::{BRANCHES, T, at, commits, details, pulls, runs, snapshot};
 use serde_json::{Value, json};
 use wfm_github::rest::{Credentials, GithubClient, RestError};
@@ -149,24 +149,14 @@ async fn github(req: HttpRequest, fake: web::Data<Fake>) -> HttpResponse {
 }
 
 async fn start(fake: Fake) -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let base = format!(
-        "http://127.0.0.1:{}",
-        listener.local_addr().expect("addr").port()
-    );
-    *fake.base.lock().expect("lock") = base.clone();
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(web::Data::new(fake.clone()))
-            .default_service(web::to(github))
-    })
-    .workers(1)
-    .disable_signals()
-    .listen(listener)
-    .expect("listen")
-    .run();
-    tokio::spawn(server);
-    base
+    let base = fake.base.clone();
+    let url = wfm_testing::serve(move |cfg| {
+        cfg.app_data(web::Data::new(fake.clone()))
+            .default_service(web::to(github));
+    });
+    // the Link headers name the server's own address
+    *base.lock().expect("lock") = url.clone();
+    url
 }
 
 #[tokio::test]

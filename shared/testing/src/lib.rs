@@ -9,12 +9,14 @@
 //! Nothing here mocks the database.
 
 mod db;
+mod local_server;
 mod postgres;
 mod process;
 mod rows;
 pub mod service_checks;
 
 pub use db::{TestDb, admin_execute};
+pub use local_server::serve;
 pub use postgres::{PrivatePostgres, server_url};
 pub use process::{ServiceProcess, free_port, http_get};
 pub use rows::{insert_config, repo_config, runner_set_config, seed_finished_runners};

@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use actix_web::{App, HttpResponse, HttpServer, web};
+use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 
 /// A running stub.
@@ -20,19 +20,12 @@ impl LlmStub {
     pub async fn answering(content: Value) -> Self {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let state = web::Data::new((seen.clone(), content.to_string()));
-        let server = HttpServer::new(move || {
-            App::new()
-                .app_data(state.clone())
-                .route("/v1/chat/completions", web::post().to(chat))
-        })
-        .workers(1)
-        .disable_signals()
-        .bind(("127.0.0.1", 0))
-        .expect("binding a free port");
-        let addr = server.addrs()[0];
-        tokio::spawn(server.run());
+        let base = crate::serve(move |cfg| {
+            cfg.app_data(state.clone())
+                .route("/v1/chat/completions", web::post().to(chat));
+        });
         Self {
-            base_url: format!("http://{addr}/v1"),
+            base_url: format!("{base}/v1"),
             seen,
         }
     }
