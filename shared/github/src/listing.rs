@@ -1,11 +1,91 @@
 //! Lists through GitHub's pagination: each page's `Link: <…>; rel="next"`
 //! is followed until there is none or the page cap is reached, so a caller
 //! never builds page URLs (GitHub may change them) and never loops forever.
+//! Every GET is conditional once an answer has an ETag: GitHub's 304 costs
+//! no rate limit, and the kept answer is used again.
 
-use reqwest::header::LINK;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use reqwest::StatusCode;
+use reqwest::header::{ETAG, LINK};
 use serde::de::DeserializeOwned;
 
 use crate::rest::{GithubClient, RestError, checked};
+
+/// Bytes of kept answers at most: the oldest go first when a new one would
+/// pass it (a page of 100 runs is about half a megabyte).
+const ETAG_BYTES: usize = 64 << 20;
+
+/// Answers by URL with their ETag, shared by a client's clones.
+#[derive(Debug, Clone, Default)]
+pub struct EtagCache(Arc<Mutex<EtagEntries>>);
+
+#[derive(Debug, Default)]
+struct EtagEntries {
+    by_url: HashMap<String, Kept>,
+    order: std::collections::VecDeque<String>,
+    bytes: usize,
+    not_modified: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Kept {
+    etag: String,
+    link: Option<String>,
+    body: Vec<u8>,
+}
+
+impl EtagCache {
+    fn get(&self, url: &str) -> Option<Kept> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .by_url
+            .get(url)
+            .cloned()
+    }
+
+    fn put(&self, url: &str, kept: Kept) {
+        self.put_within(url, kept, ETAG_BYTES)
+    }
+
+    fn put_within(&self, url: &str, kept: Kept, limit: usize) {
+        let size = kept.body.len() + url.len();
+        if size > limit {
+            return;
+        }
+        let mut entries = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(old) = entries.by_url.remove(url) {
+            entries.bytes -= old.body.len() + url.len();
+            entries.order.retain(|u| u != url);
+        }
+        while entries.bytes + size > limit {
+            let Some(oldest) = entries.order.pop_front() else {
+                break;
+            };
+            if let Some(old) = entries.by_url.remove(&oldest) {
+                entries.bytes -= old.body.len() + oldest.len();
+            }
+        }
+        entries.bytes += size;
+        entries.by_url.insert(url.to_owned(), kept);
+        entries.order.push_back(url.to_owned());
+    }
+
+    fn count_not_modified(&self) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .not_modified += 1;
+    }
+}
+
+/// One GET's answer: its body and `Link` header.
+struct Fetched {
+    link: Option<String>,
+    body: Vec<u8>,
+}
 
 /// A list and whether it ended before the page cap.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +96,61 @@ pub struct Listed<T> {
 }
 
 impl GithubClient {
+    /// Answers GitHub said had not changed (304), since the client was made.
+    pub fn not_modified(&self) -> u64 {
+        self.etags
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .not_modified
+    }
+
+    /// A GET, conditional when an earlier answer of `url` had an ETag.
+    async fn fetch(&self, url: &str, what: &str) -> Result<Fetched, RestError> {
+        let kept = self.etags.get(url);
+        let etag = kept.as_ref().map(|k| k.etag.as_str());
+        let response = self
+            .send(reqwest::Method::GET, url, None, etag, what)
+            .await?;
+        if response.status() == StatusCode::NOT_MODIFIED
+            && let Some(kept) = kept
+        {
+            self.etags.count_not_modified();
+            return Ok(Fetched {
+                link: kept.link,
+                body: kept.body,
+            });
+        }
+        let response = checked(response, what).await?;
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (etag, link) = (header(ETAG), header(LINK));
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| RestError::Transport {
+                what: what.to_owned(),
+                message: format!("unreadable answer: {e}"),
+            })?
+            .to_vec();
+        if let Some(etag) = etag {
+            self.etags.put(
+                url,
+                Kept {
+                    etag,
+                    link: link.clone(),
+                    body: body.clone(),
+                },
+            );
+        }
+        Ok(Fetched { link, body })
+    }
+
     /// Every item of `path` (under the API, with its query), following
     /// `rel="next"` for at most `max_pages` pages. `key` names the array in
     /// an object answer (`workflow_runs` of `/actions/runs`); `None`: the
@@ -30,18 +165,8 @@ impl GithubClient {
         let mut url = format!("{}{path}", self.base);
         let mut items = Vec::new();
         for _ in 0..max_pages {
-            let response = self.send(reqwest::Method::GET, &url, None, &what).await?;
-            let response = checked(response, &what).await?;
-            let next = response
-                .headers()
-                .get(LINK)
-                .and_then(|v| v.to_str().ok())
-                .and_then(next_link);
-            let body: serde_json::Value =
-                response.json().await.map_err(|e| RestError::Transport {
-                    what: what.clone(),
-                    message: format!("unreadable answer: {e}"),
-                })?;
+            let fetched = self.fetch(&url, &what).await?;
+            let body: serde_json::Value = parse(&fetched.body, &what)?;
             let page = match key {
                 Some(key) => body.get(key).cloned().unwrap_or(serde_json::Value::Null),
                 None => body,
@@ -51,7 +176,7 @@ impl GithubClient {
                 message: format!("unexpected answer: {e}"),
             })?;
             items.extend(page);
-            match next {
+            match fetched.link.as_deref().and_then(next_link) {
                 Some(next) => url = next,
                 None => {
                     return Ok(Listed {
@@ -73,21 +198,16 @@ impl GithubClient {
         let what = path.split('?').next().unwrap_or(path).to_owned();
         let sep = if path.contains('?') { '&' } else { '?' };
         let url = format!("{}{path}{sep}per_page=1", self.base);
-        let response = self.send(reqwest::Method::GET, &url, None, &what).await?;
-        let response = checked(response, &what).await?;
-        let last = response
-            .headers()
-            .get(LINK)
-            .and_then(|v| v.to_str().ok())
+        let fetched = self.fetch(&url, &what).await?;
+        let last = fetched
+            .link
+            .as_deref()
             .and_then(|l| link_of(l, "last"))
             .and_then(|u| page_of(&u));
         if let Some(last) = last {
             return Ok(last);
         }
-        let body: serde_json::Value = response.json().await.map_err(|e| RestError::Transport {
-            what: what.clone(),
-            message: format!("unreadable answer: {e}"),
-        })?;
+        let body: serde_json::Value = parse(&fetched.body, &what)?;
         Ok(body.as_array().map_or(0, |a| a.len() as u64))
     }
 
@@ -95,16 +215,16 @@ impl GithubClient {
     pub async fn get_one<T: DeserializeOwned>(&self, path: &str) -> Result<T, RestError> {
         let what = path.split('?').next().unwrap_or(path).to_owned();
         let url = format!("{}{path}", self.base);
-        let response = self.send(reqwest::Method::GET, &url, None, &what).await?;
-        checked(response, &what)
-            .await?
-            .json()
-            .await
-            .map_err(|e| RestError::Transport {
-                what,
-                message: format!("unexpected answer: {e}"),
-            })
+        let fetched = self.fetch(&url, &what).await?;
+        parse(&fetched.body, &what)
     }
+}
+
+fn parse<T: DeserializeOwned>(body: &[u8], what: &str) -> Result<T, RestError> {
+    serde_json::from_slice(body).map_err(|e| RestError::Transport {
+        what: what.to_owned(),
+        message: format!("unexpected answer: {e}"),
+    })
 }
 
 /// The `rel="next"` URL of a `Link` header.
@@ -138,6 +258,27 @@ fn page_of(url: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kept_answers_stay_within_their_bytes() {
+        let cache = EtagCache::default();
+        let kept = |n: usize| Kept {
+            etag: "\"e\"".into(),
+            link: None,
+            body: vec![b'x'; n],
+        };
+        cache.put_within("/a", kept(40), 100);
+        cache.put_within("/b", kept(40), 100);
+        cache.put_within("/a", kept(30), 100); // replaced, now the newest
+        cache.put_within("/c", kept(40), 100); // /b (oldest) goes
+        assert!(cache.get("/b").is_none());
+        assert_eq!(cache.get("/a").map(|k| k.body.len()), Some(30));
+        assert!(cache.get("/c").is_some());
+        cache.put_within("/huge", kept(200), 100); // never kept
+        assert!(cache.get("/huge").is_none() && cache.get("/c").is_some());
+        let bytes = cache.0.lock().unwrap().bytes;
+        assert_eq!(bytes, 30 + 2 + 40 + 2);
+    }
 
     #[test]
     fn links_as_github_writes_them() {

@@ -110,6 +110,9 @@ pub struct GithubClient {
     http: reqwest::Client,
     pub(crate) base: String,
     auth: Auth,
+    /// Answers kept by URL with their ETag, for conditional requests (a 304
+    /// costs no rate limit).
+    pub(crate) etags: crate::listing::EtagCache,
 }
 
 impl std::fmt::Debug for GithubClient {
@@ -148,6 +151,7 @@ impl GithubClient {
             http,
             base: base.trim_end_matches('/').to_owned(),
             auth,
+            etags: crate::listing::EtagCache::default(),
         })
     }
 
@@ -198,22 +202,27 @@ impl GithubClient {
     }
 
     async fn get(&self, url: &str, what: &str) -> Result<Response, RestError> {
-        self.send(reqwest::Method::GET, url, None, what).await
+        self.send(reqwest::Method::GET, url, None, None, what).await
     }
 
     /// One authorized call; an app retries once with a fresh token on 401.
+    /// With `if_none_match`, a conditional request (GitHub answers 304
+    /// when nothing changed).
     pub(crate) async fn send(
         &self,
         method: reqwest::Method,
         url: &str,
         body: Option<&serde_json::Value>,
+        if_none_match: Option<&str>,
         what: &str,
     ) -> Result<Response, RestError> {
-        let response = self.send_once(method.clone(), url, body, what).await?;
+        let response = self
+            .send_once(method.clone(), url, body, if_none_match, what)
+            .await?;
         if let (StatusCode::UNAUTHORIZED, Auth::App(app)) = (response.status(), &self.auth) {
             // an installation token can be revoked before it ends: a new one, once
             *app.current.lock().await = None;
-            return self.send_once(method, url, body, what).await;
+            return self.send_once(method, url, body, if_none_match, what).await;
         }
         Ok(response)
     }
@@ -223,11 +232,15 @@ impl GithubClient {
         method: reqwest::Method,
         url: &str,
         body: Option<&serde_json::Value>,
+        if_none_match: Option<&str>,
         what: &str,
     ) -> Result<Response, RestError> {
         let mut request = self.request(method, url);
         if let Some(token) = self.bearer().await? {
             request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+        }
+        if let Some(etag) = if_none_match {
+            request = request.header(reqwest::header::IF_NONE_MATCH, etag);
         }
         if let Some(body) = body {
             request = request.json(body);
@@ -251,7 +264,7 @@ impl GithubClient {
         let body = serde_json::to_value(status)
             .map_err(|e| RestError::transport(&what, format!("unwritable status: {e}")))?;
         let response = self
-            .send(reqwest::Method::POST, &url, Some(&body), &what)
+            .send(reqwest::Method::POST, &url, Some(&body), None, &what)
             .await?;
         checked(response, &what).await.map(drop)
     }
