@@ -1,6 +1,48 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    github_repositories (id) {
+        id -> Int8,
+        #[max_length = 100]
+        owner -> Varchar,
+        #[max_length = 100]
+        name -> Varchar,
+        enabled -> Bool,
+        interval_seconds -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    github_repository_collections (repository_id, collection) {
+        repository_id -> Int8,
+        #[max_length = 32]
+        collection -> Varchar,
+        next_run_at -> Timestamptz,
+        #[max_length = 255]
+        claimed_by -> Nullable<Varchar>,
+        lease_expires_at -> Nullable<Timestamptz>,
+        attempts -> Int4,
+        last_collected_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    github_repository_health (repository_id, metric, collected_at) {
+        repository_id -> Int8,
+        #[max_length = 64]
+        metric -> Varchar,
+        collected_at -> Timestamptz,
+        value -> Float8,
+        #[max_length = 16]
+        source -> Varchar,
+        complete -> Bool,
+    }
+}
+
+diesel::table! {
     github_webhook_deliveries (id) {
         id -> Int8,
         #[max_length = 64]
@@ -313,6 +355,8 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(github_repository_collections -> github_repositories (repository_id));
+diesel::joinable!(github_repository_health -> github_repositories (repository_id));
 diesel::joinable!(github_workflow_backfills -> github_workflow_configs (config_id));
 diesel::joinable!(github_workflow_change_notifications -> github_workflow_metric_changes (change_id));
 diesel::joinable!(github_workflow_metric_changes -> github_workflow_configs (config_id));
@@ -323,6 +367,9 @@ diesel::joinable!(github_workflow_runs -> github_workflow_backfills (backfill_id
 diesel::joinable!(github_workflow_runs -> github_workflow_configs (config_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    github_repositories,
+    github_repository_collections,
+    github_repository_health,
     github_webhook_deliveries,
     github_workflow_backfills,
     github_workflow_change_notifications,

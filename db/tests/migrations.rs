@@ -5,8 +5,11 @@ use diesel_async::RunQueryDsl;
 use wfm_db::migrate::{self, migration_count};
 use wfm_testing::TestDb;
 
-const WFM_TABLES: [&str; 16] = [
+const WFM_TABLES: [&str; 19] = [
     "github_actions_runs",
+    "github_repositories",
+    "github_repository_collections",
+    "github_repository_health",
     "github_webhook_deliveries",
     "github_workflow_backfills",
     "github_workflow_change_notifications",

@@ -17,6 +17,7 @@ pub mod params;
 mod recipes;
 mod regenerate;
 pub mod reply;
+mod repositories;
 mod runners;
 mod runs;
 mod schemas;
@@ -156,6 +157,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .configure(configs::routes)
                 .configure(runs::routes)
                 .configure(changes::routes)
+                .configure(repositories::routes)
                 .configure(schemas::routes)
                 .configure(recipes::routes)
                 .configure(metrics::routes)

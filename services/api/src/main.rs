@@ -64,12 +64,19 @@ fn main() -> ExitCode {
         service.metrics.register_collector(github.collector());
         let series = SeriesExport::new(service.pool.clone(), service.config.export);
         service.metrics.register_collector(series.collector());
+        let health = wfm_repo_health::gauges::HealthGauges::new(
+            service.pool.clone(),
+            service.config.export.cache,
+        );
+        service.metrics.register_collector(health.collector());
         service.on_scrape(Arc::new(move || {
             let github = github.clone();
             let series = series.clone();
+            let health = health.clone();
             Box::pin(async move {
                 github.refresh_if_stale().await;
                 series.refresh_if_stale().await;
+                health.refresh_if_stale().await;
             })
         }));
         let processor = webhooks.config.processor.then(|| {

@@ -8,8 +8,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorBody;
 use crate::{
-    auth, backfill, changes, ci, configs, metrics, recipes, regenerate, runners, runs, schemas,
-    webhooks,
+    auth, backfill, changes, ci, configs, metrics, recipes, regenerate, repositories, runners,
+    runs, schemas, webhooks,
 };
 
 /// The routes that need no bearer token: the webhook, which lives at
@@ -137,6 +137,8 @@ impl Modify for BearerAuth {
         runs::get_of_config, runs::retry_of_config, runs::batch_retry,
         changes::list_all, changes::get, changes::triage, changes::list_of_config,
         changes::series_of_config, changes::compare_of_config,
+        repositories::list, repositories::add, repositories::get, repositories::update,
+        repositories::remove, repositories::collect, repositories::health,
         schemas::active, schemas::put, schemas::list, schemas::active_version,
         schemas::activate, regenerate::regenerate,
         recipes::list, recipes::put, recipes::confirm, recipes::delete,
@@ -156,6 +158,7 @@ impl Modify for BearerAuth {
         (name = "metrics", description = "Queries over the collected records"),
         (name = "backfill", description = "Collecting history"),
         (name = "ci", description = "CI health from the GitHub webhooks"),
+        (name = "repository health", description = "Repositories whose health (pull requests, commits, code, CI) is collected from GitHub every interval, and its history"),
         (name = "webhooks", description = "GitHub webhook deliveries (signed with a webhook secret, not a bearer token)"),
     )
 )]

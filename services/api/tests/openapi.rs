@@ -11,6 +11,13 @@ use wfm_api::Tokens;
 const ROUTES: &[(&str, &str)] = &[
     ("get", "/configs"),
     ("get", "/changes"),
+    ("get", "/repositories"),
+    ("post", "/repositories"),
+    ("get", "/repositories/{repository_id}"),
+    ("patch", "/repositories/{repository_id}"),
+    ("delete", "/repositories/{repository_id}"),
+    ("post", "/repositories/{repository_id}/collect"),
+    ("get", "/repositories/{repository_id}/health"),
     ("get", "/changes/{change_id}"),
     ("patch", "/changes/{change_id}"),
     ("get", "/configs/{id}/changes"),

@@ -1,17 +1,23 @@
 //! `wfm report github --repo OWNER/NAME`: a repository's health metrics
 //! computed now (the spec's testing pattern: a dry run that prints what
-//! would be pushed). Exit codes: 0 printed, 3 GitHub refused or could not
-//! be reached (a rate limit says how long to wait), 2 a bad argument.
+//! would be pushed); `--push` also sends them to the configured OTLP
+//! endpoint and Datadog. Exit codes: 0 printed (and pushed), 2 a bad
+//! argument or setting, 3 GitHub refused or could not be reached (a rate
+//! limit says how long to wait), 4 a push did not go through.
 
 use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand, ValueEnum};
 use wfm_github::rest::{Credentials, DEFAULT_API_URL, GithubClient, RestError};
+use wfm_repo_health::export::{PushSettings, Pusher};
+use wfm_repo_health::schedule::Source;
 use wfm_repo_health::{CommitCache, METRICS, compute, gather};
 
 /// GitHub refused, limited or could not be reached.
 const EXIT_GITHUB: u8 = 3;
+/// A push target refused or could not be reached.
+const EXIT_PUSH: u8 = 4;
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
@@ -30,6 +36,10 @@ pub struct GithubArgs {
     /// The end of the 7-day window (RFC 3339); default: now.
     #[arg(long)]
     pub at: Option<DateTime<Utc>>,
+    /// Also send them: to WFM_REPO_HEALTH_OTLP_ENDPOINT (OTLP/HTTP) and with
+    /// WFM_DATADOG_API_KEY to Datadog (WFM_DATADOG_SITE).
+    #[arg(long)]
+    pub push: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -61,6 +71,13 @@ pub fn run(command: ReportCommand) -> ExitCode {
         Err(e) => {
             eprintln!("wfm report github: {e}");
             return ExitCode::from(EXIT_GITHUB);
+        }
+    };
+    let pusher = match args.push.then(push_settings).transpose() {
+        Ok(pusher) => pusher,
+        Err(message) => {
+            eprintln!("wfm report github: {message}");
+            return ExitCode::from(2);
         }
     };
     let runtime = match crate::runtime() {
@@ -125,5 +142,26 @@ pub fn run(command: ReportCommand) -> ExitCode {
             }
         }
     }
+    if let Some(pusher) = pusher {
+        // the runs came from REST here: every metric's source is `rest`
+        let failed = runtime.block_on(pusher.push(&args.repo, &report, Source::Rest));
+        for failure in &failed {
+            eprintln!("wfm report github: {failure}");
+        }
+        if !failed.is_empty() {
+            return ExitCode::from(EXIT_PUSH);
+        }
+        eprintln!("wfm report github: pushed");
+    }
     ExitCode::SUCCESS
+}
+
+/// The push targets of the settings; an error when there is none.
+fn push_settings() -> Result<Pusher, String> {
+    let env = wfm_env::Env::from_process().map_err(|e| e.to_string())?;
+    let settings = PushSettings::from_env(&env).map_err(|e| e.to_string())?;
+    if !settings.any() {
+        return Err("--push needs WFM_REPO_HEALTH_OTLP_ENDPOINT or WFM_DATADOG_API_KEY".to_owned());
+    }
+    Pusher::new(settings).map_err(|e| e.to_string())
 }

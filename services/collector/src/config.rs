@@ -45,6 +45,7 @@ use wfm_reader::ArtifactLimits;
 /// | `WFM_TEMP_POD_NODE_SELECTOR` | `{}` | JSON object of node labels |
 /// | `WFM_TEMP_POD_REAP_INTERVAL` | 5m | how often expired reader pods are deleted |
 /// | `WFM_CHANGES_*`, `WFM_NOTIFY_*`, `WFM_CONSOLE_URL` | see wfm-change-tracking | benchmark change detection after each store; notifications of the changes filed (webhook, Slack, GitHub commit status) |
+/// | `WFM_REPO_HEALTH_*`, `WFM_DATADOG_*` | see wfm-repo-health | the periodic repository health collector (every 15 minutes per watched repository) and where it pushes |
 /// | `WFM_NODE_EXPORTER_URL` | `http://{host_ip}:8989` | the `node-exporter` reader's agent, `{host_ip}`/`{node_name}` of the reader pod's node filled in |
 #[derive(Debug, Clone)]
 pub struct CollectorConfig {
@@ -70,6 +71,8 @@ pub struct CollectorConfig {
     pub changes: wfm_change_tracking::Settings,
     /// Where filed changes are announced.
     pub notify: wfm_change_tracking::notify::NotifySettings,
+    /// The periodic repository health collector.
+    pub repo_health: wfm_repo_health::collect::Settings,
 }
 
 /// How the `temp-pod` and `node-exporter` readers make and reap reader pods.
@@ -202,6 +205,7 @@ impl CollectorConfig {
             temp_pod: TempPodSettings::from_env(env)?,
             changes: wfm_change_tracking::Settings::from_env(env, notify.targets())?,
             notify,
+            repo_health: wfm_repo_health::collect::Settings::from_env(env)?,
             github: GithubSettings {
                 api_url: env
                     .var("WFM_GITHUB_API_URL")

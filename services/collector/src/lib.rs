@@ -9,7 +9,8 @@
 //!   and its files listed and read; `pods`: the readers through Kubernetes
 //!   and the reaper of their pods;
 //! - `extract`: the files extracted, or a first schema inferred from them;
-//! - `schema`, `store`: the active schema and the metric rows.
+//! - `schema`, `store`: the active schema and the metric rows;
+//! - `repo_health`: the periodic repository health collector.
 
 pub mod config;
 mod extract;
@@ -17,6 +18,7 @@ mod files;
 pub mod metrics;
 pub mod pipeline;
 pub mod pods;
+pub mod repo_health;
 pub mod schema;
 pub mod store;
 pub mod worker;
@@ -54,6 +56,8 @@ pub struct Collector {
     pub http: reqwest::Client,
     /// Delivers what filed changes owe, when any target is configured.
     pub notifier: Option<wfm_change_tracking::notify::Notifier>,
+    /// Sends repository health where it is configured to go.
+    pub pusher: Option<wfm_repo_health::export::Pusher>,
 }
 
 impl std::fmt::Debug for Collector {

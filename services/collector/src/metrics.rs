@@ -18,6 +18,10 @@ pub struct CollectorMetrics {
     pub files_read: Counter,
     pub bytes_read: Counter,
     pub records_stored: Counter,
+    pub repo_health_collected: Counter,
+    pub repo_health_deferred: Counter,
+    pub repo_health_failed: Counter,
+    pub repo_health_push_failures: Counter,
     /// Parsing and extraction of one run's files.
     pub extraction_seconds: Histogram,
     /// Claim to final status.
@@ -42,6 +46,10 @@ impl CollectorMetrics {
             files_read: Counter::default(),
             bytes_read: Counter::default(),
             records_stored: Counter::default(),
+            repo_health_collected: Counter::default(),
+            repo_health_deferred: Counter::default(),
+            repo_health_failed: Counter::default(),
+            repo_health_push_failures: Counter::default(),
             extraction_seconds: seconds(),
             run_seconds: seconds(),
             queue_lag_seconds: seconds(),
@@ -86,6 +94,26 @@ impl CollectorMetrics {
                 "collector_records_stored",
                 "Metric records stored",
                 &m.records_stored,
+            ),
+            (
+                "collector_repo_health_collected",
+                "Repository health collections recorded",
+                &m.repo_health_collected,
+            ),
+            (
+                "collector_repo_health_deferred",
+                "Repository health collections put off by a GitHub rate limit",
+                &m.repo_health_deferred,
+            ),
+            (
+                "collector_repo_health_failed",
+                "Repository health collections that failed (retried with backoff)",
+                &m.repo_health_failed,
+            ),
+            (
+                "collector_repo_health_push_failures",
+                "Pushes of repository health (OTLP, Datadog) that did not go through",
+                &m.repo_health_push_failures,
             ),
         ];
         for (name, help, counter) in counters {

@@ -108,7 +108,15 @@ impl Collector {
                 github,
             )?)
         };
+        let pusher = if config.repo_health.push.any() {
+            Some(wfm_repo_health::export::Pusher::new(
+                config.repo_health.push.clone(),
+            )?)
+        } else {
+            None
+        };
         Ok(Collector {
+            pusher,
             pool,
             db,
             config,

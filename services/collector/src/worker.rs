@@ -33,6 +33,10 @@ pub async fn run(collector: Arc<Collector>, shutdown: CancellationToken) -> anyh
     if collector.notifier.is_some() {
         tokio::spawn(notify_loop(collector.clone(), background.clone()));
     }
+    tokio::spawn(crate::repo_health::collect_loop(
+        collector.clone(),
+        background.clone(),
+    ));
     tokio::spawn(crate::pods::reap_loop(
         collector.clone(),
         background.clone(),

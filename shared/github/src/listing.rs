@@ -121,6 +121,15 @@ impl GithubClient {
                 body: kept.body,
             });
         }
+        if response.status() == StatusCode::ACCEPTED {
+            // GitHub's statistics are computed on demand: 202 now, the
+            // numbers on a later request
+            return Err(RestError::Status {
+                status: 202,
+                what: what.to_owned(),
+                message: "GitHub is still computing this answer; try again later".into(),
+            });
+        }
         let response = checked(response, what).await?;
         let header = |name| {
             response

@@ -45,12 +45,12 @@ impl RestError {
         }
     }
 
-    /// Whether a later attempt may succeed (server errors, the network);
-    /// rate limits are their own case.
+    /// Whether a later attempt may succeed (server errors, the network, an
+    /// answer GitHub is still computing); rate limits are their own case.
     pub fn is_transient(&self) -> bool {
         match self {
             Self::Transport { .. } => true,
-            Self::Status { status, .. } => *status >= 500,
+            Self::Status { status, .. } => *status >= 500 || *status == 202,
             Self::RateLimited { .. } | Self::TooLarge { .. } => false,
         }
     }

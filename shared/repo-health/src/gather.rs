@@ -14,6 +14,10 @@ use crate::model::{CommitDetail, PullRequest, Snapshot, WorkflowRun};
 /// Pages of 100 read at most per list.
 pub const MAX_PAGES: usize = 20;
 
+/// Commit details kept at most; past it the cache starts over (a week of a
+/// busy repository is a few thousand commits).
+const CACHED_COMMITS: usize = 50_000;
+
 /// Commit details by SHA: a commit's stats never change, so none is fetched twice.
 #[derive(Debug, Default, Clone)]
 pub struct CommitCache {
@@ -30,9 +34,21 @@ impl CommitCache {
     }
 }
 
-#[derive(serde::Deserialize)]
-struct Repo {
-    default_branch: String,
+/// `GET /repos/{owner}/{repo}`: the names as GitHub spells them.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct RepoInfo {
+    /// `owner/name` in GitHub's own case (the webhooks' `repository.full_name`).
+    pub full_name: String,
+    pub default_branch: String,
+}
+
+/// Where the workflow runs (the `ci.*` metrics) come from.
+#[derive(Debug, Clone)]
+pub enum CiSource {
+    /// GitHub's REST API (`/actions/runs`).
+    Rest,
+    /// Runs already at hand (those wfm's webhooks received): no REST call.
+    Given(Vec<WorkflowRun>),
 }
 
 /// What one collection gathered, and whether every list ended within the cap.
@@ -46,7 +62,16 @@ pub struct Gathered {
     pub calls: usize,
 }
 
-/// Gathers `owner/repo` for the 7 days ending at `at`.
+/// The repository's names and default branch.
+pub async fn repo_info(
+    client: &GithubClient,
+    owner: &str,
+    repo: &str,
+) -> Result<RepoInfo, RestError> {
+    client.get_one(&format!("/repos/{owner}/{repo}")).await
+}
+
+/// Gathers `owner/repo` for the 7 days ending at `at`, everything through REST.
 pub async fn gather(
     client: &GithubClient,
     owner: &str,
@@ -54,12 +79,25 @@ pub async fn gather(
     at: DateTime<Utc>,
     cache: &mut CommitCache,
 ) -> Result<Gathered, RestError> {
-    let base = format!("/repos/{owner}/{repo}");
+    let info = repo_info(client, owner, repo).await?;
+    let mut gathered = gather_from(client, &info, at, cache, CiSource::Rest).await?;
+    gathered.calls += 1;
+    Ok(gathered)
+}
+
+/// Gathers the repository `info` names, its workflow runs from `ci`.
+pub async fn gather_from(
+    client: &GithubClient,
+    info: &RepoInfo,
+    at: DateTime<Utc>,
+    cache: &mut CommitCache,
+    ci: CiSource,
+) -> Result<Gathered, RestError> {
+    let base = format!("/repos/{}", info.full_name);
     let since = (at - Duration::days(7)).to_rfc3339_opts(SecondsFormat::Secs, true);
     let until = at.to_rfc3339_opts(SecondsFormat::Secs, true);
-    let mut calls = 1;
-    let info: Repo = client.get_one(&base).await?;
-    let branch = info.default_branch;
+    let mut calls = 0;
+    let branch = info.default_branch.clone();
     let open = client
         .list::<PullRequest>(
             &format!("{base}/pulls?state=open&per_page=100"),
@@ -84,25 +122,37 @@ pub async fn gather(
             MAX_PAGES,
         )
         .await?;
-    let runs = client
-        .list::<WorkflowRun>(
-            &format!("{base}/actions/runs?created=%3E%3D{since}&per_page=100"),
-            Some("workflow_runs"),
-            MAX_PAGES,
-        )
-        .await?;
-    // the newest completed run of the default branch, however old
-    let latest = client
-        .list::<WorkflowRun>(
-            &format!("{base}/actions/runs?branch={branch}&status=completed&per_page=1"),
-            Some("workflow_runs"),
-            1,
-        )
-        .await?;
-    calls += 6;
+    calls += 4;
+    let (all_runs, runs_complete) = match ci {
+        CiSource::Given(runs) => (runs, true),
+        CiSource::Rest => {
+            let runs = client
+                .list::<WorkflowRun>(
+                    &format!("{base}/actions/runs?created=%3E%3D{since}&per_page=100"),
+                    Some("workflow_runs"),
+                    MAX_PAGES,
+                )
+                .await?;
+            // the newest completed run of the default branch, however old
+            let latest = client
+                .list::<WorkflowRun>(
+                    &format!("{base}/actions/runs?branch={branch}&status=completed&per_page=1"),
+                    Some("workflow_runs"),
+                    1,
+                )
+                .await?;
+            calls += 2;
+            let mut all = runs.items;
+            all.extend(latest.items);
+            (all, runs.complete)
+        }
+    };
     let mut details = Vec::new();
     for commit in &commits.items {
         if !cache.details.contains_key(&commit.sha) {
+            if cache.details.len() >= CACHED_COMMITS {
+                cache.details.clear();
+            }
             let detail: CommitDetail = client
                 .get_one(&format!("{base}/commits/{}", commit.sha))
                 .await?;
@@ -113,9 +163,7 @@ pub async fn gather(
             details.push(detail.clone());
         }
     }
-    let complete = open.complete && closed.complete && commits.complete && runs.complete;
-    let mut all_runs = runs.items;
-    all_runs.extend(latest.items);
+    let complete = open.complete && closed.complete && commits.complete && runs_complete;
     Ok(Gathered {
         snapshot: Snapshot {
             default_branch: branch,

@@ -31,12 +31,18 @@
 //! completed run) has no value: [`Report::get`] answers `None`, and
 //! exporters leave it out rather than send a 0 that never happened.
 
+pub mod collect;
+pub mod export;
 pub mod gather;
+pub mod gauges;
+pub mod history;
 mod model;
 mod percentile;
 mod report;
+pub mod schedule;
+pub mod store;
 
-pub use gather::{CommitCache, Gathered, gather};
+pub use gather::{CiSource, CommitCache, Gathered, RepoInfo, gather, gather_from, repo_info};
 pub use model::{Commit, CommitDetail, PullRequest, Snapshot, WorkflowRun};
 pub use percentile::percentile;
 pub use report::{METRICS, Report, compute};

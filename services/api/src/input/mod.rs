@@ -113,6 +113,7 @@ macro_rules! text {
 
 id!(RunId, "run_id");
 id!(ChangeId, "change_id");
+id!(RepositoryId, "repository_id");
 id!(Version, "version");
 text!(Uid, "uid");
 text!(Namespace, "namespace");

@@ -2,6 +2,8 @@
 //! tests/metrics.rs and served by a fake GitHub in tests/gather.rs.
 #![allow(dead_code)]
 
+pub mod fake;
+
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use wfm_repo_health::Snapshot;
