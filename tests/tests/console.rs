@@ -58,7 +58,10 @@ async fn every_page_works_in_chromium() {
         ("WFM_CONSOLE_DIR", dist),
     ];
     let (_api, api) = start("wfm-api", &env).await;
-    let (_collector, _) = start("wfm-collector", &env).await;
+    // repository health is seeded below: this collector does not reach GitHub
+    let mut collector_env = env.to_vec();
+    collector_env.push(("WFM_REPO_HEALTH_ENABLED", "false"));
+    let (_collector, _) = start("wfm-collector", &collector_env).await;
     // the same database behind tokens, for the token tests
     let mut tokened = env.to_vec();
     tokened.extend([
@@ -130,6 +133,49 @@ async fn every_page_works_in_chromium() {
     .await
     .expect("a change on a demo series");
     let change = change[0].n.to_string();
+
+    // a watched repository with a week of collections every 6 hours, as
+    // the collector records them (the CI numbers from the webhooks)
+    let repository: Vec<Number> = diesel::sql_query(
+        "WITH repo AS ( \
+             INSERT INTO github_repositories (owner, name, enabled) VALUES ('demo-org', 'demo-repo', false) \
+             RETURNING id), \
+         times AS ( \
+             SELECT generate_series(date_trunc('hour', now()) - interval '7 days', \
+                 date_trunc('hour', now()) - interval '1 hour', interval '6 hours') AS t), \
+         metrics AS ( \
+             SELECT * FROM (VALUES ('prs.open', 40.0, 6.0), ('prs.merged_7d', 25.0, 5.0), \
+                 ('prs.closed_without_merge_7d', 6.0, 2.0), ('prs.avg_time_to_merge_hours', 30.0, 8.0), \
+                 ('branches.active', 120.0, 4.0), ('commits.total_7d', 90.0, 10.0), \
+                 ('commits.per_developer_7d', 5.0, 1.0), ('commits.hotfix', 2.0, 1.0), \
+                 ('commits.reverts', 1.0, 1.0), ('developers.active_7d', 18.0, 2.0), \
+                 ('code.lines_added_7d', 5200.0, 900.0), ('code.lines_deleted_7d', 3100.0, 700.0), \
+                 ('code.files_changed_7d', 340.0, 40.0), ('ci.workflow_runs_7d', 900.0, 80.0), \
+                 ('ci.failed_workflows_7d', 35.0, 8.0), ('ci.avg_workflow_duration_minutes', 3.1, 0.4), \
+                 ('ci.tests_passing_on_main', 1.0, 0.0), ('ci.workflow_duration_minutes.min', 0.4, 0.1), \
+                 ('ci.workflow_duration_minutes.p50', 2.5, 0.3), ('ci.workflow_duration_minutes.p75', 3.6, 0.4), \
+                 ('ci.workflow_duration_minutes.p90', 5.2, 0.6), ('ci.workflow_duration_minutes.p95', 6.8, 0.8), \
+                 ('ci.workflow_duration_minutes.max', 14.0, 2.0)) AS m(metric, base, swing)), \
+         stored AS ( \
+             INSERT INTO github_repository_health (repository_id, metric, collected_at, value, source) \
+             SELECT repo.id, m.metric, times.t, \
+                 round((m.base + m.swing * sin(extract(epoch FROM times.t) / 86400.0))::numeric, 2), \
+                 CASE WHEN m.metric LIKE 'ci.%' THEN 'webhooks' ELSE 'rest' END \
+             FROM repo, times, metrics m RETURNING repository_id) \
+         SELECT DISTINCT repository_id AS n FROM stored",
+    )
+    .load(&mut conn)
+    .await
+    .expect("a watched repository with its history");
+    // (the collection row, which a trigger adds, is seen by the next statement)
+    diesel::sql_query(
+        "UPDATE github_repository_collections c SET last_collected_at = \
+             (SELECT max(collected_at) FROM github_repository_health h WHERE h.repository_id = c.repository_id)",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("its last collection");
+    let repository = repository[0].n.to_string();
 
     // a runner set for the runner-set pages: the fixtures' ARC objects
     // through the fake API server, watched by a real wfm-scanner
@@ -207,6 +253,7 @@ async fn every_page_works_in_chromium() {
             ("WFM_CHROMIUM", &chromium),
             ("WFM_FAILED_RUN", &failed),
             ("WFM_CHANGE", &change),
+            ("WFM_REPOSITORY", &repository),
             (
                 "WFM_CONSOLE_SCREENSHOTS",
                 screenshots.to_str().expect("utf-8 path"),

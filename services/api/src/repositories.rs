@@ -72,7 +72,7 @@ pub(crate) async fn list(state: web::Data<AppState>) -> ApiResult<HttpResponse> 
     request_body = NewRepository,
     responses(
         (status = 201, description = "watched", body = crate::reply::Envelope<Watched>),
-        (status = 409, description = "already watched"),
+        (status = 409, description = "already watched", body = crate::error::ErrorBody),
     )
 )]
 pub(crate) async fn add(

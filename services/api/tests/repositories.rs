@@ -64,6 +64,32 @@ async fn repositories_are_added_changed_and_removed() {
         .error();
     assert_eq!(code, 4000);
 
+    // a shorter interval takes effect now, not when the old one runs out
+    let mut conn = api.conn().await;
+    diesel::sql_query(
+        "UPDATE github_repository_collections SET next_run_at = now() + interval '7 days', \
+            last_collected_at = now()",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("due in a week");
+    let sooner = api
+        .patch(
+            &format!("repositories/{id}"),
+            json!({"interval_seconds": 60}),
+        )
+        .await
+        .data();
+    let next = chrono::DateTime::parse_from_rfc3339(
+        sooner["collection"]["next_run_at"].as_str().expect("next"),
+    )
+    .expect("a time");
+    let wait = next.signed_duration_since(chrono::Utc::now()).num_seconds();
+    assert!(
+        (0..=61).contains(&wait),
+        "due within the new interval: {wait}s"
+    );
+
     let listed = api.get("repositories").await.data();
     assert_eq!(listed["repositories"].as_array().expect("list").len(), 1);
     let due = api

@@ -104,7 +104,7 @@ pub fn run(command: ReportCommand) -> ExitCode {
     match args.output {
         Output::Json => {
             let body = serde_json::json!({
-                "repository": args.repo,
+                "repository": gathered.repository,
                 "at": at,
                 "complete": gathered.complete,
                 "calls": gathered.calls,
@@ -118,7 +118,7 @@ pub fn run(command: ReportCommand) -> ExitCode {
         Output::Table => {
             println!(
                 "{} over the 7 days to {} ({} REST calls)",
-                args.repo,
+                gathered.repository,
                 at.to_rfc3339(),
                 gathered.calls
             );
@@ -144,7 +144,12 @@ pub fn run(command: ReportCommand) -> ExitCode {
     }
     if let Some(pusher) = pusher {
         // the runs came from REST here: every metric's source is `rest`
-        let failed = runtime.block_on(pusher.push(&args.repo, &report, Source::Rest));
+        let failed = runtime.block_on(pusher.push(
+            &gathered.repository,
+            &report,
+            Source::Rest,
+            gathered.complete,
+        ));
         for failure in &failed {
             eprintln!("wfm report github: {failure}");
         }

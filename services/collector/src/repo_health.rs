@@ -50,8 +50,11 @@ pub async fn collect_loop(collector: Arc<Collector>, stop: CancellationToken) {
             None,
         )
         .await;
+        // a spent token is spent for every repository: wait for its reset
+        let mut idle = settings.poll_interval;
         match pass {
             Ok(pass) => {
+                idle = idle.max(pass.rate_limited.unwrap_or_default());
                 let m = &collector.metrics;
                 m.repo_health_collected.inc_by(pass.collected as u64);
                 m.repo_health_deferred.inc_by(pass.deferred as u64);
@@ -62,7 +65,7 @@ pub async fn collect_loop(collector: Arc<Collector>, stop: CancellationToken) {
             Err(e) => tracing::warn!(error = %e, "repository health pass failed"),
         }
         tokio::select! {
-            () = tokio::time::sleep(settings.poll_interval) => {}
+            () = tokio::time::sleep(idle) => {}
             () = stop.cancelled() => return,
         }
     }

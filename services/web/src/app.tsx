@@ -11,6 +11,7 @@ import { CiHealth } from "./pages/CiHealth";
 import { RunnerSets, RunnerSet } from "./pages/RunnerSets";
 import { Changes, ChangeDetail } from "./pages/Changes";
 import { Compare } from "./pages/Compare";
+import { Repositories, RepositoryPage } from "./pages/Repositories";
 
 const NAV: [string, string][] = [
   ["/", "Overview"],
@@ -19,6 +20,7 @@ const NAV: [string, string][] = [
   ["/runs", "Runs"],
   ["/ci", "CI health"],
   ["/runner-sets", "Runner sets"],
+  ["/repositories", "Repositories"],
 ];
 
 function page(path: string) {
@@ -32,6 +34,8 @@ function page(path: string) {
   if (path === "/compare") return <Compare />;
   if (path === "/ci") return <CiHealth />;
   if (path === "/runner-sets") return <RunnerSets />;
+  if (path === "/repositories") return <Repositories />;
+  if ((m = match("/repositories/:id", path))) return <RepositoryPage id={Number(m.id)} />;
   if ((m = match("/runner-sets/:namespace/:name", path))) return <RunnerSet namespace={m.namespace} name={m.name} />;
   return (
     <div class="empty">

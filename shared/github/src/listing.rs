@@ -1,8 +1,12 @@
 //! Lists through GitHub's pagination: each page's `Link: <…>; rel="next"`
 //! is followed until there is none or the page cap is reached, so a caller
 //! never builds page URLs (GitHub may change them) and never loops forever.
-//! Every GET is conditional once an answer has an ETag: GitHub's 304 costs
-//! no rate limit, and the kept answer is used again.
+//! A GET whose URL is asked again (a repository, its open pull requests,
+//! its branches) is conditional once an answer had an ETag: GitHub's 304
+//! costs no rate limit, and the kept answer is used again. URLs that change
+//! with each collection (a time window) or whose answers never change (a
+//! commit) are not kept: [`GithubClient::list_window`],
+//! [`GithubClient::get_once`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -81,6 +85,13 @@ impl EtagCache {
     }
 }
 
+/// Whether an answer is kept for conditional requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    Etag,
+    No,
+}
+
 /// One GET's answer: its body and `Link` header.
 struct Fetched {
     link: Option<String>,
@@ -106,15 +117,23 @@ impl GithubClient {
     }
 
     /// A GET, conditional when an earlier answer of `url` had an ETag.
-    async fn fetch(&self, url: &str, what: &str) -> Result<Fetched, RestError> {
-        let kept = self.etags.get(url);
+    async fn fetch(&self, url: &str, what: &str, keep: Keep) -> Result<Fetched, RestError> {
+        let kept = match keep {
+            Keep::Etag => self.etags.get(url),
+            Keep::No => None,
+        };
         let etag = kept.as_ref().map(|k| k.etag.as_str());
         let response = self
             .send(reqwest::Method::GET, url, None, etag, what)
             .await?;
-        if response.status() == StatusCode::NOT_MODIFIED
-            && let Some(kept) = kept
-        {
+        if response.status() == StatusCode::NOT_MODIFIED {
+            let Some(kept) = kept else {
+                // a 304 to a request that named no ETag (a proxy's): try later
+                return Err(RestError::Transport {
+                    what: what.to_owned(),
+                    message: "304 Not Modified to an unconditional request".into(),
+                });
+            };
             self.etags.count_not_modified();
             return Ok(Fetched {
                 link: kept.link,
@@ -147,7 +166,7 @@ impl GithubClient {
                 message: format!("unreadable answer: {e}"),
             })?
             .to_vec();
-        if let Some(etag) = etag {
+        if let (Some(etag), Keep::Etag) = (etag, keep) {
             self.etags.put(
                 url,
                 Kept {
@@ -163,18 +182,38 @@ impl GithubClient {
     /// Every item of `path` (under the API, with its query), following
     /// `rel="next"` for at most `max_pages` pages. `key` names the array in
     /// an object answer (`workflow_runs` of `/actions/runs`); `None`: the
-    /// answer is the array.
+    /// answer is the array. Asked conditionally (ETags).
     pub async fn list<T: DeserializeOwned>(
         &self,
         path: &str,
         key: Option<&str>,
         max_pages: usize,
     ) -> Result<Listed<T>, RestError> {
+        self.list_kept(path, key, max_pages, Keep::Etag).await
+    }
+
+    /// [`Self::list`] for a URL asked once (a time window): nothing kept.
+    pub async fn list_window<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        key: Option<&str>,
+        max_pages: usize,
+    ) -> Result<Listed<T>, RestError> {
+        self.list_kept(path, key, max_pages, Keep::No).await
+    }
+
+    async fn list_kept<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        key: Option<&str>,
+        max_pages: usize,
+        keep: Keep,
+    ) -> Result<Listed<T>, RestError> {
         let what = path.split('?').next().unwrap_or(path).to_owned();
         let mut url = format!("{}{path}", self.base);
         let mut items = Vec::new();
         for _ in 0..max_pages {
-            let fetched = self.fetch(&url, &what).await?;
+            let fetched = self.fetch(&url, &what, keep).await?;
             let body: serde_json::Value = parse(&fetched.body, &what)?;
             let page = match key {
                 Some(key) => body.get(key).cloned().unwrap_or(serde_json::Value::Null),
@@ -207,7 +246,7 @@ impl GithubClient {
         let what = path.split('?').next().unwrap_or(path).to_owned();
         let sep = if path.contains('?') { '&' } else { '?' };
         let url = format!("{}{path}{sep}per_page=1", self.base);
-        let fetched = self.fetch(&url, &what).await?;
+        let fetched = self.fetch(&url, &what, Keep::Etag).await?;
         let last = fetched
             .link
             .as_deref()
@@ -220,11 +259,20 @@ impl GithubClient {
         Ok(body.as_array().map_or(0, |a| a.len() as u64))
     }
 
-    /// One object at `path`.
+    /// One object at `path`, asked conditionally (ETags).
     pub async fn get_one<T: DeserializeOwned>(&self, path: &str) -> Result<T, RestError> {
+        self.get_kept(path, Keep::Etag).await
+    }
+
+    /// One object at `path` that is asked once (a commit): nothing kept.
+    pub async fn get_once<T: DeserializeOwned>(&self, path: &str) -> Result<T, RestError> {
+        self.get_kept(path, Keep::No).await
+    }
+
+    async fn get_kept<T: DeserializeOwned>(&self, path: &str, keep: Keep) -> Result<T, RestError> {
         let what = path.split('?').next().unwrap_or(path).to_owned();
         let url = format!("{}{path}", self.base);
-        let fetched = self.fetch(&url, &what).await?;
+        let fetched = self.fetch(&url, &what, keep).await?;
         parse(&fetched.body, &what)
     }
 }

@@ -62,6 +62,20 @@ impl Default for Settings {
     }
 }
 
+/// The lease: at least 30 s, so that renewing it every third of it is not
+/// a busy loop and a slow answer does not lose it.
+fn lease_of(env: &Env, default: Duration) -> Result<Duration, EnvError> {
+    let lease = env.duration_or("WFM_REPO_HEALTH_LEASE", default)?;
+    if lease < Duration::from_secs(30) {
+        return Err(EnvError::invalid(
+            "WFM_REPO_HEALTH_LEASE",
+            format!("{}s", lease.as_secs_f64()),
+            "must be at least 30s",
+        ));
+    }
+    Ok(lease)
+}
+
 impl Settings {
     pub fn from_env(env: &Env) -> Result<Self, EnvError> {
         let d = Self::default();
@@ -86,7 +100,7 @@ impl Settings {
             repositories,
             interval_seconds: interval.as_secs() as i32,
             poll_interval: env.duration_or("WFM_REPO_HEALTH_POLL_INTERVAL", d.poll_interval)?,
-            lease: env.duration_or("WFM_REPO_HEALTH_LEASE", d.lease)?,
+            lease: lease_of(env, d.lease)?,
             batch: d.batch,
             use_webhooks: env.bool_or("WFM_REPO_HEALTH_USE_WEBHOOKS", d.use_webhooks)?,
             push: PushSettings::from_env(env)?,
@@ -103,6 +117,12 @@ pub struct Pass {
     pub failed: usize,
     /// Pushes that did not go through (the values are recorded regardless).
     pub push_failures: usize,
+    /// GitHub's wait when a rate limit ended the pass: the token is spent
+    /// for every repository, so no other is claimed until then.
+    pub rate_limited: Option<Duration>,
+    /// Collections whose lease ran out while they were collected (another
+    /// replica took them): nothing recorded.
+    pub lost: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -120,7 +140,8 @@ async fn conn(pool: &DbPool) -> Result<wfm_db::PooledConn, CollectError> {
 }
 
 /// Claims and collects the due repositories until none is due, each over
-/// the 7 days ending when it is collected (or at `at`, a test's clock).
+/// the 7 days ending when it is collected (or at `at`, a test's clock). A
+/// rate limit ends the pass: the token is spent for every repository.
 pub async fn collect_due(
     pool: &DbPool,
     client: &GithubClient,
@@ -130,6 +151,13 @@ pub async fn collect_due(
     pusher: Option<&Pusher>,
     at: Option<DateTime<Utc>>,
 ) -> Result<Pass, CollectError> {
+    let on = On {
+        pool,
+        client,
+        worker,
+        settings,
+        at,
+    };
     let mut pass = Pass::default();
     loop {
         let claimed = schedule::claim_due(
@@ -142,15 +170,24 @@ pub async fn collect_due(
         if claimed.is_empty() {
             return Ok(pass);
         }
-        for due in &claimed {
-            let on = On {
-                pool,
-                client,
-                worker,
-                settings,
-                at,
+        for (i, due) in claimed.iter().enumerate() {
+            let Some(wait) = collect_one(&on, cache, pusher, due, &mut pass).await? else {
+                continue;
             };
-            collect_one(&on, cache, pusher, due, &mut pass).await?;
+            // the rest of the claim waits for the same reset
+            let until = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+            for rest in &claimed[i + 1..] {
+                schedule::defer(
+                    &mut *conn(pool).await?,
+                    rest,
+                    worker,
+                    until,
+                    "GitHub rate limit",
+                )
+                .await?;
+            }
+            pass.rate_limited = Some(wait);
+            return Ok(pass);
         }
     }
 }
@@ -164,38 +201,59 @@ struct On<'a> {
     at: Option<DateTime<Utc>>,
 }
 
+/// Collects `due`, renewing its lease every third of it meanwhile; GitHub's
+/// wait when it was rate-limited.
 async fn collect_one(
     on: &On<'_>,
     cache: &mut CommitCache,
     pusher: Option<&Pusher>,
     due: &Due,
     pass: &mut Pass,
-) -> Result<(), CollectError> {
+) -> Result<Option<Duration>, CollectError> {
     let full = format!("{}/{}", due.owner, due.name);
     let pool = on.pool;
-    match measure(on, cache, due).await? {
-        Ok((report, ci, complete)) => {
+    let measured = tokio::select! {
+        measured = measure(on, cache, due) => measured?,
+        lost = hold_lease(on, due) => {
+            lost?;
+            pass.lost += 1;
+            tracing::warn!(repository = %full, "lease lost mid-collection: another replica collects it");
+            return Ok(None);
+        }
+    };
+    match measured {
+        Ok(measured) => {
             let recorded = schedule::record(
                 &mut *conn(pool).await?,
                 due,
                 on.worker,
-                &report,
-                ci,
-                complete,
+                &measured.report,
+                measured.ci,
+                measured.complete,
             )
             .await?;
             if !recorded {
+                pass.lost += 1;
                 tracing::warn!(repository = %full, "lease lost: another replica collects it");
-                return Ok(());
+                return Ok(None);
             }
             pass.collected += 1;
-            tracing::info!(repository = %full, source = ci.as_str(), complete, "collected repository health");
+            tracing::info!(repository = %measured.repository, source = measured.ci.as_str(), complete = measured.complete, "collected repository health");
             if let Some(pusher) = pusher {
-                for failure in pusher.push(&full, &report, ci).await {
+                let failed = pusher
+                    .push(
+                        &measured.repository,
+                        &measured.report,
+                        measured.ci,
+                        measured.complete,
+                    )
+                    .await;
+                for failure in failed {
                     pass.push_failures += 1;
-                    tracing::warn!(repository = %full, error = %failure, "push failed");
+                    tracing::warn!(repository = %measured.repository, error = %failure, "push failed");
                 }
             }
+            Ok(None)
         }
         Err(RestError::RateLimited { retry_after }) => {
             let until = Utc::now() + chrono::Duration::from_std(retry_after).unwrap_or_default();
@@ -203,23 +261,54 @@ async fn collect_one(
             schedule::defer(&mut *conn(pool).await?, due, on.worker, until, &message).await?;
             pass.deferred += 1;
             tracing::warn!(repository = %full, retry_in = retry_after.as_secs(), "rate limited: deferred");
+            Ok(Some(retry_after))
         }
         Err(e) => {
             schedule::fail(&mut *conn(pool).await?, due, on.worker, &e.to_string()).await?;
             pass.failed += 1;
             tracing::warn!(repository = %full, error = %e, "collecting repository health failed");
+            Ok(None)
         }
     }
-    Ok(())
 }
 
-/// The metrics of `due` now: the report, which source served the runs, and
-/// whether every list was read whole. The outer error is the database's.
+/// Renews the lease of `due` every third of it; returns once it is lost.
+async fn hold_lease(on: &On<'_>, due: &Due) -> Result<(), CollectError> {
+    let lease = on.settings.lease;
+    loop {
+        tokio::time::sleep(lease / 3).await;
+        let renewed = match conn(on.pool).await {
+            Ok(mut c) => schedule::renew_lease(&mut c, due, on.worker, lease).await,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot renew a repository health lease");
+                continue;
+            }
+        };
+        match renewed {
+            Ok(true) => {}
+            Ok(false) => return Ok(()),
+            Err(e) => tracing::warn!(error = %e, "cannot renew a repository health lease"),
+        }
+    }
+}
+
+/// One repository measured.
+struct Measured {
+    /// `owner/name` as GitHub spells it.
+    repository: String,
+    report: Report,
+    /// Which source served the workflow runs.
+    ci: Source,
+    /// Whether every list was read whole.
+    complete: bool,
+}
+
+/// The metrics of `due` now. The outer error is the database's.
 async fn measure(
     on: &On<'_>,
     cache: &mut CommitCache,
     due: &Due,
-) -> Result<Result<(Report, Source, bool), RestError>, CollectError> {
+) -> Result<Result<Measured, RestError>, CollectError> {
     let (pool, client) = (on.pool, on.client);
     let info = match repo_info(client, &due.owner, &due.name).await {
         Ok(info) => info,
@@ -243,5 +332,10 @@ async fn measure(
     };
     Ok(gather_from(client, &info, at, cache, ci)
         .await
-        .map(|g| (compute(&g.snapshot, at), source, g.complete)))
+        .map(|g| Measured {
+            repository: g.repository,
+            report: compute(&g.snapshot, at),
+            ci: source,
+            complete: g.complete,
+        }))
 }

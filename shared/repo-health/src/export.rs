@@ -105,10 +105,17 @@ impl Pusher {
 
     /// Pushes `report` of `repository` (`owner/name`) to every target; the
     /// targets that failed, each with why (one failing does not stop the other).
-    pub async fn push(&self, repository: &str, report: &Report, ci: Source) -> Vec<PushError> {
+    /// `complete` false marks every value a lower bound (a list was cut).
+    pub async fn push(
+        &self,
+        repository: &str,
+        report: &Report,
+        ci: Source,
+        complete: bool,
+    ) -> Vec<PushError> {
         let mut failed = Vec::new();
         if let Some(endpoint) = &self.settings.otlp_endpoint {
-            let body = otlp_request(repository, report, ci).encode_to_vec();
+            let body = otlp_request(repository, report, ci, complete).encode_to_vec();
             let sent = self
                 .http
                 .post(format!("{endpoint}/v1/metrics"))
@@ -128,7 +135,7 @@ impl Pusher {
                 .http
                 .post(self.settings.datadog_series_url())
                 .header("DD-API-KEY", key)
-                .json(&datadog_series(repository, report, ci))
+                .json(&datadog_series(repository, report, ci, complete))
                 .send()
                 .await;
             if let Err(message) = answered(sent).await {
@@ -183,7 +190,12 @@ fn text(key: &str, value: &str) -> KeyValue {
 }
 
 /// The OTLP request of a report: a gauge per metric with one point at T.
-pub fn otlp_request(repository: &str, report: &Report, ci: Source) -> ExportMetricsServiceRequest {
+pub fn otlp_request(
+    repository: &str,
+    report: &Report,
+    ci: Source,
+    complete: bool,
+) -> ExportMetricsServiceRequest {
     let nanos = report.at.timestamp_nanos_opt().unwrap_or(0).max(0) as u64;
     let metrics = values(report)
         .map(|(name, value)| Metric {
@@ -194,6 +206,13 @@ pub fn otlp_request(repository: &str, report: &Report, ci: Source) -> ExportMetr
                     attributes: vec![
                         text("repository", repository),
                         text("source", Source::of(name, ci).as_str()),
+                        KeyValue {
+                            key: "complete".into(),
+                            value: Some(AnyValue {
+                                value: Some(any_value::Value::BoolValue(complete)),
+                            }),
+                            ..Default::default()
+                        },
                     ],
                     time_unix_nano: nanos,
                     value: Some(number_data_point::Value::AsDouble(value)),
@@ -235,7 +254,12 @@ fn unit_of(metric: &str) -> &'static str {
 }
 
 /// Datadog's `/api/v2/series` body: a gauge (type 3) per metric.
-pub fn datadog_series(repository: &str, report: &Report, ci: Source) -> serde_json::Value {
+pub fn datadog_series(
+    repository: &str,
+    report: &Report,
+    ci: Source,
+    complete: bool,
+) -> serde_json::Value {
     let series: Vec<serde_json::Value> = values(report)
         .map(|(name, value)| {
             json!({
@@ -245,6 +269,7 @@ pub fn datadog_series(repository: &str, report: &Report, ci: Source) -> serde_js
                 "tags": [
                     format!("repository:{repository}"),
                     format!("source:{}", Source::of(name, ci).as_str()),
+                    format!("complete:{complete}"),
                 ],
             })
         })

@@ -54,6 +54,8 @@ pub enum CiSource {
 /// What one collection gathered, and whether every list ended within the cap.
 #[derive(Debug, Clone)]
 pub struct Gathered {
+    /// `owner/name` as GitHub spells it.
+    pub repository: String,
     pub snapshot: Snapshot,
     /// False when a list had more pages than [`MAX_PAGES`]: its counts are
     /// lower bounds.
@@ -116,7 +118,7 @@ pub async fn gather_from(
         .await?;
     let branches = client.count(&format!("{base}/branches")).await?;
     let commits = client
-        .list::<crate::Commit>(
+        .list_window::<crate::Commit>(
             &format!("{base}/commits?sha={branch}&since={since}&until={until}&per_page=100"),
             None,
             MAX_PAGES,
@@ -127,7 +129,7 @@ pub async fn gather_from(
         CiSource::Given(runs) => (runs, true),
         CiSource::Rest => {
             let runs = client
-                .list::<WorkflowRun>(
+                .list_window::<WorkflowRun>(
                     &format!("{base}/actions/runs?created=%3E%3D{since}&per_page=100"),
                     Some("workflow_runs"),
                     MAX_PAGES,
@@ -154,7 +156,7 @@ pub async fn gather_from(
                 cache.details.clear();
             }
             let detail: CommitDetail = client
-                .get_one(&format!("{base}/commits/{}", commit.sha))
+                .get_once(&format!("{base}/commits/{}", commit.sha))
                 .await?;
             calls += 1;
             cache.details.insert(commit.sha.clone(), detail);
@@ -165,6 +167,7 @@ pub async fn gather_from(
     }
     let complete = open.complete && closed.complete && commits.complete && runs_complete;
     Ok(Gathered {
+        repository: info.full_name.clone(),
         snapshot: Snapshot {
             default_branch: branch,
             pulls: open.items.into_iter().chain(closed.items).collect(),

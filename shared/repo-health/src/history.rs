@@ -168,9 +168,11 @@ impl From<HookRun> for WorkflowRun {
 
 /// The workflow runs of `full_name` (GitHub's spelling) that wfm's webhooks
 /// received for the 7 days ending at `at` (the newest attempt of each), and
-/// the newest completed run of `branch` — or `None` when the webhooks do
-/// not cover the window: no run of the repository received that was created
-/// before it began.
+/// the newest completed run of `branch` created by then — or `None` when the
+/// webhooks do not cover the window: wfm stored no run of the repository
+/// before the window began (its own `created_at`, when the first delivery of
+/// the run arrived, not GitHub's creation time: a re-run of an old run
+/// delivered yesterday says nothing of the days before).
 pub async fn webhook_runs(
     conn: &mut AsyncPgConnection,
     full_name: &str,
@@ -185,7 +187,7 @@ pub async fn webhook_runs(
     }
     let covered: Covered = diesel::sql_query(
         "SELECT EXISTS (SELECT 1 FROM github_actions_runs \
-            WHERE repository = $1 AND run_created_at < $2) AS covered",
+            WHERE repository = $1 AND created_at < $2) AS covered",
     )
     .bind::<Text, _>(full_name)
     .bind::<Timestamptz, _>(since)
@@ -205,7 +207,7 @@ pub async fn webhook_runs(
             run_started_at \
           FROM github_actions_runs \
           WHERE repository = $1 AND head_branch = $4 AND status = 'completed' \
-            AND run_created_at IS NOT NULL \
+            AND run_created_at <= $3 \
           ORDER BY run_created_at DESC, run_attempt DESC LIMIT 1)",
     )
     .bind::<Text, _>(full_name)

@@ -60,6 +60,27 @@ pub async fn claim_due(
     .await
 }
 
+/// Extends the lease of a collection `worker` holds; false when it no
+/// longer holds it (the lease ran out and another replica took it).
+pub async fn renew_lease(
+    conn: &mut AsyncPgConnection,
+    due: &Due,
+    worker: &str,
+    lease: Duration,
+) -> diesel::QueryResult<bool> {
+    let n = diesel::sql_query(
+        "UPDATE github_repository_collections \
+            SET lease_expires_at = now() + make_interval(secs => $3) \
+         WHERE repository_id = $1 AND collection = 'health' AND claimed_by = $2",
+    )
+    .bind::<BigInt, _>(due.repository_id)
+    .bind::<Text, _>(worker)
+    .bind::<Double, _>(lease.as_secs_f64())
+    .execute(conn)
+    .await?;
+    Ok(n > 0)
+}
+
 /// Which source served the metrics of a collection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {

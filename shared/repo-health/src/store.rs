@@ -198,6 +198,18 @@ pub async fn update(
             .execute(conn)
             .await?;
     }
+    if let Some(seconds) = patch.interval_seconds {
+        // a shorter interval takes effect now, not after the old one ran out
+        diesel::sql_query(
+            "UPDATE github_repository_collections SET next_run_at = LEAST(next_run_at, \
+                COALESCE(last_collected_at, now()) + make_interval(secs => $2)) \
+             WHERE repository_id = $1",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(id)
+        .bind::<diesel::sql_types::Double, _>(f64::from(seconds))
+        .execute(conn)
+        .await?;
+    }
     get(conn, id).await
 }
 

@@ -260,6 +260,48 @@ async fn a_failure_backs_off_and_a_lost_lease_writes_nothing() {
 }
 
 #[tokio::test]
+async fn a_collection_longer_than_its_lease_keeps_it_and_a_dead_ones_is_taken() {
+    let db = TestDb::new().await;
+    let fake = Fake::default();
+    *fake.slow.lock().expect("lock") = Some(Duration::from_millis(1500));
+    let base = start(fake.clone()).await;
+    watch(&db, "o/r").await;
+    let s = Settings {
+        lease: Duration::from_millis(600),
+        ..settings()
+    };
+    // the first replica's collection takes 1.5 s, its lease 0.6 s: renewed
+    // meanwhile, so the second, looking at 0.9 s, finds nothing due
+    let first = pass(&db, &base, "slow", &s, None);
+    let second = async {
+        tokio::time::sleep(Duration::from_millis(900)).await;
+        pass(&db, &base, "other", &s, None).await
+    };
+    let (a, b) = tokio::join!(first, second);
+    assert_eq!((a.collected, a.lost), (1, 0), "{a:?}");
+    assert_eq!(b, Pass::default());
+    assert_eq!(fake.info_calls().get("o/r"), Some(&1));
+
+    // a replica that died holding a claim: once its lease is out, another
+    // collects the repository
+    *fake.slow.lock().expect("lock") = None;
+    let id = watch(&db, "o/dead").await;
+    let mut conn = db.pool().get().await.expect("conn");
+    let claimed = schedule::claim_due(&mut conn, "dead", Duration::from_millis(300), 5)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 1);
+    assert_eq!(
+        pass(&db, &base, "alive", &s, None).await,
+        Pass::default(),
+        "leased"
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(pass(&db, &base, "alive", &s, None).await.collected, 1);
+    assert_eq!(stored(&db, id).await.len(), expected().len());
+}
+
+#[tokio::test]
 async fn webhook_runs_serve_the_ci_numbers_when_they_cover_the_window() {
     let db = TestDb::new().await;
     let fake = Fake::default();
@@ -272,8 +314,9 @@ async fn webhook_runs_serve_the_ci_numbers_when_they_cover_the_window() {
         let completed = (run["status"] == "completed").then(|| run["updated_at"].clone());
         diesel::sql_query(
             "INSERT INTO github_actions_runs (github_run_id, run_attempt, repository, head_branch, \
-                status, conclusion, run_created_at, run_started_at, completed_at) \
-             VALUES ($1, 1, 'o/r', $2, $3, $4, $5::timestamptz, $6::timestamptz, $7::timestamptz)",
+                status, conclusion, run_created_at, run_started_at, completed_at, created_at) \
+             VALUES ($1, 1, 'o/r', $2, $3, $4, $5::timestamptz, $6::timestamptz, $7::timestamptz, \
+                $5::timestamptz)",
         )
         .bind::<BigInt, _>(run["id"].as_i64().expect("id"))
         .bind::<Text, _>(run["head_branch"].as_str().expect("branch"))
@@ -308,12 +351,14 @@ async fn webhook_runs_serve_the_ci_numbers_when_they_cover_the_window() {
         assert_eq!(r.source, want, "{}", r.metric);
     }
 
-    // a repository whose deliveries began inside the window: REST serves
+    // a repository whose deliveries began inside the window (a run GitHub
+    // created long ago, delivered only now, proves nothing): REST serves
     let other = watch(&db, "o/new").await;
     diesel::sql_query(
-        "INSERT INTO github_actions_runs (github_run_id, repository, status, run_created_at) \
-         VALUES (99, 'o/new', 'completed', $1)",
+        "INSERT INTO github_actions_runs (github_run_id, repository, status, run_created_at, created_at) \
+         VALUES (99, 'o/new', 'completed', $1, $2)",
     )
+    .bind::<diesel::sql_types::Timestamptz, _>(at("2026-10-01T00:00:00Z"))
     .bind::<diesel::sql_types::Timestamptz, _>(at("2026-12-03T00:00:00Z"))
     .execute(&mut conn)
     .await
@@ -446,7 +491,7 @@ async fn pushes_reach_otlp_and_datadog_as_they_expect() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    assert_eq!(tags, ["repository:o/r", "source:rest"]);
+    assert_eq!(tags, ["repository:o/r", "source:rest", "complete:true"]);
 
     // a target that is down: the values are recorded all the same, the
     // failure is counted

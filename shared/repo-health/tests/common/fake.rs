@@ -20,13 +20,21 @@ pub struct Fake {
     pub info_calls: Arc<Mutex<HashMap<String, usize>>>,
     /// Requests of workflow runs (pages).
     pub run_lists: Arc<Mutex<usize>>,
+    /// Requests of pull requests (pages).
+    pub pulls: Arc<Mutex<usize>>,
     /// The branches list answers GitHub's rate limit.
     pub rate_limited: Arc<Mutex<bool>>,
+    /// The branches list answers this much later.
+    pub slow: Arc<Mutex<Option<std::time::Duration>>>,
 }
 
 impl Fake {
     pub fn info_calls(&self) -> HashMap<String, usize> {
         self.info_calls.lock().expect("lock").clone()
+    }
+
+    pub fn pull_pages(&self) -> usize {
+        *self.pulls.lock().expect("lock")
     }
 }
 
@@ -133,14 +141,21 @@ async fn github(req: HttpRequest, fake: web::Data<Fake>) -> HttpResponse {
                 None,
             )
         }
-        "/pulls" => paged(
-            &fake,
-            &req,
-            by_state(q.get("state").map_or("open", String::as_str)),
-            2,
-            None,
-        ),
+        "/pulls" => {
+            *fake.pulls.lock().expect("lock") += 1;
+            paged(
+                &fake,
+                &req,
+                by_state(q.get("state").map_or("open", String::as_str)),
+                2,
+                None,
+            )
+        }
         "/branches" => {
+            let slow = *fake.slow.lock().expect("lock");
+            if let Some(wait) = slow {
+                tokio::time::sleep(wait).await;
+            }
             if *fake.rate_limited.lock().expect("lock") {
                 let reset = chrono::Utc::now().timestamp() + 120;
                 return HttpResponse::Forbidden()
@@ -150,9 +165,10 @@ async fn github(req: HttpRequest, fake: web::Data<Fake>) -> HttpResponse {
             }
             // per_page=1: the last page's number is the count
             let base = fake.base.lock().expect("lock").clone();
-            HttpResponse::Ok()
-                .insert_header(("Link", format!(r#"<{base}/repos/{repo}/branches?per_page=1&page=2>; rel="next", <{base}/repos/{repo}/branches?per_page=1&page={BRANCHES}>; rel="last""#)))
-                .json(json!([{"name": "main"}]))
+            let link = format!(
+                r#"<{base}/repos/{repo}/branches?per_page=1&page=2>; rel="next", <{base}/repos/{repo}/branches?per_page=1&page={BRANCHES}>; rel="last""#
+            );
+            answer(&req, json!([{"name": "main"}]), Some(link))
         }
         "/commits" => paged(
             &fake,
