@@ -42,6 +42,15 @@ pub struct RepoInfo {
     pub default_branch: String,
 }
 
+/// The answer as read: `full_name` may be missing from a proxy's or an old
+/// server's answer, and is then the name asked for.
+#[derive(serde::Deserialize)]
+struct RepoAnswer {
+    #[serde(default)]
+    full_name: Option<String>,
+    default_branch: String,
+}
+
 /// Where the workflow runs (the `ci.*` metrics) come from.
 #[derive(Debug, Clone)]
 pub enum CiSource {
@@ -70,7 +79,14 @@ pub async fn repo_info(
     owner: &str,
     repo: &str,
 ) -> Result<RepoInfo, RestError> {
-    client.get_one(&format!("/repos/{owner}/{repo}")).await
+    let answer: RepoAnswer = client.get_one(&format!("/repos/{owner}/{repo}")).await?;
+    Ok(RepoInfo {
+        full_name: answer
+            .full_name
+            .filter(|n| n.split('/').count() == 2)
+            .unwrap_or_else(|| format!("{owner}/{repo}")),
+        default_branch: answer.default_branch,
+    })
 }
 
 /// Gathers `owner/repo` for the 7 days ending at `at`, everything through REST.
@@ -150,7 +166,14 @@ pub async fn gather_from(
         }
     };
     let mut details = Vec::new();
+    let start = at - Duration::days(7);
     for commit in &commits.items {
+        // a server that ignores since/until lists older commits: their
+        // stats are not the window's, and are not fetched
+        let date = commit.commit.committer.date;
+        if date < start || date > at {
+            continue;
+        }
         if !cache.details.contains_key(&commit.sha) {
             if cache.details.len() >= CACHED_COMMITS {
                 cache.details.clear();
