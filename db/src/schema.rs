@@ -180,6 +180,7 @@ diesel::table! {
         completed_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        steps -> Jsonb,
     }
 }
 

@@ -2,6 +2,7 @@
 //! `/v1/github-workflow-metrics`. Every answer is an envelope (`reply`, `error`);
 //! every handler error is an [`ApiError`].
 
+mod actions;
 pub mod auth;
 mod backfill;
 pub mod body;
@@ -158,6 +159,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
                 .configure(runs::routes)
                 .configure(changes::routes)
                 .configure(repositories::routes)
+                .configure(actions::routes)
                 .configure(schemas::routes)
                 .configure(recipes::routes)
                 .configure(metrics::routes)

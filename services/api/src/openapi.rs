@@ -8,8 +8,8 @@ use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorBody;
 use crate::{
-    auth, backfill, changes, ci, configs, metrics, recipes, regenerate, repositories, runners,
-    runs, schemas, webhooks,
+    actions, auth, backfill, changes, ci, configs, metrics, recipes, regenerate, repositories,
+    runners, runs, schemas, webhooks,
 };
 
 /// The routes that need no bearer token: the webhook, which lives at
@@ -139,6 +139,7 @@ impl Modify for BearerAuth {
         changes::series_of_config, changes::compare_of_config,
         repositories::list, repositories::add, repositories::get, repositories::update,
         repositories::remove, repositories::collect, repositories::health,
+        actions::organizations, actions::repositories, actions::runs, actions::jobs, actions::job,
         schemas::active, schemas::put, schemas::list, schemas::active_version,
         schemas::activate, regenerate::regenerate,
         recipes::list, recipes::put, recipes::confirm, recipes::delete,
@@ -158,6 +159,7 @@ impl Modify for BearerAuth {
         (name = "metrics", description = "Queries over the collected records"),
         (name = "backfill", description = "Collecting history"),
         (name = "ci", description = "CI health from the GitHub webhooks"),
+        (name = "actions", description = "Organizations, repositories, workflow runs and jobs (with steps) as the GitHub webhooks recorded them"),
         (name = "repository health", description = "Repositories whose health (pull requests, commits, code, CI) is collected from GitHub every interval, and its history"),
         (name = "webhooks", description = "GitHub webhook deliveries (signed with a webhook secret, not a bearer token)"),
     )

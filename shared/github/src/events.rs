@@ -153,6 +153,23 @@ pub struct WorkflowJob {
     pub runner_name: Option<String>,
     pub runner_group_name: Option<String>,
     pub html_url: Option<String>,
+    /// The job's steps so far (queued events have none).
+    #[serde(default)]
+    pub steps: Vec<Step>,
+}
+
+/// A step of a workflow job, as `workflow_job` events carry it.
+#[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
+pub struct Step {
+    pub name: String,
+    pub status: String,
+    #[serde(default)]
+    pub conclusion: Option<String>,
+    pub number: i64,
+    #[serde(default)]
+    pub started_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub completed_at: Option<DateTime<Utc>>,
 }
 
 impl WorkflowJob {
@@ -175,6 +192,9 @@ impl WorkflowJob {
         self.created_at = self.created_at.or(prev.created_at);
         self.started_at = self.started_at.or(prev.started_at);
         self.completed_at = self.completed_at.or(prev.completed_at);
+        if self.steps.is_empty() {
+            self.steps = prev.steps;
+        }
     }
 }
 

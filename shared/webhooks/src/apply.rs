@@ -96,16 +96,16 @@ async fn upsert_jobs(conn: &mut Conn, jobs: &[&WorkflowJobEvent]) -> diesel::Que
     diesel::sql_query(
         "INSERT INTO github_workflow_jobs AS j (github_job_id, github_run_id, run_attempt, repository, \
             workflow_name, job_name, head_branch, head_sha, status, conclusion, runner_id, runner_name, \
-            runner_group_name, labels, html_url, job_created_at, started_at, completed_at) \
+            runner_group_name, labels, html_url, job_created_at, started_at, completed_at, steps) \
          SELECT u.id, u.run_id, u.attempt, left(u.repo, 255), left(u.wf, 255), left(u.name, 255), \
             left(u.branch, 255), left(u.sha, 64), u.status, left(u.conclusion, 50), u.runner_id, \
             left(u.runner, 255), left(u.grp, 255), u.labels::jsonb, left(u.url, 1024), u.created, \
-            u.started, u.completed \
+            u.started, u.completed, u.steps::jsonb \
          FROM unnest($1::int8[], $2::int8[], $3::int4[], $4::text[], $5::text[], $6::text[], $7::text[], \
             $8::text[], $9::text[], $10::text[], $11::int8[], $12::text[], $13::text[], $14::text[], \
-            $15::text[], $16::timestamptz[], $17::timestamptz[], $18::timestamptz[]) \
+            $15::text[], $16::timestamptz[], $17::timestamptz[], $18::timestamptz[], $19::text[]) \
             AS u(id, run_id, attempt, repo, wf, name, branch, sha, status, conclusion, runner_id, runner, \
-                 grp, labels, url, created, started, completed) \
+                 grp, labels, url, created, started, completed, steps) \
          ON CONFLICT (github_job_id) DO UPDATE SET \
             run_attempt = EXCLUDED.run_attempt, workflow_name = COALESCE(EXCLUDED.workflow_name, j.workflow_name), \
             job_name = EXCLUDED.job_name, head_branch = COALESCE(EXCLUDED.head_branch, j.head_branch), \
@@ -117,7 +117,8 @@ async fn upsert_jobs(conn: &mut Conn, jobs: &[&WorkflowJobEvent]) -> diesel::Que
             labels = EXCLUDED.labels, html_url = COALESCE(EXCLUDED.html_url, j.html_url), \
             job_created_at = COALESCE(EXCLUDED.job_created_at, j.job_created_at), \
             started_at = COALESCE(EXCLUDED.started_at, j.started_at), \
-            completed_at = COALESCE(EXCLUDED.completed_at, j.completed_at) \
+            completed_at = COALESCE(EXCLUDED.completed_at, j.completed_at), \
+            steps = CASE WHEN jsonb_array_length(EXCLUDED.steps) > 0 THEN EXCLUDED.steps ELSE j.steps END \
          WHERE wfm_github_status_rank(EXCLUDED.status) >= wfm_github_status_rank(j.status)",
     )
     .bind::<Array<BigInt>, _>(all.iter().map(|j| j.id).collect::<Vec<_>>())
@@ -138,6 +139,7 @@ async fn upsert_jobs(conn: &mut Conn, jobs: &[&WorkflowJobEvent]) -> diesel::Que
     .bind::<Array<Nullable<Timestamptz>>, _>(all.iter().map(|j| j.created_at).collect::<Vec<_>>())
     .bind::<Array<Nullable<Timestamptz>>, _>(all.iter().map(|j| j.started_at).collect::<Vec<_>>())
     .bind::<Array<Nullable<Timestamptz>>, _>(all.iter().map(|j| j.completed_at).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(all.iter().map(|j| serde_json::json!(j.steps).to_string()).collect::<Vec<_>>())
     .execute(conn)
     .await?;
     Ok(())

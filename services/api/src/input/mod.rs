@@ -114,10 +114,12 @@ macro_rules! text {
 id!(RunId, "run_id");
 id!(ChangeId, "change_id");
 id!(RepositoryId, "repository_id");
+id!(JobId, "job_id");
 id!(Version, "version");
 text!(Uid, "uid");
 text!(Namespace, "namespace");
 text!(Name, "name");
+text!(Owner, "owner");
 text!(Dimension, "dimension");
 text!(Fingerprint, "fingerprint");
 

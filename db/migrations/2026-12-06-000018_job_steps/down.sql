@@ -1,0 +1,1 @@
+ALTER TABLE github_workflow_jobs DROP COLUMN steps;

@@ -1,0 +1,225 @@
+//! Runner observability's navigation: organizations → repositories →
+//! workflow runs → jobs (with steps), from what the webhooks recorded. The
+//! queries are `wfm_runner_obs`'s; these handlers read the request and shape
+//! the answer.
+
+use actix_web::{HttpResponse, web};
+use serde::Serialize;
+use wfm_runner_obs::navigation::{
+    self, JobView, Organization, RepositorySummary, RunFilter, RunSummary,
+};
+
+use crate::error::{ApiError, ApiResult};
+use crate::input::{FromParams, JobId, Name, Owner, Query, RunId};
+use crate::params::{Paging, Params};
+use crate::{AppState, reply};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/actions/organizations", web::get().to(organizations))
+        .route(
+            "/actions/organizations/{owner}/repositories",
+            web::get().to(repositories),
+        )
+        .route(
+            "/actions/repositories/{owner}/{name}/runs",
+            web::get().to(runs),
+        )
+        .route(
+            "/actions/repositories/{owner}/{name}/runs/{run_id}/jobs",
+            web::get().to(jobs),
+        )
+        .route("/actions/jobs/{job_id}", web::get().to(job));
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct OrganizationList {
+    organizations: Vec<Organization>,
+}
+
+/// The organizations (and users) whose repositories' runs the webhooks
+/// recorded, busiest first.
+#[utoipa::path(
+    get,
+    path = "/actions/organizations",
+    operation_id = "list_organizations",
+    tag = "actions",
+    responses((status = 200, description = "success", body = crate::reply::Envelope<OrganizationList>))
+)]
+pub(crate) async fn organizations(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let organizations = navigation::organizations(&mut conn).await?;
+    Ok(reply::ok(OrganizationList { organizations }))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct RepositoryList {
+    repositories: Vec<RepositorySummary>,
+}
+
+/// The repositories of an organization, most recently run first (404 when
+/// no run of it was recorded).
+#[utoipa::path(
+    get,
+    path = "/actions/organizations/{owner}/repositories",
+    operation_id = "list_organization_repositories",
+    tag = "actions",
+    params(crate::input::Owner),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<RepositoryList>))
+)]
+pub(crate) async fn repositories(
+    state: web::Data<AppState>,
+    Owner(owner): Owner,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let repositories = navigation::repositories(&mut conn, &owner).await?;
+    if repositories.is_empty() {
+        return Err(ApiError::not_found(format!(
+            "no workflow run of organization {owner} was recorded"
+        )));
+    }
+    Ok(reply::ok(RepositoryList { repositories }))
+}
+
+/// Filters of a repository's runs.
+#[derive(Debug, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct RunQuery {
+    /// `queued`, `in_progress`, `completed`…
+    status: Option<String>,
+    /// `success`, `failure`, `cancelled`…
+    conclusion: Option<String>,
+    branch: Option<String>,
+    /// The workflow's name.
+    workflow: Option<String>,
+}
+
+impl FromParams for RunQuery {
+    fn from_params(params: &Params) -> ApiResult<Self> {
+        let text = |name: &str| -> ApiResult<Option<String>> {
+            match params.str(name) {
+                Some(v) if v.contains('\0') => Err(crate::params::nul_in(name)),
+                Some(v) if v.chars().count() > 255 => Err(ApiError::bad_request(format!(
+                    "invalid {name}: longer than 255 characters"
+                ))),
+                v => Ok(v.map(str::to_owned)),
+            }
+        };
+        Ok(Self {
+            status: text("status")?,
+            conclusion: text("conclusion")?,
+            branch: text("branch")?,
+            workflow: text("workflow")?,
+        })
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct RunList {
+    runs: Vec<RunSummary>,
+}
+
+/// A repository's workflow run attempts, newest first, with their jobs
+/// counted; runs known only from their jobs are put together from them.
+#[utoipa::path(
+    get,
+    path = "/actions/repositories/{owner}/{name}/runs",
+    operation_id = "list_repository_runs",
+    tag = "actions",
+    params(crate::input::Owner, crate::input::Name, crate::params::Paging, RunQuery),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<reply::Page<RunList>>))
+)]
+pub(crate) async fn runs(
+    state: web::Data<AppState>,
+    Owner(owner): Owner,
+    Name(name): Name,
+    Query(paging): Query<Paging>,
+    Query(query): Query<RunQuery>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let filter = RunFilter {
+        status: query.status,
+        conclusion: query.conclusion,
+        branch: query.branch,
+        workflow: query.workflow,
+        offset: paging.offset,
+        limit: paging.limit,
+    };
+    let (runs, total) = navigation::runs(&mut conn, &format!("{owner}/{name}"), &filter).await?;
+    Ok(reply::ok(reply::Page {
+        items: RunList { runs },
+        total,
+        offset: paging.offset,
+        limit: paging.limit,
+    }))
+}
+
+/// Which attempt of a run.
+#[derive(Debug, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct AttemptQuery {
+    /// The run attempt; default the newest.
+    #[param(minimum = 1)]
+    attempt: Option<i32>,
+}
+
+impl FromParams for AttemptQuery {
+    fn from_params(params: &Params) -> ApiResult<Self> {
+        let attempt = params.parsed::<i32>("attempt", "a positive integer")?;
+        if attempt.is_some_and(|a| a < 1) {
+            return Err(ApiError::bad_request(
+                "invalid attempt: must be a positive integer",
+            ));
+        }
+        Ok(Self { attempt })
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct JobList {
+    jobs: Vec<JobView>,
+}
+
+/// The jobs of a run (GitHub's run id), with their steps, runner, labels
+/// and timings (404 when none was recorded).
+#[utoipa::path(
+    get,
+    path = "/actions/repositories/{owner}/{name}/runs/{run_id}/jobs",
+    operation_id = "list_run_jobs",
+    tag = "actions",
+    params(crate::input::Owner, crate::input::Name, crate::input::RunId, AttemptQuery),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<JobList>))
+)]
+pub(crate) async fn jobs(
+    state: web::Data<AppState>,
+    Owner(owner): Owner,
+    Name(name): Name,
+    RunId(run): RunId,
+    Query(query): Query<AttemptQuery>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let repository = format!("{owner}/{name}");
+    let jobs = navigation::jobs_of_run(&mut conn, &repository, run, query.attempt).await?;
+    if jobs.is_empty() {
+        return Err(ApiError::not_found(format!(
+            "no job of run {run} of {repository} was recorded"
+        )));
+    }
+    Ok(reply::ok(JobList { jobs }))
+}
+
+/// One job (GitHub's job id) with its steps.
+#[utoipa::path(
+    get,
+    path = "/actions/jobs/{job_id}",
+    operation_id = "get_job",
+    tag = "actions",
+    params(crate::input::JobId),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<JobView>))
+)]
+pub(crate) async fn job(state: web::Data<AppState>, JobId(id): JobId) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let job = navigation::job(&mut conn, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("job {id} not found")))?;
+    Ok(reply::ok(job))
+}

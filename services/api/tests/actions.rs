@@ -1,0 +1,196 @@
+//! Runner observability's navigation over GitHub's own webhook payloads:
+//! organizations → repositories → runs → jobs with their steps, counted
+//! against the fixtures; a run known only from its jobs is put together
+//! from them; a late event never takes steps away.
+
+mod common;
+
+use common::github::{apply_all, deliver, fixture, job_payload, signed_api};
+use serde_json::{Value, json};
+
+const DONE: &str = "workflow_job/completed.success.with-organization.payload.json";
+
+fn payload(file: &str) -> Value {
+    serde_json::from_slice(&fixture(file)).expect("JSON")
+}
+
+fn seconds(job: &Value, from: &str, to: &str) -> f64 {
+    let t = |f: &str| {
+        chrono::DateTime::parse_from_rfc3339(job[f].as_str().expect(f)).expect("RFC 3339")
+    };
+    (t(to) - t(from)).num_milliseconds() as f64 / 1000.0
+}
+
+#[tokio::test]
+async fn organizations_repositories_runs_and_jobs_with_steps() {
+    let api = signed_api().await;
+    let mut n = 0;
+    let mut send = async |event: &str, body: Vec<u8>| {
+        n += 1;
+        assert_eq!(deliver(&api, event, &format!("d-{n}"), body).await.0, 200);
+    };
+    for file in [
+        "workflow_job/queued.payload.json",
+        "workflow_job/in_progress.payload.json",
+        DONE,
+        "workflow_job/in_progress.with-queued-steps.payload.json",
+        "workflow_job/waiting.payload.json",
+    ] {
+        send("workflow_job", fixture(file)).await;
+    }
+    // a second job of the Hello-World run, which failed
+    send(
+        "workflow_job",
+        job_payload(
+            "workflow_job/completed.failure.with-organization.payload.json",
+            json!({"id": 7, "name": "bench"}),
+        ),
+    )
+    .await;
+    for file in [
+        "workflow_run/requested.payload.json",
+        "workflow_run/completed.payload.json",
+    ] {
+        send("workflow_run", fixture(file)).await;
+    }
+    apply_all(&api).await;
+    // the in-progress event again, late: it takes no step away
+    send(
+        "workflow_job",
+        fixture("workflow_job/in_progress.payload.json"),
+    )
+    .await;
+    apply_all(&api).await;
+
+    let orgs = api.get("actions/organizations").await.data();
+    let owners: Vec<&str> = orgs["organizations"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|o| o["owner"].as_str().expect("owner"))
+        .collect();
+    let mut sorted = owners.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, ["Codertocat", "lineville", "octo-org", "wolfy1339"]);
+    let coder = &orgs["organizations"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|o| o["owner"] == "Codertocat")
+        .expect("Codertocat")
+        .clone();
+    assert_eq!(
+        (
+            coder["repositories"].clone(),
+            coder["runs"].clone(),
+            coder["failed_runs"].clone()
+        ),
+        (json!(1), json!(1), json!(1))
+    );
+
+    // any case finds the organization
+    let repos = api
+        .get("actions/organizations/codertocat/repositories")
+        .await
+        .data();
+    let repos = repos["repositories"].as_array().expect("list");
+    assert_eq!(repos.len(), 1);
+    assert_eq!(repos[0]["repository"], "Codertocat/Hello-World");
+    assert_eq!(repos[0]["jobs"], 2);
+
+    // the Hello-World run had no workflow_run event: put together from its jobs
+    let runs = api
+        .get("actions/repositories/Codertocat/Hello-World/runs")
+        .await;
+    let body = runs.json();
+    assert_eq!(body["data"]["total"], 1);
+    let run = &body["data"]["runs"][0];
+    let done = payload(DONE);
+    assert_eq!(run["github_run_id"], done["workflow_job"]["run_id"]);
+    assert_eq!(run["status"], "completed");
+    assert_eq!(run["conclusion"], "failure", "a job failed");
+    assert_eq!(run["workflow_name"], "CodeQL");
+    assert_eq!(
+        (run["jobs"].clone(), run["failed_jobs"].clone()),
+        (json!(2), json!(1))
+    );
+    // the octo-org run is the workflow_run event's
+    let octo = api
+        .get("actions/repositories/octo-org/octo-repo/runs")
+        .await
+        .data();
+    let completed = payload("workflow_run/completed.payload.json");
+    assert_eq!(
+        octo["runs"][0]["github_run_id"],
+        completed["workflow_run"]["id"]
+    );
+    assert_eq!(octo["runs"][0]["conclusion"], "success");
+    assert_eq!(octo["runs"][0]["jobs"], 0);
+    // filters
+    let none = api
+        .get("actions/repositories/Codertocat/Hello-World/runs?conclusion=success")
+        .await
+        .data();
+    assert_eq!(none["total"], 0);
+    let page = api
+        .get("actions/repositories/Codertocat/Hello-World/runs?offset=5")
+        .await
+        .data();
+    assert_eq!(
+        (
+            page["total"].clone(),
+            page["runs"].as_array().expect("runs").len()
+        ),
+        (json!(1), 0)
+    );
+
+    let run_id = done["workflow_job"]["run_id"].as_i64().expect("run id");
+    let jobs = api
+        .get(&format!(
+            "actions/repositories/Codertocat/Hello-World/runs/{run_id}/jobs"
+        ))
+        .await
+        .data();
+    let jobs = jobs["jobs"].as_array().expect("jobs");
+    assert_eq!(jobs.len(), 2);
+    let job_id = done["workflow_job"]["id"].as_i64().expect("job id");
+    let linters = jobs
+        .iter()
+        .find(|j| j["github_job_id"] == job_id)
+        .expect("the fixture's job");
+    let want_steps = done["workflow_job"]["steps"].as_array().expect("steps");
+    assert_eq!(
+        linters["steps"].as_array().expect("steps").len(),
+        want_steps.len()
+    );
+    assert_eq!(linters["steps"][0]["name"], want_steps[0]["name"]);
+    assert_eq!(linters["labels"], done["workflow_job"]["labels"]);
+
+    let one = api.get(&format!("actions/jobs/{job_id}")).await.data();
+    assert_eq!(one["steps"], linters["steps"]);
+    assert_eq!(one["runner_name"], done["workflow_job"]["runner_name"]);
+    assert_eq!(
+        one["duration_seconds"].as_f64(),
+        Some(seconds(&done["workflow_job"], "started_at", "completed_at"))
+    );
+    assert_eq!(
+        one["queued_seconds"].as_f64(),
+        Some(seconds(&done["workflow_job"], "created_at", "started_at"))
+    );
+
+    // what is not there, and what is not an input
+    for path in [
+        "actions/organizations/nobody/repositories".to_owned(),
+        "actions/jobs/1".to_owned(),
+        format!("actions/repositories/octo-org/octo-repo/runs/{run_id}/jobs"),
+    ] {
+        assert_eq!(api.get(&path).await.error().0, 4040, "{path}");
+    }
+    for path in [
+        format!("actions/repositories/Codertocat/Hello-World/runs/{run_id}/jobs?attempt=0"),
+        "actions/jobs/abc".to_owned(),
+        "actions/repositories/Codertocat/Hello-World/runs?status=%00".to_owned(),
+    ] {
+        assert_eq!(api.get(&path).await.error().0, 4000, "{path}");
+    }
+}

@@ -1,0 +1,14 @@
+//! Runner observability (issue [runner-obs]): what wfm's GitHub webhooks
+//! recorded, navigated as the spec's console does — organizations →
+//! repositories → workflow runs → jobs, each job with its steps, runner,
+//! labels and timings.
+//!
+//! A run is the `workflow_run` event's row when wfm received one; an
+//! installation that sends only `workflow_job` events still has its runs,
+//! put together from their jobs (status: completed when every job is;
+//! conclusion: failure when a job failed, else cancelled when one was, else
+//! success).
+
+pub mod navigation;
+
+pub use navigation::{JobView, Organization, RepositorySummary, RunFilter, RunSummary};
