@@ -5,8 +5,10 @@ use diesel_async::RunQueryDsl;
 use wfm_db::migrate::{self, migration_count};
 use wfm_testing::TestDb;
 
-const WFM_TABLES: [&str; 19] = [
+const WFM_TABLES: [&str; 21] = [
     "github_actions_runs",
+    "github_app_installation_repositories",
+    "github_app_installations",
     "github_repositories",
     "github_repository_collections",
     "github_repository_health",

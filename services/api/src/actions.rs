@@ -5,6 +5,7 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
+use wfm_runner_obs::installations::InstallationView;
 use wfm_runner_obs::navigation::{
     self, JobView, Organization, RepositorySummary, RunFilter, RunSummary,
 };
@@ -15,7 +16,8 @@ use crate::params::{Paging, Params};
 use crate::{AppState, reply};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/actions/organizations", web::get().to(organizations))
+    cfg.route("/actions/installations", web::get().to(installations))
+        .route("/actions/organizations", web::get().to(organizations))
         .route(
             "/actions/organizations/{owner}/repositories",
             web::get().to(repositories),
@@ -29,6 +31,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(jobs),
         )
         .route("/actions/jobs/{job_id}", web::get().to(job));
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct InstallationList {
+    installations: Vec<InstallationView>,
+}
+
+/// The GitHub App installations the `installation` and
+/// `installation_repositories` webhooks reported (deleted ones too, marked),
+/// with their repositories.
+#[utoipa::path(
+    get,
+    path = "/actions/installations",
+    operation_id = "list_installations",
+    tag = "actions",
+    responses((status = 200, description = "success", body = crate::reply::Envelope<InstallationList>))
+)]
+pub(crate) async fn installations(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let installations = wfm_runner_obs::installations::list(&mut conn).await?;
+    Ok(reply::ok(InstallationList { installations }))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -139,7 +139,7 @@ impl Modify for BearerAuth {
         changes::series_of_config, changes::compare_of_config,
         repositories::list, repositories::add, repositories::get, repositories::update,
         repositories::remove, repositories::collect, repositories::health,
-        actions::organizations, actions::repositories, actions::runs, actions::jobs, actions::job,
+        actions::installations, actions::organizations, actions::repositories, actions::runs, actions::jobs, actions::job,
         schemas::active, schemas::put, schemas::list, schemas::active_version,
         schemas::activate, regenerate::regenerate,
         recipes::list, recipes::put, recipes::confirm, recipes::delete,

@@ -194,3 +194,100 @@ async fn organizations_repositories_runs_and_jobs_with_steps() {
         assert_eq!(api.get(&path).await.error().0, 4000, "{path}");
     }
 }
+
+#[derive(Debug)]
+struct Seen {
+    state: String,
+    repositories: Vec<String>,
+}
+
+async fn installations(api: &common::TestApi) -> std::collections::BTreeMap<i64, Seen> {
+    let data = api.get("actions/installations").await.data();
+    data["installations"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|i| {
+            let repos = i["repositories"]
+                .as_array()
+                .expect("repositories")
+                .iter()
+                .map(|r| r["full_name"].as_str().expect("name").to_owned())
+                .collect();
+            (
+                i["installation_id"].as_i64().expect("id"),
+                Seen {
+                    state: i["state"].as_str().expect("state").to_owned(),
+                    repositories: repos,
+                },
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn installation_events_are_applied_once_in_order() {
+    let api = signed_api().await;
+    let created = payload("installation/created.payload.json");
+    let id = created["installation"]["id"].as_i64().expect("id");
+    let mut n = 0;
+    let mut send = async |event: &str, file: &str| {
+        n += 1;
+        assert_eq!(
+            deliver(&api, event, &format!("i-{n}"), fixture(file))
+                .await
+                .0,
+            200
+        );
+    };
+    send("installation", "installation/created.payload.json").await;
+    send(
+        "installation_repositories",
+        "installation_repositories/added.payload.json",
+    )
+    .await;
+    send("installation", "installation/suspend.payload.json").await;
+    apply_all(&api).await;
+    let seen = installations(&api).await;
+    assert_eq!(seen[&id].state, "active");
+    assert_eq!(
+        seen[&id].repositories,
+        ["Codertocat/Hello-World", "Codertocat/Space"]
+    );
+    let suspended = payload("installation/suspend.payload.json")["installation"]["id"]
+        .as_i64()
+        .expect("id");
+    assert_eq!(seen[&suspended].state, "suspended");
+
+    // the same delivery again is a duplicate; applying again changes nothing
+    assert_eq!(
+        deliver(
+            &api,
+            "installation_repositories",
+            "i-2",
+            fixture("installation_repositories/added.payload.json")
+        )
+        .await
+        .0,
+        200
+    );
+    apply_all(&api).await;
+    assert_eq!(installations(&api).await[&id].repositories.len(), 2);
+
+    send("installation", "installation/unsuspend.payload.json").await;
+    send(
+        "installation_repositories",
+        "installation_repositories/removed.payload.json",
+    )
+    .await;
+    apply_all(&api).await;
+    let seen = installations(&api).await;
+    assert_eq!(seen[&suspended].state, "active");
+    assert_eq!(seen[&id].repositories, ["Codertocat/Hello-World"]);
+
+    send("installation", "installation/deleted.payload.json").await;
+    apply_all(&api).await;
+    let seen = installations(&api).await;
+    assert_eq!(seen[&id].state, "deleted");
+    assert!(seen[&id].repositories.is_empty());
+}

@@ -12,6 +12,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/configs"),
     ("get", "/changes"),
     ("get", "/repositories"),
+    ("get", "/actions/installations"),
     ("get", "/actions/organizations"),
     ("get", "/actions/organizations/{owner}/repositories"),
     ("get", "/actions/repositories/{owner}/{name}/runs"),

@@ -10,6 +10,10 @@ pub enum Event {
     Ping,
     WorkflowJob(WorkflowJobEvent),
     WorkflowRun(WorkflowRunEvent),
+    /// A GitHub App installed, deleted, suspended or unsuspended.
+    Installation(InstallationEvent),
+    /// Repositories added to or removed from an installation.
+    InstallationRepositories(InstallationRepositoriesEvent),
 }
 
 /// A payload of a known event that cannot be read.
@@ -25,7 +29,10 @@ pub struct EventError {
 impl Event {
     /// Whether wfm reads events of this name (others are acknowledged and dropped).
     pub fn is_known(name: &str) -> bool {
-        matches!(name, "ping" | "workflow_job" | "workflow_run")
+        matches!(
+            name,
+            "ping" | "workflow_job" | "workflow_run" | "installation" | "installation_repositories"
+        )
     }
 
     /// The action and the repository (`owner/name`) of a job or run event.
@@ -33,7 +40,7 @@ impl Event {
         match self {
             Self::WorkflowJob(e) => Some((&e.action, &e.repository.full_name)),
             Self::WorkflowRun(e) => Some((&e.action, &e.repository.full_name)),
-            Self::Ping => None,
+            Self::Ping | Self::Installation(_) | Self::InstallationRepositories(_) => None,
         }
     }
 
@@ -49,9 +56,66 @@ impl Event {
                 Self::WorkflowJob(event)
             }
             "workflow_run" => Self::WorkflowRun(read(name, body)?),
+            "installation" => Self::Installation(read(name, body)?),
+            "installation_repositories" => Self::InstallationRepositories(read(name, body)?),
             _ => return Ok(None),
         }))
     }
+}
+
+/// `installation` (`created`, `deleted`, `suspend`, `unsuspend`,
+/// `new_permissions_accepted`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct InstallationEvent {
+    pub action: String,
+    pub installation: Installation,
+    /// The repositories granted (`created`), when not all.
+    #[serde(default)]
+    pub repositories: Vec<InstalledRepository>,
+}
+
+/// `installation_repositories` (`added`, `removed`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct InstallationRepositoriesEvent {
+    pub action: String,
+    pub installation: Installation,
+    #[serde(default)]
+    pub repository_selection: Option<String>,
+    #[serde(default)]
+    pub repositories_added: Vec<InstalledRepository>,
+    #[serde(default)]
+    pub repositories_removed: Vec<InstalledRepository>,
+}
+
+/// A GitHub App installation (the fields wfm keeps).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Installation {
+    pub id: i64,
+    pub account: Account,
+    /// `all` or `selected`.
+    #[serde(default)]
+    pub repository_selection: Option<String>,
+    #[serde(default)]
+    pub app_id: Option<i64>,
+    /// `Organization` or `User`.
+    #[serde(default)]
+    pub target_type: Option<String>,
+    #[serde(default)]
+    pub suspended_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Account {
+    pub login: String,
+    /// `Organization` or `User`.
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct InstalledRepository {
+    pub id: i64,
+    pub full_name: String,
 }
 
 fn read<T: for<'de> Deserialize<'de>>(event: &str, body: &[u8]) -> Result<T, EventError> {

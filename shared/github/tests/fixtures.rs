@@ -46,7 +46,48 @@ fn every_fixture_parses_and_its_signature_verifies() {
                 assert!(e.workflow_run.id > 0);
                 assert!(e.workflow_name().is_some(), "{file}");
             }
-            Event::Ping => panic!("{file} is not a ping"),
+            Event::Ping | Event::Installation(_) | Event::InstallationRepositories(_) => {
+                panic!("{file} is a workflow event")
+            }
+        }
+    }
+}
+
+#[test]
+fn installation_events_read_as_github_sends_them() {
+    for (event, file, action) in [
+        (
+            "installation",
+            "installation/created.payload.json",
+            "created",
+        ),
+        (
+            "installation",
+            "installation/suspend.payload.json",
+            "suspend",
+        ),
+        (
+            "installation_repositories",
+            "installation_repositories/added.payload.json",
+            "added",
+        ),
+    ] {
+        let body = std::fs::read(webhooks().join(file)).expect("fixture");
+        match Event::parse(event, &body).expect("parses").expect("known") {
+            Event::Installation(e) => {
+                assert_eq!(e.action, action);
+                assert_eq!(e.installation.account.login, "Codertocat");
+                if action == "suspend" {
+                    assert!(e.installation.suspended_at.is_some());
+                } else {
+                    assert_eq!(e.repositories[0].full_name, "Codertocat/Hello-World");
+                }
+            }
+            Event::InstallationRepositories(e) => {
+                assert_eq!(e.repositories_added[0].full_name, "Codertocat/Space");
+                assert!(e.repositories_removed.is_empty());
+            }
+            other => panic!("{file}: {other:?}"),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Runner observability (issue [runner-obs]): what wfm's GitHub webhooks
 //! recorded, navigated as the spec's console does — organizations →
 //! repositories → workflow runs → jobs, each job with its steps, runner,
-//! labels and timings.
+//! labels and timings; and the GitHub App installations (`installations`)
+//! the `installation` and `installation_repositories` events reported.
 //!
 //! A run is the `workflow_run` event's row when wfm received one; an
 //! installation that sends only `workflow_job` events still has its runs,
@@ -9,6 +10,7 @@
 //! conclusion: failure when a job failed, else cancelled when one was, else
 //! success).
 
+pub mod installations;
 pub mod navigation;
 
 pub use navigation::{JobView, Organization, RepositorySummary, RunFilter, RunSummary};

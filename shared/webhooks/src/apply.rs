@@ -21,6 +21,8 @@ type Conn = AsyncPgConnection;
 pub(crate) struct Changes {
     jobs: BTreeMap<i64, WorkflowJobEvent>,
     runs: BTreeMap<(i64, i32), WorkflowRunEvent>,
+    /// Installation events, in the order they arrived (each applies on the last).
+    installations: Vec<Event>,
 }
 
 impl Changes {
@@ -48,6 +50,9 @@ impl Changes {
                     Entry::Occupied(mut o) => o.get_mut().merge(e),
                 }
             }
+            e @ (Event::Installation(_) | Event::InstallationRepositories(_)) => {
+                self.installations.push(e);
+            }
             Event::Ping => {}
         }
     }
@@ -64,6 +69,15 @@ impl Changes {
         if !jobs.is_empty() {
             upsert_jobs(conn, &jobs).await?;
             enrich_runners(conn, &jobs).await?;
+        }
+        for event in &self.installations {
+            match event {
+                Event::Installation(e) => crate::installations::apply_installation(conn, e).await?,
+                Event::InstallationRepositories(e) => {
+                    crate::installations::apply_repositories(conn, e).await?;
+                }
+                _ => {}
+            }
         }
         // Filing reads what other replicas' batches wrote: one at a time per
         // GitHub run, and only for the runs this batch may file for.

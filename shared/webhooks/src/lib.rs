@@ -6,6 +6,7 @@
 
 pub(crate) mod apply;
 pub mod handoff;
+mod installations;
 pub mod process;
 pub mod store;
 

@@ -28,7 +28,7 @@ pub(crate) struct Receipt {
     path = "/webhooks/github",
     tag = "webhooks",
     params(
-        ("X-GitHub-Event" = String, Header, description = "ping, workflow_job, workflow_run; others are acknowledged and ignored"),
+        ("X-GitHub-Event" = String, Header, description = "ping, workflow_job, workflow_run, installation, installation_repositories; others are acknowledged and ignored"),
         ("X-GitHub-Delivery" = String, Header, description = "the delivery's GUID: a redelivery is stored once"),
         ("X-Hub-Signature-256" = String, Header, description = "sha256=<hex HMAC-SHA256 of the body under a configured secret>"),
     ),
@@ -100,10 +100,8 @@ pub(crate) async fn receive(
         // No Postgres text holds NUL: a raw 0x00 (only possible in a payload that
         // is not JSON, which stores as text) is kept as U+FFFD.
         payload: String::from_utf8_lossy(&payload).replace('\0', "\u{FFFD}"),
-        done: !matches!(
-            parsed,
-            Ok(Some(Event::WorkflowJob(_) | Event::WorkflowRun(_)))
-        ),
+        // a ping has nothing to apply; every other event read is applied
+        done: !matches!(parsed, Ok(Some(ref e)) if !matches!(e, Event::Ping)),
         error: parsed.as_ref().err().map(ToString::to_string),
     };
     let stored = hooks
@@ -113,7 +111,7 @@ pub(crate) async fn receive(
     match parsed {
         Ok(event) => {
             if stored {
-                if let Some(event @ (Event::WorkflowJob(_) | Event::WorkflowRun(_))) = event {
+                if let Some(event) = event.filter(|e| !matches!(e, Event::Ping)) {
                     hooks.handoff.put(delivery, event);
                 }
                 hooks.stored.notify_one();

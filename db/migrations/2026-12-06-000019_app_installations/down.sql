@@ -1,0 +1,2 @@
+DROP TABLE github_app_installation_repositories;
+DROP TABLE github_app_installations;
