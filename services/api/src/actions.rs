@@ -10,6 +10,7 @@ use wfm_runner_obs::navigation::{
     self, JobView, Organization, RepositorySummary, RunFilter, RunSummary,
 };
 
+use crate::body::Json;
 use crate::error::{ApiError, ApiResult};
 use crate::input::{FromParams, JobId, Name, Owner, Query, RunId};
 use crate::params::{Paging, Params};
@@ -30,7 +31,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/actions/repositories/{owner}/{name}/runs/{run_id}/jobs",
             web::get().to(jobs),
         )
-        .route("/actions/jobs/{job_id}", web::get().to(job));
+        .route("/actions/jobs/{job_id}", web::get().to(job))
+        .route("/actions/jobs/{job_id}/resources", web::get().to(resources))
+        .route(crate::auth::SAMPLES_PATH, web::post().to(post_samples));
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -245,4 +248,59 @@ pub(crate) async fn job(state: web::Data<AppState>, JobId(id): JobId) -> ApiResu
         .await?
         .ok_or_else(|| ApiError::not_found(format!("job {id} not found")))?;
     Ok(reply::ok(job))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct Stored {
+    /// Samples stored (one posted before is not stored again).
+    stored: usize,
+    received: usize,
+}
+
+/// Resource samples of the runner a job runs on, posted from the job (a
+/// sample token, `WFM_RUNNER_METRICS_TOKENS`, or an admin token). Keyed by
+/// what the job knows of itself: `$GITHUB_REPOSITORY`, `$GITHUB_RUN_ID`,
+/// `$GITHUB_RUN_ATTEMPT`, `$RUNNER_NAME`. Posting the same samples again
+/// stores nothing twice.
+#[utoipa::path(
+    post,
+    path = "/actions/runner-metrics",
+    operation_id = "post_runner_metrics",
+    tag = "actions",
+    request_body = wfm_runner_obs::resources::SampleBatch,
+    responses((status = 201, description = "stored", body = crate::reply::Envelope<Stored>))
+)]
+pub(crate) async fn post_samples(
+    state: web::Data<AppState>,
+    Json(batch): Json<wfm_runner_obs::resources::SampleBatch>,
+) -> ApiResult<HttpResponse> {
+    batch
+        .check()
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let mut conn = state.conn().await?;
+    let stored = wfm_runner_obs::resources::store(&mut conn, &batch, "job").await?;
+    Ok(reply::created(Stored {
+        stored,
+        received: batch.samples.len(),
+    }))
+}
+
+/// A job's runner resource samples (oldest first) with their mean and peaks.
+#[utoipa::path(
+    get,
+    path = "/actions/jobs/{job_id}/resources",
+    operation_id = "job_resources",
+    tag = "actions",
+    params(crate::input::JobId),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<wfm_runner_obs::resources::JobResources>))
+)]
+pub(crate) async fn resources(
+    state: web::Data<AppState>,
+    JobId(id): JobId,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let found = wfm_runner_obs::resources::of_job(&mut conn, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("job {id} not found")))?;
+    Ok(reply::ok(found))
 }

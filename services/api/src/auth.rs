@@ -1,5 +1,7 @@
 //! Bearer tokens: read tokens for GETs and query POSTs, admin tokens for every
-//! write (an admin token reads too). With no tokens configured the API is open.
+//! write (an admin token reads too), sample tokens only for posting runner
+//! resource samples (what a workflow job holds; an admin token may too).
+//! With no tokens configured the API is open.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -11,11 +13,24 @@ use subtle::ConstantTimeEq as _;
 use crate::AppState;
 use crate::error::ApiError;
 
-/// What a request needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// What a request needs, or what a token grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
+    /// Posting runner resource samples, nothing else.
+    Samples,
     Read,
     Admin,
+}
+
+impl Access {
+    /// Whether a token granting `self` may do what `needed` asks.
+    fn allows(self, needed: Access) -> bool {
+        match needed {
+            Access::Samples => matches!(self, Access::Samples | Access::Admin),
+            Access::Read => matches!(self, Access::Read | Access::Admin),
+            Access::Admin => self == Access::Admin,
+        }
+    }
 }
 
 /// The configured tokens.
@@ -23,6 +38,7 @@ pub enum Access {
 pub struct Tokens {
     read: Vec<String>,
     admin: Vec<String>,
+    samples: Vec<String>,
 }
 
 impl std::fmt::Debug for Tokens {
@@ -31,18 +47,29 @@ impl std::fmt::Debug for Tokens {
         f.debug_struct("Tokens")
             .field("read", &self.read.len())
             .field("admin", &self.admin.len())
+            .field("samples", &self.samples.len())
             .finish()
     }
 }
 
 impl Tokens {
     pub fn new(read: Vec<String>, admin: Vec<String>) -> Self {
-        Self { read, admin }
+        Self {
+            read,
+            admin,
+            samples: Vec::new(),
+        }
+    }
+
+    /// Also these tokens, which may only post runner resource samples.
+    pub fn with_samples(mut self, samples: Vec<String>) -> Self {
+        self.samples = samples;
+        self
     }
 
     /// No tokens at all: every request is let through.
     pub fn is_open(&self) -> bool {
-        self.read.is_empty() && self.admin.is_empty()
+        self.read.is_empty() && self.admin.is_empty() && self.samples.is_empty()
     }
 
     /// The access `token` grants, comparing in constant time.
@@ -56,14 +83,23 @@ impl Tokens {
             Some(Access::Admin)
         } else if matches(&self.read) {
             Some(Access::Read)
+        } else if matches(&self.samples) {
+            Some(Access::Samples)
         } else {
             None
         }
     }
 }
 
-/// What `method` on `path` needs: reads, and the three query POSTs, need a read token.
+/// The path runner resource samples are posted to.
+pub const SAMPLES_PATH: &str = "/actions/runner-metrics";
+
+/// What `method` on `path` needs: reads, and the three query POSTs, need a
+/// read token; posting samples a sample token.
 pub fn required(method: &Method, path: &str) -> Access {
+    if *method == Method::POST && path.ends_with(SAMPLES_PATH) {
+        return Access::Samples;
+    }
     let query_post = *method == Method::POST
         && ["/metrics/query", "/metrics/aggregate", "/metrics/trends"]
             .iter()
@@ -107,8 +143,13 @@ pub async fn check(
         let needed = required(req.method(), req.path());
         match granted(req.request(), &tokens) {
             None => return Err(ApiError::Unauthenticated.into()),
-            Some(access) if access < needed => {
-                return Err(ApiError::Forbidden("write; an admin token is needed").into());
+            Some(access) if !access.allows(needed) => {
+                return Err(ApiError::Forbidden(match needed {
+                    Access::Samples => "post samples; a sample or admin token is needed",
+                    Access::Read => "read; a read or admin token is needed",
+                    Access::Admin => "write; an admin token is needed",
+                })
+                .into());
             }
             Some(_) => {}
         }
@@ -126,6 +167,8 @@ pub enum Role {
     Read,
     /// An admin token: everything.
     Admin,
+    /// A sample token: posting runner resource samples only.
+    Samples,
     /// Tokens are configured and the request has none of them.
     None,
 }
@@ -153,6 +196,7 @@ pub async fn session(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
         match granted(&req, &state.tokens) {
             Some(Access::Admin) => Role::Admin,
             Some(Access::Read) => Role::Read,
+            Some(Access::Samples) => Role::Samples,
             None => Role::None,
         }
     };
@@ -176,6 +220,31 @@ mod tests {
             Access::Admin
         );
         assert_eq!(required(&Method::DELETE, base), Access::Admin);
+        assert_eq!(
+            required(
+                &Method::POST,
+                "/v1/github-workflow-metrics/actions/runner-metrics"
+            ),
+            Access::Samples
+        );
+    }
+
+    #[test]
+    fn sample_tokens_post_samples_and_nothing_else() {
+        let tokens = Tokens::new(vec!["r".into()], vec!["a".into()]).with_samples(vec!["s".into()]);
+        assert_eq!(tokens.grants("s"), Some(Access::Samples));
+        assert!(Access::Samples.allows(Access::Samples));
+        assert!(Access::Admin.allows(Access::Samples));
+        assert!(
+            !Access::Read.allows(Access::Samples),
+            "a read token posts nothing"
+        );
+        assert!(
+            !Access::Samples.allows(Access::Read),
+            "a sample token reads nothing"
+        );
+        assert!(!Access::Samples.allows(Access::Admin));
+        assert!(!Tokens::default().with_samples(vec!["s".into()]).is_open());
     }
 
     #[test]

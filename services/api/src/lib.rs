@@ -46,6 +46,7 @@ pub const BASE_PATH: &str = "/v1/github-workflow-metrics";
 /// | variable | default | meaning |
 /// |---|---|---|
 /// | `WFM_API_READ_TOKENS` | none | comma-separated bearer tokens allowed to read (GET and the metric query POSTs) |
+/// | `WFM_RUNNER_METRICS_TOKENS` | none | comma-separated bearer tokens allowed only to post runner resource samples (`POST /actions/runner-metrics`, from workflow jobs) |
 /// | `WFM_API_ADMIN_TOKENS` | none | comma-separated bearer tokens allowed to read and write |
 /// | `WFM_API_WORKERS` | one per core | HTTP worker threads |
 /// | `WFM_API_EXPORT_MAX_SERIES` | 1000 | series × metrics of configs with `export_series` on `/metrics` (`wfm_benchmark_latest_value`, `wfm_benchmark_regression_active`); 0: none |
@@ -86,7 +87,8 @@ impl ApiConfig {
             tokens: Tokens::new(
                 env.list("WFM_API_READ_TOKENS"),
                 env.list("WFM_API_ADMIN_TOKENS"),
-            ),
+            )
+            .with_samples(env.list("WFM_RUNNER_METRICS_TOKENS")),
             workers,
             llm: LlmConfig::from_env(env)?,
             summary_max_values: env

@@ -291,3 +291,130 @@ async fn installation_events_are_applied_once_in_order() {
     assert_eq!(seen[&id].state, "deleted");
     assert!(seen[&id].repositories.is_empty());
 }
+
+/// An api whose webhooks are signed and whose API needs tokens: `r` reads,
+/// `a` administers, `s` only posts samples.
+async fn tokened_api() -> common::TestApi {
+    use wfm_api::webhooks::{WebhookConfig, Webhooks};
+    common::TestApi::with_state(|state| {
+        state.webhooks = Webhooks::new(
+            WebhookConfig {
+                secrets: wfm_github::WebhookSecrets::new([common::github::SECRET]),
+                ..WebhookConfig::default()
+            },
+            state.pool.clone(),
+        );
+        state.tokens = wfm_api::auth::Tokens::new(vec!["r".into()], vec!["a".into()])
+            .with_samples(vec!["s".into()]);
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_job_posts_its_runner_samples_and_its_page_reads_them() {
+    let api = tokened_api().await;
+    assert_eq!(
+        deliver(&api, "workflow_job", "j-1", fixture(DONE)).await.0,
+        200
+    );
+    apply_all(&api).await;
+    let done = payload(DONE);
+    let job = &done["workflow_job"];
+    let started = chrono::DateTime::parse_from_rfc3339(job["started_at"].as_str().expect("t"))
+        .expect("time")
+        .with_timezone(&chrono::Utc);
+    let at = |s: i64| (started + chrono::Duration::seconds(s)).to_rfc3339();
+    let batch = json!({
+        "repository": done["repository"]["full_name"],
+        "run_id": job["run_id"],
+        "run_attempt": job["run_attempt"],
+        "runner_name": job["runner_name"],
+        "samples": [
+            {"t": at(0), "cpu_percent": 20.0, "memory_used_bytes": 1_000, "memory_total_bytes": 4_000},
+            {"t": at(5), "cpu_percent": 90.0, "memory_used_bytes": 3_000, "memory_total_bytes": 4_000,
+             "extra": {"disk_used_bytes": 12.0}},
+            {"t": at(10), "cpu_percent": 40.0, "memory_used_bytes": 2_000, "memory_total_bytes": 4_000},
+        ],
+    })
+    .to_string();
+    let post = |token: Option<&'static str>, body: String| {
+        let api = &api;
+        async move {
+            api.send(
+                reqwest::Method::POST,
+                "actions/runner-metrics",
+                Some(&body),
+                token,
+            )
+            .await
+        }
+    };
+    // only a sample or admin token posts; a sample token reads nothing
+    assert_eq!(post(None, batch.clone()).await.error().0, 4010);
+    assert_eq!(post(Some("r"), batch.clone()).await.error().0, 4030);
+    let stored = post(Some("s"), batch.clone()).await;
+    assert_eq!(stored.status, 201, "{}", stored.text);
+    assert_eq!(stored.data()["stored"], 3);
+    // posted again (a retried step): nothing twice
+    assert_eq!(post(Some("a"), batch.clone()).await.data()["stored"], 0);
+    let job_id = job["id"].as_i64().expect("id");
+    let path = format!("actions/jobs/{job_id}/resources");
+    assert_eq!(
+        api.send(reqwest::Method::GET, &path, None, Some("s"))
+            .await
+            .error()
+            .0,
+        4030
+    );
+
+    let read = api
+        .send(reqwest::Method::GET, &path, None, Some("r"))
+        .await
+        .data();
+    let samples = read["samples"].as_array().expect("samples");
+    assert_eq!(samples.len(), 3);
+    assert_eq!(samples[1]["extra"]["disk_used_bytes"], 12.0);
+    let summary = &read["summary"];
+    assert_eq!(summary["cpu_max_percent"], 90.0);
+    assert_eq!(summary["cpu_mean_percent"], 50.0);
+    assert_eq!(summary["memory_max_used_bytes"], 3_000);
+    assert_eq!(summary["memory_max_fraction"], 0.75);
+
+    // refused whole: nothing of a bad batch is stored
+    let mut bad: Value = serde_json::from_str(&batch).expect("JSON");
+    bad["samples"][0]["t"] = json!(at(20));
+    bad["samples"][1]["cpu_percent"] = json!(250.0);
+    let (code, message) = post(Some("s"), bad.to_string()).await.error();
+    assert_eq!(code, 4000);
+    assert!(message.contains("cpu_percent"), "{message}");
+    for (field, value) in [
+        ("repository", json!("not a repository")),
+        ("samples", json!([])),
+        ("runner_name", json!("")),
+    ] {
+        let mut bad: Value = serde_json::from_str(&batch).expect("JSON");
+        bad[field] = value;
+        assert_eq!(
+            post(Some("s"), bad.to_string()).await.error().0,
+            4000,
+            "{field}"
+        );
+    }
+    let read = api
+        .send(reqwest::Method::GET, &path, None, Some("r"))
+        .await
+        .data();
+    assert_eq!(read["samples"].as_array().expect("samples").len(), 3);
+    assert_eq!(
+        api.send(
+            reqwest::Method::GET,
+            "actions/jobs/1/resources",
+            None,
+            Some("r")
+        )
+        .await
+        .error()
+        .0,
+        4040
+    );
+}

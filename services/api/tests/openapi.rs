@@ -21,6 +21,8 @@ const ROUTES: &[(&str, &str)] = &[
         "/actions/repositories/{owner}/{name}/runs/{run_id}/jobs",
     ),
     ("get", "/actions/jobs/{job_id}"),
+    ("get", "/actions/jobs/{job_id}/resources"),
+    ("post", "/actions/runner-metrics"),
     ("post", "/repositories"),
     ("get", "/repositories/{repository_id}"),
     ("patch", "/repositories/{repository_id}"),

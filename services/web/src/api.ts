@@ -79,7 +79,7 @@ export const api = {
 /** What the console's token may do: from GET /session. */
 export interface Session {
   /** "open": no tokens configured; "read" or "admin": the token's role; "none": tokens are required and none (or a wrong one) was given. */
-  role: "open" | "read" | "admin" | "none";
+  role: "open" | "read" | "admin" | "samples" | "none";
 }
 
 export const canWrite = (s: Session | null) => s?.role === "open" || s?.role === "admin";

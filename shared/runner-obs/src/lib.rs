@@ -12,5 +12,6 @@
 
 pub mod installations;
 pub mod navigation;
+pub mod resources;
 
 pub use navigation::{JobView, Organization, RepositorySummary, RunFilter, RunSummary};

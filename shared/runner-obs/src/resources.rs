@@ -1,0 +1,242 @@
+//! Runner resource samples: posted from a workflow job (the spec's
+//! contract) and stored per (run, attempt, runner); read back as a job's
+//! series with a summary.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use diesel::sql_types::{Array, BigInt, Double, Integer, Jsonb, Nullable, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+
+/// Samples in one post at most.
+pub const MAX_SAMPLES: usize = 10_000;
+/// Extra numbers per sample at most.
+pub const MAX_EXTRA: usize = 32;
+
+/// One measurement of the runner.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Sample {
+    /// When it was measured (RFC 3339).
+    pub t: DateTime<Utc>,
+    /// CPU busy, percent of all cores (0–100).
+    #[serde(default)]
+    pub cpu_percent: Option<f64>,
+    #[serde(default)]
+    pub memory_used_bytes: Option<i64>,
+    #[serde(default)]
+    pub memory_total_bytes: Option<i64>,
+    /// Other numbers by name (`disk_used_bytes`, `gpu0_util_percent`…).
+    #[serde(default)]
+    pub extra: BTreeMap<String, f64>,
+}
+
+/// What a job posts: who it is, and its samples.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SampleBatch {
+    /// `owner/name` (`$GITHUB_REPOSITORY`).
+    pub repository: String,
+    /// `$GITHUB_RUN_ID`.
+    pub run_id: i64,
+    /// `$GITHUB_RUN_ATTEMPT`; default 1.
+    #[serde(default)]
+    pub run_attempt: Option<i32>,
+    /// `$RUNNER_NAME`.
+    pub runner_name: String,
+    pub samples: Vec<Sample>,
+}
+
+/// Why a batch is refused (nothing of it is stored).
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum BatchError {
+    #[error("invalid {0}")]
+    Invalid(String),
+}
+
+impl SampleBatch {
+    /// Refuses what no sample can be: empty or oversized batches, names
+    /// that are not GitHub's, numbers out of range.
+    pub fn check(&self) -> Result<(), BatchError> {
+        let bad = |what: String| Err(BatchError::Invalid(what));
+        let (owner, name) = self.repository.split_once('/').unwrap_or(("", ""));
+        let github_name = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 100
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        };
+        if !(github_name(owner) && github_name(name)) {
+            return bad(format!(
+                "repository: {:?} is not OWNER/NAME",
+                self.repository
+            ));
+        }
+        if self.run_id < 1 || self.run_attempt.is_some_and(|a| a < 1) {
+            return bad("run_id / run_attempt: must be positive".into());
+        }
+        if self.runner_name.trim().is_empty()
+            || self.runner_name.chars().count() > 255
+            || self.runner_name.contains('\0')
+        {
+            return bad("runner_name: 1 to 255 characters, no NUL".into());
+        }
+        if self.samples.is_empty() || self.samples.len() > MAX_SAMPLES {
+            return bad(format!("samples: give 1 to {MAX_SAMPLES}"));
+        }
+        for (i, s) in self.samples.iter().enumerate() {
+            if s.cpu_percent
+                .is_some_and(|c| !(c.is_finite() && (0.0..=100.0).contains(&c)))
+            {
+                return bad(format!("samples[{i}].cpu_percent: must be 0 to 100"));
+            }
+            if s.memory_used_bytes.is_some_and(|m| m < 0)
+                || s.memory_total_bytes.is_some_and(|m| m < 0)
+            {
+                return bad(format!("samples[{i}].memory: must not be negative"));
+            }
+            if s.extra.len() > MAX_EXTRA {
+                return bad(format!("samples[{i}].extra: at most {MAX_EXTRA} numbers"));
+            }
+            if let Some((k, _)) = s
+                .extra
+                .iter()
+                .find(|(k, v)| !v.is_finite() || k.is_empty() || k.len() > 64 || k.contains('\0'))
+            {
+                return bad(format!(
+                    "samples[{i}].extra[{k:?}]: a name of 1 to 64 characters and a finite number"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Stores a checked batch from `source` (`job` or `kubernetes`); the
+/// samples stored (one already there is not stored again).
+pub async fn store(
+    conn: &mut AsyncPgConnection,
+    batch: &SampleBatch,
+    source: &str,
+) -> diesel::QueryResult<usize> {
+    let s = &batch.samples;
+    diesel::sql_query(
+        "INSERT INTO github_job_resource_samples (repository, github_run_id, run_attempt, runner_name, \
+            source, sampled_at, cpu_percent, memory_used_bytes, memory_total_bytes, extra) \
+         SELECT $1, $2, $3, $4, $5, u.t, u.cpu, u.used, u.total, u.extra::jsonb \
+         FROM unnest($6::timestamptz[], $7::float8[], $8::int8[], $9::int8[], $10::text[]) \
+            AS u(t, cpu, used, total, extra) \
+         ON CONFLICT ON CONSTRAINT github_job_resource_samples_key DO NOTHING",
+    )
+    .bind::<Text, _>(&batch.repository)
+    .bind::<BigInt, _>(batch.run_id)
+    .bind::<Integer, _>(batch.run_attempt.unwrap_or(1))
+    .bind::<Text, _>(&batch.runner_name)
+    .bind::<Text, _>(source)
+    .bind::<Array<Timestamptz>, _>(s.iter().map(|x| x.t).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Double>>, _>(s.iter().map(|x| x.cpu_percent).collect::<Vec<_>>())
+    .bind::<Array<Nullable<BigInt>>, _>(s.iter().map(|x| x.memory_used_bytes).collect::<Vec<_>>())
+    .bind::<Array<Nullable<BigInt>>, _>(s.iter().map(|x| x.memory_total_bytes).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(
+        s.iter()
+            .map(|x| serde_json::to_string(&x.extra).unwrap_or_else(|_| "{}".into()))
+            .collect::<Vec<_>>(),
+    )
+    .execute(conn)
+    .await
+}
+
+/// A job's samples and what they add up to.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct JobResources {
+    pub github_job_id: i64,
+    pub summary: ResourceSummary,
+    /// Oldest first.
+    pub samples: Vec<StoredSample>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, utoipa::ToSchema)]
+pub struct ResourceSummary {
+    pub samples: usize,
+    pub cpu_mean_percent: Option<f64>,
+    pub cpu_max_percent: Option<f64>,
+    pub memory_max_used_bytes: Option<i64>,
+    /// The largest used ÷ total.
+    pub memory_max_fraction: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, diesel::QueryableByName, utoipa::ToSchema)]
+pub struct StoredSample {
+    #[diesel(sql_type = Timestamptz)]
+    pub t: DateTime<Utc>,
+    /// `job` or `kubernetes`.
+    #[diesel(sql_type = Text)]
+    pub source: String,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub cpu_percent: Option<f64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub memory_used_bytes: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub memory_total_bytes: Option<i64>,
+    #[diesel(sql_type = Jsonb)]
+    #[schema(value_type = Object)]
+    pub extra: serde_json::Value,
+}
+
+/// The samples of job `job` (GitHub's id): those of its run attempt and
+/// runner; `None` when the job was not recorded.
+pub async fn of_job(
+    conn: &mut AsyncPgConnection,
+    job: i64,
+) -> diesel::QueryResult<Option<JobResources>> {
+    #[derive(diesel::QueryableByName)]
+    struct Known {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let known: Known = diesel::sql_query(
+        "SELECT count(*) AS n FROM github_workflow_jobs WHERE github_job_id = $1",
+    )
+    .bind::<BigInt, _>(job)
+    .get_result(conn)
+    .await?;
+    if known.n == 0 {
+        return Ok(None);
+    }
+    let samples: Vec<StoredSample> = diesel::sql_query(
+        "SELECT s.sampled_at AS t, s.source::text AS source, s.cpu_percent, s.memory_used_bytes, \
+            s.memory_total_bytes, s.extra \
+         FROM github_workflow_jobs j JOIN github_job_resource_samples s \
+           ON s.github_run_id = j.github_run_id AND s.run_attempt = j.run_attempt \
+          AND s.runner_name = j.runner_name \
+         WHERE j.github_job_id = $1 ORDER BY s.sampled_at, s.source",
+    )
+    .bind::<BigInt, _>(job)
+    .load(conn)
+    .await?;
+    Ok(Some(JobResources {
+        github_job_id: job,
+        summary: summarize(&samples),
+        samples,
+    }))
+}
+
+/// Mean and peaks of `samples`.
+pub fn summarize(samples: &[StoredSample]) -> ResourceSummary {
+    let cpu: Vec<f64> = samples.iter().filter_map(|s| s.cpu_percent).collect();
+    let fractions =
+        samples
+            .iter()
+            .filter_map(|s| match (s.memory_used_bytes, s.memory_total_bytes) {
+                (Some(u), Some(t)) if t > 0 => Some(u as f64 / t as f64),
+                _ => None,
+            });
+    ResourceSummary {
+        samples: samples.len(),
+        cpu_mean_percent: (!cpu.is_empty()).then(|| cpu.iter().sum::<f64>() / cpu.len() as f64),
+        cpu_max_percent: cpu.iter().copied().reduce(f64::max),
+        memory_max_used_bytes: samples.iter().filter_map(|s| s.memory_used_bytes).max(),
+        memory_max_fraction: fractions.reduce(f64::max),
+    }
+}
