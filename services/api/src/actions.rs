@@ -33,6 +33,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/actions/jobs/{job_id}", web::get().to(job))
         .route("/actions/jobs/{job_id}/resources", web::get().to(resources))
+        .route("/actions/jobs/{job_id}/analyze", web::post().to(analyze))
+        .route("/actions/jobs/{job_id}/analyses", web::get().to(analyses))
         .route(crate::auth::SAMPLES_PATH, web::post().to(post_samples));
 }
 
@@ -303,4 +305,60 @@ pub(crate) async fn resources(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("job {id} not found")))?;
     Ok(reply::ok(found))
+}
+
+/// Analyzes a job: its failed step, slowest steps, wait for a runner,
+/// saturation in its runner's samples and the benchmark changes filed on its
+/// run, as Markdown and structured findings; stored. Made without an LLM
+/// (`kind: deterministic`).
+#[utoipa::path(
+    post,
+    path = "/actions/jobs/{job_id}/analyze",
+    operation_id = "analyze_job",
+    tag = "actions",
+    params(crate::input::JobId),
+    responses((status = 201, description = "the analysis, stored", body = crate::reply::Envelope<wfm_runner_obs::analysis::StoredAnalysis>))
+)]
+pub(crate) async fn analyze(
+    state: web::Data<AppState>,
+    JobId(id): JobId,
+) -> ApiResult<HttpResponse> {
+    use wfm_runner_obs::analysis;
+    let mut conn = state.conn().await?;
+    let job = navigation::job(&mut conn, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("job {id} not found")))?;
+    let resources = wfm_runner_obs::resources::of_job(&mut conn, id).await?;
+    let changes = analysis::run_changes(&mut conn, &job).await?;
+    let findings = analysis::findings(&job, resources.as_ref(), &changes);
+    let markdown = analysis::markdown(&job, &findings);
+    let stored =
+        analysis::store(&mut conn, id, "deterministic", None, &markdown, &findings).await?;
+    Ok(reply::created(stored))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+struct AnalysisList {
+    analyses: Vec<wfm_runner_obs::analysis::StoredAnalysis>,
+}
+
+/// A job's stored analyses, newest first.
+#[utoipa::path(
+    get,
+    path = "/actions/jobs/{job_id}/analyses",
+    operation_id = "job_analyses",
+    tag = "actions",
+    params(crate::input::JobId),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<AnalysisList>))
+)]
+pub(crate) async fn analyses(
+    state: web::Data<AppState>,
+    JobId(id): JobId,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    if navigation::job(&mut conn, id).await?.is_none() {
+        return Err(ApiError::not_found(format!("job {id} not found")));
+    }
+    let analyses = wfm_runner_obs::analysis::of_job(&mut conn, id).await?;
+    Ok(reply::ok(AnalysisList { analyses }))
 }

@@ -54,12 +54,14 @@ async fn organizations_repositories_runs_and_jobs_with_steps() {
         send("workflow_run", fixture(file)).await;
     }
     apply_all(&api).await;
-    // the in-progress event again, late: it takes no step away
+    // the in-progress event again, late, and the completed one again without
+    // steps (a redelivery trimmed by a proxy, say): neither takes a step away
     send(
         "workflow_job",
         fixture("workflow_job/in_progress.payload.json"),
     )
     .await;
+    send("workflow_job", job_payload(DONE, json!({"steps": []}))).await;
     apply_all(&api).await;
 
     let orgs = api.get("actions/organizations").await.data();
@@ -247,6 +249,18 @@ async fn installation_events_are_applied_once_in_order() {
     )
     .await;
     send("installation", "installation/suspend.payload.json").await;
+    // Space removed and added again before the batch is applied: in the
+    // order they arrived, it stays; the other way round it would be gone
+    send(
+        "installation_repositories",
+        "installation_repositories/removed.payload.json",
+    )
+    .await;
+    send(
+        "installation_repositories",
+        "installation_repositories/added.payload.json",
+    )
+    .await;
     apply_all(&api).await;
     let seen = installations(&api).await;
     assert_eq!(seen[&id].state, "active");
@@ -259,18 +273,17 @@ async fn installation_events_are_applied_once_in_order() {
         .expect("id");
     assert_eq!(seen[&suspended].state, "suspended");
 
-    // the same delivery again is a duplicate; applying again changes nothing
-    assert_eq!(
-        deliver(
-            &api,
-            "installation_repositories",
-            "i-2",
-            fixture("installation_repositories/added.payload.json")
-        )
-        .await
-        .0,
-        200
-    );
+    // the same delivery again is a duplicate; the same event in a new
+    // delivery, applied again, changes nothing
+    for delivery in ["i-2", "i-again"] {
+        let body = fixture("installation_repositories/added.payload.json");
+        assert_eq!(
+            deliver(&api, "installation_repositories", delivery, body)
+                .await
+                .0,
+            200
+        );
+    }
     apply_all(&api).await;
     assert_eq!(installations(&api).await[&id].repositories.len(), 2);
 
@@ -411,6 +424,99 @@ async fn a_job_posts_its_runner_samples_and_its_page_reads_them() {
             "actions/jobs/1/resources",
             None,
             Some("r")
+        )
+        .await
+        .error()
+        .0,
+        4040
+    );
+}
+
+#[tokio::test]
+async fn a_failed_job_is_analyzed_without_an_llm_and_the_analysis_kept() {
+    let api = tokened_api().await;
+    // the failure fixture, queued ten minutes before it started
+    let failure = "workflow_job/completed.failure.with-organization.payload.json";
+    let body = job_payload(failure, json!({"created_at": "2021-08-05T10:24:58Z"}));
+    assert_eq!(deliver(&api, "workflow_job", "f-1", body).await.0, 200);
+    apply_all(&api).await;
+    let job = payload(failure)["workflow_job"].clone();
+    let id = job["id"].as_i64().expect("id");
+    // its runner busy and full
+    let samples: Vec<Value> = (0..4)
+        .map(|i| {
+            json!({"t": format!("2021-08-05T10:35:0{i}Z"), "cpu_percent": 97.0,
+                   "memory_used_bytes": 3_900, "memory_total_bytes": 4_000})
+        })
+        .collect();
+    let batch = json!({"repository": "Codertocat/Hello-World", "run_id": job["run_id"],
+        "runner_name": job["runner_name"], "samples": samples});
+    let posted = api
+        .send(
+            reqwest::Method::POST,
+            "actions/runner-metrics",
+            Some(&batch.to_string()),
+            Some("s"),
+        )
+        .await;
+    assert_eq!(posted.status, 201, "{}", posted.text);
+
+    let path = format!("actions/jobs/{id}/analyze");
+    assert_eq!(
+        api.send(reqwest::Method::POST, &path, Some("{}"), Some("r"))
+            .await
+            .error()
+            .0,
+        4030,
+        "analyzing is a write"
+    );
+    let made = api
+        .send(reqwest::Method::POST, &path, Some("{}"), Some("a"))
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    let analysis = made.data();
+    assert_eq!(analysis["kind"], "deterministic");
+    let findings = analysis["findings"].as_array().expect("findings");
+    let kinds: Vec<&str> = findings
+        .iter()
+        .map(|f| f["kind"].as_str().expect("kind"))
+        .collect();
+    assert_eq!(kinds[0], "failed_step", "{kinds:?}");
+    assert_eq!(findings[0]["step"], 8);
+    assert_eq!(findings[0]["severity"], "error");
+    for kind in [
+        "queue_time",
+        "cpu_saturation",
+        "memory_pressure",
+        "slow_step",
+    ] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    let slowest = findings
+        .iter()
+        .find(|f| f["kind"] == "slow_step")
+        .expect("slow");
+    assert_eq!(slowest["step"], 6, "yarn install: 10 s");
+    let md = analysis["markdown"].as_str().expect("markdown");
+    assert!(md.contains("“Run yarn run format-check” failed"), "{md}");
+    assert!(md.contains("waited 10 min 0 s for a runner"), "{md}");
+
+    let kept = api
+        .send(
+            reqwest::Method::GET,
+            &format!("actions/jobs/{id}/analyses"),
+            None,
+            Some("r"),
+        )
+        .await
+        .data();
+    assert_eq!(kept["analyses"][0]["id"], analysis["id"]);
+    assert_eq!(
+        api.send(
+            reqwest::Method::POST,
+            "actions/jobs/1/analyze",
+            Some("{}"),
+            Some("a")
         )
         .await
         .error()

@@ -23,6 +23,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/actions/jobs/{job_id}"),
     ("get", "/actions/jobs/{job_id}/resources"),
     ("post", "/actions/runner-metrics"),
+    ("post", "/actions/jobs/{job_id}/analyze"),
+    ("get", "/actions/jobs/{job_id}/analyses"),
     ("post", "/repositories"),
     ("get", "/repositories/{repository_id}"),
     ("patch", "/repositories/{repository_id}"),

@@ -78,7 +78,7 @@ export const api = {
 
 /** What the console's token may do: from GET /session. */
 export interface Session {
-  /** "open": no tokens configured; "read" or "admin": the token's role; "none": tokens are required and none (or a wrong one) was given. */
+  /** "open": no tokens configured; "read" or "admin": the token's role; "samples": a token that may only post runner samples; "none": tokens are required and none (or a wrong one) was given. */
   role: "open" | "read" | "admin" | "samples" | "none";
 }
 

@@ -61,7 +61,8 @@ export function App() {
       (s) => {
         if (mine !== asked.current) return;
         setSession(s);
-        setAsking(s.role === "none");
+        // a sample token may only post samples: ask for one that reads
+        setAsking(s.role === "none" || s.role === "samples");
       },
       // unreachable or failing: unknown, and the pages show their own errors
       () => mine === asked.current && setSession(null),

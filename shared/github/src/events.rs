@@ -106,10 +106,21 @@ pub struct Installation {
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Account {
-    pub login: String,
+    /// An enterprise account has none, but a `slug`.
+    #[serde(default)]
+    pub login: Option<String>,
+    #[serde(default)]
+    pub slug: Option<String>,
     /// `Organization` or `User`.
     #[serde(rename = "type", default)]
     pub kind: Option<String>,
+}
+
+impl Account {
+    /// The login, else the slug.
+    pub fn name(&self) -> &str {
+        self.login.as_deref().or(self.slug.as_deref()).unwrap_or("")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -225,10 +236,13 @@ pub struct WorkflowJob {
 /// A step of a workflow job, as `workflow_job` events carry it.
 #[derive(Debug, Clone, PartialEq, Deserialize, serde::Serialize)]
 pub struct Step {
+    #[serde(default)]
     pub name: String,
+    #[serde(default)]
     pub status: String,
     #[serde(default)]
     pub conclusion: Option<String>,
+    #[serde(default)]
     pub number: i64,
     #[serde(default)]
     pub started_at: Option<DateTime<Utc>>,
@@ -256,7 +270,9 @@ impl WorkflowJob {
         self.created_at = self.created_at.or(prev.created_at);
         self.started_at = self.started_at.or(prev.started_at);
         self.completed_at = self.completed_at.or(prev.completed_at);
-        if self.steps.is_empty() {
+        // a job's step list only grows: a shorter one is an earlier or a
+        // trimmed event's
+        if self.steps.len() < prev.steps.len() {
             self.steps = prev.steps;
         }
     }

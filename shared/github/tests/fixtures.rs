@@ -76,7 +76,7 @@ fn installation_events_read_as_github_sends_them() {
         match Event::parse(event, &body).expect("parses").expect("known") {
             Event::Installation(e) => {
                 assert_eq!(e.action, action);
-                assert_eq!(e.installation.account.login, "Codertocat");
+                assert_eq!(e.installation.account.name(), "Codertocat");
                 if action == "suspend" {
                     assert!(e.installation.suspended_at.is_some());
                 } else {

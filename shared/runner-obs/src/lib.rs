@@ -10,6 +10,7 @@
 //! conclusion: failure when a job failed, else cancelled when one was, else
 //! success).
 
+pub mod analysis;
 pub mod installations;
 pub mod navigation;
 pub mod resources;

@@ -22,8 +22,10 @@ const RUNS: &str = "( \
         CASE WHEN bool_and(j.status = 'completed') THEN 'completed' \
              WHEN bool_or(j.status = 'in_progress') THEN 'in_progress' ELSE 'queued' END, \
         CASE WHEN bool_and(j.status = 'completed') THEN \
-            CASE WHEN bool_or(j.conclusion = 'failure') THEN 'failure' \
-                 WHEN bool_or(j.conclusion = 'cancelled') THEN 'cancelled' ELSE 'success' END END, \
+            CASE WHEN bool_or(j.conclusion IN ('failure', 'timed_out', 'startup_failure')) THEN 'failure' \
+                 WHEN bool_or(j.conclusion = 'cancelled') THEN 'cancelled' \
+                 WHEN bool_or(j.conclusion = 'action_required') THEN 'action_required' \
+                 ELSE 'success' END END, \
         NULL::text, min(j.job_created_at), min(j.started_at), \
         CASE WHEN bool_and(j.status = 'completed') THEN max(j.completed_at) END \
     FROM github_workflow_jobs j \
@@ -51,7 +53,7 @@ pub struct Organization {
 pub async fn organizations(conn: &mut AsyncPgConnection) -> diesel::QueryResult<Vec<Organization>> {
     diesel::sql_query(format!(
         "SELECT split_part(repository, '/', 1) AS owner, count(DISTINCT repository) AS repositories, \
-            count(*) AS runs, count(*) FILTER (WHERE conclusion = 'failure') AS failed_runs, \
+            count(*) AS runs, count(*) FILTER (WHERE conclusion IN ('failure', 'timed_out', 'startup_failure')) AS failed_runs, \
             max(run_created_at) AS last_run_at \
          FROM {RUNS} runs GROUP BY 1 ORDER BY runs DESC, owner"
     ))
@@ -82,7 +84,7 @@ pub async fn repositories(
 ) -> diesel::QueryResult<Vec<RepositorySummary>> {
     diesel::sql_query(format!(
         "SELECT runs.repository, count(*) AS runs, \
-            count(*) FILTER (WHERE conclusion = 'failure') AS failed_runs, \
+            count(*) FILTER (WHERE conclusion IN ('failure', 'timed_out', 'startup_failure')) AS failed_runs, \
             coalesce((SELECT count(*) FROM github_workflow_jobs j WHERE j.repository = runs.repository), 0) AS jobs, \
             max(run_created_at) AS last_run_at \
          FROM {RUNS} runs WHERE lower(split_part(runs.repository, '/', 1)) = lower($1) \
@@ -158,7 +160,7 @@ pub async fn runs(
               WHERE j.github_run_id = runs.github_run_id AND j.run_attempt = runs.run_attempt) AS jobs, \
             (SELECT count(*) FROM github_workflow_jobs j \
               WHERE j.github_run_id = runs.github_run_id AND j.run_attempt = runs.run_attempt \
-                AND j.conclusion = 'failure') AS failed_jobs, \
+                AND j.conclusion IN ('failure', 'timed_out', 'startup_failure')) AS failed_jobs, \
             count(*) OVER () AS total \
          FROM {RUNS} runs \
          WHERE lower(runs.repository) = lower($1) \

@@ -63,6 +63,7 @@ impl SampleBatch {
         let (owner, name) = self.repository.split_once('/').unwrap_or(("", ""));
         let github_name = |s: &str| {
             !s.is_empty()
+                && !s.chars().all(|c| c == '.')
                 && s.len() <= 100
                 && s.chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
@@ -184,8 +185,10 @@ pub struct StoredSample {
     pub extra: serde_json::Value,
 }
 
-/// The samples of job `job` (GitHub's id): those of its run attempt and
-/// runner; `None` when the job was not recorded.
+/// The samples of job `job` (GitHub's id): those of its repository, run
+/// attempt and runner taken while it ran (a minute's slack either side: a
+/// self-hosted runner runs jobs of one attempt one after another); `None`
+/// when the job was not recorded.
 pub async fn of_job(
     conn: &mut AsyncPgConnection,
     job: i64,
@@ -209,7 +212,9 @@ pub async fn of_job(
             s.memory_total_bytes, s.extra \
          FROM github_workflow_jobs j JOIN github_job_resource_samples s \
            ON s.github_run_id = j.github_run_id AND s.run_attempt = j.run_attempt \
-          AND s.runner_name = j.runner_name \
+          AND s.runner_name = j.runner_name AND lower(s.repository) = lower(j.repository) \
+          AND s.sampled_at BETWEEN coalesce(j.started_at, j.job_created_at) - interval '1 minute' \
+                               AND coalesce(j.completed_at, now()) + interval '1 minute' \
          WHERE j.github_job_id = $1 ORDER BY s.sampled_at, s.source",
     )
     .bind::<BigInt, _>(job)

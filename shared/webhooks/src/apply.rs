@@ -132,7 +132,8 @@ async fn upsert_jobs(conn: &mut Conn, jobs: &[&WorkflowJobEvent]) -> diesel::Que
             job_created_at = COALESCE(EXCLUDED.job_created_at, j.job_created_at), \
             started_at = COALESCE(EXCLUDED.started_at, j.started_at), \
             completed_at = COALESCE(EXCLUDED.completed_at, j.completed_at), \
-            steps = CASE WHEN jsonb_array_length(EXCLUDED.steps) > 0 THEN EXCLUDED.steps ELSE j.steps END \
+            steps = CASE WHEN jsonb_array_length(EXCLUDED.steps) >= jsonb_array_length(j.steps) \
+                THEN EXCLUDED.steps ELSE j.steps END \
          WHERE wfm_github_status_rank(EXCLUDED.status) >= wfm_github_status_rank(j.status)",
     )
     .bind::<Array<BigInt>, _>(all.iter().map(|j| j.id).collect::<Vec<_>>())

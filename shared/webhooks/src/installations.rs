@@ -86,7 +86,7 @@ async fn upsert(
             deleted_at = COALESCE(i.deleted_at, EXCLUDED.deleted_at)",
     )
     .bind::<BigInt, _>(i.id)
-    .bind::<Text, _>(&i.account.login)
+    .bind::<Text, _>(i.account.name())
     .bind::<Nullable<Text>, _>(i.account.kind.as_deref().or(i.target_type.as_deref()))
     .bind::<Nullable<BigInt>, _>(i.app_id)
     .bind::<Nullable<Text>, _>(i.repository_selection.as_deref())
