@@ -147,6 +147,28 @@ pub struct RunSummary {
     pub total: i64,
 }
 
+/// The runs of $1 (a repository, any case) that match $2 to $5.
+const RUNS_OF: &str = "WHERE lower(runs.repository) = lower($1) \
+    AND ($2::text IS NULL OR runs.status = $2) \
+    AND ($3::text IS NULL OR runs.conclusion = $3) \
+    AND ($4::text IS NULL OR runs.head_branch = $4) \
+    AND ($5::text IS NULL OR runs.workflow_name = $5)";
+
+/// `sql` (with [`RUNS_OF`]) with the repository and the filter bound as $1 to $5.
+fn filtered<'a>(
+    sql: String,
+    repository: &'a str,
+    filter: &'a RunFilter,
+) -> diesel::query_builder::BoxedSqlQuery<'a, diesel::pg::Pg, diesel::query_builder::SqlQuery> {
+    diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<Text, _>(repository)
+        .bind::<Nullable<Text>, _>(filter.status.as_deref())
+        .bind::<Nullable<Text>, _>(filter.conclusion.as_deref())
+        .bind::<Nullable<Text>, _>(filter.branch.as_deref())
+        .bind::<Nullable<Text>, _>(filter.workflow.as_deref())
+}
+
 /// A page of the runs of `repository` (`owner/name`, case-insensitive),
 /// newest first, and how many match.
 pub async fn runs(
@@ -154,7 +176,7 @@ pub async fn runs(
     repository: &str,
     filter: &RunFilter,
 ) -> diesel::QueryResult<(Vec<RunSummary>, i64)> {
-    let rows: Vec<RunSummary> = diesel::sql_query(format!(
+    let sql = format!(
         "SELECT runs.*, \
             (SELECT count(*) FROM github_workflow_jobs j \
               WHERE j.github_run_id = runs.github_run_id AND j.run_attempt = runs.run_attempt) AS jobs, \
@@ -162,28 +184,25 @@ pub async fn runs(
               WHERE j.github_run_id = runs.github_run_id AND j.run_attempt = runs.run_attempt \
                 AND j.conclusion IN ('failure', 'timed_out', 'startup_failure')) AS failed_jobs, \
             count(*) OVER () AS total \
-         FROM {RUNS} runs \
-         WHERE lower(runs.repository) = lower($1) \
-           AND ($2::text IS NULL OR runs.status = $2) \
-           AND ($3::text IS NULL OR runs.conclusion = $3) \
-           AND ($4::text IS NULL OR runs.head_branch = $4) \
-           AND ($5::text IS NULL OR runs.workflow_name = $5) \
+         FROM {RUNS} runs {RUNS_OF} \
          ORDER BY runs.run_created_at DESC NULLS LAST, runs.github_run_id DESC, runs.run_attempt DESC \
          OFFSET $6 LIMIT $7"
-    ))
-    .bind::<Text, _>(repository)
-    .bind::<Nullable<Text>, _>(filter.status.as_deref())
-    .bind::<Nullable<Text>, _>(filter.conclusion.as_deref())
-    .bind::<Nullable<Text>, _>(filter.branch.as_deref())
-    .bind::<Nullable<Text>, _>(filter.workflow.as_deref())
-    .bind::<BigInt, _>(filter.offset)
-    .bind::<BigInt, _>(filter.limit)
-    .load(conn)
-    .await?;
+    );
+    let rows: Vec<RunSummary> = filtered(sql, repository, filter)
+        .bind::<BigInt, _>(filter.offset)
+        .bind::<BigInt, _>(filter.limit)
+        .load(conn)
+        .await?;
     let total = match <[RunSummary]>::first(&rows) {
         Some(row) => row.total,
         // past the end, or nothing: count on its own
-        None if filter.offset > 0 => count_runs(conn, repository, filter).await?,
+        None if filter.offset > 0 => {
+            let sql = format!("SELECT count(*) AS n FROM {RUNS} runs {RUNS_OF}");
+            filtered(sql, repository, filter)
+                .get_result::<Count>(conn)
+                .await?
+                .n
+        }
         None => 0,
     };
     Ok((rows, total))
@@ -193,29 +212,6 @@ pub async fn runs(
 struct Count {
     #[diesel(sql_type = BigInt)]
     n: i64,
-}
-
-async fn count_runs(
-    conn: &mut AsyncPgConnection,
-    repository: &str,
-    filter: &RunFilter,
-) -> diesel::QueryResult<i64> {
-    let c: Count = diesel::sql_query(format!(
-        "SELECT count(*) AS n FROM {RUNS} runs \
-         WHERE lower(runs.repository) = lower($1) \
-           AND ($2::text IS NULL OR runs.status = $2) \
-           AND ($3::text IS NULL OR runs.conclusion = $3) \
-           AND ($4::text IS NULL OR runs.head_branch = $4) \
-           AND ($5::text IS NULL OR runs.workflow_name = $5)"
-    ))
-    .bind::<Text, _>(repository)
-    .bind::<Nullable<Text>, _>(filter.status.as_deref())
-    .bind::<Nullable<Text>, _>(filter.conclusion.as_deref())
-    .bind::<Nullable<Text>, _>(filter.branch.as_deref())
-    .bind::<Nullable<Text>, _>(filter.workflow.as_deref())
-    .get_result(conn)
-    .await?;
-    Ok(c.n)
 }
 
 /// A job with its steps and timings.
