@@ -246,10 +246,14 @@ pub(crate) async fn jobs(
 )]
 pub(crate) async fn job(state: web::Data<AppState>, JobId(id): JobId) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    let job = navigation::job(&mut conn, id)
+    Ok(reply::ok(recorded_job(&mut conn, id).await?))
+}
+
+/// Job `id` (GitHub's), or the 404 every job route answers.
+async fn recorded_job(conn: &mut diesel_async::AsyncPgConnection, id: i64) -> ApiResult<JobView> {
+    navigation::job(conn, id)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("job {id} not found")))?;
-    Ok(reply::ok(job))
+        .ok_or_else(|| ApiError::not_found(format!("job {id} not found")))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -301,9 +305,8 @@ pub(crate) async fn resources(
     JobId(id): JobId,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    let found = wfm_runner_obs::resources::of_job(&mut conn, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("job {id} not found")))?;
+    let job = recorded_job(&mut conn, id).await?;
+    let found = wfm_runner_obs::resources::of_job(&mut conn, &job).await?;
     Ok(reply::ok(found))
 }
 
@@ -325,12 +328,10 @@ pub(crate) async fn analyze(
 ) -> ApiResult<HttpResponse> {
     use wfm_runner_obs::analysis;
     let mut conn = state.conn().await?;
-    let job = navigation::job(&mut conn, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("job {id} not found")))?;
-    let resources = wfm_runner_obs::resources::of_job(&mut conn, id).await?;
+    let job = recorded_job(&mut conn, id).await?;
+    let resources = wfm_runner_obs::resources::of_job(&mut conn, &job).await?;
     let changes = analysis::run_changes(&mut conn, &job).await?;
-    let findings = analysis::findings(&job, resources.as_ref(), &changes);
+    let findings = analysis::findings(&job, Some(&resources), &changes);
     let markdown = analysis::markdown(&job, &findings);
     let stored =
         analysis::store(&mut conn, id, "deterministic", None, &markdown, &findings).await?;
@@ -356,9 +357,7 @@ pub(crate) async fn analyses(
     JobId(id): JobId,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    if navigation::job(&mut conn, id).await?.is_none() {
-        return Err(ApiError::not_found(format!("job {id} not found")));
-    }
+    recorded_job(&mut conn, id).await?;
     let analyses = wfm_runner_obs::analysis::of_job(&mut conn, id).await?;
     Ok(reply::ok(AnalysisList { analyses }))
 }

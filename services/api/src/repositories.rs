@@ -43,6 +43,14 @@ fn not_found(id: i64) -> ApiError {
     ApiError::not_found(format!("repository {id} not found"))
 }
 
+/// Repository `id` with its collection, or the 404 every route answers.
+async fn watched(conn: &mut diesel_async::AsyncPgConnection, id: i64) -> ApiResult<Watched> {
+    store::get(conn, id)
+        .await
+        .map_err(store_error)?
+        .ok_or_else(|| not_found(id))
+}
+
 #[derive(Serialize, utoipa::ToSchema)]
 struct RepositoryList {
     repositories: Vec<Watched>,
@@ -81,11 +89,7 @@ pub(crate) async fn add(
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let added = store::add(&mut conn, &body).await.map_err(store_error)?;
-    let watched = store::get(&mut conn, added.id)
-        .await
-        .map_err(store_error)?
-        .ok_or_else(|| not_found(added.id))?;
-    Ok(reply::created(watched))
+    Ok(reply::created(watched(&mut conn, added.id).await?))
 }
 
 /// One watched repository.
@@ -102,8 +106,7 @@ pub(crate) async fn get(
     RepositoryId(id): RepositoryId,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    let watched = store::get(&mut conn, id).await.map_err(store_error)?;
-    Ok(reply::ok(watched.ok_or_else(|| not_found(id))?))
+    Ok(reply::ok(watched(&mut conn, id).await?))
 }
 
 /// Changes whether and how often a repository is collected.
@@ -175,8 +178,7 @@ pub(crate) async fn collect(
     {
         return Err(not_found(id));
     }
-    let watched = store::get(&mut conn, id).await.map_err(store_error)?;
-    Ok(reply::ok(watched.ok_or_else(|| not_found(id))?))
+    Ok(reply::ok(watched(&mut conn, id).await?))
 }
 
 /// Which metrics, when, and how put together.
@@ -252,13 +254,7 @@ pub(crate) async fn health(
     Query(query): Query<HealthQuery>,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    if store::get(&mut conn, id)
-        .await
-        .map_err(store_error)?
-        .is_none()
-    {
-        return Err(not_found(id));
-    }
+    watched(&mut conn, id).await?;
     let to = query.to.unwrap_or_else(Utc::now);
     let from = query.from.unwrap_or(to - Duration::days(30));
     let metrics: Vec<String> = query

@@ -50,11 +50,7 @@ pub enum Output {
 
 pub fn run(command: ReportCommand) -> ExitCode {
     let ReportCommand::Github(args) = command;
-    let Some((owner, name)) = args
-        .repo
-        .split_once('/')
-        .filter(|(o, n)| !o.is_empty() && !n.is_empty() && !n.contains('/'))
-    else {
+    let Some((owner, name)) = wfm_github::split_repository(&args.repo) else {
         eprintln!(
             "wfm report github: --repo must be OWNER/NAME, not {:?}",
             args.repo

@@ -192,6 +192,23 @@ impl Env {
         }
     }
 
+    /// An http or https URL without its trailing `/`, or `None` when unset
+    /// or blank.
+    pub fn http_url(&self, name: &str) -> Result<Option<String>, EnvError> {
+        let Some(raw) = self.var(name).filter(|v| !v.trim().is_empty()) else {
+            return Ok(None);
+        };
+        let parsed = url::Url::parse(raw.trim()).map_err(|e| EnvError::invalid(name, &raw, e))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(EnvError::invalid(
+                name,
+                &raw,
+                "must be an http or https URL",
+            ));
+        }
+        Ok(Some(raw.trim().trim_end_matches('/').to_owned()))
+    }
+
     /// A comma-separated list; empty items are dropped.
     pub fn list(&self, name: &str) -> Vec<String> {
         self.var(name)
@@ -225,6 +242,29 @@ fn parse_bool(raw: &str) -> Result<bool, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_urls_are_checked_and_trimmed() {
+        let env = Env::from_pairs([
+            ("A", " https://x.example/hook/ "),
+            ("B", "ftp://x.example"),
+            ("C", "not a url"),
+            ("D", "  "),
+        ]);
+        assert_eq!(
+            env.http_url("A").unwrap().as_deref(),
+            Some("https://x.example/hook")
+        );
+        assert!(
+            env.http_url("B")
+                .unwrap_err()
+                .to_string()
+                .contains("http or https")
+        );
+        assert!(env.http_url("C").is_err());
+        assert_eq!(env.http_url("D").unwrap(), None);
+        assert_eq!(env.http_url("unset").unwrap(), None);
+    }
 
     #[test]
     fn missing_required_names_the_variable() {

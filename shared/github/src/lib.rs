@@ -7,8 +7,10 @@
 pub mod app;
 pub mod events;
 pub mod listing;
+pub mod names;
 pub mod rest;
 pub mod signature;
 
 pub use events::{Event, EventError, Repository, WorkflowJob, WorkflowRun};
+pub use names::split_repository;
 pub use signature::{SignatureError, WebhookSecrets};

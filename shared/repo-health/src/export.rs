@@ -38,26 +38,11 @@ pub struct PushSettings {
 impl PushSettings {
     pub fn from_env(env: &Env) -> Result<Self, EnvError> {
         let nonempty = |name: &str| env.var(name).filter(|v| !v.trim().is_empty());
-        let url = |name: &str| -> Result<Option<String>, EnvError> {
-            let Some(raw) = nonempty(name) else {
-                return Ok(None);
-            };
-            let parsed =
-                reqwest::Url::parse(raw.trim()).map_err(|e| EnvError::invalid(name, &raw, e))?;
-            if !matches!(parsed.scheme(), "http" | "https") {
-                return Err(EnvError::invalid(
-                    name,
-                    &raw,
-                    "must be an http or https URL",
-                ));
-            }
-            Ok(Some(raw.trim().trim_end_matches('/').to_owned()))
-        };
         Ok(Self {
-            otlp_endpoint: url("WFM_REPO_HEALTH_OTLP_ENDPOINT")?,
+            otlp_endpoint: env.http_url("WFM_REPO_HEALTH_OTLP_ENDPOINT")?,
             datadog_api_key: nonempty("WFM_DATADOG_API_KEY"),
             datadog_site: nonempty("WFM_DATADOG_SITE").unwrap_or_else(|| "datadoghq.com".into()),
-            datadog_url: url("WFM_DATADOG_URL")?,
+            datadog_url: env.http_url("WFM_DATADOG_URL")?,
             timeout: env.duration_or("WFM_REPO_HEALTH_PUSH_TIMEOUT", Duration::from_secs(10))?,
         })
     }

@@ -80,19 +80,9 @@ pub struct RepositoryPatch {
 
 /// `OWNER/NAME` split and checked as GitHub names are.
 pub fn parse_name(full: &str) -> Result<(String, String), StoreError> {
-    let bad = || StoreError::BadName(full.to_owned());
-    let (owner, name) = full.trim().split_once('/').ok_or_else(bad)?;
-    let ok = |s: &str| {
-        !s.is_empty()
-            && s.len() <= 100
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    };
-    if ok(owner) && ok(name) {
-        Ok((owner.to_owned(), name.to_owned()))
-    } else {
-        Err(bad())
-    }
+    wfm_github::split_repository(full.trim())
+        .map(|(owner, name)| (owner.to_owned(), name.to_owned()))
+        .ok_or_else(|| StoreError::BadName(full.to_owned()))
 }
 
 fn check_interval(seconds: Option<i32>) -> Result<(), StoreError> {

@@ -9,6 +9,8 @@ use diesel::sql_types::{Array, BigInt, Double, Integer, Jsonb, Nullable, Text, T
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 
+use crate::navigation::JobView;
+
 /// Samples in one post at most.
 pub const MAX_SAMPLES: usize = 10_000;
 /// Extra numbers per sample at most.
@@ -60,15 +62,7 @@ impl SampleBatch {
     /// that are not GitHub's, numbers out of range.
     pub fn check(&self) -> Result<(), BatchError> {
         let bad = |what: String| Err(BatchError::Invalid(what));
-        let (owner, name) = self.repository.split_once('/').unwrap_or(("", ""));
-        let github_name = |s: &str| {
-            !s.is_empty()
-                && !s.chars().all(|c| c == '.')
-                && s.len() <= 100
-                && s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        };
-        if !(github_name(owner) && github_name(name)) {
+        if wfm_github::split_repository(&self.repository).is_none() {
             return bad(format!(
                 "repository: {:?} is not OWNER/NAME",
                 self.repository
@@ -185,28 +179,13 @@ pub struct StoredSample {
     pub extra: serde_json::Value,
 }
 
-/// The samples of job `job` (GitHub's id): those of its repository, run
-/// attempt and runner taken while it ran (a minute's slack either side: a
-/// self-hosted runner runs jobs of one attempt one after another); `None`
-/// when the job was not recorded.
+/// The samples of `job`: those of its repository, run attempt and runner
+/// taken while it ran (a minute's slack either side: a self-hosted runner
+/// runs jobs of one attempt one after another).
 pub async fn of_job(
     conn: &mut AsyncPgConnection,
-    job: i64,
-) -> diesel::QueryResult<Option<JobResources>> {
-    #[derive(diesel::QueryableByName)]
-    struct Known {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let known: Known = diesel::sql_query(
-        "SELECT count(*) AS n FROM github_workflow_jobs WHERE github_job_id = $1",
-    )
-    .bind::<BigInt, _>(job)
-    .get_result(conn)
-    .await?;
-    if known.n == 0 {
-        return Ok(None);
-    }
+    job: &JobView,
+) -> diesel::QueryResult<JobResources> {
     let samples: Vec<StoredSample> = diesel::sql_query(
         "SELECT s.sampled_at AS t, s.source::text AS source, s.cpu_percent, s.memory_used_bytes, \
             s.memory_total_bytes, s.extra \
@@ -217,14 +196,14 @@ pub async fn of_job(
                                AND coalesce(j.completed_at, now()) + interval '1 minute' \
          WHERE j.github_job_id = $1 ORDER BY s.sampled_at, s.source",
     )
-    .bind::<BigInt, _>(job)
+    .bind::<BigInt, _>(job.github_job_id)
     .load(conn)
     .await?;
-    Ok(Some(JobResources {
-        github_job_id: job,
+    Ok(JobResources {
+        github_job_id: job.github_job_id,
         summary: summarize(&samples),
         samples,
-    }))
+    })
 }
 
 /// Mean and peaks of `samples`.

@@ -60,21 +60,6 @@ impl Default for NotifySettings {
     }
 }
 
-fn url_var(env: &Env, name: &str) -> Result<Option<String>, EnvError> {
-    let Some(url) = env.var(name).filter(|v| !v.trim().is_empty()) else {
-        return Ok(None);
-    };
-    let parsed = reqwest::Url::parse(url.trim()).map_err(|e| EnvError::invalid(name, &url, e))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(EnvError::invalid(
-            name,
-            &url,
-            "must be an http or https URL",
-        ));
-    }
-    Ok(Some(url.trim().trim_end_matches('/').to_owned()))
-}
-
 impl NotifySettings {
     pub fn from_env(env: &Env) -> Result<Self, EnvError> {
         let defaults = Self::default();
@@ -90,13 +75,15 @@ impl NotifySettings {
             .var("WFM_NOTIFY_WEBHOOK_SECRET")
             .filter(|s| !s.is_empty());
         Ok(Self {
-            webhook: url_var(env, "WFM_NOTIFY_WEBHOOK_URL")?.map(|url| WebhookTarget {
-                url,
-                secret: secret.map(|s| WebhookSecrets::new([s])),
-            }),
-            slack_url: url_var(env, "WFM_NOTIFY_SLACK_URL")?,
+            webhook: env
+                .http_url("WFM_NOTIFY_WEBHOOK_URL")?
+                .map(|url| WebhookTarget {
+                    url,
+                    secret: secret.map(|s| WebhookSecrets::new([s])),
+                }),
+            slack_url: env.http_url("WFM_NOTIFY_SLACK_URL")?,
             github_status: env.bool_or("WFM_NOTIFY_GITHUB_STATUS", false)?,
-            console_url: url_var(env, "WFM_CONSOLE_URL")?,
+            console_url: env.http_url("WFM_CONSOLE_URL")?,
             poll_interval: env.duration_or("WFM_NOTIFY_POLL_INTERVAL", defaults.poll_interval)?,
             timeout: env.duration_or("WFM_NOTIFY_TIMEOUT", defaults.timeout)?,
             max_attempts,
