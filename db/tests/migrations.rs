@@ -5,11 +5,12 @@ use diesel_async::RunQueryDsl;
 use wfm_db::migrate::{self, migration_count};
 use wfm_testing::TestDb;
 
-const WFM_TABLES: [&str; 23] = [
+const WFM_TABLES: [&str; 24] = [
     "github_actions_runs",
     "github_app_installation_repositories",
     "github_app_installations",
     "github_job_analyses",
+    "github_job_logs",
     "github_job_resource_samples",
     "github_repositories",
     "github_repository_collections",

@@ -10,8 +10,9 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, SecondsFormat, Utc};
 use diesel::QueryableByName;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Jsonb, Text, Timestamptz};
 use diesel_async::RunQueryDsl as _;
 use wfm_e2e::{Results, binary, repo, start};
 use wfm_testing::arc_fixtures::{
@@ -228,6 +229,10 @@ async fn every_page_works_in_chromium() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
+    // a failed job for the Actions pages: a demo job given steps, a log and
+    // its runner's samples
+    let actions_job = seed_failed_job(&mut conn).await.to_string();
+
     let screenshots = std::env::var("WFM_CONSOLE_SCREENSHOTS")
         .map(|dir| {
             let dir = std::path::PathBuf::from(dir);
@@ -254,6 +259,7 @@ async fn every_page_works_in_chromium() {
             ("WFM_FAILED_RUN", &failed),
             ("WFM_CHANGE", &change),
             ("WFM_REPOSITORY", &repository),
+            ("WFM_ACTIONS_JOB", &actions_job),
             (
                 "WFM_CONSOLE_SCREENSHOTS",
                 screenshots.to_str().expect("utf-8 path"),
@@ -270,4 +276,152 @@ async fn every_page_works_in_chromium() {
         "the browser tests failed:\n{output}"
     );
     assert!(output.contains(" passed"), "{output}");
+}
+
+#[derive(QueryableByName)]
+struct DemoJob {
+    #[diesel(sql_type = BigInt)]
+    github_job_id: i64,
+    #[diesel(sql_type = Text)]
+    repository: String,
+    #[diesel(sql_type = Timestamptz)]
+    started_at: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    completed_at: DateTime<Utc>,
+}
+
+/// Makes the newest demo job a failed one for the Actions pages
+/// (`services/web/tests/actions.spec.ts`): steps as GitHub reports them, the
+/// bench step failed; a log as GitHub writes it (a timestamp inside its
+/// step's times on every line, an `##[error]` in the failed step, more than
+/// the 256 KiB the console reads at a time); 20 resource samples of its
+/// runner while it ran. Returns its id.
+async fn seed_failed_job(conn: &mut diesel_async::AsyncPgConnection) -> i64 {
+    let jobs: Vec<DemoJob> = diesel::sql_query(
+        "SELECT github_job_id, repository::text AS repository, started_at, completed_at \
+         FROM github_workflow_jobs WHERE repository = 'wfm-demo/gpu-benchmarks' AND status = 'completed' \
+           AND runner_name IS NOT NULL AND started_at IS NOT NULL AND completed_at IS NOT NULL \
+         ORDER BY completed_at DESC, github_job_id DESC LIMIT 1",
+    )
+    .load(conn)
+    .await
+    .expect("the demo's jobs");
+    let job = jobs.into_iter().next().expect("a completed demo job");
+    let length = (job.completed_at - job.started_at).num_seconds();
+    assert!(
+        length > 120,
+        "a demo job lasts 10 to 15 minutes: {length} s"
+    );
+
+    // (number, name, conclusion, from, to), in seconds after the job started
+    let steps = [
+        (1, "Set up job", "success", 0, 3),
+        (2, "Run actions/checkout@v4", "success", 3, 10),
+        (3, "Run make build", "success", 10, 70),
+        (4, "Run make bench", "failure", 70, length - 15),
+        (5, "Upload results", "skipped", length - 15, length - 15),
+        (6, "Complete job", "success", length - 3, length - 1),
+    ];
+    let at = |ms: i64| job.started_at + chrono::Duration::milliseconds(ms);
+    let reported: Vec<serde_json::Value> = steps
+        .iter()
+        .map(|&(number, name, conclusion, from, to)| {
+            serde_json::json!({
+                "name": name, "status": "completed", "conclusion": conclusion, "number": number,
+                "started_at": at(from * 1000).to_rfc3339_opts(SecondsFormat::Secs, true),
+                "completed_at": at(to * 1000).to_rfc3339_opts(SecondsFormat::Secs, true),
+            })
+        })
+        .collect();
+    diesel::sql_query(
+        "UPDATE github_workflow_jobs SET steps = $1, conclusion = 'failure' WHERE github_job_id = $2",
+    )
+    .bind::<Jsonb, _>(serde_json::Value::Array(reported))
+    .bind::<BigInt, _>(job.github_job_id)
+    .execute(conn)
+    .await
+    .expect("the job's steps");
+
+    // each step's lines spread evenly inside its times, never on an edge
+    let mut log = String::from("\u{feff}");
+    for &(_, name, _, from, to) in &steps {
+        let lines = step_log(name);
+        let n = lines.len() as i64;
+        for (k, line) in (0_i64..).zip(&lines) {
+            let t = at(from * 1000 + (to - from) * 1000 * (2 * k + 1) / (2 * n));
+            log.push_str(&format!(
+                "{}.{:07}Z {line}\n",
+                t.format("%Y-%m-%dT%H:%M:%S"),
+                t.timestamp_subsec_nanos() / 100
+            ));
+        }
+    }
+    assert!(log.len() > 300 * 1024, "more than one chunk of the viewer");
+    wfm_runner_obs::logs::store_text(conn, job.github_job_id, &job.repository, log.as_bytes())
+        .await
+        .expect("a seeded log");
+
+    let samples = diesel::sql_query(
+        "INSERT INTO github_job_resource_samples (repository, github_run_id, run_attempt, runner_name, \
+             source, sampled_at, cpu_percent, memory_used_bytes, memory_total_bytes) \
+         SELECT repository, github_run_id, run_attempt, runner_name, 'job', \
+             started_at + (completed_at - started_at) * ((i + 0.5) / 20.0)::float8, \
+             CASE WHEN i < 4 THEN 12.0 + 9 * i ELSE 88.0 + (i % 5) * 2.5 END, \
+             (8 + 2 * i)::int8 * 1073741824, 68719476736 \
+         FROM github_workflow_jobs, generate_series(0, 19) AS i WHERE github_job_id = $1",
+    )
+    .bind::<BigInt, _>(job.github_job_id)
+    .execute(conn)
+    .await
+    .expect("the runner's samples");
+    assert_eq!(samples, 20);
+    job.github_job_id
+}
+
+/// What a step of the seeded job writes (GitHub adds the timestamps).
+fn step_log(step: &str) -> Vec<String> {
+    let text = |lines: &[&str]| lines.iter().map(|l| (*l).to_owned()).collect::<Vec<_>>();
+    match step {
+        "Set up job" => text(&[
+            "Current runner version: '2.321.0'",
+            "##[group]Runner Image",
+            "Image: mi300x-ubuntu-22.04",
+            "##[endgroup]",
+            "Prepare workflow directory",
+            "Prepare all required actions",
+        ]),
+        "Run actions/checkout@v4" => text(&[
+            "##[group]Run actions/checkout@v4",
+            "with:",
+            "  fetch-depth: 1",
+            "##[endgroup]",
+            "Syncing repository: wfm-demo/gpu-benchmarks",
+            "[command]/usr/bin/git checkout --progress --force main",
+        ]),
+        "Run make build" => text(&[
+            "##[group]Run make build",
+            "make build",
+            "##[endgroup]",
+            "hipcc -O3 --offload-arch=gfx942 -o gemm gemm.cpp",
+            "build: gemm ready",
+        ]),
+        "Run make bench" => {
+            let mut lines = text(&["##[group]Run make bench", "make bench", "##[endgroup]"]);
+            lines.extend((0..5000).map(|i| {
+                format!(
+                    "gemm m=8192 n=8192 k=8192 rank {} iteration {i:04}: {:.2} TFLOPS",
+                    i % 8,
+                    600.0 + f64::from(i % 17) * 0.75
+                )
+            }));
+            lines.extend(text(&[
+                "##[warning]GPU 3 reached 97 °C and was throttled",
+                "checksum mismatch on rank 3: expected 0x5f3a9c21, got 0x5f3a9c20",
+                "##[error]Process completed with exit code 2.",
+            ]));
+            lines
+        }
+        "Complete job" => text(&["Post job cleanup.", "Cleaning up orphan processes"]),
+        _ => Vec::new(),
+    }
 }

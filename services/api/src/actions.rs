@@ -32,6 +32,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(jobs),
         )
         .route("/actions/jobs/{job_id}", web::get().to(job))
+        .route("/actions/jobs/{job_id}/logs", web::get().to(logs))
         .route("/actions/jobs/{job_id}/resources", web::get().to(resources))
         .route("/actions/jobs/{job_id}/analyze", web::post().to(analyze))
         .route("/actions/jobs/{job_id}/analyses", web::get().to(analyses))
@@ -254,6 +255,94 @@ async fn recorded_job(conn: &mut diesel_async::AsyncPgConnection, id: i64) -> Ap
     navigation::job(conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("job {id} not found")))
+}
+
+/// What part of a job's log to return.
+#[derive(Debug, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct LogParams {
+    /// Only this step's part of the log (the step's number).
+    #[param(minimum = 1)]
+    step: Option<i64>,
+    /// Byte offset in the part asked for (default 0).
+    #[param(minimum = 0)]
+    start: Option<u64>,
+    /// Bytes to return (default 1 MiB, at most 8 MiB).
+    #[param(minimum = 1, maximum = 8388608)]
+    length: Option<u64>,
+    /// Return the lines holding this text (ASCII case ignored), not the text.
+    q: Option<String>,
+}
+
+impl FromParams for LogParams {
+    fn from_params(params: &Params) -> ApiResult<Self> {
+        let step = params.parsed::<i64>("step", "a step number")?;
+        if step.is_some_and(|s| s < 1) {
+            return Err(ApiError::bad_request(
+                "invalid step: must be a positive integer",
+            ));
+        }
+        let start = params.parsed::<u64>("start", "a byte offset")?;
+        let length = params.parsed::<u64>("length", "a number of bytes")?;
+        let max = wfm_runner_obs::logs::read::MAX_LENGTH as u64;
+        if length.is_some_and(|n| n == 0 || n > max) {
+            return Err(ApiError::bad_request(format!(
+                "invalid length: must be 1 to {max} bytes"
+            )));
+        }
+        let q = match params.str("q") {
+            Some(v) if v.contains('\0') => return Err(crate::params::nul_in("q")),
+            Some(v) if v.chars().count() > 255 => {
+                return Err(ApiError::bad_request(
+                    "invalid q: longer than 255 characters",
+                ));
+            }
+            v => v.map(str::to_owned),
+        };
+        Ok(Self {
+            step,
+            start,
+            length,
+            q,
+        })
+    }
+}
+
+/// A job's log: its state (`pending` until a collector fetched it,
+/// `stored`, `unavailable`, `expired`), each step's part of it, and a byte
+/// range of the whole log or of one step (`step`), or with `q` the lines
+/// holding a term. 404 when no log of the job is recorded (it is fetched
+/// when the job completes on a runner).
+#[utoipa::path(
+    get,
+    path = "/actions/jobs/{job_id}/logs",
+    operation_id = "job_log",
+    tag = "actions",
+    params(crate::input::JobId, LogParams),
+    responses((status = 200, description = "success", body = crate::reply::Envelope<wfm_runner_obs::logs::read::JobLog>))
+)]
+pub(crate) async fn logs(
+    state: web::Data<AppState>,
+    JobId(id): JobId,
+    Query(params): Query<LogParams>,
+) -> ApiResult<HttpResponse> {
+    use wfm_runner_obs::logs::{LogError, read};
+    let mut conn = state.conn().await?;
+    let job = recorded_job(&mut conn, id).await?;
+    let query = read::LogQuery {
+        step: params.step,
+        start: usize::try_from(params.start.unwrap_or(0)).unwrap_or(usize::MAX),
+        length: params.length.map_or(read::DEFAULT_LENGTH, |n| n as usize),
+        search: params.q,
+    };
+    match read::read(&mut conn, &job, &query).await {
+        Ok(Some(log)) => Ok(reply::ok(log)),
+        Ok(None) => Err(ApiError::not_found(format!(
+            "no log of job {id} is recorded: logs are fetched when a job completes on a runner"
+        ))),
+        Err(e @ LogError::NoStep { .. }) => Err(ApiError::not_found(e.to_string())),
+        Err(e) => Err(ApiError::Internal(e.into())),
+    }
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -140,7 +140,7 @@ impl Modify for BearerAuth {
         repositories::list, repositories::add, repositories::get, repositories::update,
         repositories::remove, repositories::collect, repositories::health,
         actions::installations, actions::organizations, actions::repositories, actions::runs, actions::jobs, actions::job,
-        actions::resources, actions::post_samples, actions::analyze, actions::analyses,
+        actions::logs, actions::resources, actions::post_samples, actions::analyze, actions::analyses,
         schemas::active, schemas::put, schemas::list, schemas::active_version,
         schemas::activate, regenerate::regenerate,
         recipes::list, recipes::put, recipes::confirm, recipes::delete,

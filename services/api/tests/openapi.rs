@@ -21,6 +21,7 @@ const ROUTES: &[(&str, &str)] = &[
         "/actions/repositories/{owner}/{name}/runs/{run_id}/jobs",
     ),
     ("get", "/actions/jobs/{job_id}"),
+    ("get", "/actions/jobs/{job_id}/logs"),
     ("get", "/actions/jobs/{job_id}/resources"),
     ("post", "/actions/runner-metrics"),
     ("post", "/actions/jobs/{job_id}/analyze"),

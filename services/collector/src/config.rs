@@ -73,6 +73,8 @@ pub struct CollectorConfig {
     pub notify: wfm_change_tracking::notify::NotifySettings,
     /// The periodic repository health collector.
     pub repo_health: wfm_repo_health::collect::Settings,
+    /// Fetching completed jobs' logs.
+    pub job_logs: wfm_runner_obs::logs::Settings,
 }
 
 /// How the `temp-pod` and `node-exporter` readers make and reap reader pods.
@@ -206,6 +208,7 @@ impl CollectorConfig {
             changes: wfm_change_tracking::Settings::from_env(env, notify.targets())?,
             notify,
             repo_health: wfm_repo_health::collect::Settings::from_env(env)?,
+            job_logs: wfm_runner_obs::logs::Settings::from_env(env)?,
             github: GithubSettings {
                 api_url: env
                     .var("WFM_GITHUB_API_URL")

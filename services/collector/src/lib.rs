@@ -10,11 +10,13 @@
 //!   and the reaper of their pods;
 //! - `extract`: the files extracted, or a first schema inferred from them;
 //! - `schema`, `store`: the active schema and the metric rows;
-//! - `repo_health`: the periodic repository health collector.
+//! - `repo_health`: the periodic repository health collector;
+//! - `job_logs`: completed jobs' logs fetched and kept for their retention.
 
 pub mod config;
 mod extract;
 mod files;
+pub mod job_logs;
 pub mod metrics;
 pub mod pipeline;
 pub mod pods;

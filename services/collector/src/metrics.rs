@@ -22,6 +22,10 @@ pub struct CollectorMetrics {
     pub repo_health_deferred: Counter,
     pub repo_health_failed: Counter,
     pub repo_health_push_failures: Counter,
+    pub job_logs_stored: Counter,
+    pub job_logs_retried: Counter,
+    pub job_logs_unavailable: Counter,
+    pub job_logs_expired: Counter,
     /// Parsing and extraction of one run's files.
     pub extraction_seconds: Histogram,
     /// Claim to final status.
@@ -50,6 +54,10 @@ impl CollectorMetrics {
             repo_health_deferred: Counter::default(),
             repo_health_failed: Counter::default(),
             repo_health_push_failures: Counter::default(),
+            job_logs_stored: Counter::default(),
+            job_logs_retried: Counter::default(),
+            job_logs_unavailable: Counter::default(),
+            job_logs_expired: Counter::default(),
             extraction_seconds: seconds(),
             run_seconds: seconds(),
             queue_lag_seconds: seconds(),
@@ -114,6 +122,26 @@ impl CollectorMetrics {
                 "collector_repo_health_push_failures",
                 "Pushes of repository health (OTLP, Datadog) that did not go through",
                 &m.repo_health_push_failures,
+            ),
+            (
+                "collector_job_logs_stored",
+                "Workflow job logs fetched from GitHub and stored",
+                &m.job_logs_stored,
+            ),
+            (
+                "collector_job_logs_retried",
+                "Workflow job log fetches put back in the queue (rate limits included)",
+                &m.job_logs_retried,
+            ),
+            (
+                "collector_job_logs_unavailable",
+                "Workflow job logs given up (410, or refused past the last attempt)",
+                &m.job_logs_unavailable,
+            ),
+            (
+                "collector_job_logs_expired",
+                "Workflow job logs dropped after the retention period",
+                &m.job_logs_expired,
             ),
         ];
         for (name, help, counter) in counters {

@@ -37,6 +37,10 @@ pub async fn run(collector: Arc<Collector>, shutdown: CancellationToken) -> anyh
         collector.clone(),
         background.clone(),
     ));
+    tokio::spawn(crate::job_logs::fetch_loop(
+        collector.clone(),
+        background.clone(),
+    ));
     tokio::spawn(crate::pods::reap_loop(
         collector.clone(),
         background.clone(),

@@ -12,6 +12,7 @@ import { RunnerSets, RunnerSet } from "./pages/RunnerSets";
 import { Changes, ChangeDetail } from "./pages/Changes";
 import { Compare } from "./pages/Compare";
 import { Repositories, RepositoryPage } from "./pages/Repositories";
+import { Actions, JobPage, OwnerPage, RepositoryRuns, RunPage } from "./pages/Actions";
 
 const NAV: [string, string][] = [
   ["/", "Overview"],
@@ -21,7 +22,10 @@ const NAV: [string, string][] = [
   ["/ci", "CI health"],
   ["/runner-sets", "Runner sets"],
   ["/repositories", "Repositories"],
+  ["/actions", "Actions"],
 ];
+
+const isId = (s: string) => /^[0-9]{1,18}$/.test(s);
 
 function page(path: string) {
   let m: Record<string, string> | null;
@@ -37,6 +41,12 @@ function page(path: string) {
   if (path === "/repositories") return <Repositories />;
   if ((m = match("/repositories/:id", path))) return <RepositoryPage id={Number(m.id)} />;
   if ((m = match("/runner-sets/:namespace/:name", path))) return <RunnerSet namespace={m.namespace} name={m.name} />;
+  if (path === "/actions") return <Actions />;
+  // a job before a repository: /actions/jobs/123 has as many segments as /actions/OWNER/NAME
+  if ((m = match("/actions/jobs/:id", path)) && isId(m.id)) return <JobPage id={Number(m.id)} />;
+  if ((m = match("/actions/:owner", path))) return <OwnerPage owner={m.owner} />;
+  if ((m = match("/actions/:owner/:name", path))) return <RepositoryRuns owner={m.owner} name={m.name} />;
+  if ((m = match("/actions/:owner/:name/runs/:run", path)) && isId(m.run)) return <RunPage owner={m.owner} name={m.name} run={Number(m.run)} />;
   return (
     <div class="empty">
       <h1>Page not found</h1>

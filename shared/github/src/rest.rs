@@ -1,6 +1,7 @@
-//! The few GitHub REST calls wfm makes: a workflow run's artifacts and an
-//! artifact's zip. Rate limits come back as [`RestError::RateLimited`] with
-//! the wait GitHub asks for, so a caller can defer rather than fail.
+//! The few GitHub REST calls wfm makes: a workflow run's artifacts, an
+//! artifact's zip, a job's log, commit statuses. Rate limits come back as
+//! [`RestError::RateLimited`] with the wait GitHub asks for, so a caller can
+//! defer rather than fail.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -311,30 +312,64 @@ impl GithubClient {
             "{}/repos/{owner}/{repo}/actions/artifacts/{id}/zip",
             self.base
         );
-        let response = self.get(&url, &what).await?;
-        let response = if response.status().is_redirection() {
-            let location = response
-                .headers()
-                .get(LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-                .ok_or_else(|| RestError::Status {
-                    status: response.status().as_u16(),
-                    what: what.clone(),
-                    message: "a redirect without a Location".into(),
-                })?;
-            let link = self
-                .http
-                .get(&location)
-                .header(USER_AGENT, "wfm")
-                .send()
-                .await
-                .map_err(|e| RestError::transport(&what, e))?;
-            checked(link, &what).await?
-        } else {
-            checked(response, &what).await?
-        };
+        let response = self.download(&url, &what).await?;
         read_capped(response, &what, max_bytes).await
+    }
+
+    /// The log of job `job_id` of `owner/repo`, handed to `each` a chunk at a
+    /// time as it arrives (a log can be larger than is worth holding whole);
+    /// the bytes GitHub served. GitHub answers with a short-lived link,
+    /// fetched without the token; it answers 410 for a log it no longer has.
+    pub async fn job_log(
+        &self,
+        owner: &str,
+        repo: &str,
+        job_id: i64,
+        mut each: impl FnMut(&[u8]),
+    ) -> Result<u64, RestError> {
+        let what = format!("the log of job {job_id} of {owner}/{repo}");
+        let url = format!(
+            "{}/repos/{owner}/{repo}/actions/jobs/{job_id}/logs",
+            self.base
+        );
+        let mut response = self.download(&url, &what).await?;
+        let mut total = 0u64;
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| RestError::transport(&what, e))?
+        {
+            total += chunk.len() as u64;
+            each(&chunk);
+        }
+        Ok(total)
+    }
+
+    /// `url`'s answer, following the redirect to a download link without
+    /// the token (the link is signed; the token must not leave GitHub).
+    async fn download(&self, url: &str, what: &str) -> Result<Response, RestError> {
+        let response = self.get(url, what).await?;
+        if !response.status().is_redirection() {
+            return checked(response, what).await;
+        }
+        let location = response
+            .headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .ok_or_else(|| RestError::Status {
+                status: response.status().as_u16(),
+                what: what.to_owned(),
+                message: "a redirect without a Location".into(),
+            })?;
+        let link = self
+            .http
+            .get(&location)
+            .header(USER_AGENT, "wfm")
+            .send()
+            .await
+            .map_err(|e| RestError::transport(what, e))?;
+        checked(link, what).await
     }
 }
 

@@ -8,7 +8,7 @@ use diesel::sql_types::{BigInt, Double, Jsonb, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 
-use crate::navigation::JobView;
+use crate::navigation::{JobView, Step};
 use crate::resources::JobResources;
 
 /// A wait for a runner longer than this is worth saying.
@@ -48,31 +48,13 @@ pub struct RunChange {
     pub change_percent: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
-struct Step {
-    name: String,
-    #[serde(default)]
-    conclusion: Option<String>,
-    number: i64,
-    #[serde(default)]
-    started_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    completed_at: Option<DateTime<Utc>>,
-}
-
-impl Step {
-    fn seconds(&self) -> Option<f64> {
-        Some((self.completed_at? - self.started_at?).num_milliseconds() as f64 / 1000.0)
-    }
-}
-
 /// The findings of `job`, most severe first.
 pub fn findings(
     job: &JobView,
     resources: Option<&JobResources>,
     changes: &[RunChange],
 ) -> Vec<Finding> {
-    let steps: Vec<Step> = serde_json::from_value(job.steps.clone()).unwrap_or_default();
+    let steps = job.step_list();
     let mut out = Vec::new();
     let failed: Vec<&Step> = steps
         .iter()

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Integer, Jsonb, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Every run attempt: the `workflow_run` rows, and those known only from
 /// their jobs. Columns: github_run_id, run_attempt, repository,
@@ -266,6 +266,41 @@ pub struct JobView {
     #[diesel(sql_type = Jsonb)]
     #[schema(value_type = Vec<Object>)]
     pub steps: serde_json::Value,
+}
+
+/// A step of a job, as GitHub reports it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Step {
+    pub name: String,
+    #[serde(default)]
+    pub conclusion: Option<String>,
+    pub number: i64,
+    #[serde(default)]
+    pub started_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+impl Step {
+    /// How long it ran, when GitHub said when it started and ended.
+    pub fn seconds(&self) -> Option<f64> {
+        Some((self.completed_at? - self.started_at?).num_milliseconds() as f64 / 1000.0)
+    }
+}
+
+impl JobView {
+    /// Its steps in order; a step GitHub described oddly is left out.
+    pub fn step_list(&self) -> Vec<Step> {
+        let Some(all) = self.steps.as_array() else {
+            return Vec::new();
+        };
+        let mut steps: Vec<Step> = all
+            .iter()
+            .filter_map(|s| serde_json::from_value(s.clone()).ok())
+            .collect();
+        steps.sort_by_key(|s| s.number);
+        steps
+    }
 }
 
 const JOB_COLUMNS: &str = "github_job_id, github_run_id, run_attempt, repository::text AS repository, \

@@ -1,6 +1,7 @@
 //! What deliveries change, a batch at a time: the job and run-attempt rows
 //! (never moved back to an earlier status), the Kubernetes runners that ran
-//! the jobs, and for configs bound to a repository, pending collection runs.
+//! the jobs, the completed jobs' logs to fetch, and for configs bound to a
+//! repository, pending collection runs.
 //! A batch is first folded per job and per run attempt ([`Changes`]), then
 //! written with one statement per table.
 
@@ -69,6 +70,7 @@ impl Changes {
         if !jobs.is_empty() {
             upsert_jobs(conn, &jobs).await?;
             enrich_runners(conn, &jobs).await?;
+            queue_logs(conn, &jobs).await?;
         }
         for event in &self.installations {
             match event {
@@ -203,6 +205,33 @@ async fn enrich_runners(conn: &mut Conn, jobs: &[&WorkflowJobEvent]) -> diesel::
     .bind::<Array<BigInt>, _>(js.iter().map(|j| j.id).collect::<Vec<_>>())
     .bind::<Array<Text>, _>(js.iter().map(|j| j.name.as_str()).collect::<Vec<_>>())
     .bind::<Array<Nullable<BigInt>>, _>(js.iter().map(|j| j.runner_id).collect::<Vec<_>>())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A pending log row (`wfm_runner_obs::logs`) of each completed job that
+/// ran on a runner (one that never got a runner has no log), once.
+async fn queue_logs(conn: &mut Conn, jobs: &[&WorkflowJobEvent]) -> diesel::QueryResult<()> {
+    let done: Vec<&WorkflowJobEvent> = jobs
+        .iter()
+        .copied()
+        .filter(|e| files_a_run(&e.workflow_job) && runner_name(e).is_some())
+        .collect();
+    if done.is_empty() {
+        return Ok(());
+    }
+    diesel::sql_query(
+        "INSERT INTO github_job_logs (github_job_id, repository) \
+         SELECT id, left(repo, 255) FROM unnest($1::int8[], $2::text[]) AS u(id, repo) \
+         ON CONFLICT (github_job_id) DO NOTHING",
+    )
+    .bind::<Array<BigInt>, _>(done.iter().map(|e| e.workflow_job.id).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(
+        done.iter()
+            .map(|e| e.repository.full_name.as_str())
+            .collect::<Vec<_>>(),
+    )
     .execute(conn)
     .await?;
     Ok(())

@@ -1,0 +1,145 @@
+//! A pass over the due logs: each claimed, fetched from GitHub outside any
+//! transaction, and its outcome recorded under the claim.
+//!
+//! - stored: kept within the cap, compressed;
+//! - 410: GitHub no longer has the log: unavailable at once;
+//! - a rate limit: back in the queue at GitHub's reset, not counted as an
+//!   attempt, and the pass ends (the token is spent for every job);
+//! - anything else (404 while GitHub is still writing the log, 5xx, the
+//!   network, a token without `actions:read`): retried after 1, 2, 4…
+//!   minutes (at most an hour), unavailable after the last attempt.
+
+use std::time::Duration;
+
+use wfm_db::{DbPool, PooledConn};
+use wfm_github::rest::{GithubClient, RestError};
+
+use super::capture::Capture;
+use super::queue::{self, Claimed};
+use super::{LogError, Settings};
+
+/// What a pass did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Pass {
+    pub stored: usize,
+    pub retried: usize,
+    pub unavailable: usize,
+    /// Set when GitHub's rate limit ended the pass: how long until it resets.
+    pub rate_limited: Option<Duration>,
+}
+
+/// The longest wait between two attempts at a log.
+const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+
+/// The wait after failed attempt number `attempts` (1-based).
+fn backoff(attempts: i32) -> Duration {
+    let exponent = u32::try_from(attempts.saturating_sub(1))
+        .unwrap_or(0)
+        .min(16);
+    Duration::from_secs(60u64 << exponent).min(MAX_BACKOFF)
+}
+
+async fn conn(pool: &DbPool) -> Result<PooledConn, LogError> {
+    pool.get().await.map_err(|e| LogError::Pool(e.to_string()))
+}
+
+/// Fetches due logs until none is due, GitHub's rate limit is reached, or
+/// `max` were tried; `worker` names this process in the claims.
+pub async fn fetch_due(
+    pool: &DbPool,
+    github: &GithubClient,
+    worker: &str,
+    settings: &Settings,
+    max: usize,
+) -> Result<Pass, LogError> {
+    let mut pass = Pass::default();
+    for n in 0..max {
+        let name = format!("{worker}:{}:{n}", chrono::Utc::now().timestamp_micros());
+        let Some(claimed) = queue::claim(&mut *conn(pool).await?, &name, settings.lease).await?
+        else {
+            break;
+        };
+        let outcome = fetch_one(github, &claimed, settings.max_bytes).await;
+        let mut conn = conn(pool).await?;
+        let attempt = claimed.attempts + 1;
+        let recorded = match outcome {
+            Ok(log) => {
+                pass.stored += 1;
+                queue::record_stored(&mut conn, &claimed, &log).await?
+            }
+            Err(RestError::RateLimited { retry_after }) => {
+                pass.retried += 1;
+                pass.rate_limited = Some(retry_after);
+                queue::record_retry(
+                    &mut conn,
+                    &claimed,
+                    retry_after,
+                    false,
+                    "GitHub's rate limit",
+                )
+                .await?;
+                break;
+            }
+            Err(RestError::Status { status: 410, .. }) => {
+                pass.unavailable += 1;
+                queue::record_unavailable(
+                    &mut conn,
+                    &claimed,
+                    "GitHub no longer has this log (410 Gone)",
+                )
+                .await?
+            }
+            Err(e) if attempt >= settings.attempts => {
+                pass.unavailable += 1;
+                let detail = format!("given up after {attempt} attempts: {e}");
+                queue::record_unavailable(&mut conn, &claimed, &detail).await?
+            }
+            Err(e) => {
+                pass.retried += 1;
+                queue::record_retry(&mut conn, &claimed, backoff(attempt), true, &e.to_string())
+                    .await?
+            }
+        };
+        if !recorded {
+            tracing::warn!(
+                job = claimed.github_job_id,
+                "a job log's claim ran out before it was recorded; another worker has it"
+            );
+        }
+    }
+    Ok(pass)
+}
+
+async fn fetch_one(
+    github: &GithubClient,
+    claimed: &Claimed,
+    max_bytes: usize,
+) -> Result<super::capture::Captured, RestError> {
+    let Some((owner, repo)) = wfm_github::split_repository(&claimed.repository) else {
+        return Err(RestError::Status {
+            status: 410,
+            what: format!("the log of job {}", claimed.github_job_id),
+            message: format!("{:?} is not a repository name", claimed.repository),
+        });
+    };
+    let mut capture = Capture::new(max_bytes);
+    github
+        .job_log(owner, repo, claimed.github_job_id, |chunk| {
+            capture.push(chunk)
+        })
+        .await?;
+    Ok(capture.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_a_minute_to_an_hour() {
+        let waits: Vec<u64> = (1..=8).map(|a| backoff(a).as_secs()).collect();
+        assert_eq!(waits, [60, 120, 240, 480, 960, 1920, 3600, 3600]);
+        assert_eq!(backoff(0).as_secs(), 60);
+        assert_eq!(backoff(i32::MAX), MAX_BACKOFF);
+    }
+}

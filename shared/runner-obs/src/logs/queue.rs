@@ -1,0 +1,167 @@
+//! The `github_job_logs` rows as a queue. The webhooks add a pending row
+//! per completed job (`wfm_webhooks`); a worker claims one with
+//! `FOR UPDATE SKIP LOCKED`, which moves its next attempt a lease ahead
+//! and names the claim, and every write of the outcome is guarded by that
+//! name: a worker whose lease ran out (and whose row another took) writes
+//! nothing.
+
+use std::time::Duration;
+
+use diesel::sql_types::{BigInt, Bool, Bytea, Double, Integer, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use super::capture::{Captured, compress};
+
+/// A log a worker holds the claim of.
+#[derive(Debug, Clone, PartialEq, Eq, diesel::QueryableByName)]
+pub struct Claimed {
+    #[diesel(sql_type = BigInt)]
+    pub github_job_id: i64,
+    #[diesel(sql_type = Text)]
+    pub repository: String,
+    /// Attempts made before this one.
+    #[diesel(sql_type = Integer)]
+    pub attempts: i32,
+    #[diesel(sql_type = Text)]
+    pub claimed_by: String,
+}
+
+/// Claims the longest-due pending log for `claim` (a name unique to this
+/// attempt), leased for `lease`.
+pub async fn claim(
+    conn: &mut AsyncPgConnection,
+    claim: &str,
+    lease: Duration,
+) -> diesel::QueryResult<Option<Claimed>> {
+    let mut rows: Vec<Claimed> = diesel::sql_query(
+        "UPDATE github_job_logs l SET claimed_by = $1, \
+            next_attempt_at = now() + make_interval(secs => $2) \
+         WHERE github_job_id = (SELECT github_job_id FROM github_job_logs \
+             WHERE state = 'pending' AND next_attempt_at <= now() \
+             ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
+         RETURNING github_job_id, repository::text AS repository, attempts, claimed_by",
+    )
+    .bind::<Text, _>(claim)
+    .bind::<Double, _>(lease.as_secs_f64())
+    .load(conn)
+    .await?;
+    Ok(rows.pop())
+}
+
+/// Stores a fetched log; false when the claim was lost.
+pub async fn record_stored(
+    conn: &mut AsyncPgConnection,
+    claimed: &Claimed,
+    log: &Captured,
+) -> diesel::QueryResult<bool> {
+    let compressed = compress(&log.text);
+    let n = diesel::sql_query(
+        "UPDATE github_job_logs SET state = 'stored', storage = 'postgres', content = $3, \
+            object_key = NULL, original_bytes = $4, stored_bytes = $5, compressed_bytes = $6, \
+            truncated = $7, fetched_at = now(), attempts = attempts + 1, detail = NULL, claimed_by = NULL \
+         WHERE github_job_id = $1 AND claimed_by = $2 AND state = 'pending'",
+    )
+    .bind::<BigInt, _>(claimed.github_job_id)
+    .bind::<Text, _>(&claimed.claimed_by)
+    .bind::<Bytea, _>(&compressed)
+    .bind::<BigInt, _>(log.original as i64)
+    .bind::<BigInt, _>(log.text.len() as i64)
+    .bind::<BigInt, _>(compressed.len() as i64)
+    .bind::<Bool, _>(log.truncated)
+    .execute(conn)
+    .await?;
+    Ok(n == 1)
+}
+
+/// Stores `log` for job `job_id` whatever its row held (or adds the row).
+pub(crate) async fn put(
+    conn: &mut AsyncPgConnection,
+    job_id: i64,
+    repository: &str,
+    log: &Captured,
+) -> diesel::QueryResult<()> {
+    let compressed = compress(&log.text);
+    diesel::sql_query(
+        "INSERT INTO github_job_logs (github_job_id, repository, state, storage, content, \
+            original_bytes, stored_bytes, compressed_bytes, truncated, fetched_at) \
+         VALUES ($1, left($2, 255), 'stored', 'postgres', $3, $4, $5, $6, $7, now()) \
+         ON CONFLICT (github_job_id) DO UPDATE SET state = 'stored', storage = 'postgres', \
+            content = EXCLUDED.content, object_key = NULL, original_bytes = EXCLUDED.original_bytes, \
+            stored_bytes = EXCLUDED.stored_bytes, compressed_bytes = EXCLUDED.compressed_bytes, \
+            truncated = EXCLUDED.truncated, fetched_at = now(), detail = NULL, claimed_by = NULL",
+    )
+    .bind::<BigInt, _>(job_id)
+    .bind::<Text, _>(repository)
+    .bind::<Bytea, _>(&compressed)
+    .bind::<BigInt, _>(log.original as i64)
+    .bind::<BigInt, _>(log.text.len() as i64)
+    .bind::<BigInt, _>(compressed.len() as i64)
+    .bind::<Bool, _>(log.truncated)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Puts the log back in the queue, due in `wait`; `counted` says whether
+/// this was an attempt (a rate limit is not: GitHub did not look).
+pub async fn record_retry(
+    conn: &mut AsyncPgConnection,
+    claimed: &Claimed,
+    wait: Duration,
+    counted: bool,
+    detail: &str,
+) -> diesel::QueryResult<bool> {
+    let n = diesel::sql_query(
+        "UPDATE github_job_logs SET next_attempt_at = now() + make_interval(secs => $3), \
+            attempts = attempts + $4, detail = left($5, 2000), claimed_by = NULL \
+         WHERE github_job_id = $1 AND claimed_by = $2 AND state = 'pending'",
+    )
+    .bind::<BigInt, _>(claimed.github_job_id)
+    .bind::<Text, _>(&claimed.claimed_by)
+    .bind::<Double, _>(wait.as_secs_f64())
+    .bind::<Integer, _>(i32::from(counted))
+    .bind::<Text, _>(detail)
+    .execute(conn)
+    .await?;
+    Ok(n == 1)
+}
+
+/// Gives the log up: GitHub does not have it, or kept refusing it.
+pub async fn record_unavailable(
+    conn: &mut AsyncPgConnection,
+    claimed: &Claimed,
+    detail: &str,
+) -> diesel::QueryResult<bool> {
+    let n = diesel::sql_query(
+        "UPDATE github_job_logs SET state = 'unavailable', attempts = attempts + 1, \
+            detail = left($3, 2000), claimed_by = NULL \
+         WHERE github_job_id = $1 AND claimed_by = $2 AND state = 'pending'",
+    )
+    .bind::<BigInt, _>(claimed.github_job_id)
+    .bind::<Text, _>(&claimed.claimed_by)
+    .bind::<Text, _>(detail)
+    .execute(conn)
+    .await?;
+    Ok(n == 1)
+}
+
+/// Drops the content of logs of jobs that completed more than `retention`
+/// ago (the row stays, `expired`; one still pending is given up), a batch
+/// at a time; how many.
+pub async fn expire(
+    conn: &mut AsyncPgConnection,
+    retention: Duration,
+    batch: i64,
+) -> diesel::QueryResult<usize> {
+    diesel::sql_query(
+        "UPDATE github_job_logs SET state = 'expired', content = NULL, object_key = NULL, \
+            claimed_by = NULL, detail = 'dropped after the retention period (WFM_JOB_LOG_RETENTION_DAYS)' \
+         WHERE github_job_id IN (SELECT github_job_id FROM github_job_logs \
+             WHERE state <> 'expired' AND created_at < now() - make_interval(secs => $1) \
+             ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)",
+    )
+    .bind::<Double, _>(retention.as_secs_f64())
+    .bind::<BigInt, _>(batch)
+    .execute(conn)
+    .await
+}
