@@ -44,3 +44,7 @@ ALTER TABLE github_job_resource_samples
         CHECK (source <> 'job' OR (repository IS NOT NULL AND github_run_id IS NOT NULL));
 CREATE INDEX github_job_resource_samples_runner_idx
     ON github_job_resource_samples (runner_name, sampled_at) WHERE source = 'kubernetes';
+
+-- An analysis made without the LLM because it failed (timed out, answered
+-- nothing usable) says why.
+ALTER TABLE github_job_analyses ADD COLUMN fallback_reason TEXT;

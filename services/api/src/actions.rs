@@ -399,10 +399,14 @@ pub(crate) async fn resources(
     Ok(reply::ok(found))
 }
 
-/// Analyzes a job: its failed step, slowest steps, wait for a runner,
-/// saturation in its runner's samples and the benchmark changes filed on its
-/// run, as Markdown and structured findings; stored. Made without an LLM
-/// (`kind: deterministic`).
+/// Analyzes a job, stored. With an LLM configured (`WFM_LLM_*`), the model
+/// is sent the job's metadata, step timings, log excerpts (the failing
+/// step's first errors and tail, the log's tail), its runner's resource
+/// summary and the benchmark changes filed on its run (`kind: llm`, with
+/// the model). Without one, or when the model fails or answers nothing
+/// usable (`fallback_reason` says which), the analysis is worked out
+/// without it (`kind: deterministic`): the failed step, slowest steps,
+/// wait for a runner, saturation in its runner's samples and the changes.
 #[utoipa::path(
     post,
     path = "/actions/jobs/{job_id}/analyze",
@@ -415,15 +419,69 @@ pub(crate) async fn analyze(
     state: web::Data<AppState>,
     JobId(id): JobId,
 ) -> ApiResult<HttpResponse> {
-    use wfm_runner_obs::analysis;
-    let mut conn = state.conn().await?;
-    let job = recorded_job(&mut conn, id).await?;
-    let resources = wfm_runner_obs::resources::of_job(&mut conn, &job).await?;
-    let changes = analysis::run_changes(&mut conn, &job).await?;
+    use wfm_runner_obs::analysis::{self, llm};
+    let (job, resources, changes, log) = {
+        let mut conn = state.conn().await?;
+        let job = recorded_job(&mut conn, id).await?;
+        let resources = wfm_runner_obs::resources::of_job(&mut conn, &job).await?;
+        let changes = analysis::run_changes(&mut conn, &job).await?;
+        let log = match wfm_runner_obs::logs::read::load(&mut conn, id).await {
+            Ok(log) => log,
+            Err(e) => {
+                tracing::warn!(job = id, error = %e, "a stored log could not be read for an analysis");
+                None
+            }
+        };
+        (job, resources, changes, log)
+    };
     let findings = analysis::findings(&job, Some(&resources), &changes);
-    let markdown = analysis::markdown(&job, &findings);
-    let stored =
-        analysis::store(&mut conn, id, "deterministic", None, &markdown, &findings).await?;
+    // no connection is held while the model thinks
+    let answer = match &state.llm {
+        None => None,
+        Some(client) => {
+            let evidence = llm::Evidence {
+                job: &job,
+                findings: &findings,
+                resources: Some(&resources.summary),
+                changes: &changes,
+                log: log.as_deref(),
+            };
+            Some(llm::analyze(client, &evidence).await.map_err(|e| {
+                tracing::warn!(job = id, error = %e, "LLM analysis failed; the deterministic one is kept");
+                e.to_string()
+            }))
+        }
+    };
+    let mut conn = state.conn().await?;
+    let stored = match answer {
+        Some(Ok(answer)) => {
+            let model = state.llm.as_ref().map(|c| c.config().model.clone());
+            analysis::store(
+                &mut conn,
+                id,
+                "llm",
+                model.as_deref(),
+                &answer.markdown,
+                &answer.findings,
+                None,
+            )
+            .await?
+        }
+        failed => {
+            let reason = failed.and_then(Result::err);
+            let markdown = analysis::markdown(&job, &findings);
+            analysis::store(
+                &mut conn,
+                id,
+                "deterministic",
+                None,
+                &markdown,
+                &findings,
+                reason.as_deref(),
+            )
+            .await?
+        }
+    };
     Ok(reply::created(stored))
 }
 

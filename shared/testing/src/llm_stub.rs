@@ -3,6 +3,7 @@
 //! test can check what reached the model (the prompt, the file).
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
@@ -18,8 +19,13 @@ pub struct LlmStub {
 impl LlmStub {
     /// Starts a stub that answers `content` (serialised as the message text).
     pub async fn answering(content: Value) -> Self {
+        Self::answering_after(content, Duration::ZERO).await
+    }
+
+    /// A stub that takes `delay` to answer (a model slower than the timeout).
+    pub async fn answering_after(content: Value, delay: Duration) -> Self {
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let state = web::Data::new((seen.clone(), content.to_string()));
+        let state = web::Data::new((seen.clone(), content.to_string(), delay));
         let base = crate::serve(move |cfg| {
             cfg.app_data(state.clone())
                 .route("/v1/chat/completions", web::post().to(chat));
@@ -36,10 +42,11 @@ impl LlmStub {
     }
 }
 
-type State = web::Data<(Arc<Mutex<Vec<Value>>>, String)>;
+type State = web::Data<(Arc<Mutex<Vec<Value>>>, String, Duration)>;
 
 async fn chat(state: State, body: web::Json<Value>) -> HttpResponse {
     state.0.lock().expect("lock").push(body.into_inner());
+    tokio::time::sleep(state.2).await;
     HttpResponse::Ok().json(json!({
         "id": "stub", "object": "chat.completion",
         "choices": [{"index": 0, "message": {"role": "assistant", "content": state.1},

@@ -123,6 +123,8 @@ export interface StoredAnalysis {
   model: string | null;
   markdown: string;
   findings: Finding[];
+  /** Why a configured LLM's analysis could not be had. */
+  fallback_reason?: string | null;
   created_at: string;
 }
 

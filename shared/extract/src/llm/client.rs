@@ -49,16 +49,32 @@ impl LlmClient {
         request: LlmRequest<'_>,
         format: Format,
     ) -> Result<Answer, LlmError> {
+        let user = prompt::user_message(&request, format, self.config.max_input_bytes);
+        let content = self
+            .chat_json(prompt::SYSTEM, &user, "metric_extraction", &ANSWER_SCHEMA)
+            .await?;
+        Answer::parse(&content).map_err(LlmError::Protocol)
+    }
+
+    /// One chat completion at temperature 0 whose answer must follow
+    /// `schema` (a JSON schema named `name`); the answer's text, unchecked.
+    pub async fn chat_json(
+        &self,
+        system: &str,
+        user: &str,
+        name: &str,
+        schema: &serde_json::Value,
+    ) -> Result<String, LlmError> {
         let body = json!({
             "model": self.config.model,
             "temperature": 0,
             "messages": [
-                {"role": "system", "content": prompt::SYSTEM},
-                {"role": "user", "content": prompt::user_message(&request, format, self.config.max_input_bytes)},
+                {"role": "system", "content": system},
+                {"role": "user", "content": user},
             ],
             "response_format": {
                 "type": "json_schema",
-                "json_schema": {"name": "metric_extraction", "schema": &*ANSWER_SCHEMA},
+                "json_schema": {"name": name, "schema": schema},
             },
         });
         let mut call = self
@@ -80,11 +96,11 @@ impl LlmClient {
         }
         let reply: serde_json::Value = serde_json::from_str(&text)
             .map_err(|e| LlmError::Protocol(format!("response is not JSON ({e})")))?;
-        let content = reply
+        reply
             .pointer("/choices/0/message/content")
             .and_then(serde_json::Value::as_str)
-            .ok_or_else(|| LlmError::Protocol("no choices[0].message.content".to_owned()))?;
-        Answer::parse(content).map_err(LlmError::Protocol)
+            .map(str::to_owned)
+            .ok_or_else(|| LlmError::Protocol("no choices[0].message.content".to_owned()))
     }
 
     fn classify(&self, error: reqwest::Error) -> LlmError {

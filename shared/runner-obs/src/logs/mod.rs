@@ -8,9 +8,11 @@
 //!   limits deferring the rest of the pass;
 //! - `capture`: a log kept within the cap as it streams in, and gzip;
 //! - `text`: a stored log split by step, sliced and searched;
-//! - `read`: what `GET /actions/jobs/{id}/logs` answers.
+//! - `read`: what `GET /actions/jobs/{id}/logs` answers;
+//! - `excerpt`: the parts of a log an LLM is shown.
 
 pub mod capture;
+pub mod excerpt;
 pub mod fetch;
 pub mod queue;
 pub mod read;

@@ -96,6 +96,28 @@ struct Row {
     truncated: bool,
 }
 
+/// `job_id`'s log, when one is stored.
+pub async fn load(conn: &mut AsyncPgConnection, job_id: i64) -> Result<Option<Vec<u8>>, LogError> {
+    let row: Option<Row> = diesel::sql_query(
+        "SELECT state::text AS state, detail, attempts, fetched_at, content, original_bytes, \
+            stored_bytes, truncated FROM github_job_logs WHERE github_job_id = $1 AND state = 'stored'",
+    )
+    .bind::<BigInt, _>(job_id)
+    .get_result(conn)
+    .await
+    .optional()?;
+    let Some((content, size)) = row.and_then(|r| Some((r.content?, r.stored_bytes.unwrap_or(0))))
+    else {
+        return Ok(None);
+    };
+    decompress(&content, size.max(0) as u64)
+        .map(Some)
+        .map_err(|e| LogError::Unreadable {
+            job: job_id,
+            message: e.to_string(),
+        })
+}
+
 /// The part of `job`'s log `query` asks for; `None` when no log of it is
 /// recorded (its job has not completed, or completed before logs were kept).
 pub async fn read(

@@ -46,8 +46,8 @@ export function Analyses(props: { job: JobView }) {
       {!list.data && !list.error && <Loading what="analyses" />}
       {list.data && shown.length === 0 && (
         <Empty>
-          No analysis yet. <em>Analyze</em> looks at the failed step, the slowest steps, the wait for a runner, the runner's samples and the benchmark changes filed on
-          the run, without an LLM.
+          No analysis yet. <em>Analyze</em> asks the configured LLM about the job's steps, log, runner samples and the benchmark changes filed on its run;
+          without one (or when it fails) it looks at the failed step, the slowest steps, the wait for a runner and the samples itself.
         </Empty>
       )}
       {shown.map((a) => (
@@ -56,6 +56,11 @@ export function Analyses(props: { job: JobView }) {
             <span class="badge info">{a.kind}</span>
             {a.model && <> {a.model}</>} · {formatTime(a.created_at)} · #{a.id}
           </p>
+          {a.fallback_reason && (
+            <p class="muted" role="note">
+              Made without the LLM: {a.fallback_reason}
+            </p>
+          )}
           <Markdown text={a.markdown} />
           {a.findings.some((f) => f.step !== null) && (
             <p class="muted">

@@ -1,7 +1,10 @@
 //! What went wrong (or slow) in a job, worked out without an LLM: the
 //! failed step, the slowest steps, the wait for a runner, saturation in the
 //! runner's samples, and the benchmark changes filed on the job's run.
-//! Every analysis is stored and marked with how it was made.
+//! Every analysis is stored and marked with how it was made; `llm` asks a
+//! model for one.
+
+pub mod llm;
 
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Double, Jsonb, Nullable, Text, Timestamptz};
@@ -232,6 +235,10 @@ pub struct StoredAnalysis {
     #[diesel(sql_type = Jsonb)]
     #[schema(value_type = Vec<Finding>)]
     pub findings: serde_json::Value,
+    /// Why a configured LLM's analysis could not be had (this one was made
+    /// without it).
+    #[diesel(sql_type = Nullable<Text>)]
+    pub fallback_reason: Option<String>,
     #[diesel(sql_type = Timestamptz)]
     pub created_at: DateTime<Utc>,
 }
@@ -261,30 +268,33 @@ pub async fn store(
     model: Option<&str>,
     markdown: &str,
     findings: &[Finding],
+    fallback_reason: Option<&str>,
 ) -> diesel::QueryResult<StoredAnalysis> {
-    diesel::sql_query(
-        "INSERT INTO github_job_analyses (github_job_id, kind, model, markdown, findings) \
-         VALUES ($1, $2, $3, $4, $5) \
-         RETURNING id, github_job_id, kind::text AS kind, model::text AS model, markdown, findings, created_at",
-    )
+    diesel::sql_query(format!(
+        "INSERT INTO github_job_analyses (github_job_id, kind, model, markdown, findings, fallback_reason) \
+         VALUES ($1, $2, left($3, 255), $4, $5, left($6, 2000)) RETURNING {COLUMNS}"
+    ))
     .bind::<BigInt, _>(job)
     .bind::<Text, _>(kind)
     .bind::<Nullable<Text>, _>(model)
     .bind::<Text, _>(markdown)
     .bind::<Jsonb, _>(serde_json::to_value(findings).unwrap_or_default())
+    .bind::<Nullable<Text>, _>(fallback_reason)
     .get_result(conn)
     .await
 }
+
+const COLUMNS: &str = "id, github_job_id, kind::text AS kind, model::text AS model, markdown, \
+    findings, fallback_reason, created_at";
 
 /// A job's analyses, newest first.
 pub async fn of_job(
     conn: &mut AsyncPgConnection,
     job: i64,
 ) -> diesel::QueryResult<Vec<StoredAnalysis>> {
-    diesel::sql_query(
-        "SELECT id, github_job_id, kind::text AS kind, model::text AS model, markdown, findings, created_at \
-         FROM github_job_analyses WHERE github_job_id = $1 ORDER BY id DESC",
-    )
+    diesel::sql_query(format!(
+        "SELECT {COLUMNS} FROM github_job_analyses WHERE github_job_id = $1 ORDER BY id DESC"
+    ))
     .bind::<BigInt, _>(job)
     .load(conn)
     .await
