@@ -29,7 +29,7 @@ CREATE TABLE github_job_logs (
 );
 
 CREATE INDEX github_job_logs_due_idx ON github_job_logs (next_attempt_at) WHERE state = 'pending';
-CREATE INDEX github_job_logs_age_idx ON github_job_logs (created_at) WHERE state <> 'expired';
+CREATE INDEX github_job_logs_age_idx ON github_job_logs (created_at);
 
 -- Samples the scanner reads from Kubernetes (PodMetrics of an ARC runner
 -- pod) may come before any webhook said which run the runner took: they

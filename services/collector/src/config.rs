@@ -183,6 +183,15 @@ impl CollectorConfig {
             ));
         }
         let notify = wfm_change_tracking::notify::NotifySettings::from_env(env)?;
+        let credentials = github_credentials(env)?;
+        let mut job_logs = wfm_runner_obs::logs::Settings::from_env(env)?;
+        // without a token every log would spend the anonymous limit (60 an
+        // hour) and end unavailable: on only when asked for
+        if matches!(credentials, Credentials::Anonymous)
+            && env.var("WFM_JOB_LOGS_ENABLED").is_none()
+        {
+            job_logs.enabled = false;
+        }
         Ok(CollectorConfig {
             concurrency,
             lease,
@@ -208,12 +217,12 @@ impl CollectorConfig {
             changes: wfm_change_tracking::Settings::from_env(env, notify.targets())?,
             notify,
             repo_health: wfm_repo_health::collect::Settings::from_env(env)?,
-            job_logs: wfm_runner_obs::logs::Settings::from_env(env)?,
+            job_logs,
             github: GithubSettings {
                 api_url: env
                     .var("WFM_GITHUB_API_URL")
                     .unwrap_or_else(|| wfm_github::rest::DEFAULT_API_URL.to_owned()),
-                credentials: github_credentials(env)?,
+                credentials,
                 timeout: env.duration_or("WFM_GITHUB_TIMEOUT", Duration::from_secs(60))?,
                 limits: ArtifactLimits {
                     max_download_bytes: env.var_or(

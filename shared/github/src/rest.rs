@@ -17,6 +17,11 @@ use crate::app::{AppAuth, AppCredentials, InstallationToken};
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 /// Artifacts listed at most per run (100 per page, 10 pages).
 const MAX_PAGES: u32 = 10;
+/// How long a download through a signed link may take (a large log or
+/// artifact streams for longer than an API call should).
+const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(600);
+/// Bytes of an error answer read at most (its message is all that is used).
+const MAX_ERROR_BODY: u64 = 64 << 10;
 /// How long to wait on a rate limit that says nothing about when it ends.
 const DEFAULT_RATE_LIMIT_WAIT: Duration = Duration::from_secs(60);
 
@@ -337,7 +342,7 @@ impl GithubClient {
         while let Some(chunk) = response
             .chunk()
             .await
-            .map_err(|e| RestError::transport(&what, e))?
+            .map_err(|e| RestError::transport(&what, e.without_url()))?
         {
             total += chunk.len() as u64;
             each(&chunk);
@@ -362,13 +367,15 @@ impl GithubClient {
                 what: what.to_owned(),
                 message: "a redirect without a Location".into(),
             })?;
+        // the link is a credential: kept out of errors (and so of logs and rows)
         let link = self
             .http
             .get(&location)
             .header(USER_AGENT, "wfm")
+            .timeout(DOWNLOAD_TIMEOUT)
             .send()
             .await
-            .map_err(|e| RestError::transport(what, e))?;
+            .map_err(|e| RestError::transport(what, e.without_url()))?;
         checked(link, what).await
     }
 }
@@ -382,10 +389,10 @@ pub(crate) async fn checked(response: Response, what: &str) -> Result<Response, 
     if let Some(retry_after) = rate_limit_wait(status, response.headers()) {
         return Err(RestError::RateLimited { retry_after });
     }
-    let message = response
-        .json::<serde_json::Value>()
+    let message = read_capped(response, what, MAX_ERROR_BODY)
         .await
         .ok()
+        .and_then(|body| serde_json::from_slice::<serde_json::Value>(&body).ok())
         .and_then(|v| v.get("message").and_then(|m| m.as_str()).map(str::to_owned))
         .unwrap_or_else(|| status.canonical_reason().unwrap_or("").to_owned());
     // a secondary rate limit may say so only in its message
@@ -443,7 +450,7 @@ async fn read_capped(
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| RestError::transport(what, e))?
+        .map_err(|e| RestError::transport(what, e.without_url()))?
     {
         if (body.len() + chunk.len()) as u64 > max_bytes {
             return Err(too_large());

@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
 use diesel_async::RunQueryDsl;
 use wfm_github::rest::{Credentials, GithubClient};
-use wfm_runner_obs::logs::capture::decompress;
+use wfm_runner_obs::logs::capture::{compress, decompress};
 use wfm_runner_obs::logs::{Settings, fetch, queue};
 use wfm_testing::TestDb;
 use wfm_testing::serve;
@@ -141,10 +141,10 @@ async fn logs_are_fetched_capped_retried_and_given_up_as_github_answers() {
         Duration::from_secs(10),
     )
     .expect("a client");
-    // due in job order, the rate-limited one last
+    // due in job order, the rate-limited one before the last two
     diesel::sql_query(
         "INSERT INTO github_job_logs (github_job_id, repository, next_attempt_at) \
-         SELECT id, 'octo/bench', now() - make_interval(secs => 100 - CASE WHEN id = 4 THEN 50 ELSE id END) \
+         SELECT id, 'octo/bench', now() - make_interval(secs => 100 - CASE WHEN id = 4 THEN 4.5 ELSE id END) \
          FROM generate_series(1, 6) AS id",
     )
     .execute(&mut db.connect().await)
@@ -156,7 +156,7 @@ async fn logs_are_fetched_capped_retried_and_given_up_as_github_answers() {
         .expect("a pass");
     assert_eq!(
         (pass.stored, pass.retried, pass.unavailable),
-        (3, 2, 1),
+        (1, 2, 1),
         "{pass:?}"
     );
     let wait = pass.rate_limited.expect("the rate limit ended the pass");
@@ -165,14 +165,20 @@ async fn logs_are_fetched_capped_retried_and_given_up_as_github_answers() {
     let r = rows(&db).await;
     // 1: through the link, which got no token
     assert_eq!(r[0].state, "stored");
-    let text = decompress(r[0].content.as_ref().unwrap(), 1 << 20).unwrap();
+    let text = decompress(r[0].content.as_ref().expect("content"), 1 << 20).expect("gzip");
     assert_eq!(text, SMALL_LOG.as_bytes());
     assert_eq!(
-        (r[0].original_bytes, r[0].stored_bytes, r[0].truncated),
+        (
+            r[0].original_bytes,
+            r[0].stored_bytes,
+            r[0].truncated,
+            r[0].attempts
+        ),
         (
             Some(SMALL_LOG.len() as i64),
             Some(SMALL_LOG.len() as i64),
-            false
+            false,
+            1
         )
     );
     let asked = seen.lock().expect("the requests seen").clone();
@@ -188,17 +194,37 @@ async fn logs_are_fetched_capped_retried_and_given_up_as_github_answers() {
     // 2: GitHub has no log yet: retried in a minute
     assert_eq!((r[1].state.as_str(), r[1].attempts), ("pending", 1));
     assert!(
-        r[1].detail.as_deref().unwrap().contains("404"),
+        r[1].detail.as_deref().unwrap_or("").contains("404"),
         "{:?}",
         r[1].detail
     );
     assert!((50.0..=61.0).contains(&r[1].due_in), "{}", r[1].due_in);
     // 3: gone for good
     assert_eq!((r[2].state.as_str(), r[2].attempts), ("unavailable", 1));
-    assert!(r[2].detail.as_deref().unwrap().contains("410"));
-    // 4: deferred to the reset, not counted
+    assert!(r[2].detail.as_deref().unwrap_or("").contains("410"));
+    // 4: deferred to the reset, not counted; the pass ended there
     assert_eq!((r[3].state.as_str(), r[3].attempts), ("pending", 0));
     assert!((100.0..=121.0).contains(&r[3].due_in), "{}", r[3].due_in);
+    for later in [4, 5] {
+        assert_eq!((r[later].state.as_str(), r[later].attempts), ("pending", 0));
+    }
+    assert!(
+        !asked
+            .iter()
+            .any(|(p, _)| p.contains("/jobs/5/") || p.contains("/jobs/6/")),
+        "nothing after the rate limit was asked: {asked:?}"
+    );
+
+    // the next pass takes the rest; 4 is not due before the reset
+    let pass = fetch::fetch_due(db.pool(), &github, "w1", &settings(), 100)
+        .await
+        .expect("a pass");
+    assert_eq!(
+        (pass.stored, pass.retried, pass.unavailable),
+        (2, 0, 0),
+        "{pass:?}"
+    );
+    let r = rows(&db).await;
     // 5: head and tail of a log past the cap
     let big = big_log();
     assert_eq!((r[4].state.as_str(), r[4].truncated), ("stored", true));
@@ -240,7 +266,7 @@ async fn logs_are_fetched_capped_retried_and_given_up_as_github_answers() {
     assert_eq!(r[3].state, "pending");
     assert_eq!(
         seen.lock()
-            .unwrap()
+            .expect("the requests seen")
             .iter()
             .filter(|(p, _)| p.ends_with("/jobs/4/logs"))
             .count(),
@@ -280,60 +306,104 @@ async fn a_claim_that_ran_out_records_nothing_and_old_logs_expire() {
     let mut capture = wfm_runner_obs::logs::capture::Capture::new(1 << 20);
     capture.push(SMALL_LOG.as_bytes());
     let log = capture.finish();
-    assert!(
-        !queue::record_stored(&mut conn, &first, &log).await.unwrap(),
-        "the first claim ran out"
-    );
-    assert!(
-        !queue::record_retry(&mut conn, &first, lease, true, "x")
+    let packed = compress(&log.text);
+    let stored = async |conn: &mut diesel_async::AsyncPgConnection, claimed| {
+        queue::record_stored(conn, claimed, &log, &packed)
             .await
-            .unwrap()
-    );
-    assert!(
-        !queue::record_unavailable(&mut conn, &first, "x")
-            .await
-            .unwrap()
-    );
-    assert!(
-        queue::record_stored(&mut conn, &second, &log)
-            .await
-            .unwrap()
-    );
-    assert!(
-        !queue::record_stored(&mut conn, &second, &log)
-            .await
-            .unwrap(),
-        "once"
-    );
+            .expect("an update")
+    };
+    assert!(!stored(&mut conn, &first).await, "the first claim ran out");
+    let retried = queue::record_retry(&mut conn, &first, lease, true, "x").await;
+    assert!(!retried.expect("an update"));
+    let given_up = queue::record_unavailable(&mut conn, &first, "x").await;
+    assert!(!given_up.expect("an update"));
+    assert!(stored(&mut conn, &second).await);
+    assert!(!stored(&mut conn, &second).await, "once");
+    assert_eq!(rows(&db).await[0].attempts, 2, "each claim was an attempt");
 
-    // retention: a log of a job that completed long ago loses its content
+    // retention: a stored log of a job that completed long ago loses its
+    // content, a pending one is given up, and rows twice as old go
     wfm_runner_obs::logs::store_text(&mut conn, 8, "octo/bench", SMALL_LOG.as_bytes())
         .await
-        .unwrap();
-    diesel::sql_query("UPDATE github_job_logs SET created_at = now() - interval '40 days' WHERE github_job_id = 7")
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    let expired = queue::expire(&mut conn, Duration::from_secs(30 * 86_400), 10)
-        .await
-        .unwrap();
-    assert_eq!(expired, 1);
+        .expect("stored");
+    diesel::sql_query(
+        "INSERT INTO github_job_logs (github_job_id, repository, created_at, state) VALUES \
+            (9, 'octo/bench', now() - interval '40 days', 'pending'), \
+            (10, 'octo/bench', now() - interval '70 days', 'expired'), \
+            (11, 'octo/bench', now() - interval '50 days', 'expired')",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("old rows");
+    diesel::sql_query(
+        "UPDATE github_job_logs SET created_at = now() - interval '40 days' WHERE github_job_id = 7",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("an old log");
+    let month = Duration::from_secs(30 * 86_400);
+    let changed = queue::expire(&mut conn, month, 10).await.expect("a sweep");
+    assert_eq!(changed, 3, "7 and 9 changed, 10 deleted");
     let r = rows(&db).await;
+    let states: Vec<&str> = r.iter().map(|r| r.state.as_str()).collect();
     assert_eq!(
-        (r[0].state.as_str(), r[0].content.is_none()),
-        ("expired", true)
+        states,
+        ["expired", "stored", "unavailable", "expired"],
+        "7, 8, 9, 11"
     );
+    assert!(r[0].content.is_none());
     assert!(
         r[0].detail
             .as_deref()
-            .unwrap()
-            .contains("WFM_JOB_LOG_RETENTION_DAYS")
+            .unwrap_or("")
+            .contains("dropped after the retention period")
     );
-    assert_eq!(r[1].state, "stored");
+    assert!(
+        r[2].detail
+            .as_deref()
+            .unwrap_or("")
+            .contains("not fetched within")
+    );
     assert_eq!(
-        queue::expire(&mut conn, Duration::from_secs(30 * 86_400), 10)
-            .await
-            .unwrap(),
+        queue::expire(&mut conn, month, 10).await.expect("a sweep"),
         0
+    );
+}
+
+#[tokio::test]
+async fn a_log_whose_fetches_keep_dying_is_given_up() {
+    let db = TestDb::new().await;
+    let mut conn = db.connect().await;
+    diesel::sql_query(
+        "INSERT INTO github_job_logs (github_job_id, repository) VALUES (12, 'octo/bench')",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("a pending log");
+    // two claims whose workers died (their leases ran out at once)
+    for worker in ["w1:a", "w2:b"] {
+        let claimed = queue::claim(&mut conn, worker, Duration::ZERO).await;
+        assert!(claimed.expect("a claim").is_some());
+    }
+    // GitHub is never asked: nothing listens here
+    let github = GithubClient::new(
+        "http://127.0.0.1:9",
+        Credentials::Token("t".into()),
+        Duration::from_secs(1),
+    )
+    .expect("a client");
+    let pass = fetch::fetch_due(db.pool(), &github, "w3", &settings(), 10)
+        .await
+        .expect("a pass");
+    assert_eq!((pass.stored, pass.unavailable), (0, 1), "{pass:?}");
+    let r = rows(&db).await;
+    assert_eq!(r[0].state, "unavailable");
+    assert!(
+        r[0].detail
+            .as_deref()
+            .unwrap_or("")
+            .contains("did not finish"),
+        "{:?}",
+        r[0].detail
     );
 }

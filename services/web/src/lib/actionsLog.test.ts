@@ -109,6 +109,8 @@ describe("job log: lines", () => {
       [2, "°C", 102, 105],
       [3, "last", 106, 110],
     ]);
+    // numbered as in the whole log when the text starts further in
+    expect(splitLog("x\ny", 40, 7).map((l) => l.no)).toEqual([7, 8]);
     expect(splitLog("one\n", 0)).toHaveLength(1);
     expect(splitLog("", 0)).toEqual([expect.objectContaining({ no: 1, text: "", start: 0, end: 0 })]);
     expect(lineAt(lines, 103)?.no).toBe(2);

@@ -36,6 +36,8 @@ export interface JobLog {
   /** Absolute byte offsets of `text`. */
   start: number;
   end: number;
+  /** The 1-based number, in the whole log, of the line `start` is in. */
+  first_line: number;
   text: string | null;
   matches: LogMatch[] | null;
   match_count: number | null;
@@ -180,8 +182,8 @@ export interface NumberedLine extends LogLine {
   end: number;
 }
 
-/** `text` (which starts at byte `base` of the log) as classified lines with their numbers and byte ranges. */
-export function splitLog(text: string, base: number): NumberedLine[] {
+/** `text` (which starts at byte `base` of the log, on line `firstLine`) as classified lines with their numbers and byte ranges. */
+export function splitLog(text: string, base: number, firstLine = 1): NumberedLine[] {
   const raw = text.split("\n");
   if (raw.length > 1 && raw[raw.length - 1] === "") raw.pop();
   let offset = base;
@@ -189,7 +191,7 @@ export function splitLog(text: string, base: number): NumberedLine[] {
     const start = offset;
     const end = start + utf8Length(line);
     offset = end + 1;
-    return { ...classifyLine(line), no: i + 1, start, end };
+    return { ...classifyLine(line), no: firstLine + i, start, end };
   });
 }
 

@@ -18,6 +18,9 @@ pub struct Capture {
     head: Vec<u8>,
     tail: VecDeque<u8>,
     received: u64,
+    /// The last byte left out before the tail: a tail after a line end
+    /// starts with a whole line.
+    before_tail: Option<u8>,
 }
 
 /// What was kept of a log.
@@ -39,6 +42,7 @@ impl Capture {
             head: Vec::new(),
             tail: VecDeque::new(),
             received: 0,
+            before_tail: None,
         }
     }
 
@@ -51,12 +55,20 @@ impl Capture {
             chunk = &chunk[n..];
         }
         if chunk.len() >= self.tail_cap {
+            let cut = chunk.len() - self.tail_cap;
+            self.before_tail = match cut {
+                0 => self.tail.back().copied().or(self.before_tail),
+                _ => Some(chunk[cut - 1]),
+            };
             self.tail.clear();
             self.tail
                 .extend(&chunk[chunk.len() - self.tail_cap..chunk.len()]);
             return;
         }
         let over = (self.tail.len() + chunk.len()).saturating_sub(self.tail_cap);
+        if over > 0 {
+            self.before_tail = Some(self.tail[over - 1]);
+        }
         self.tail.drain(..over);
         self.tail.extend(chunk);
     }
@@ -78,10 +90,13 @@ impl Capture {
         // after its first
         let head_end = head.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         head.truncate(head_end);
-        let tail_start = tail
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(tail.len(), |i| i + 1);
+        let tail_start = match self.before_tail {
+            Some(b'\n') => 0,
+            _ => tail
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(tail.len(), |i| i + 1),
+        };
         let tail = &tail[tail_start..];
         let left_out = self.received - head.len() as u64 - tail.len() as u64;
         let marker = format!(
@@ -166,6 +181,13 @@ mod tests {
             assert!(kept.iter().all(|l| l.len() == 9), "cut lines: {kept:?}");
             let left_out: u64 = marker.split(' ').nth(3).unwrap().parse().unwrap();
             assert_eq!(left_out, log.len() as u64 - 10 * kept.len() as u64);
+            // the tail keeps every whole line that fits: 300 bytes, 30 lines
+            let tail = text.split_once(marker).unwrap().1;
+            assert_eq!(
+                tail.lines().filter(|l| !l.is_empty()).count(),
+                30,
+                "chunks of {chunk}"
+            );
         }
     }
 

@@ -14,7 +14,7 @@ use std::time::Duration;
 use wfm_db::{DbPool, PooledConn};
 use wfm_github::rest::{GithubClient, RestError};
 
-use super::capture::Capture;
+use super::capture::{Capture, compress};
 use super::queue::{self, Claimed};
 use super::{LogError, Settings};
 
@@ -59,13 +59,34 @@ pub async fn fetch_due(
         else {
             break;
         };
-        let outcome = fetch_one(github, &claimed, settings.max_bytes).await;
+        let attempt = claimed.attempts;
+        if attempt > settings.attempts {
+            // the earlier attempts died with their workers (or outlived their lease)
+            pass.unavailable += 1;
+            let detail = format!(
+                "given up after {} attempts that did not finish",
+                attempt - 1
+            );
+            queue::record_unavailable(&mut *conn(pool).await?, &claimed, &detail).await?;
+            continue;
+        }
+        let outcome = match fetch_one(github, &claimed, settings.max_bytes).await {
+            // gzip of up to the cap is CPU work: off the async threads
+            Ok(capture) => tokio::task::spawn_blocking(move || {
+                let log = capture.finish();
+                let compressed = compress(&log.text);
+                (log, compressed)
+            })
+            .await
+            .map_err(|e| LogError::Task(format!("compressing a log: {e}")))
+            .map(Ok)?,
+            Err(e) => Err(e),
+        };
         let mut conn = conn(pool).await?;
-        let attempt = claimed.attempts + 1;
         let recorded = match outcome {
-            Ok(log) => {
+            Ok((log, compressed)) => {
                 pass.stored += 1;
-                queue::record_stored(&mut conn, &claimed, &log).await?
+                queue::record_stored(&mut conn, &claimed, &log, &compressed).await?
             }
             Err(RestError::RateLimited { retry_after }) => {
                 pass.retried += 1;
@@ -110,11 +131,12 @@ pub async fn fetch_due(
     Ok(pass)
 }
 
+/// The log, received into a capture (not yet finished: that is CPU work).
 async fn fetch_one(
     github: &GithubClient,
     claimed: &Claimed,
     max_bytes: usize,
-) -> Result<super::capture::Captured, RestError> {
+) -> Result<Capture, RestError> {
     let Some((owner, repo)) = wfm_github::split_repository(&claimed.repository) else {
         return Err(RestError::Status {
             status: 410,
@@ -128,7 +150,7 @@ async fn fetch_one(
             capture.push(chunk)
         })
         .await?;
-    Ok(capture.finish())
+    Ok(capture)
 }
 
 #[cfg(test)]

@@ -30,6 +30,8 @@ pub enum LogError {
     Database(#[from] diesel::result::Error),
     #[error("no database connection: {0}")]
     Pool(String),
+    #[error("a background task failed: {0}")]
+    Task(String),
     #[error("job {job} has no step {step}")]
     NoStep { job: i64, step: i64 },
     #[error("the stored log of job {job} cannot be read: {message}")]
@@ -60,15 +62,16 @@ impl Default for Settings {
             retention: Duration::from_secs(90 * 86_400),
             attempts: 6,
             poll_interval: Duration::from_secs(10),
-            lease: Duration::from_secs(300),
+            lease: Duration::from_secs(900),
         }
     }
 }
 
 /// A log smaller than this cap would be little but its marker line.
 const MIN_MAX_BYTES: usize = 64 << 10;
-/// Past this, a log is better kept as an artifact than read here.
-const MAX_MAX_BYTES: usize = 1 << 30;
+/// Past this, a log is better kept as an artifact than read here (the API
+/// reads a stored log whole to serve a part of it).
+const MAX_MAX_BYTES: usize = 128 << 20;
 
 impl Settings {
     pub fn from_env(env: &Env) -> Result<Self, EnvError> {
@@ -97,13 +100,30 @@ impl Settings {
                 "must be 1 to 100",
             ));
         }
+        let poll_interval = env.duration_or("WFM_JOB_LOG_POLL_INTERVAL", d.poll_interval)?;
+        if poll_interval < Duration::from_secs(1) {
+            return Err(EnvError::invalid(
+                "WFM_JOB_LOG_POLL_INTERVAL",
+                format!("{poll_interval:?}"),
+                "must be at least 1s",
+            ));
+        }
+        // a fetch may take as long as a download may (10 minutes)
+        let lease = env.duration_or("WFM_JOB_LOG_LEASE", d.lease)?;
+        if lease < Duration::from_secs(660) {
+            return Err(EnvError::invalid(
+                "WFM_JOB_LOG_LEASE",
+                format!("{lease:?}"),
+                "must be at least 11m (a download may take 10m)",
+            ));
+        }
         Ok(Self {
             enabled: env.bool_or("WFM_JOB_LOGS_ENABLED", d.enabled)?,
             max_bytes,
             retention: Duration::from_secs(u64::from(days) * 86_400),
             attempts,
-            poll_interval: env.duration_or("WFM_JOB_LOG_POLL_INTERVAL", d.poll_interval)?,
-            lease: env.duration_or("WFM_JOB_LOG_LEASE", d.lease)?,
+            poll_interval,
+            lease,
         })
     }
 }
@@ -146,6 +166,8 @@ mod tests {
             ("WFM_JOB_LOG_MAX_BYTES", "lots"),
             ("WFM_JOB_LOG_RETENTION_DAYS", "0"),
             ("WFM_JOB_LOG_ATTEMPTS", "0"),
+            ("WFM_JOB_LOG_POLL_INTERVAL", "0s"),
+            ("WFM_JOB_LOG_LEASE", "1m"),
         ] {
             let err = env(&[bad]).unwrap_err().to_string();
             assert!(err.contains(bad.0), "{err}");

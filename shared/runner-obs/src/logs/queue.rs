@@ -19,7 +19,8 @@ pub struct Claimed {
     pub github_job_id: i64,
     #[diesel(sql_type = Text)]
     pub repository: String,
-    /// Attempts made before this one.
+    /// Attempts made, this one included (a claim is an attempt, so a log
+    /// whose fetches keep dying with their worker is given up too).
     #[diesel(sql_type = Integer)]
     pub attempts: i32,
     #[diesel(sql_type = Text)]
@@ -27,14 +28,14 @@ pub struct Claimed {
 }
 
 /// Claims the longest-due pending log for `claim` (a name unique to this
-/// attempt), leased for `lease`.
+/// attempt), leased for `lease`; the claim counts as an attempt.
 pub async fn claim(
     conn: &mut AsyncPgConnection,
     claim: &str,
     lease: Duration,
 ) -> diesel::QueryResult<Option<Claimed>> {
     let mut rows: Vec<Claimed> = diesel::sql_query(
-        "UPDATE github_job_logs l SET claimed_by = $1, \
+        "UPDATE github_job_logs l SET claimed_by = $1, attempts = attempts + 1, \
             next_attempt_at = now() + make_interval(secs => $2) \
          WHERE github_job_id = (SELECT github_job_id FROM github_job_logs \
              WHERE state = 'pending' AND next_attempt_at <= now() \
@@ -48,22 +49,23 @@ pub async fn claim(
     Ok(rows.pop())
 }
 
-/// Stores a fetched log; false when the claim was lost.
+/// Stores a fetched log (`compressed` is its text, gzip); false when the
+/// claim was lost.
 pub async fn record_stored(
     conn: &mut AsyncPgConnection,
     claimed: &Claimed,
     log: &Captured,
+    compressed: &[u8],
 ) -> diesel::QueryResult<bool> {
-    let compressed = compress(&log.text);
     let n = diesel::sql_query(
         "UPDATE github_job_logs SET state = 'stored', storage = 'postgres', content = $3, \
             object_key = NULL, original_bytes = $4, stored_bytes = $5, compressed_bytes = $6, \
-            truncated = $7, fetched_at = now(), attempts = attempts + 1, detail = NULL, claimed_by = NULL \
+            truncated = $7, fetched_at = now(), detail = NULL, claimed_by = NULL \
          WHERE github_job_id = $1 AND claimed_by = $2 AND state = 'pending'",
     )
     .bind::<BigInt, _>(claimed.github_job_id)
     .bind::<Text, _>(&claimed.claimed_by)
-    .bind::<Bytea, _>(&compressed)
+    .bind::<Bytea, _>(compressed)
     .bind::<BigInt, _>(log.original as i64)
     .bind::<BigInt, _>(log.text.len() as i64)
     .bind::<BigInt, _>(compressed.len() as i64)
@@ -103,7 +105,8 @@ pub(crate) async fn put(
 }
 
 /// Puts the log back in the queue, due in `wait`; `counted` says whether
-/// this was an attempt (a rate limit is not: GitHub did not look).
+/// this was an attempt (a rate limit is not: GitHub did not look, and the
+/// claim's count is taken back).
 pub async fn record_retry(
     conn: &mut AsyncPgConnection,
     claimed: &Claimed,
@@ -113,13 +116,13 @@ pub async fn record_retry(
 ) -> diesel::QueryResult<bool> {
     let n = diesel::sql_query(
         "UPDATE github_job_logs SET next_attempt_at = now() + make_interval(secs => $3), \
-            attempts = attempts + $4, detail = left($5, 2000), claimed_by = NULL \
+            attempts = attempts - $4, detail = left($5, 2000), claimed_by = NULL \
          WHERE github_job_id = $1 AND claimed_by = $2 AND state = 'pending'",
     )
     .bind::<BigInt, _>(claimed.github_job_id)
     .bind::<Text, _>(&claimed.claimed_by)
     .bind::<Double, _>(wait.as_secs_f64())
-    .bind::<Integer, _>(i32::from(counted))
+    .bind::<Integer, _>(i32::from(!counted))
     .bind::<Text, _>(detail)
     .execute(conn)
     .await?;
@@ -133,7 +136,7 @@ pub async fn record_unavailable(
     detail: &str,
 ) -> diesel::QueryResult<bool> {
     let n = diesel::sql_query(
-        "UPDATE github_job_logs SET state = 'unavailable', attempts = attempts + 1, \
+        "UPDATE github_job_logs SET state = 'unavailable', \
             detail = left($3, 2000), claimed_by = NULL \
          WHERE github_job_id = $1 AND claimed_by = $2 AND state = 'pending'",
     )
@@ -145,23 +148,38 @@ pub async fn record_unavailable(
     Ok(n == 1)
 }
 
-/// Drops the content of logs of jobs that completed more than `retention`
-/// ago (the row stays, `expired`; one still pending is given up), a batch
-/// at a time; how many.
+/// The retention sweep, a batch at a time (how many rows it changed):
+/// stored logs of jobs that completed more than `retention` ago lose their
+/// content (`expired`; the row stays, saying so), pending ones are given up
+/// (`unavailable`), and rows twice as old go.
 pub async fn expire(
     conn: &mut AsyncPgConnection,
     retention: Duration,
     batch: i64,
 ) -> diesel::QueryResult<usize> {
-    diesel::sql_query(
-        "UPDATE github_job_logs SET state = 'expired', content = NULL, object_key = NULL, \
-            claimed_by = NULL, detail = 'dropped after the retention period (WFM_JOB_LOG_RETENTION_DAYS)' \
+    let expired = diesel::sql_query(
+        "UPDATE github_job_logs l SET \
+            state = CASE WHEN l.state = 'stored' THEN 'expired' ELSE 'unavailable' END, \
+            content = NULL, object_key = NULL, claimed_by = NULL, \
+            detail = CASE WHEN l.state = 'stored' \
+                THEN 'dropped after the retention period (WFM_JOB_LOG_RETENTION_DAYS)' \
+                ELSE 'not fetched within the retention period (WFM_JOB_LOG_RETENTION_DAYS)' END \
          WHERE github_job_id IN (SELECT github_job_id FROM github_job_logs \
-             WHERE state <> 'expired' AND created_at < now() - make_interval(secs => $1) \
+             WHERE state IN ('stored', 'pending') AND created_at < now() - make_interval(secs => $1) \
              ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)",
     )
     .bind::<Double, _>(retention.as_secs_f64())
     .bind::<BigInt, _>(batch)
     .execute(conn)
-    .await
+    .await?;
+    let deleted = diesel::sql_query(
+        "DELETE FROM github_job_logs WHERE github_job_id IN (SELECT github_job_id FROM github_job_logs \
+             WHERE state IN ('expired', 'unavailable') AND created_at < now() - make_interval(secs => $1) \
+             ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)",
+    )
+    .bind::<Double, _>(2.0 * retention.as_secs_f64())
+    .bind::<BigInt, _>(batch)
+    .execute(conn)
+    .await?;
+    Ok(expired + deleted)
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::LogError;
 use super::capture::decompress;
 use super::text::{self, Match, StepRange, char_bounds, search, step_ranges};
-use crate::navigation::JobView;
+use crate::navigation::{JobView, Step};
 
 /// Bytes returned when the request does not say.
 pub const DEFAULT_LENGTH: usize = 1 << 20;
@@ -156,13 +156,29 @@ pub async fn read(
     let Some(content) = row.content.filter(|_| answer.state == "stored") else {
         return Ok(Some(answer));
     };
-    let unreadable = |message: String| LogError::Unreadable {
-        job: job.github_job_id,
-        message,
-    };
     let limit = row.stored_bytes.unwrap_or(0).max(0) as u64;
-    let log = decompress(&content, limit).map_err(|e| unreadable(e.to_string()))?;
-    answer.steps = step_ranges(&log, &job.step_list());
+    let (steps, query) = (job.step_list(), query.clone());
+    // un-gzip, split and search: CPU work, off the async threads
+    tokio::task::spawn_blocking(move || {
+        let log = decompress(&content, limit).map_err(|e| LogError::Unreadable {
+            job: answer.job_id,
+            message: e.to_string(),
+        })?;
+        slice(&log, &steps, &query, &mut answer)?;
+        Ok(Some(answer))
+    })
+    .await
+    .map_err(|e| LogError::Task(format!("reading a log: {e}")))?
+}
+
+/// Fills `answer` with the part of `log` that `query` asks for.
+fn slice(
+    log: &[u8],
+    steps: &[Step],
+    query: &LogQuery,
+    answer: &mut JobLog,
+) -> Result<(), LogError> {
+    answer.steps = step_ranges(log, steps);
     let (from, to) = match query.step {
         None => (0, log.len()),
         Some(number) => answer
@@ -171,23 +187,23 @@ pub async fn read(
             .find(|s| s.number == number)
             .map(|s| (s.start, s.end))
             .ok_or(LogError::NoStep {
-                job: job.github_job_id,
+                job: answer.job_id,
                 step: number,
             })?,
     };
-    let start = from.saturating_add(query.start).min(to);
-    let end = start.saturating_add(query.length.min(MAX_LENGTH)).min(to);
     if let Some(term) = &query.search {
-        let (found, count) = search(&log, from, to, term, MAX_MATCHES);
+        let (found, count) = search(log, from, to, term, MAX_MATCHES);
         (answer.start, answer.end) = (from, to);
         answer.matches = Some(found);
-        answer.first_line = text::line_of(&log, from);
+        answer.first_line = text::line_of(log, from);
         answer.match_count = Some(count);
     } else {
-        let (start, end) = char_bounds(&log, start, end);
+        let start = from.saturating_add(query.start).min(to);
+        let end = start.saturating_add(query.length.min(MAX_LENGTH)).min(to);
+        let (start, end) = char_bounds(log, start, end);
         (answer.start, answer.end) = (start, end);
-        answer.first_line = text::line_of(&log, start);
+        answer.first_line = text::line_of(log, start);
         answer.text = Some(String::from_utf8_lossy(&log[start..end]).into_owned());
     }
-    Ok(Some(answer))
+    Ok(())
 }

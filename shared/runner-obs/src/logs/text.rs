@@ -58,27 +58,31 @@ fn stamp(line: &[u8]) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-fn opens_group(line: &[u8]) -> bool {
+/// The title of the group a line opens (`##[group]Run make`), if it opens one.
+fn group_title(line: &[u8]) -> Option<&str> {
     let text = line
         .iter()
         .position(|&b| b == b' ')
         .map_or(line, |i| &line[i + 1..]);
-    text.starts_with(b"##[group]")
+    let title = text.strip_prefix(b"##[group]")?;
+    std::str::from_utf8(title).ok().map(str::trim_end)
 }
 
 /// A line's offset, bytes and stamp.
 type Line<'a> = (usize, &'a [u8], Option<DateTime<Utc>>);
 
 /// Each step's part of `log`, in step order. Lines before the first step's
-/// start belong to it; a step that printed nothing has an empty range.
+/// start belong to it; a step that printed nothing, was skipped or has no
+/// start time has an empty range; a timed step never starts on the line
+/// the step before it started on.
 pub fn step_ranges(log: &[u8], steps: &[Step]) -> Vec<StepRange> {
     let lines: Vec<Line<'_>> = lines(log).map(|(at, l)| (at, l, stamp(l))).collect();
     // where each timed step starts; an untimed one, where the next does
     let mut starts: Vec<Option<usize>> = Vec::with_capacity(steps.len());
-    let mut from = 0; // index of the line the search resumes at
-    let mut after_group = 0; // after the line the previous step opened with
+    let mut from = 0; // the first line a later step may start on
     for (i, step) in steps.iter().enumerate() {
-        let Some(begun) = step.started_at.filter(|_| i > 0) else {
+        let skipped = step.conclusion.as_deref() == Some("skipped");
+        let Some(begun) = step.started_at.filter(|_| i > 0 && !skipped) else {
             starts.push((i == 0).then_some(0));
             continue;
         };
@@ -86,14 +90,30 @@ pub fn step_ranges(log: &[u8], steps: &[Step]) -> Vec<StepRange> {
         let first = (from..lines.len())
             .find(|&k| lines[k].2.is_some_and(|t| t.timestamp() >= second))
             .unwrap_or(lines.len());
-        // within the start's second, the step's own group line if there is
-        // one (not the previous step's: steps can start in the same second)
-        let opening = (first.max(after_group)..lines.len())
+        // within the start's second, the group line the step opens with:
+        // the one titled as the step, else one no later step is titled as
+        // (steps can start in the same second, and the step's name may not
+        // be its group's title)
+        let window: Vec<(usize, &str)> = (first..lines.len())
             .take_while(|&k| lines[k].2.is_none_or(|t| t.timestamp() == second))
-            .find(|&k| opens_group(lines[k].1));
-        after_group = opening.map_or(0, |k| k + 1);
-        let opening = opening.unwrap_or(first);
-        from = opening;
+            .filter_map(|k| group_title(lines[k].1).map(|title| (k, title)))
+            .collect();
+        let later = |title: &str| steps[i + 1..].iter().any(|s| s.name.trim() == title);
+        let opening = window
+            .iter()
+            .find(|(_, title)| *title == step.name.trim())
+            .or_else(|| window.iter().find(|(_, title)| !later(title)))
+            .map_or(first, |&(k, _)| k);
+        // a step whose first line opens a later step's group printed nothing
+        let printed_nothing = lines
+            .get(opening)
+            .and_then(|l| group_title(l.1))
+            .is_some_and(|title| title != step.name.trim() && later(title));
+        from = if printed_nothing {
+            opening
+        } else {
+            (opening + 1).min(lines.len())
+        };
         starts.push(Some(lines.get(opening).map_or(log.len(), |l| l.0)));
     }
     let mut next = log.len();
@@ -258,6 +278,47 @@ mod tests {
             part(2).contains("Run make") && part(2).ends_with("built\n"),
             "{}",
             part(2)
+        );
+    }
+
+    #[test]
+    fn the_last_steps_of_a_job_share_a_second_without_groups() {
+        let log = "2026-12-05T10:00:00.1000000Z setting up\n\
+            2026-12-05T10:00:01.2000000Z ##[group]Run make\n\
+            2026-12-05T10:00:04.0000000Z Post job cleanup.\n\
+            2026-12-05T10:00:04.5000000Z Cleaning up orphan processes\n";
+        let mut skipped = step(3, "Post Run actions/cache@v4", "2026-12-05T10:00:04Z");
+        skipped.conclusion = Some("skipped".into());
+        let steps = [
+            step(1, "Set up job", "2026-12-05T10:00:00Z"),
+            step(2, "Run make", "2026-12-05T10:00:01Z"),
+            skipped,
+            step(4, "Post Run actions/checkout@v4", "2026-12-05T10:00:04Z"),
+            step(5, "Complete job", "2026-12-05T10:00:04Z"),
+        ];
+        let ranges = step_ranges(log.as_bytes(), &steps);
+        let part = |i: usize| &log[ranges[i].start..ranges[i].end];
+        assert_eq!(part(1), "2026-12-05T10:00:01.2000000Z ##[group]Run make\n");
+        assert_eq!(part(2), "", "skipped");
+        assert!(part(3).ends_with("Post job cleanup.\n"), "{}", part(3));
+        assert!(part(4).ends_with("orphan processes\n"), "{}", part(4));
+    }
+
+    #[test]
+    fn a_step_named_apart_from_its_group_leaves_a_later_steps_group_alone() {
+        let log = "2026-12-05T10:00:00.1000000Z setting up\n\
+            2026-12-05T10:00:01.2000000Z ##[group]Run make\n\
+            2026-12-05T10:00:01.3000000Z built\n";
+        let steps = [
+            step(1, "Set up job", "2026-12-05T10:00:00Z"),
+            // printed nothing, started in the second the next one did
+            step(2, "Checkout", "2026-12-05T10:00:01Z"),
+            step(3, "Run make", "2026-12-05T10:00:01Z"),
+        ];
+        let ranges = step_ranges(log.as_bytes(), &steps);
+        assert_eq!(
+            &log[ranges[2].start..ranges[2].end],
+            "2026-12-05T10:00:01.2000000Z ##[group]Run make\n2026-12-05T10:00:01.3000000Z built\n"
         );
     }
 

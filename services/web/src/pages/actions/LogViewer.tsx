@@ -51,7 +51,7 @@ export function LogViewer(props: { job: JobView; view: LogView }) {
 
   const chunks = [...(head.data ?? []), ...(more.key === key ? more.chunks : [])];
   const log = chunks[0];
-  const lines = log?.state === "stored" ? splitLog(chunks.map((c) => c.text ?? "").join(""), log.start) : [];
+  const lines = log?.state === "stored" ? splitLog(chunks.map((c) => c.text ?? "").join(""), log.start, log.first_line) : [];
   const hit = lineAt(lines, view.at);
   const loadedEnd = chunks.length ? chunks[chunks.length - 1].end : 0;
   const next = log ? nextStart(log, view.step, loadedEnd) : null;
@@ -131,7 +131,7 @@ export function LogViewer(props: { job: JobView; view: LogView }) {
           <p class="muted">
             {formatBytes(loadedEnd - sel.start)} of {formatBytes(sel.end - sel.start)} shown
             {view.step !== null && " (this step)"}
-            {log.truncated && ` · GitHub's log was ${formatBytes(log.original_size)}: the first ${formatBytes(log.size)} were kept`}
+            {log.truncated && ` · GitHub's log was ${formatBytes(log.original_size)}: its first and last lines were kept (${formatBytes(log.size)}), a marker line says what was left out`}
             {log.fetched_at && ` · fetched ${formatTime(log.fetched_at)}`}
           </p>
           <div class={`log${view.times ? "" : " log-no-times"}`} role="region" aria-label={`Log of ${job.job_name}`} tabIndex={0}>
