@@ -31,20 +31,6 @@ CREATE TABLE github_job_logs (
 CREATE INDEX github_job_logs_due_idx ON github_job_logs (next_attempt_at) WHERE state = 'pending';
 CREATE INDEX github_job_logs_age_idx ON github_job_logs (created_at);
 
--- Samples the scanner reads from Kubernetes (PodMetrics of an ARC runner
--- pod) may come before any webhook said which run the runner took: they
--- are keyed by runner name and time, the run filled in when known.
-ALTER TABLE github_job_resource_samples
-    ALTER COLUMN repository DROP NOT NULL,
-    ALTER COLUMN github_run_id DROP NOT NULL,
-    DROP CONSTRAINT github_job_resource_samples_key,
-    ADD CONSTRAINT github_job_resource_samples_key
-        UNIQUE NULLS NOT DISTINCT (github_run_id, run_attempt, runner_name, source, sampled_at),
-    ADD CONSTRAINT github_job_resource_samples_job_keyed
-        CHECK (source <> 'job' OR (repository IS NOT NULL AND github_run_id IS NOT NULL));
-CREATE INDEX github_job_resource_samples_runner_idx
-    ON github_job_resource_samples (runner_name, sampled_at) WHERE source = 'kubernetes';
-
 -- An analysis made without the LLM because it failed (timed out, answered
 -- nothing usable) says why.
 ALTER TABLE github_job_analyses ADD COLUMN fallback_reason TEXT;

@@ -373,7 +373,7 @@ pub(crate) async fn post_samples(
         .check()
         .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let mut conn = state.conn().await?;
-    let stored = wfm_runner_obs::resources::store(&mut conn, &batch, "job").await?;
+    let stored = wfm_runner_obs::resources::store(&mut conn, &batch).await?;
     Ok(reply::created(Stored {
         stored,
         received: batch.samples.len(),

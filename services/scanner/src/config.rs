@@ -12,6 +12,7 @@ use wfm_env::{Env, EnvError};
 /// | `WFM_SCANNER_NAMESPACES` | all | comma-separated namespaces to watch (the runner namespaces); empty watches all |
 /// | `WFM_SCANNER_SCAN_INTERVAL` | 60s | the periodic scan (safety net behind the watch); `0s` turns it off |
 /// | `WFM_SCANNER_SCAN_LOOKBACK` | 10m | how far before a config's `last_checked_at` the scan looks again (scanner lag, clock skew) |
+/// | `WFM_SCANNER_POD_METRICS_INTERVAL` | 15s | how often the CPU and memory of running ARC runner pods are read from `metrics.k8s.io` (metrics-server) and kept as their jobs' resource samples; `0s` turns it off |
 /// | `KUBECONFIG` | in-cluster | the Kubernetes API, as kubectl finds it (a kubeconfig, else the pod's service account) |
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScannerConfig {
@@ -20,17 +21,29 @@ pub struct ScannerConfig {
     /// `None`: no periodic scan.
     pub scan_interval: Option<Duration>,
     pub scan_lookback: Duration,
+    /// `None`: runner pods are not sampled.
+    pub pod_metrics_interval: Option<Duration>,
 }
 
 impl ScannerConfig {
     pub fn from_env(env: &Env) -> Result<Self, EnvError> {
         let namespaces = env.list("WFM_SCANNER_NAMESPACES");
         let interval = env.duration_or("WFM_SCANNER_SCAN_INTERVAL", Duration::from_secs(60))?;
+        let pod_metrics =
+            env.duration_or("WFM_SCANNER_POD_METRICS_INTERVAL", Duration::from_secs(15))?;
+        if !pod_metrics.is_zero() && pod_metrics < Duration::from_secs(1) {
+            return Err(EnvError::invalid(
+                "WFM_SCANNER_POD_METRICS_INTERVAL",
+                format!("{pod_metrics:?}"),
+                "must be 0s (off) or at least 1s",
+            ));
+        }
         Ok(ScannerConfig {
             namespaces: (!namespaces.is_empty()).then_some(namespaces),
             scan_interval: (!interval.is_zero()).then_some(interval),
             scan_lookback: env
                 .duration_or("WFM_SCANNER_SCAN_LOOKBACK", Duration::from_secs(600))?,
+            pod_metrics_interval: Some(pod_metrics).filter(|d| !d.is_zero()),
         })
     }
 }
@@ -45,6 +58,14 @@ mod tests {
         assert_eq!(cfg.namespaces, None);
         assert_eq!(cfg.scan_interval, Some(Duration::from_secs(60)));
         assert_eq!(cfg.scan_lookback, Duration::from_secs(600));
+        assert_eq!(cfg.pod_metrics_interval, Some(Duration::from_secs(15)));
+        let off = Env::from_pairs([("WFM_SCANNER_POD_METRICS_INTERVAL", "0s")]);
+        assert_eq!(
+            ScannerConfig::from_env(&off).unwrap().pod_metrics_interval,
+            None
+        );
+        let fast = Env::from_pairs([("WFM_SCANNER_POD_METRICS_INTERVAL", "10ms")]);
+        assert!(ScannerConfig::from_env(&fast).is_err());
     }
 
     #[test]

@@ -4,11 +4,14 @@
 //! - `lifecycle`: what an observed object means (pure, fed with fixtures in tests);
 //! - `record`: the idempotent writes (a row, a finished job's runs, a relist's leftovers);
 //! - `watch`: kube-runtime watchers, one per kind and namespace;
-//! - `scan`: the periodic scan, the safety net behind the watch.
+//! - `scan`: the periodic scan, the safety net behind the watch;
+//! - `pod_metrics`: running runner pods' CPU and memory, kept as their jobs'
+//!   resource samples.
 
 pub mod config;
 pub mod lifecycle;
 pub mod metrics;
+pub mod pod_metrics;
 pub mod record;
 pub mod scan;
 pub mod watch;
@@ -100,6 +103,15 @@ pub async fn run(scanner: Arc<Scanner>, client: Option<Client>, shutdown: Cancel
     }
     if let Some(interval) = scanner.config.scan_interval {
         tasks.spawn(periodic_scan(scanner.clone(), interval, shutdown.clone()));
+    }
+    if let (Some(client), Some(interval)) = (&client, scanner.config.pod_metrics_interval) {
+        tasks.spawn(pod_metrics::sample_loop(
+            scanner.clone(),
+            client.clone(),
+            namespaces.clone(),
+            interval,
+            shutdown.clone(),
+        ));
     }
     while tasks.join_next().await.is_some() {}
 }

@@ -12,6 +12,8 @@ pub struct ScannerMetrics {
     pub watch_errors: Counter,
     pub db_errors: Counter,
     pub events_dropped: Counter,
+    pub pod_samples: Counter,
+    pub pod_metrics_errors: Counter,
 }
 
 impl ScannerMetrics {
@@ -43,6 +45,16 @@ impl ScannerMetrics {
                 "scanner_db_errors",
                 "Database writes that failed and were tried again",
                 &m.db_errors,
+            ),
+            (
+                "scanner_pod_samples",
+                "Resource samples of runner pods stored (metrics.k8s.io)",
+                &m.pod_samples,
+            ),
+            (
+                "scanner_pod_metrics_errors",
+                "Reads of runner pods' metrics that failed (no metrics-server, no permission…)",
+                &m.pod_metrics_errors,
             ),
             (
                 "scanner_events_dropped",

@@ -38,6 +38,7 @@ async fn records_the_clusters_runner_sets_and_runners() {
             namespaces: Some(vec![namespace.clone()]),
             scan_interval: None,
             scan_lookback: Duration::from_secs(600),
+            pod_metrics_interval: None,
         },
         metrics: ScannerMetrics::default(),
     });

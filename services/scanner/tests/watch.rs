@@ -45,6 +45,7 @@ fn start(db: &TestDb, kube: &FakeKube) -> Running {
             namespaces: None,
             scan_interval: None,
             scan_lookback: Duration::from_secs(600),
+            pod_metrics_interval: None,
         },
         metrics: ScannerMetrics::default(),
     });

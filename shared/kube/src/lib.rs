@@ -6,6 +6,7 @@ pub mod arc;
 pub mod exec;
 pub mod node_exporter;
 pub mod pod;
+pub mod pod_metrics;
 pub mod reader;
 pub mod reaper;
 pub mod volumes;

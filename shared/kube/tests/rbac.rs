@@ -130,6 +130,10 @@ async fn the_scanners_rules_are_exactly_its_watches() {
         }
     };
     let _ = tokio::time::timeout(Duration::from_millis(500), drive).await;
+    // and the runner pods' usage
+    wfm_kube::pod_metrics::runner_pod_usage(&kube.client(), Some(ns))
+        .await
+        .expect("runner pod usage");
     let requests = kube.requests();
     assert!(
         requests.iter().any(|r| r.contains("watch=true")),

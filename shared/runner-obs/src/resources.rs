@@ -1,6 +1,7 @@
 //! Runner resource samples: posted from a workflow job (the spec's
-//! contract) and stored per (run, attempt, runner); read back as a job's
-//! series with a summary.
+//! contract) and stored per (run, attempt, runner), or read by the scanner
+//! from Kubernetes' metrics API and stored per runner pod; read back as a
+//! job's series with a summary.
 
 use std::collections::BTreeMap;
 
@@ -108,19 +109,18 @@ impl SampleBatch {
     }
 }
 
-/// Stores a checked batch from `source` (`job` or `kubernetes`); the
-/// samples stored (one already there is not stored again).
+/// Stores a checked batch a job posted; the samples stored (one already
+/// there is not stored again).
 pub async fn store(
     conn: &mut AsyncPgConnection,
     batch: &SampleBatch,
-    source: &str,
 ) -> diesel::QueryResult<usize> {
     let s = &batch.samples;
     diesel::sql_query(
         "INSERT INTO github_job_resource_samples (repository, github_run_id, run_attempt, runner_name, \
             source, sampled_at, cpu_percent, memory_used_bytes, memory_total_bytes, extra) \
-         SELECT $1, $2, $3, $4, $5, u.t, u.cpu, u.used, u.total, u.extra::jsonb \
-         FROM unnest($6::timestamptz[], $7::float8[], $8::int8[], $9::int8[], $10::text[]) \
+         SELECT $1, $2, $3, $4, 'job', u.t, u.cpu, u.used, u.total, u.extra::jsonb \
+         FROM unnest($5::timestamptz[], $6::float8[], $7::int8[], $8::int8[], $9::text[]) \
             AS u(t, cpu, used, total, extra) \
          ON CONFLICT ON CONSTRAINT github_job_resource_samples_key DO NOTHING",
     )
@@ -128,7 +128,38 @@ pub async fn store(
     .bind::<BigInt, _>(batch.run_id)
     .bind::<Integer, _>(batch.run_attempt.unwrap_or(1))
     .bind::<Text, _>(&batch.runner_name)
-    .bind::<Text, _>(source)
+    .bind::<Array<Timestamptz>, _>(s.iter().map(|x| x.t).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Double>>, _>(s.iter().map(|x| x.cpu_percent).collect::<Vec<_>>())
+    .bind::<Array<Nullable<BigInt>>, _>(s.iter().map(|x| x.memory_used_bytes).collect::<Vec<_>>())
+    .bind::<Array<Nullable<BigInt>>, _>(s.iter().map(|x| x.memory_total_bytes).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(
+        s.iter()
+            .map(|x| serde_json::to_string(&x.extra).unwrap_or_else(|_| "{}".into()))
+            .collect::<Vec<_>>(),
+    )
+    .execute(conn)
+    .await
+}
+
+/// Stores samples the scanner read of runner pods, `(runner name,
+/// sample)`; how many were new.
+pub async fn store_kubernetes(
+    conn: &mut AsyncPgConnection,
+    samples: &[(String, Sample)],
+) -> diesel::QueryResult<usize> {
+    if samples.is_empty() {
+        return Ok(0);
+    }
+    let s: Vec<&Sample> = samples.iter().map(|(_, s)| s).collect();
+    diesel::sql_query(
+        "INSERT INTO github_job_resource_samples (runner_name, source, sampled_at, cpu_percent, \
+            memory_used_bytes, memory_total_bytes, extra) \
+         SELECT left(u.runner, 255), 'kubernetes', u.t, u.cpu, u.used, u.total, u.extra::jsonb \
+         FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::int8[], $5::int8[], $6::text[]) \
+            AS u(runner, t, cpu, used, total, extra) \
+         ON CONFLICT ON CONSTRAINT github_job_resource_samples_key DO NOTHING",
+    )
+    .bind::<Array<Text>, _>(samples.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>())
     .bind::<Array<Timestamptz>, _>(s.iter().map(|x| x.t).collect::<Vec<_>>())
     .bind::<Array<Nullable<Double>>, _>(s.iter().map(|x| x.cpu_percent).collect::<Vec<_>>())
     .bind::<Array<Nullable<BigInt>>, _>(s.iter().map(|x| x.memory_used_bytes).collect::<Vec<_>>())
@@ -179,9 +210,11 @@ pub struct StoredSample {
     pub extra: serde_json::Value,
 }
 
-/// The samples of `job`: those of its repository, run attempt and runner
-/// taken while it ran (a minute's slack either side: a self-hosted runner
-/// runs jobs of one attempt one after another).
+/// The samples of `job`: those it posted (of its repository, run attempt
+/// and runner, taken while it ran with a minute's slack either side: a
+/// self-hosted runner runs jobs of one attempt one after another), and
+/// those the scanner read of its runner's pod while it ran (an ARC runner
+/// runs one job).
 pub async fn of_job(
     conn: &mut AsyncPgConnection,
     job: &JobView,
@@ -190,10 +223,14 @@ pub async fn of_job(
         "SELECT s.sampled_at AS t, s.source::text AS source, s.cpu_percent, s.memory_used_bytes, \
             s.memory_total_bytes, s.extra \
          FROM github_workflow_jobs j JOIN github_job_resource_samples s \
-           ON s.github_run_id = j.github_run_id AND s.run_attempt = j.run_attempt \
-          AND s.runner_name = j.runner_name AND lower(s.repository) = lower(j.repository) \
-          AND s.sampled_at BETWEEN coalesce(j.started_at, j.job_created_at) - interval '1 minute' \
-                               AND coalesce(j.completed_at, now()) + interval '1 minute' \
+           ON s.runner_name = j.runner_name AND ( \
+              (s.source = 'job' AND s.github_run_id = j.github_run_id AND s.run_attempt = j.run_attempt \
+               AND lower(s.repository) = lower(j.repository) \
+               AND s.sampled_at BETWEEN coalesce(j.started_at, j.job_created_at) - interval '1 minute' \
+                                    AND coalesce(j.completed_at, now()) + interval '1 minute') \
+           OR (s.source = 'kubernetes' \
+               AND s.sampled_at BETWEEN coalesce(j.started_at, j.job_created_at) \
+                                    AND coalesce(j.completed_at, now()))) \
          WHERE j.github_job_id = $1 ORDER BY s.sampled_at, s.source",
     )
     .bind::<BigInt, _>(job.github_job_id)

@@ -10,7 +10,9 @@
 //! protocol (`v4.channel.k8s.io`). Exec runs the command here, on this
 //! machine, with the pod's PVC mount paths rewritten to the directories the
 //! test gave for those claims: the reader's real shell commands read real
-//! files.
+//! files. `metrics.k8s.io` PodMetrics applied with [`FakeKube::apply`] are
+//! served as metrics-server serves them (kept apart from the Pods of the
+//! same name).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -281,13 +283,34 @@ fn status(code: u16, reason: &str, message: &str) -> HttpResponse {
         )
 }
 
+/// The resource objects are kept under: the plural name, qualified by
+/// the API group where a core resource has the same name (the metrics
+/// API's `pods` are PodMetrics, not Pods): `pods.metrics.k8s.io`.
+fn resource_key(plural: &str, group: &str) -> String {
+    if group == METRICS_GROUP {
+        format!("{plural}.{group}")
+    } else {
+        plural.to_owned()
+    }
+}
+
+const METRICS_GROUP: &str = "metrics.k8s.io";
+
 /// (resource, namespace, name) of an object from its kind.
 fn key_of(object: &Value) -> (String, String, String) {
     let kind = object["kind"].as_str().unwrap_or_default();
-    let resource = format!("{}s", kind.to_ascii_lowercase());
+    let group = object["apiVersion"]
+        .as_str()
+        .and_then(|v| v.split_once('/'))
+        .map_or("", |(group, _)| group);
+    let plural = match kind {
+        "PodMetrics" => "pods".to_owned(),
+        "NodeMetrics" => "nodes".to_owned(),
+        _ => format!("{}s", kind.to_ascii_lowercase()),
+    };
     let meta = &object["metadata"];
     (
-        resource,
+        resource_key(&plural, group),
         meta["namespace"].as_str().unwrap_or_default().to_owned(),
         meta["name"].as_str().unwrap_or_default().to_owned(),
     )
@@ -299,6 +322,7 @@ fn key_of(object: &Value) -> (String, String, String) {
 struct Target {
     api_version: String,
     namespace: Option<String>,
+    /// As objects are kept ([`resource_key`]).
     resource: String,
     name: Option<String>,
     sub: Option<String>,
@@ -306,9 +330,9 @@ struct Target {
 
 fn target(path: &str) -> Option<Target> {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
-    let (api_version, rest) = match parts.as_slice() {
-        ["api", version, rest @ ..] => ((*version).to_owned(), rest),
-        ["apis", group, version, rest @ ..] => (format!("{group}/{version}"), rest),
+    let (group, api_version, rest) = match parts.as_slice() {
+        ["api", version, rest @ ..] => ("", (*version).to_owned(), rest),
+        ["apis", group, version, rest @ ..] => (*group, format!("{group}/{version}"), rest),
         _ => return None,
     };
     let (namespace, rest) = match rest {
@@ -324,7 +348,7 @@ fn target(path: &str) -> Option<Target> {
     Some(Target {
         api_version,
         namespace,
-        resource: resource.to_owned(),
+        resource: resource_key(resource, group),
         name: name.map(str::to_owned),
         sub: sub.map(str::to_owned),
     })
