@@ -335,7 +335,7 @@ pub(crate) async fn logs(
         length: params.length.map_or(read::DEFAULT_LENGTH, |n| n as usize),
         search: params.q,
     };
-    match read::read(&mut conn, &job, &query).await {
+    match read::read(&mut conn, &state.log_store, &job, &query).await {
         Ok(Some(log)) => Ok(reply::ok(log)),
         Ok(None) => Err(ApiError::not_found(format!(
             "no log of job {id} is recorded: logs are fetched when a job completes on a runner"
@@ -425,7 +425,7 @@ pub(crate) async fn analyze(
         let job = recorded_job(&mut conn, id).await?;
         let resources = wfm_runner_obs::resources::of_job(&mut conn, &job).await?;
         let changes = analysis::run_changes(&mut conn, &job).await?;
-        let log = match wfm_runner_obs::logs::read::load(&mut conn, id).await {
+        let log = match wfm_runner_obs::logs::read::load(&mut conn, &state.log_store, id).await {
             Ok(log) => log,
             Err(e) => {
                 tracing::warn!(job = id, error = %e, "a stored log could not be read for an analysis");

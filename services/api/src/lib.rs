@@ -67,6 +67,8 @@ pub struct ApiConfig {
     pub console: wfm_console::ConsoleConfig,
     /// Benchmark series of opted-in configs on `/metrics` (`WFM_API_EXPORT_*`).
     pub export: wfm_change_tracking::export::ExportConfig,
+    /// The bucket job logs are kept in, if not Postgres (`WFM_JOB_LOG_S3_*`).
+    pub job_log_s3: Option<wfm_runner_obs::logs::store::S3Settings>,
 }
 
 /// `WFM_API_SUMMARY_MAX_VALUES` unset: exact percentiles over at most 4M values.
@@ -97,6 +99,7 @@ impl ApiConfig {
             ci: ci::CiConfig::from_env(env)?,
             console: wfm_console::ConsoleConfig::from_env(env)?,
             export: wfm_change_tracking::export::ExportConfig::from_env(env)?,
+            job_log_s3: wfm_runner_obs::logs::store::S3Settings::from_env(env)?,
         })
     }
 }
@@ -112,6 +115,8 @@ pub struct AppState {
     /// See [`ApiConfig::summary_max_values`].
     pub summary_max_values: usize,
     pub webhooks: Arc<webhooks::Webhooks>,
+    /// Where job logs are kept (the collector's `WFM_JOB_LOG_S3_*`).
+    pub log_store: wfm_runner_obs::logs::store::LogStore,
 }
 
 impl std::fmt::Debug for AppState {

@@ -11,6 +11,7 @@ use wfm_api::webhooks::Webhooks;
 use wfm_api::{ApiConfig, AppState};
 use wfm_change_tracking::export::SeriesExport;
 use wfm_extract::llm::LlmClient;
+use wfm_runner_obs::logs::store::LogStore;
 use wfm_service::ServiceInfo;
 
 const INFO: ServiceInfo = ServiceInfo {
@@ -30,6 +31,7 @@ fn main() -> ExitCode {
             Some(config) => Some(Arc::new(LlmClient::new(config)?)),
             None => None,
         };
+        let log_store = LogStore::new(service.config.job_log_s3.as_ref())?;
         let webhooks = Webhooks::new(service.config.webhooks.clone(), service.pool.clone());
         service.metrics.register(
             "webhook_rejections",
@@ -93,6 +95,7 @@ fn main() -> ExitCode {
             llm,
             summary_max_values: service.config.summary_max_values,
             webhooks,
+            log_store,
         });
         let console = wfm_console::Console::load(&service.config.console);
         let served = service

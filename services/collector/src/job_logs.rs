@@ -33,7 +33,17 @@ pub async fn fetch_loop(collector: Arc<Collector>, stop: CancellationToken) {
             sweep(&collector).await;
         }
         let mut idle = settings.poll_interval;
-        match fetch::fetch_due(&collector.pool, &collector.github, &worker, settings, PASS).await {
+        let store = &collector.log_store;
+        match fetch::fetch_due(
+            &collector.pool,
+            &collector.github,
+            store,
+            &worker,
+            settings,
+            PASS,
+        )
+        .await
+        {
             Ok(pass) => {
                 let m = &collector.metrics;
                 m.job_logs_stored.inc_by(pass.stored as u64);
@@ -66,9 +76,14 @@ async fn sweep(collector: &Collector) {
             Err(e) => Err(e.into()),
         };
         match expired {
-            Ok(n) => {
-                collector.metrics.job_logs_expired.inc_by(n as u64);
-                if n < EXPIRE_BATCH as usize {
+            Ok(swept) => {
+                collector.metrics.job_logs_expired.inc_by(swept.rows as u64);
+                // a bucket object left behind is said, not retried: a
+                // lifecycle rule on the bucket is the backstop
+                if let Err(e) = collector.log_store.delete(&swept.objects).await {
+                    tracing::warn!(error = %e, "expired job logs could not all be deleted from the bucket");
+                }
+                if swept.rows < EXPIRE_BATCH as usize {
                     return;
                 }
             }

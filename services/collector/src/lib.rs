@@ -60,6 +60,8 @@ pub struct Collector {
     pub notifier: Option<wfm_change_tracking::notify::Notifier>,
     /// Sends repository health where it is configured to go.
     pub pusher: Option<wfm_repo_health::export::Pusher>,
+    /// Where fetched job logs are kept.
+    pub log_store: wfm_runner_obs::logs::store::LogStore,
 }
 
 impl std::fmt::Debug for Collector {

@@ -115,8 +115,10 @@ impl Collector {
         } else {
             None
         };
+        let log_store = wfm_runner_obs::logs::store::LogStore::new(config.job_logs.s3.as_ref())?;
         Ok(Collector {
             pusher,
+            log_store,
             pool,
             db,
             config,

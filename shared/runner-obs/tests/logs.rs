@@ -11,6 +11,8 @@ use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text};
 use diesel_async::RunQueryDsl;
 use wfm_github::rest::{Credentials, GithubClient};
 use wfm_runner_obs::logs::capture::{compress, decompress};
+use wfm_runner_obs::logs::queue::Placed;
+use wfm_runner_obs::logs::store::LogStore;
 use wfm_runner_obs::logs::{Settings, fetch, queue};
 use wfm_testing::TestDb;
 use wfm_testing::serve;
@@ -151,9 +153,16 @@ async fn logs_are_fetched_capped_retried_and_given_up_as_github_answers() {
     .await
     .expect("pending logs");
 
-    let pass = fetch::fetch_due(db.pool(), &github, "w1", &settings(), 100)
-        .await
-        .expect("a pass");
+    let pass = fetch::fetch_due(
+        db.pool(),
+        &github,
+        &LogStore::Postgres,
+        "w1",
+        &settings(),
+        100,
+    )
+    .await
+    .expect("a pass");
     assert_eq!(
         (pass.stored, pass.retried, pass.unavailable),
         (1, 2, 1),
@@ -216,9 +225,16 @@ async fn logs_are_fetched_capped_retried_and_given_up_as_github_answers() {
     );
 
     // the next pass takes the rest; 4 is not due before the reset
-    let pass = fetch::fetch_due(db.pool(), &github, "w1", &settings(), 100)
-        .await
-        .expect("a pass");
+    let pass = fetch::fetch_due(
+        db.pool(),
+        &github,
+        &LogStore::Postgres,
+        "w1",
+        &settings(),
+        100,
+    )
+    .await
+    .expect("a pass");
     assert_eq!(
         (pass.stored, pass.retried, pass.unavailable),
         (2, 0, 0),
@@ -247,9 +263,16 @@ async fn logs_are_fetched_capped_retried_and_given_up_as_github_answers() {
         .execute(&mut db.connect().await)
         .await
         .unwrap();
-    let pass = fetch::fetch_due(db.pool(), &github, "w2", &settings(), 100)
-        .await
-        .unwrap();
+    let pass = fetch::fetch_due(
+        db.pool(),
+        &github,
+        &LogStore::Postgres,
+        "w2",
+        &settings(),
+        100,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         (pass.stored, pass.retried, pass.unavailable),
         (0, 0, 1),
@@ -308,7 +331,7 @@ async fn a_claim_that_ran_out_records_nothing_and_old_logs_expire() {
     let log = capture.finish();
     let packed = compress(&log.text);
     let stored = async |conn: &mut diesel_async::AsyncPgConnection, claimed| {
-        queue::record_stored(conn, claimed, &log, &packed)
+        queue::record_stored(conn, claimed, &log, Placed::Row(&packed))
             .await
             .expect("an update")
     };
@@ -342,8 +365,9 @@ async fn a_claim_that_ran_out_records_nothing_and_old_logs_expire() {
     .await
     .expect("an old log");
     let month = Duration::from_secs(30 * 86_400);
-    let changed = queue::expire(&mut conn, month, 10).await.expect("a sweep");
-    assert_eq!(changed, 3, "7 and 9 changed, 10 deleted");
+    let swept = queue::expire(&mut conn, month, 10).await.expect("a sweep");
+    assert_eq!(swept.rows, 3, "7 and 9 changed, 10 deleted");
+    assert!(swept.objects.is_empty(), "no bucket");
     let r = rows(&db).await;
     let states: Vec<&str> = r.iter().map(|r| r.state.as_str()).collect();
     assert_eq!(
@@ -366,7 +390,7 @@ async fn a_claim_that_ran_out_records_nothing_and_old_logs_expire() {
     );
     assert_eq!(
         queue::expire(&mut conn, month, 10).await.expect("a sweep"),
-        0
+        queue::Swept::default()
     );
 }
 
@@ -392,9 +416,16 @@ async fn a_log_whose_fetches_keep_dying_is_given_up() {
         Duration::from_secs(1),
     )
     .expect("a client");
-    let pass = fetch::fetch_due(db.pool(), &github, "w3", &settings(), 10)
-        .await
-        .expect("a pass");
+    let pass = fetch::fetch_due(
+        db.pool(),
+        &github,
+        &LogStore::Postgres,
+        "w3",
+        &settings(),
+        10,
+    )
+    .await
+    .expect("a pass");
     assert_eq!((pass.stored, pass.unavailable), (0, 1), "{pass:?}");
     let r = rows(&db).await;
     assert_eq!(r[0].state, "unavailable");

@@ -95,6 +95,7 @@ impl TestApi {
             llm: None,
             summary_max_values: wfm_api::DEFAULT_SUMMARY_MAX_VALUES,
             webhooks: wfm_api::webhooks::Webhooks::new(Default::default(), db.pool().clone()),
+            log_store: Default::default(),
         };
         edit(&mut state);
         let hooks = state.webhooks.clone();

@@ -15,8 +15,24 @@ use wfm_db::{DbPool, PooledConn};
 use wfm_github::rest::{GithubClient, RestError};
 
 use super::capture::{Capture, compress};
-use super::queue::{self, Claimed};
+use super::queue::{self, Claimed, Placed};
+use super::store::LogStore;
 use super::{LogError, Settings};
+
+/// Why a log was not stored this time.
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error(transparent)]
+    Github(RestError),
+    #[error(transparent)]
+    Store(LogError),
+}
+
+/// A fetched log's gzip, and where it went.
+enum Stored {
+    Row(Vec<u8>),
+    Object { key: String, bytes: usize },
+}
 
 /// What a pass did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -48,6 +64,7 @@ async fn conn(pool: &DbPool) -> Result<PooledConn, LogError> {
 pub async fn fetch_due(
     pool: &DbPool,
     github: &GithubClient,
+    store: &LogStore,
     worker: &str,
     settings: &Settings,
     max: usize,
@@ -82,43 +99,49 @@ pub async fn fetch_due(
             .map(Ok)?,
             Err(e) => Err(e),
         };
+        // a bucket is written before the row says the log is there
+        let outcome = match (outcome, store.key(claimed.github_job_id)) {
+            (Ok((log, compressed)), Some(key)) => {
+                let bytes = compressed.len();
+                match store.put(&key, compressed).await {
+                    Ok(()) => Ok((log, Stored::Object { key, bytes })),
+                    Err(e) => Err(Failure::Store(e)),
+                }
+            }
+            (Ok((log, compressed)), None) => Ok((log, Stored::Row(compressed))),
+            (Err(e), _) => Err(Failure::Github(e)),
+        };
         let mut conn = conn(pool).await?;
         let recorded = match outcome {
-            Ok((log, compressed)) => {
+            Ok((log, stored)) => {
                 pass.stored += 1;
-                queue::record_stored(&mut conn, &claimed, &log, &compressed).await?
+                let placed = match &stored {
+                    Stored::Row(bytes) => Placed::Row(bytes),
+                    Stored::Object { key, bytes } => Placed::Object { key, bytes: *bytes },
+                };
+                queue::record_stored(&mut conn, &claimed, &log, placed).await?
             }
-            Err(RestError::RateLimited { retry_after }) => {
+            Err(Failure::Github(RestError::RateLimited { retry_after })) => {
                 pass.retried += 1;
                 pass.rate_limited = Some(retry_after);
-                queue::record_retry(
-                    &mut conn,
-                    &claimed,
-                    retry_after,
-                    false,
-                    "GitHub's rate limit",
-                )
-                .await?;
+                let why = "GitHub's rate limit";
+                queue::record_retry(&mut conn, &claimed, retry_after, false, why).await?;
                 break;
             }
-            Err(RestError::Status { status: 410, .. }) => {
+            Err(Failure::Github(RestError::Status { status: 410, .. })) => {
                 pass.unavailable += 1;
-                queue::record_unavailable(
-                    &mut conn,
-                    &claimed,
-                    "GitHub no longer has this log (410 Gone)",
-                )
-                .await?
+                let why = "GitHub no longer has this log (410 Gone)";
+                queue::record_unavailable(&mut conn, &claimed, why).await?
             }
             Err(e) if attempt >= settings.attempts => {
                 pass.unavailable += 1;
-                let detail = format!("given up after {attempt} attempts: {e}");
-                queue::record_unavailable(&mut conn, &claimed, &detail).await?
+                let why = format!("given up after {attempt} attempts: {e}");
+                queue::record_unavailable(&mut conn, &claimed, &why).await?
             }
             Err(e) => {
                 pass.retried += 1;
-                queue::record_retry(&mut conn, &claimed, backoff(attempt), true, &e.to_string())
-                    .await?
+                let why = e.to_string();
+                queue::record_retry(&mut conn, &claimed, backoff(attempt), true, &why).await?
             }
         };
         if !recorded {

@@ -8,6 +8,7 @@
 //!   limits deferring the rest of the pass;
 //! - `capture`: a log kept within the cap as it streams in, and gzip;
 //! - `text`: a stored log split by step, sliced and searched;
+//! - `store`: where the gzip lives (the row, or an S3-compatible bucket);
 //! - `read`: what `GET /actions/jobs/{id}/logs` answers;
 //! - `excerpt`: the parts of a log an LLM is shown.
 
@@ -16,6 +17,7 @@ pub mod excerpt;
 pub mod fetch;
 pub mod queue;
 pub mod read;
+pub mod store;
 pub mod text;
 
 use std::time::Duration;
@@ -32,6 +34,8 @@ pub enum LogError {
     Pool(String),
     #[error("a background task failed: {0}")]
     Task(String),
+    #[error("the log store: {0}")]
+    Storage(String),
     #[error("job {job} has no step {step}")]
     NoStep { job: i64, step: i64 },
     #[error("the stored log of job {job} cannot be read: {message}")]
@@ -52,6 +56,8 @@ pub struct Settings {
     pub poll_interval: Duration,
     /// How long a claimed log is this worker's before another may take it.
     pub lease: Duration,
+    /// An S3-compatible bucket for the logs; `None`: Postgres.
+    pub s3: Option<store::S3Settings>,
 }
 
 impl Default for Settings {
@@ -63,6 +69,7 @@ impl Default for Settings {
             attempts: 6,
             poll_interval: Duration::from_secs(10),
             lease: Duration::from_secs(900),
+            s3: None,
         }
     }
 }
@@ -124,6 +131,7 @@ impl Settings {
             attempts,
             poll_interval,
             lease,
+            s3: store::S3Settings::from_env(env)?,
         })
     }
 }
@@ -161,6 +169,33 @@ mod tests {
         assert_eq!(set.max_bytes, 1 << 20);
         assert_eq!(set.retention, Duration::from_secs(7 * 86_400));
         assert!(!set.enabled);
+        assert_eq!(set.s3, None);
+        let s3 = env(&[
+            ("WFM_JOB_LOG_S3_BUCKET", "logs"),
+            ("WFM_JOB_LOG_S3_ENDPOINT", "http://minio:9000"),
+            ("WFM_JOB_LOG_S3_ACCESS_KEY_ID", "id"),
+            ("WFM_JOB_LOG_S3_SECRET_ACCESS_KEY", "secret"),
+        ])
+        .unwrap()
+        .s3
+        .expect("a bucket");
+        assert_eq!(
+            (s3.bucket.as_str(), s3.region.as_str(), s3.prefix.as_str()),
+            ("logs", "us-east-1", "job-logs/")
+        );
+        assert!(!format!("{s3:?}").contains("secret"));
+        for bad in [
+            [
+                ("WFM_JOB_LOG_S3_BUCKET", "logs"),
+                ("WFM_JOB_LOG_S3_ENDPOINT", "minio:9000"),
+            ],
+            [
+                ("WFM_JOB_LOG_S3_BUCKET", "logs"),
+                ("WFM_JOB_LOG_S3_ACCESS_KEY_ID", "only-the-id"),
+            ],
+        ] {
+            assert!(env(&bad).is_err(), "{bad:?}");
+        }
         for bad in [
             ("WFM_JOB_LOG_MAX_BYTES", "100"),
             ("WFM_JOB_LOG_MAX_BYTES", "lots"),

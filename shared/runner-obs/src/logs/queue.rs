@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use diesel::sql_types::{BigInt, Bool, Bytea, Double, Integer, Text};
+use diesel::sql_types::{BigInt, Bool, Bytea, Double, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::capture::{Captured, compress};
@@ -49,26 +49,40 @@ pub async fn claim(
     Ok(rows.pop())
 }
 
-/// Stores a fetched log (`compressed` is its text, gzip); false when the
-/// claim was lost.
+/// Where a fetched log's gzip was put.
+#[derive(Debug, Clone, Copy)]
+pub enum Placed<'a> {
+    /// In the row: these bytes.
+    Row(&'a [u8]),
+    /// In the bucket, at this key; this many bytes.
+    Object { key: &'a str, bytes: usize },
+}
+
+/// Records a fetched log; false when the claim was lost.
 pub async fn record_stored(
     conn: &mut AsyncPgConnection,
     claimed: &Claimed,
     log: &Captured,
-    compressed: &[u8],
+    placed: Placed<'_>,
 ) -> diesel::QueryResult<bool> {
+    let (storage, content, key, compressed) = match placed {
+        Placed::Row(bytes) => ("postgres", Some(bytes), None, bytes.len()),
+        Placed::Object { key, bytes } => ("s3", None, Some(key), bytes),
+    };
     let n = diesel::sql_query(
-        "UPDATE github_job_logs SET state = 'stored', storage = 'postgres', content = $3, \
-            object_key = NULL, original_bytes = $4, stored_bytes = $5, compressed_bytes = $6, \
-            truncated = $7, fetched_at = now(), detail = NULL, claimed_by = NULL \
+        "UPDATE github_job_logs SET state = 'stored', storage = $3, content = $4, \
+            object_key = $5, original_bytes = $6, stored_bytes = $7, compressed_bytes = $8, \
+            truncated = $9, fetched_at = now(), detail = NULL, claimed_by = NULL \
          WHERE github_job_id = $1 AND claimed_by = $2 AND state = 'pending'",
     )
     .bind::<BigInt, _>(claimed.github_job_id)
     .bind::<Text, _>(&claimed.claimed_by)
-    .bind::<Bytea, _>(compressed)
+    .bind::<Text, _>(storage)
+    .bind::<Nullable<Bytea>, _>(content)
+    .bind::<Nullable<Text>, _>(key)
     .bind::<BigInt, _>(log.original as i64)
     .bind::<BigInt, _>(log.text.len() as i64)
-    .bind::<BigInt, _>(compressed.len() as i64)
+    .bind::<BigInt, _>(compressed as i64)
     .bind::<Bool, _>(log.truncated)
     .execute(conn)
     .await?;
@@ -148,29 +162,45 @@ pub async fn record_unavailable(
     Ok(n == 1)
 }
 
-/// The retention sweep, a batch at a time (how many rows it changed):
-/// stored logs of jobs that completed more than `retention` ago lose their
-/// content (`expired`; the row stays, saying so), pending ones are given up
-/// (`unavailable`), and rows twice as old go.
+/// What a retention sweep changed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Swept {
+    /// Rows expired, given up or deleted.
+    pub rows: usize,
+    /// Bucket keys whose logs were expired: to delete from the bucket.
+    pub objects: Vec<String>,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Key {
+    #[diesel(sql_type = Nullable<Text>)]
+    object_key: Option<String>,
+}
+
+/// The retention sweep, a batch at a time: stored logs of jobs that
+/// completed more than `retention` ago lose their content (`expired`; the
+/// row stays, saying so), pending ones are given up (`unavailable`), and
+/// rows twice as old go.
 pub async fn expire(
     conn: &mut AsyncPgConnection,
     retention: Duration,
     batch: i64,
-) -> diesel::QueryResult<usize> {
-    let expired = diesel::sql_query(
-        "UPDATE github_job_logs l SET \
+) -> diesel::QueryResult<Swept> {
+    let expired: Vec<Key> = diesel::sql_query(
+        "WITH old AS (SELECT github_job_id, object_key FROM github_job_logs \
+             WHERE state IN ('stored', 'pending') AND created_at < now() - make_interval(secs => $1) \
+             ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
+         UPDATE github_job_logs l SET \
             state = CASE WHEN l.state = 'stored' THEN 'expired' ELSE 'unavailable' END, \
             content = NULL, object_key = NULL, claimed_by = NULL, \
             detail = CASE WHEN l.state = 'stored' \
                 THEN 'dropped after the retention period (WFM_JOB_LOG_RETENTION_DAYS)' \
                 ELSE 'not fetched within the retention period (WFM_JOB_LOG_RETENTION_DAYS)' END \
-         WHERE github_job_id IN (SELECT github_job_id FROM github_job_logs \
-             WHERE state IN ('stored', 'pending') AND created_at < now() - make_interval(secs => $1) \
-             ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)",
+         FROM old WHERE l.github_job_id = old.github_job_id RETURNING old.object_key",
     )
     .bind::<Double, _>(retention.as_secs_f64())
     .bind::<BigInt, _>(batch)
-    .execute(conn)
+    .load(conn)
     .await?;
     let deleted = diesel::sql_query(
         "DELETE FROM github_job_logs WHERE github_job_id IN (SELECT github_job_id FROM github_job_logs \
@@ -181,5 +211,8 @@ pub async fn expire(
     .bind::<BigInt, _>(batch)
     .execute(conn)
     .await?;
-    Ok(expired + deleted)
+    Ok(Swept {
+        rows: expired.len() + deleted,
+        objects: expired.into_iter().filter_map(|k| k.object_key).collect(),
+    })
 }

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::LogError;
 use super::capture::decompress;
+use super::store::LogStore;
 use super::text::{self, Match, StepRange, char_bounds, search, step_ranges};
 use crate::navigation::{JobView, Step};
 
@@ -88,6 +89,8 @@ struct Row {
     fetched_at: Option<DateTime<Utc>>,
     #[diesel(sql_type = Nullable<Bytea>)]
     content: Option<Vec<u8>>,
+    #[diesel(sql_type = Nullable<Text>)]
+    object_key: Option<String>,
     #[diesel(sql_type = Nullable<BigInt>)]
     original_bytes: Option<i64>,
     #[diesel(sql_type = Nullable<BigInt>)]
@@ -96,18 +99,39 @@ struct Row {
     truncated: bool,
 }
 
+/// A stored log's gzip: its row's, or its bucket object's.
+async fn gzip_of(
+    store: &LogStore,
+    content: Option<Vec<u8>>,
+    key: Option<String>,
+) -> Result<Option<Vec<u8>>, LogError> {
+    match (content, key) {
+        (Some(content), _) => Ok(Some(content)),
+        (None, Some(key)) => store.get(&key).await.map(Some),
+        (None, None) => Ok(None),
+    }
+}
+
 /// `job_id`'s log, when one is stored.
-pub async fn load(conn: &mut AsyncPgConnection, job_id: i64) -> Result<Option<Vec<u8>>, LogError> {
+pub async fn load(
+    conn: &mut AsyncPgConnection,
+    store: &LogStore,
+    job_id: i64,
+) -> Result<Option<Vec<u8>>, LogError> {
     let row: Option<Row> = diesel::sql_query(
-        "SELECT state::text AS state, detail, attempts, fetched_at, content, original_bytes, \
-            stored_bytes, truncated FROM github_job_logs WHERE github_job_id = $1 AND state = 'stored'",
+        "SELECT state::text AS state, detail, attempts, fetched_at, content, object_key, \
+            original_bytes, stored_bytes, truncated FROM github_job_logs \
+         WHERE github_job_id = $1 AND state = 'stored'",
     )
     .bind::<BigInt, _>(job_id)
     .get_result(conn)
     .await
     .optional()?;
-    let Some((content, size)) = row.and_then(|r| Some((r.content?, r.stored_bytes.unwrap_or(0))))
-    else {
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let size = row.stored_bytes.unwrap_or(0);
+    let Some(content) = gzip_of(store, row.content, row.object_key).await? else {
         return Ok(None);
     };
     decompress(&content, size.max(0) as u64)
@@ -122,12 +146,13 @@ pub async fn load(conn: &mut AsyncPgConnection, job_id: i64) -> Result<Option<Ve
 /// recorded (its job has not completed, or completed before logs were kept).
 pub async fn read(
     conn: &mut AsyncPgConnection,
+    store: &LogStore,
     job: &JobView,
     query: &LogQuery,
 ) -> Result<Option<JobLog>, LogError> {
     let row: Option<Row> = diesel::sql_query(
-        "SELECT state::text AS state, detail, attempts, fetched_at, content, original_bytes, \
-            stored_bytes, truncated FROM github_job_logs WHERE github_job_id = $1",
+        "SELECT state::text AS state, detail, attempts, fetched_at, content, object_key, \
+            original_bytes, stored_bytes, truncated FROM github_job_logs WHERE github_job_id = $1",
     )
     .bind::<BigInt, _>(job.github_job_id)
     .get_result(conn)
@@ -153,7 +178,10 @@ pub async fn read(
         matches: None,
         match_count: None,
     };
-    let Some(content) = row.content.filter(|_| answer.state == "stored") else {
+    if answer.state != "stored" {
+        return Ok(Some(answer));
+    }
+    let Some(content) = gzip_of(store, row.content, row.object_key).await? else {
         return Ok(Some(answer));
     };
     let limit = row.stored_bytes.unwrap_or(0).max(0) as u64;
