@@ -1,3 +1,4 @@
+DROP INDEX github_job_resource_samples_pod_age_idx;
 DROP INDEX github_job_resource_samples_runner_idx;
 DELETE FROM github_job_resource_samples WHERE repository IS NULL OR github_run_id IS NULL;
 ALTER TABLE github_job_resource_samples

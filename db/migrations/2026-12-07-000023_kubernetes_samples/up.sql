@@ -12,3 +12,6 @@ ALTER TABLE github_job_resource_samples
         CHECK (source <> 'job' OR (repository IS NOT NULL AND github_run_id IS NOT NULL));
 CREATE INDEX github_job_resource_samples_runner_idx
     ON github_job_resource_samples (runner_name, sampled_at) WHERE source = 'kubernetes';
+-- the retention sweep of those samples (WFM_SCANNER_POD_METRICS_RETENTION)
+CREATE INDEX github_job_resource_samples_pod_age_idx
+    ON github_job_resource_samples (sampled_at) WHERE source = 'kubernetes';

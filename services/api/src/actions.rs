@@ -440,15 +440,15 @@ pub(crate) async fn analyze(
         None => None,
         Some(client) => {
             let evidence = llm::Evidence {
-                job: &job,
-                findings: &findings,
-                resources: Some(&resources.summary),
-                changes: &changes,
-                log: log.as_deref(),
+                job: job.clone(),
+                findings: findings.clone(),
+                resources: Some(resources.summary.clone()),
+                changes,
+                log,
             };
-            Some(llm::analyze(client, &evidence).await.map_err(|e| {
+            Some(llm::analyze(client, evidence).await.map_err(|e| {
                 tracing::warn!(job = id, error = %e, "LLM analysis failed; the deterministic one is kept");
-                e.to_string()
+                e.reason()
             }))
         }
     };

@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 use wfm_testing::llm_stub::LlmStub;
 
 const FAILURE: &str = "workflow_job/completed.failure.with-organization.payload.json";
-/// Small enough that the log below must be cut to fit.
+/// Small enough that the log's excerpts must be cut to fit (uncut, they
+/// are about 12 KB once escaped).
 const BUDGET: usize = 6_000;
 
 async fn api_with(stub: &LlmStub, timeout: Duration) -> common::TestApi {
@@ -59,6 +60,12 @@ async fn failed_job(api: &common::TestApi) -> i64 {
     }
     log.push_str("2021-08-05T10:26:27.1000000Z ##[group]Run yarn run format-check\n");
     log.push_str("2021-08-05T10:26:27.5000000Z [warn] src/app.ts: Code style issues found\n");
+    // colored, quoted error lines: JSON escaping makes them longer
+    for i in 0..400 {
+        log.push_str(&format!(
+            "2021-08-05T10:26:27.6000000Z \u{1b}[31mError:\u{1b}[0m \"src/file{i}.ts\" is not formatted\n"
+        ));
+    }
     log.push_str("2021-08-05T10:26:27.9000000Z ##[error]Process completed with exit code 1.\n");
     log.push_str("2021-08-05T10:26:28.0000000Z Cleaning up orphan processes\n");
     let mut conn = api.conn().await;
@@ -123,22 +130,17 @@ async fn the_model_is_sent_the_jobs_evidence_within_the_budget_and_its_answer_ke
     );
     assert_eq!(sent["rule_based_findings"][0]["kind"], "failed_step");
     let excerpts = sent["log_excerpts"].as_array().expect("excerpts");
+    let first = excerpts[0]["text"].as_str().unwrap_or("");
+    assert!(first.contains("Code style issues found"), "{excerpts:?}");
     assert!(
-        excerpts[0]["text"]
-            .as_str()
-            .unwrap_or("")
-            .contains("##[error]Process completed with exit code 1."),
-        "{excerpts:?}"
+        first.contains("\u{1b}[31mError:\u{1b}[0m \"src/file0.ts\""),
+        "the first errors, as printed"
     );
+    // 80 lines uncut (20 errors, 3 lines before each): cut to the budget
     assert!(
-        excerpts[0]["text"]
-            .as_str()
-            .unwrap_or("")
-            .contains("Code style issues found")
-    );
-    assert!(
-        !user.contains("fetched package 10\\n"),
-        "the log was cut to the budget"
+        first.lines().count() < 80,
+        "{} lines",
+        first.lines().count()
     );
     assert_eq!(
         requests[0]["response_format"]["json_schema"]["name"], "job_analysis",
@@ -176,11 +178,12 @@ async fn a_slow_or_nonsensical_model_leaves_the_deterministic_analysis_saying_wh
     assert_eq!(analysis["findings"][0]["kind"], "failed_step");
 
     for answer in [
-        json!("I think the formatting step failed."),
-        json!({"markdown": "", "findings": []}),
-        json!({"markdown": "ok", "findings": [{"kind": "x", "severity": "fatal", "message": "m"}]}),
+        "I think the formatting step failed.".to_owned(),
+        json!({"markdown": "", "findings": []}).to_string(),
+        json!({"markdown": "ok", "findings": [{"kind": "x", "severity": "fatal", "message": "m"}]})
+            .to_string(),
     ] {
-        let stub = LlmStub::answering(answer.clone()).await;
+        let stub = LlmStub::answering_text(&answer).await;
         let api = api_with(&stub, Duration::from_secs(10)).await;
         let id = failed_job(&api).await;
         let analysis = api

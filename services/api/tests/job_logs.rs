@@ -185,3 +185,106 @@ async fn a_completed_job_queues_its_log_once_and_it_is_served_by_step_range_and_
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn a_log_fetched_past_the_cap_is_served_with_its_head_tail_and_marker() {
+    use actix_web::{HttpRequest, HttpResponse, web};
+    use wfm_github::rest::{Credentials, GithubClient};
+    use wfm_runner_obs::logs::{Settings, fetch, store::LogStore};
+
+    let api = signed_api().await;
+    assert_eq!(
+        deliver(&api, "workflow_job", "d-1", fixture(DONE)).await.0,
+        200
+    );
+    apply_all(&api).await;
+    // the Rubocop step (10:26:15–21) prints 20,000 lines
+    let brakeman = LOG.find("2021-08-05T10:26:21.1000000Z").expect("step 5");
+    let mut big = String::from(&LOG[..brakeman]);
+    for i in 0..20_000 {
+        big.push_str(&format!("2021-08-05T10:26:16.0000000Z offense {i:05}\n"));
+    }
+    big.push_str(&LOG[brakeman..]);
+    big.push_str("2021-08-05T10:26:26.5000000Z Cleaning up orphan processes\n");
+    let served = big.clone();
+    let github = wfm_testing::serve(move |cfg| {
+        let body = served.clone();
+        cfg.route(
+            "/repos/{owner}/{repo}/actions/jobs/{id}/logs",
+            web::get().to(|req: HttpRequest| async move {
+                let host = req.connection_info().host().to_owned();
+                HttpResponse::Found()
+                    .insert_header(("location", format!("http://{host}/signed/log")))
+                    .finish()
+            }),
+        )
+        .route(
+            "/signed/log",
+            web::get().to(move || {
+                let body = body.clone();
+                async move { HttpResponse::Ok().body(body) }
+            }),
+        );
+    });
+    let client = GithubClient::new(
+        &github,
+        Credentials::Token("t".into()),
+        std::time::Duration::from_secs(10),
+    )
+    .expect("a client");
+    let settings = Settings {
+        max_bytes: 64 << 10,
+        ..Settings::default()
+    };
+    let pass = fetch::fetch_due(
+        api.db.pool(),
+        &client,
+        &LogStore::Postgres,
+        "w",
+        &settings,
+        10,
+    )
+    .await
+    .expect("a pass");
+    assert_eq!(pass.stored, 1, "{pass:?}");
+
+    let whole = api
+        .get(&format!("actions/jobs/{JOB}/logs?length=8388608"))
+        .await
+        .data();
+    assert_eq!(
+        (whole["state"].as_str(), whole["truncated"].as_bool()),
+        (Some("stored"), Some(true))
+    );
+    assert_eq!(whole["original_size"], big.len());
+    let text = whole["text"].as_str().expect("text");
+    assert!(text.starts_with(&LOG[..brakeman]), "the head is kept");
+    assert!(
+        text.ends_with("Cleaning up orphan processes\n"),
+        "the tail is kept"
+    );
+    assert!(text.len() <= (64 << 10) + 200, "{}", text.len());
+    let marker = api
+        .get(&format!("actions/jobs/{JOB}/logs?q=left%20out"))
+        .await
+        .data();
+    assert_eq!(marker["match_count"], 1);
+    // the kept lines of step 4 and the tail's steps are still told apart
+    let step4 = api
+        .get(&format!("actions/jobs/{JOB}/logs?step=4&q=offense"))
+        .await
+        .data();
+    assert!(
+        step4["match_count"].as_u64().unwrap_or(0) > 1_000,
+        "{}",
+        step4["match_count"]
+    );
+    let last = api
+        .get(&format!("actions/jobs/{JOB}/logs?step=13"))
+        .await
+        .data();
+    assert_eq!(
+        last["text"],
+        "2021-08-05T10:26:26.5000000Z Cleaning up orphan processes\n"
+    );
+}

@@ -80,7 +80,12 @@ async fn sweep(collector: &Collector) {
                 collector.metrics.job_logs_expired.inc_by(swept.rows as u64);
                 // a bucket object left behind is said, not retried: a
                 // lifecycle rule on the bucket is the backstop
-                if let Err(e) = collector.log_store.delete(&swept.objects).await {
+                let keys: Vec<String> = swept
+                    .jobs
+                    .iter()
+                    .filter_map(|job| collector.log_store.key(*job))
+                    .collect();
+                if let Err(e) = collector.log_store.delete(&keys).await {
                     tracing::warn!(error = %e, "expired job logs could not all be deleted from the bucket");
                 }
                 if swept.rows < EXPIRE_BATCH as usize {

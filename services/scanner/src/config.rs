@@ -13,6 +13,7 @@ use wfm_env::{Env, EnvError};
 /// | `WFM_SCANNER_SCAN_INTERVAL` | 60s | the periodic scan (safety net behind the watch); `0s` turns it off |
 /// | `WFM_SCANNER_SCAN_LOOKBACK` | 10m | how far before a config's `last_checked_at` the scan looks again (scanner lag, clock skew) |
 /// | `WFM_SCANNER_POD_METRICS_INTERVAL` | 15s | how often the CPU and memory of running ARC runner pods are read from `metrics.k8s.io` (metrics-server) and kept as their jobs' resource samples; `0s` turns it off |
+/// | `WFM_SCANNER_POD_METRICS_RETENTION` | 30d | how long those samples are kept |
 /// | `KUBECONFIG` | in-cluster | the Kubernetes API, as kubectl finds it (a kubeconfig, else the pod's service account) |
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScannerConfig {
@@ -23,6 +24,7 @@ pub struct ScannerConfig {
     pub scan_lookback: Duration,
     /// `None`: runner pods are not sampled.
     pub pod_metrics_interval: Option<Duration>,
+    pub pod_metrics_retention: Duration,
 }
 
 impl ScannerConfig {
@@ -44,6 +46,10 @@ impl ScannerConfig {
             scan_lookback: env
                 .duration_or("WFM_SCANNER_SCAN_LOOKBACK", Duration::from_secs(600))?,
             pod_metrics_interval: Some(pod_metrics).filter(|d| !d.is_zero()),
+            pod_metrics_retention: env.duration_or(
+                "WFM_SCANNER_POD_METRICS_RETENTION",
+                Duration::from_secs(30 * 86_400),
+            )?,
         })
     }
 }

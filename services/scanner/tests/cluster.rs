@@ -39,6 +39,7 @@ async fn records_the_clusters_runner_sets_and_runners() {
             scan_interval: None,
             scan_lookback: Duration::from_secs(600),
             pod_metrics_interval: None,
+            pod_metrics_retention: Duration::from_secs(86_400),
         },
         metrics: ScannerMetrics::default(),
     });

@@ -16,11 +16,19 @@ use wfm_testing::fake_kube::FakeKube;
 
 const NS: &str = "arc-runners";
 
-fn runner_pod(name: &str, limits: Option<Value>) -> Value {
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// An EphemeralRunner, whose pod spec gives its pod's limits.
+fn runner(name: &str, limits: Option<Value>) -> Value {
     let resources = limits.map_or(json!({}), |l| json!({"limits": l}));
-    json!({"apiVersion": "v1", "kind": "Pod",
-           "metadata": {"name": name, "namespace": NS, "labels": {"actions-ephemeral-runner": "True"}},
-           "spec": {"containers": [{"name": "runner", "image": "ghcr.io/actions/actions-runner", "resources": resources}]}})
+    json!({"apiVersion": "actions.github.com/v1alpha1", "kind": "EphemeralRunner",
+           "metadata": {"name": name, "namespace": NS},
+           "spec": {"githubConfigUrl": "https://github.com/octo", "spec": {"containers": [
+               {"name": "runner", "image": "ghcr.io/actions/actions-runner", "resources": resources}]}}})
 }
 
 fn pod_metrics(name: &str, at: &str, cpu: &str, memory: &str, runner: bool) -> Value {
@@ -50,11 +58,15 @@ async fn add_job(db: &TestDb, id: i64, runner: &str, started: &str, completed: &
 async fn runner_pods_are_sampled_and_their_samples_attached_to_the_job_they_ran() {
     let db = TestDb::new().await;
     let kube = FakeKube::start().await;
-    kube.apply(runner_pod(
+    kube.apply(runner(
         "runner-a",
         Some(json!({"cpu": "4", "memory": "8Gi"})),
     ));
-    kube.apply(runner_pod("runner-b", None));
+    kube.apply(runner("runner-b", None));
+    // runner-a of another namespace, with other limits
+    let mut elsewhere = runner("runner-a", Some(json!({"cpu": "1", "memory": "1Gi"})));
+    elsewhere["metadata"]["namespace"] = json!("other-runners");
+    kube.apply(elsewhere);
     kube.apply(pod_metrics(
         "runner-a",
         "2026-12-05T10:00:15Z",
@@ -69,7 +81,7 @@ async fn runner_pods_are_sampled_and_their_samples_attached_to_the_job_they_ran(
         "1Gi",
         true,
     ));
-    // a pod that is no runner (runner-a's Pod and PodMetrics share a name)
+    // a pod that is no runner
     kube.apply(pod_metrics(
         "web-0",
         "2026-12-05T10:00:15Z",
@@ -102,6 +114,14 @@ async fn runner_pods_are_sampled_and_their_samples_attached_to_the_job_they_ran(
         "2026-12-05T09:30:00Z",
     )
     .await;
+    // a sample past the retention, deleted by the loop's sweep
+    diesel::sql_query(
+        "INSERT INTO github_job_resource_samples (runner_name, source, sampled_at) \
+         VALUES ('runner-old', 'kubernetes', now() - interval '40 days')",
+    )
+    .execute(&mut db.connect().await)
+    .await
+    .expect("an old sample");
 
     let scanner = Arc::new(Scanner {
         pool: db.pool().clone(),
@@ -111,6 +131,7 @@ async fn runner_pods_are_sampled_and_their_samples_attached_to_the_job_they_ran(
             scan_interval: None,
             scan_lookback: Duration::from_secs(600),
             pod_metrics_interval: Some(Duration::from_secs(1)),
+            pod_metrics_retention: Duration::from_secs(30 * 86_400),
         },
         metrics: ScannerMetrics::default(),
     });
@@ -152,6 +173,13 @@ async fn runner_pods_are_sampled_and_their_samples_attached_to_the_job_they_ran(
     assert_eq!(scanner.metrics.pod_metrics_errors.get(), 0);
 
     let mut conn = db.connect().await;
+    let old: Vec<Count> = diesel::sql_query(
+        "SELECT count(*) AS n FROM github_job_resource_samples WHERE runner_name = 'runner-old'",
+    )
+    .load(&mut conn)
+    .await
+    .expect("a count");
+    assert_eq!(old[0].n, 0, "past the retention");
     let a = navigation::job(&mut conn, 1)
         .await
         .expect("a query")

@@ -46,6 +46,7 @@ fn start(db: &TestDb, kube: &FakeKube) -> Running {
             scan_interval: None,
             scan_lookback: Duration::from_secs(600),
             pod_metrics_interval: None,
+            pod_metrics_retention: Duration::from_secs(86_400),
         },
         metrics: ScannerMetrics::default(),
     });

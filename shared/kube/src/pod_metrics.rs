@@ -1,13 +1,17 @@
 //! What ARC runner pods use, from the `metrics.k8s.io` API (metrics-server):
 //! each runner pod's CPU and memory summed over its containers, with the
-//! limits its spec sets, so usage can be told as a share. No agent runs on
-//! the runner; the pod's name is the runner's (ARC names the pod after its
+//! limits its EphemeralRunner's pod spec sets, so usage can be told as a
+//! share (read from the EphemeralRunner the scanner may already list, not
+//! the Pod: the scanner needs no right on pods). No agent runs on the
+//! runner; the pod's name is the runner's (ARC names the pod after its
 //! EphemeralRunner, and GitHub's `runner_name` is that name).
 
 use chrono::{DateTime, Utc};
-use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::api::core::v1::PodSpec;
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind, ListParams};
 use kube::{Api, Client};
+
+use crate::arc::EphemeralRunner;
 
 /// The label ARC puts on every runner pod.
 pub const RUNNER_POD_LABEL: &str = "actions-ephemeral-runner=True";
@@ -37,22 +41,28 @@ fn pod_metrics(client: Client, namespace: Option<&str>) -> Api<DynamicObject> {
 }
 
 /// The usage of the running ARC runner pods of `namespace` (all when
-/// `None`): their PodMetrics, and their Pods for the limits.
+/// `None`): their PodMetrics, and their EphemeralRunners for the limits.
 pub async fn runner_pod_usage(
     client: &Client,
     namespace: Option<&str>,
 ) -> Result<Vec<RunnerPodUsage>, kube::Error> {
-    let params = ListParams::default().labels(RUNNER_POD_LABEL);
-    let metrics = pod_metrics(client.clone(), namespace).list(&params).await?;
-    let pods: Api<Pod> = match namespace {
+    let metrics = pod_metrics(client.clone(), namespace)
+        .list(&ListParams::default().labels(RUNNER_POD_LABEL))
+        .await?;
+    let runners: Api<EphemeralRunner> = match namespace {
         Some(ns) => Api::namespaced(client.clone(), ns),
         None => Api::all(client.clone()),
     };
-    let pods = pods.list(&params).await?;
-    let limits = |name: &str| {
-        pods.items
+    let runners = runners.list(&ListParams::default()).await?;
+    // by namespace and name: two namespaces may have runners of one name
+    let limits = |ns: Option<&str>, name: &str| {
+        runners
+            .items
             .iter()
-            .find(|p| p.metadata.name.as_deref() == Some(name))
+            .find(|r| {
+                r.metadata.name.as_deref() == Some(name) && r.metadata.namespace.as_deref() == ns
+            })
+            .and_then(|r| r.spec.spec.as_ref())
             .map_or((None, None), limits_of)
     };
     Ok(metrics
@@ -60,7 +70,8 @@ pub async fn runner_pod_usage(
         .iter()
         .filter_map(|m| {
             let name = m.metadata.name.clone()?;
-            let (cpu_limit_cores, memory_limit_bytes) = limits(&name);
+            let (cpu_limit_cores, memory_limit_bytes) =
+                limits(m.metadata.namespace.as_deref(), &name);
             let usage = usage_of(&m.data)?;
             Some(RunnerPodUsage {
                 runner_name: name,
@@ -94,10 +105,7 @@ fn usage_of(data: &serde_json::Value) -> Option<(DateTime<Utc>, f64, i64)> {
 }
 
 /// The sums of the containers' limits, each only when every container sets it.
-fn limits_of(pod: &Pod) -> (Option<f64>, Option<i64>) {
-    let Some(spec) = &pod.spec else {
-        return (None, None);
-    };
+fn limits_of(spec: &PodSpec) -> (Option<f64>, Option<i64>) {
     let limit = |name: &str| -> Vec<Option<String>> {
         spec.containers
             .iter()
@@ -209,11 +217,8 @@ mod tests {
 
     #[test]
     fn limits_count_only_when_every_container_sets_one() {
-        let pod = |containers: serde_json::Value| -> Pod {
-            serde_json::from_value(
-                json!({"metadata": {"name": "r"}, "spec": {"containers": containers}}),
-            )
-            .expect("a pod")
+        let pod = |containers: serde_json::Value| -> PodSpec {
+            serde_json::from_value(json!({"containers": containers})).expect("a pod spec")
         };
         let both = pod(json!([
             {"name": "runner", "resources": {"limits": {"cpu": "4", "memory": "8Gi"}}},

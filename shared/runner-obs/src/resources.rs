@@ -109,25 +109,46 @@ impl SampleBatch {
     }
 }
 
-/// Stores a checked batch a job posted; the samples stored (one already
-/// there is not stored again).
-pub async fn store(
+/// Whose samples are stored: a job's (posted with its run), or a runner
+/// pod's (read by the scanner; the job is found by runner and time).
+#[derive(Debug, Clone, Copy)]
+enum Owner<'a> {
+    Job(&'a SampleBatch),
+    Pod,
+}
+
+/// Stores `samples` (with their runners) of `owner`; how many were new.
+async fn insert(
     conn: &mut AsyncPgConnection,
-    batch: &SampleBatch,
+    owner: Owner<'_>,
+    samples: &[(&str, &Sample)],
 ) -> diesel::QueryResult<usize> {
-    let s = &batch.samples;
+    if samples.is_empty() {
+        return Ok(0);
+    }
+    let (repository, run, attempt, source) = match owner {
+        Owner::Job(b) => (
+            Some(b.repository.as_str()),
+            Some(b.run_id),
+            b.run_attempt.unwrap_or(1),
+            "job",
+        ),
+        Owner::Pod => (None, None, 1, "kubernetes"),
+    };
+    let s: Vec<&Sample> = samples.iter().map(|(_, s)| *s).collect();
     diesel::sql_query(
         "INSERT INTO github_job_resource_samples (repository, github_run_id, run_attempt, runner_name, \
             source, sampled_at, cpu_percent, memory_used_bytes, memory_total_bytes, extra) \
-         SELECT $1, $2, $3, $4, 'job', u.t, u.cpu, u.used, u.total, u.extra::jsonb \
-         FROM unnest($5::timestamptz[], $6::float8[], $7::int8[], $8::int8[], $9::text[]) \
-            AS u(t, cpu, used, total, extra) \
+         SELECT $1, $2, $3, left(u.runner, 255), $4, u.t, u.cpu, u.used, u.total, u.extra::jsonb \
+         FROM unnest($5::text[], $6::timestamptz[], $7::float8[], $8::int8[], $9::int8[], $10::text[]) \
+            AS u(runner, t, cpu, used, total, extra) \
          ON CONFLICT ON CONSTRAINT github_job_resource_samples_key DO NOTHING",
     )
-    .bind::<Text, _>(&batch.repository)
-    .bind::<BigInt, _>(batch.run_id)
-    .bind::<Integer, _>(batch.run_attempt.unwrap_or(1))
-    .bind::<Text, _>(&batch.runner_name)
+    .bind::<Nullable<Text>, _>(repository)
+    .bind::<Nullable<BigInt>, _>(run)
+    .bind::<Integer, _>(attempt)
+    .bind::<Text, _>(source)
+    .bind::<Array<Text>, _>(samples.iter().map(|(r, _)| *r).collect::<Vec<_>>())
     .bind::<Array<Timestamptz>, _>(s.iter().map(|x| x.t).collect::<Vec<_>>())
     .bind::<Array<Nullable<Double>>, _>(s.iter().map(|x| x.cpu_percent).collect::<Vec<_>>())
     .bind::<Array<Nullable<BigInt>>, _>(s.iter().map(|x| x.memory_used_bytes).collect::<Vec<_>>())
@@ -141,34 +162,45 @@ pub async fn store(
     .await
 }
 
+/// Stores a checked batch a job posted; the samples stored (one already
+/// there is not stored again).
+pub async fn store(
+    conn: &mut AsyncPgConnection,
+    batch: &SampleBatch,
+) -> diesel::QueryResult<usize> {
+    let samples: Vec<(&str, &Sample)> = batch
+        .samples
+        .iter()
+        .map(|s| (batch.runner_name.as_str(), s))
+        .collect();
+    insert(conn, Owner::Job(batch), &samples).await
+}
+
 /// Stores samples the scanner read of runner pods, `(runner name,
 /// sample)`; how many were new.
 pub async fn store_kubernetes(
     conn: &mut AsyncPgConnection,
     samples: &[(String, Sample)],
 ) -> diesel::QueryResult<usize> {
-    if samples.is_empty() {
-        return Ok(0);
-    }
-    let s: Vec<&Sample> = samples.iter().map(|(_, s)| s).collect();
+    let samples: Vec<(&str, &Sample)> = samples.iter().map(|(r, s)| (r.as_str(), s)).collect();
+    insert(conn, Owner::Pod, &samples).await
+}
+
+/// Deletes runner pods' samples taken more than `retention` ago, at most
+/// `batch` of them (idle runners' samples belong to no job, and a job's
+/// are kept as long as the retention); how many.
+pub async fn expire_kubernetes(
+    conn: &mut AsyncPgConnection,
+    retention: std::time::Duration,
+    batch: i64,
+) -> diesel::QueryResult<usize> {
     diesel::sql_query(
-        "INSERT INTO github_job_resource_samples (runner_name, source, sampled_at, cpu_percent, \
-            memory_used_bytes, memory_total_bytes, extra) \
-         SELECT left(u.runner, 255), 'kubernetes', u.t, u.cpu, u.used, u.total, u.extra::jsonb \
-         FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::int8[], $5::int8[], $6::text[]) \
-            AS u(runner, t, cpu, used, total, extra) \
-         ON CONFLICT ON CONSTRAINT github_job_resource_samples_key DO NOTHING",
+        "DELETE FROM github_job_resource_samples WHERE id IN (SELECT id FROM github_job_resource_samples \
+             WHERE source = 'kubernetes' AND sampled_at < now() - make_interval(secs => $1) \
+             ORDER BY sampled_at LIMIT $2)",
     )
-    .bind::<Array<Text>, _>(samples.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>())
-    .bind::<Array<Timestamptz>, _>(s.iter().map(|x| x.t).collect::<Vec<_>>())
-    .bind::<Array<Nullable<Double>>, _>(s.iter().map(|x| x.cpu_percent).collect::<Vec<_>>())
-    .bind::<Array<Nullable<BigInt>>, _>(s.iter().map(|x| x.memory_used_bytes).collect::<Vec<_>>())
-    .bind::<Array<Nullable<BigInt>>, _>(s.iter().map(|x| x.memory_total_bytes).collect::<Vec<_>>())
-    .bind::<Array<Text>, _>(
-        s.iter()
-            .map(|x| serde_json::to_string(&x.extra).unwrap_or_else(|_| "{}".into()))
-            .collect::<Vec<_>>(),
-    )
+    .bind::<Double, _>(retention.as_secs_f64())
+    .bind::<BigInt, _>(batch)
     .execute(conn)
     .await
 }
@@ -219,21 +251,36 @@ pub async fn of_job(
     conn: &mut AsyncPgConnection,
     job: &JobView,
 ) -> diesel::QueryResult<JobResources> {
+    let (Some(runner), Some(from)) = (
+        job.runner_name.as_deref(),
+        job.started_at.or(job.job_created_at),
+    ) else {
+        return Ok(JobResources {
+            github_job_id: job.github_job_id,
+            summary: ResourceSummary::default(),
+            samples: Vec::new(),
+        });
+    };
+    let to = job.completed_at.unwrap_or_else(chrono::Utc::now);
+    // two selects, each served by its index (the unique key; the runner's)
     let samples: Vec<StoredSample> = diesel::sql_query(
-        "SELECT s.sampled_at AS t, s.source::text AS source, s.cpu_percent, s.memory_used_bytes, \
-            s.memory_total_bytes, s.extra \
-         FROM github_workflow_jobs j JOIN github_job_resource_samples s \
-           ON s.runner_name = j.runner_name AND ( \
-              (s.source = 'job' AND s.github_run_id = j.github_run_id AND s.run_attempt = j.run_attempt \
-               AND lower(s.repository) = lower(j.repository) \
-               AND s.sampled_at BETWEEN coalesce(j.started_at, j.job_created_at) - interval '1 minute' \
-                                    AND coalesce(j.completed_at, now()) + interval '1 minute') \
-           OR (s.source = 'kubernetes' \
-               AND s.sampled_at BETWEEN coalesce(j.started_at, j.job_created_at) \
-                                    AND coalesce(j.completed_at, now()))) \
-         WHERE j.github_job_id = $1 ORDER BY s.sampled_at, s.source",
+        "SELECT sampled_at AS t, source::text AS source, cpu_percent, memory_used_bytes, \
+            memory_total_bytes, extra FROM github_job_resource_samples \
+         WHERE github_run_id = $1 AND run_attempt = $2 AND runner_name = $3 AND source = 'job' \
+           AND lower(repository) = lower($4) \
+           AND sampled_at BETWEEN $5 - interval '1 minute' AND $6 + interval '1 minute' \
+         UNION ALL \
+         SELECT sampled_at, source::text, cpu_percent, memory_used_bytes, memory_total_bytes, extra \
+         FROM github_job_resource_samples \
+         WHERE runner_name = $3 AND source = 'kubernetes' AND sampled_at BETWEEN $5 AND $6 \
+         ORDER BY t, source",
     )
-    .bind::<BigInt, _>(job.github_job_id)
+    .bind::<BigInt, _>(job.github_run_id)
+    .bind::<Integer, _>(job.run_attempt)
+    .bind::<Text, _>(runner)
+    .bind::<Text, _>(&job.repository)
+    .bind::<Timestamptz, _>(from)
+    .bind::<Timestamptz, _>(to)
     .load(conn)
     .await?;
     Ok(JobResources {

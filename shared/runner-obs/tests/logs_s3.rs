@@ -178,6 +178,26 @@ async fn a_log_kept_in_a_bucket_is_read_back_and_expires_from_it() {
             .contains("WFM_JOB_LOG_S3_BUCKET")
     );
 
+    // an object removed behind wfm's back: the log is unavailable, said so
+    let kept = objects
+        .lock()
+        .expect("objects")
+        .remove("/wfm-logs/ci/job-logs/41.log.gz");
+    let gone = read(&mut conn, &store, &job, &step)
+        .await
+        .expect("read")
+        .expect("a log");
+    assert_eq!(gone.state, "unavailable");
+    assert!(
+        gone.detail
+            .unwrap_or_default()
+            .contains("no longer in the bucket")
+    );
+    objects.lock().expect("objects").insert(
+        "/wfm-logs/ci/job-logs/41.log.gz".into(),
+        kept.expect("it was there"),
+    );
+
     diesel::sql_query("UPDATE github_job_logs SET created_at = now() - interval '100 days'")
         .execute(&mut conn)
         .await
@@ -185,9 +205,11 @@ async fn a_log_kept_in_a_bucket_is_read_back_and_expires_from_it() {
     let swept = queue::expire(&mut conn, Duration::from_secs(90 * 86_400), 10)
         .await
         .expect("a sweep");
-    assert_eq!(swept.objects, ["ci/job-logs/41.log.gz"]);
-    store.delete(&swept.objects).await.expect("deleted");
+    assert_eq!(swept.jobs, [41]);
+    let keys: Vec<String> = swept.jobs.iter().filter_map(|j| store.key(*j)).collect();
+    assert_eq!(keys, ["ci/job-logs/41.log.gz"]);
+    store.delete(&keys).await.expect("deleted");
     assert!(objects.lock().expect("objects").is_empty());
     // deleting what is gone is no error
-    store.delete(&swept.objects).await.expect("deleted again");
+    store.delete(&keys).await.expect("deleted again");
 }

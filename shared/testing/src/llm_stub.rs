@@ -24,8 +24,17 @@ impl LlmStub {
 
     /// A stub that takes `delay` to answer (a model slower than the timeout).
     pub async fn answering_after(content: Value, delay: Duration) -> Self {
+        Self::start(content.to_string(), delay)
+    }
+
+    /// A stub whose message text is `text` as it is (prose, not JSON).
+    pub async fn answering_text(text: &str) -> Self {
+        Self::start(text.to_owned(), Duration::ZERO)
+    }
+
+    fn start(text: String, delay: Duration) -> Self {
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let state = web::Data::new((seen.clone(), content.to_string(), delay));
+        let state = web::Data::new((seen.clone(), text, delay));
         let base = crate::serve(move |cfg| {
             cfg.app_data(state.clone())
                 .route("/v1/chat/completions", web::post().to(chat));

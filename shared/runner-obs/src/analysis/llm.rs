@@ -64,6 +64,26 @@ pub enum AnalysisError {
     Invalid(String),
 }
 
+impl AnalysisError {
+    /// What may be shown to anyone who reads analyses: no endpoint address
+    /// nor what the endpoint answered (the full error is logged).
+    pub fn reason(&self) -> String {
+        match self {
+            Self::Llm(LlmError::Timeout(after)) => {
+                format!("the LLM timed out after {}s", after.as_secs_f64())
+            }
+            Self::Llm(LlmError::Status { status, .. }) => {
+                format!("the LLM endpoint answered HTTP {status}")
+            }
+            Self::Llm(LlmError::Transport(_)) => "the LLM endpoint could not be reached".into(),
+            Self::Llm(LlmError::Protocol(_)) => {
+                "the LLM endpoint did not answer as a chat completion".into()
+            }
+            Self::Invalid(why) => format!("the LLM's answer is not an analysis: {why}"),
+        }
+    }
+}
+
 /// The model's analysis, checked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Answer {
@@ -87,28 +107,34 @@ struct RawFinding {
 }
 
 /// What the job's analysis is based on.
-#[derive(Debug, Clone, Copy)]
-pub struct Evidence<'a> {
-    pub job: &'a JobView,
-    pub findings: &'a [Finding],
-    pub resources: Option<&'a ResourceSummary>,
-    pub changes: &'a [RunChange],
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    pub job: JobView,
+    pub findings: Vec<Finding>,
+    pub resources: Option<ResourceSummary>,
+    pub changes: Vec<RunChange>,
     /// The stored log, if any.
-    pub log: Option<&'a [u8]>,
+    pub log: Option<Vec<u8>>,
 }
 
+/// Steps and benchmark changes sent at most (a matrix job can have hundreds).
+const MAX_LISTED: usize = 100;
+
 /// The user message: the evidence as JSON, the log excerpts fitted into
-/// what `budget` leaves.
-pub fn prompt(evidence: &Evidence<'_>, budget: usize) -> String {
-    let job = evidence.job;
-    let steps: Vec<Value> = job
-        .step_list()
+/// what `budget` (bytes of the message) leaves. Only evidence larger than
+/// the budget before any log is added makes a longer message.
+pub fn prompt(evidence: &Evidence, budget: usize) -> String {
+    let job = &evidence.job;
+    let steps = job.step_list();
+    let listed: Vec<Value> = steps
         .iter()
+        .take(MAX_LISTED)
         .map(|s| json!({"number": s.number, "name": s.name, "conclusion": s.conclusion, "seconds": s.seconds()}))
         .collect();
     let changes: Vec<Value> = evidence
         .changes
         .iter()
+        .take(MAX_LISTED)
         .map(|c| json!({"metric": c.metric, "direction": c.direction, "change_percent": c.change_percent}))
         .collect();
     let mut doc = json!({
@@ -118,28 +144,33 @@ pub fn prompt(evidence: &Evidence<'_>, budget: usize) -> String {
             "conclusion": job.conclusion, "runner": job.runner_name, "runner_group": job.runner_group_name,
             "labels": job.labels, "queued_seconds": job.queued_seconds, "duration_seconds": job.duration_seconds,
         },
-        "steps": steps,
+        "steps": listed,
         "rule_based_findings": evidence.findings,
         "runner_resources": evidence.resources,
         "benchmark_changes_on_this_run": changes,
-        "log_excerpts": [],
+        "log_excerpts": "no log of this job is stored",
     });
-    let without_log = doc.to_string().len();
-    if let Some(log) = evidence.log {
-        let failed = job
-            .step_list()
-            .iter()
-            .find(|s| s.conclusion.as_deref() == Some("failure"))
-            .map(|s| s.number);
-        let ranges = step_ranges(log, &job.step_list());
-        // JSON escaping can grow text; leave it room
-        let room = budget.saturating_sub(without_log) * 9 / 10;
+    let Some(log) = evidence.log.as_deref() else {
+        return doc.to_string();
+    };
+    doc["log_excerpts"] = json!([]);
+    let failed = steps
+        .iter()
+        .find(|s| s.conclusion.as_deref() == Some("failure"))
+        .map(|s| s.number);
+    let ranges = step_ranges(log, &steps);
+    let mut room = budget.saturating_sub(doc.to_string().len());
+    loop {
         let parts: Vec<Excerpt> = excerpts(log, &ranges, failed, room);
+        let empty = parts.is_empty();
         doc["log_excerpts"] = json!(parts);
-    } else {
-        doc["log_excerpts"] = json!("no log of this job is stored");
+        let text = doc.to_string();
+        if text.len() <= budget || empty {
+            return text;
+        }
+        // JSON escaping (line ends, control characters, quotes) grew it
+        room = room.saturating_sub(text.len() - budget + 64);
     }
-    doc.to_string()
 }
 
 /// Checks the model's answer against the schema's rules and the job: a
@@ -193,10 +224,15 @@ pub fn parse(content: &str, job: &JobView) -> Result<Answer, AnalysisError> {
 }
 
 /// Asks `llm` about the job.
-pub async fn analyze(llm: &LlmClient, evidence: &Evidence<'_>) -> Result<Answer, AnalysisError> {
-    let user = prompt(evidence, llm.config().max_input_bytes);
+pub async fn analyze(llm: &LlmClient, evidence: Evidence) -> Result<Answer, AnalysisError> {
+    let budget = llm.config().max_input_bytes;
+    // reading the whole log is CPU work: off the async threads
+    let (user, job) =
+        tokio::task::spawn_blocking(move || (prompt(&evidence, budget), evidence.job))
+            .await
+            .map_err(|e| AnalysisError::Invalid(format!("the prompt could not be made: {e}")))?;
     let content = llm
         .chat_json(SYSTEM, &user, "job_analysis", &ANSWER_SCHEMA)
         .await?;
-    parse(&content, evidence.job)
+    parse(&content, &job)
 }

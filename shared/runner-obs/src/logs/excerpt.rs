@@ -14,6 +14,8 @@ pub struct Excerpt {
     pub text: String,
 }
 
+const FIRST_ERRORS: &str = "first error lines (with the lines before them)";
+
 /// Error lines quoted at most, and the lines before each.
 const ERROR_LINES: usize = 20;
 const CONTEXT_LINES: usize = 3;
@@ -54,7 +56,8 @@ pub fn excerpts(
 ) -> Vec<Excerpt> {
     let text = String::from_utf8_lossy(log);
     let lines: Vec<&str> = text.lines().map(unstamped).collect();
-    let line_at = |offset: usize| text[..offset.min(text.len())].matches('\n').count();
+    // offsets are the raw log's (a lossy conversion moves bytes, not line ends)
+    let line_at = |offset: usize| super::text::line_of(log, offset) - 1;
     let (from, to) = failed_step
         .and_then(|n| steps.iter().find(|s| s.number == n))
         .map_or((0, lines.len()), |s| {
@@ -76,7 +79,7 @@ pub fn excerpts(
     if !quoted.is_empty() {
         let text: Vec<&str> = quoted.iter().map(|&k| lines[k]).collect();
         out.push(Excerpt {
-            title: "first error lines (with the lines before them)".into(),
+            title: FIRST_ERRORS.into(),
             text: text.join("\n"),
         });
     }
@@ -95,20 +98,28 @@ pub fn excerpts(
     fit(out, budget)
 }
 
-/// The excerpts, in order, cut (at a character, from the front: the last
-/// lines matter most) to fit `budget` bytes together; those left with
-/// nothing dropped.
+/// The excerpts, in order, cut at a character to fit `budget` bytes
+/// together (the first errors keep their beginning, where the cause is;
+/// the tails their end); those left with nothing dropped.
 fn fit(excerpts: Vec<Excerpt>, mut budget: usize) -> Vec<Excerpt> {
     let mut fitted = Vec::new();
     for mut e in excerpts {
         let cost = e.title.len() + e.text.len();
         if cost > budget {
-            let keep = budget.saturating_sub(e.title.len());
-            let mut cut = e.text.len() - keep.min(e.text.len());
-            while !e.text.is_char_boundary(cut) {
-                cut += 1;
+            let keep = budget.saturating_sub(e.title.len()).min(e.text.len());
+            if e.title == FIRST_ERRORS {
+                let mut end = keep;
+                while !e.text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                e.text.truncate(end);
+            } else {
+                let mut cut = e.text.len() - keep;
+                while !e.text.is_char_boundary(cut) {
+                    cut += 1;
+                }
+                e.text = e.text[cut..].to_owned();
             }
-            e.text = e.text[cut..].to_owned();
         }
         if e.text.is_empty() {
             continue;
@@ -184,6 +195,38 @@ mod tests {
     }
 
     #[test]
+    fn a_log_that_is_not_utf8_is_read_without_a_panic() {
+        let (log, steps) = log();
+        // the first line swapped for one with invalid bytes (each read
+        // lossily as 3 bytes), the steps' offsets moved with it
+        let first = log.find('\n').expect("a line") + 1;
+        let mut bad = b"2026-12-05T10:00:00.0000000Z \xff\xfe\xfd\xfc binary\n".to_vec();
+        let shift = bad.len() as isize - first as isize;
+        bad.extend_from_slice(&log.as_bytes()[first..]);
+        let moved = |at: usize| {
+            if at == 0 {
+                0
+            } else {
+                (at as isize + shift) as usize
+            }
+        };
+        let steps: Vec<StepRange> = steps
+            .into_iter()
+            .map(|s| StepRange {
+                start: moved(s.start),
+                end: moved(s.end),
+                ..s
+            })
+            .collect();
+        let got = excerpts(&bad, &steps, Some(2), 1 << 20);
+        assert!(got[0].text.contains("undefined symbol gemm_f16"), "{got:?}");
+        assert!(
+            !got[1].text.contains("binary"),
+            "the failing step's lines only"
+        );
+    }
+
+    #[test]
     fn the_budget_is_kept_cutting_the_least_worth_first() {
         let (log, steps) = log();
         for budget in [0, 10, 200, 1000, 3000] {
@@ -192,6 +235,12 @@ mod tests {
             assert!(used <= budget, "{budget}: {used}");
             if budget >= 1000 {
                 assert!(got[0].text.contains("undefined symbol"), "{budget}");
+            }
+            if let Some(errors) = got.first().filter(|e| e.title == FIRST_ERRORS) {
+                assert!(
+                    errors.text.starts_with("compiling unit 197"),
+                    "{budget}: the beginning kept"
+                );
             }
         }
         // no failed step: the error lines of the whole log and its tail

@@ -4,7 +4,8 @@
 //! - stored: kept within the cap, compressed;
 //! - 410: GitHub no longer has the log: unavailable at once;
 //! - a rate limit: back in the queue at GitHub's reset, not counted as an
-//!   attempt, and the pass ends (the token is spent for every job);
+//!   attempt, and the pass ends (the token is spent for every job); so too
+//!   a bucket that cannot be written (5 minutes);
 //! - anything else (404 while GitHub is still writing the log, 5xx, the
 //!   network, a token without `actions:read`): retried after 1, 2, 4…
 //!   minutes (at most an hour), unavailable after the last attempt.
@@ -40,10 +41,13 @@ pub struct Pass {
     pub stored: usize,
     pub retried: usize,
     pub unavailable: usize,
-    /// Set when GitHub's rate limit ended the pass: how long until it resets.
+    /// Set when GitHub's rate limit (or a bucket that cannot be written)
+    /// ended the pass: how long to wait.
     pub rate_limited: Option<Duration>,
 }
 
+/// How long a log waits when the bucket could not be written.
+const STORE_RETRY: Duration = Duration::from_secs(300);
 /// The longest wait between two attempts at a log.
 const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 
@@ -126,6 +130,16 @@ pub async fn fetch_due(
                 pass.rate_limited = Some(retry_after);
                 let why = "GitHub's rate limit";
                 queue::record_retry(&mut conn, &claimed, retry_after, false, why).await?;
+                break;
+            }
+            Err(Failure::Store(e)) => {
+                // the bucket is down for every log: not the log's fault,
+                // so not an attempt, and the pass ends
+                tracing::warn!(job = claimed.github_job_id, error = %e, "a job log could not be written to the bucket");
+                pass.retried += 1;
+                pass.rate_limited = Some(STORE_RETRY);
+                let why = "the log bucket could not be written (the collector's log says why)";
+                queue::record_retry(&mut conn, &claimed, STORE_RETRY, false, why).await?;
                 break;
             }
             Err(Failure::Github(RestError::Status { status: 410, .. })) => {

@@ -36,6 +36,9 @@ pub enum LogError {
     Task(String),
     #[error("the log store: {0}")]
     Storage(String),
+    /// The row names an object the bucket no longer has.
+    #[error("the log's object {0} is no longer in the bucket")]
+    Missing(String),
     #[error("job {job} has no step {step}")]
     NoStep { job: i64, step: i64 },
     #[error("the stored log of job {job} cannot be read: {message}")]

@@ -167,14 +167,15 @@ pub async fn record_unavailable(
 pub struct Swept {
     /// Rows expired, given up or deleted.
     pub rows: usize,
-    /// Bucket keys whose logs were expired: to delete from the bucket.
-    pub objects: Vec<String>,
+    /// Their jobs: whatever a bucket holds of their logs is to go (keys are
+    /// the job's, so an object a lost claim left behind goes too).
+    pub jobs: Vec<i64>,
 }
 
 #[derive(diesel::QueryableByName)]
-struct Key {
-    #[diesel(sql_type = Nullable<Text>)]
-    object_key: Option<String>,
+struct Job {
+    #[diesel(sql_type = BigInt)]
+    github_job_id: i64,
 }
 
 /// The retention sweep, a batch at a time: stored logs of jobs that
@@ -186,8 +187,8 @@ pub async fn expire(
     retention: Duration,
     batch: i64,
 ) -> diesel::QueryResult<Swept> {
-    let expired: Vec<Key> = diesel::sql_query(
-        "WITH old AS (SELECT github_job_id, object_key FROM github_job_logs \
+    let expired: Vec<Job> = diesel::sql_query(
+        "WITH old AS (SELECT github_job_id FROM github_job_logs \
              WHERE state IN ('stored', 'pending') AND created_at < now() - make_interval(secs => $1) \
              ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
          UPDATE github_job_logs l SET \
@@ -196,23 +197,29 @@ pub async fn expire(
             detail = CASE WHEN l.state = 'stored' \
                 THEN 'dropped after the retention period (WFM_JOB_LOG_RETENTION_DAYS)' \
                 ELSE 'not fetched within the retention period (WFM_JOB_LOG_RETENTION_DAYS)' END \
-         FROM old WHERE l.github_job_id = old.github_job_id RETURNING old.object_key",
+         FROM old WHERE l.github_job_id = old.github_job_id RETURNING l.github_job_id",
     )
     .bind::<Double, _>(retention.as_secs_f64())
     .bind::<BigInt, _>(batch)
     .load(conn)
     .await?;
-    let deleted = diesel::sql_query(
+    let deleted: Vec<Job> = diesel::sql_query(
         "DELETE FROM github_job_logs WHERE github_job_id IN (SELECT github_job_id FROM github_job_logs \
              WHERE state IN ('expired', 'unavailable') AND created_at < now() - make_interval(secs => $1) \
-             ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)",
+             ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING github_job_id",
     )
     .bind::<Double, _>(2.0 * retention.as_secs_f64())
     .bind::<BigInt, _>(batch)
-    .execute(conn)
+    .load(conn)
     .await?;
+    let mut jobs: Vec<i64> = expired
+        .iter()
+        .chain(&deleted)
+        .map(|j| j.github_job_id)
+        .collect();
+    jobs.sort_unstable();
     Ok(Swept {
-        rows: expired.len() + deleted,
-        objects: expired.into_iter().filter_map(|k| k.object_key).collect(),
+        rows: jobs.len(),
+        jobs,
     })
 }

@@ -134,7 +134,9 @@ pub async fn load(
     let Some(content) = gzip_of(store, row.content, row.object_key).await? else {
         return Ok(None);
     };
-    decompress(&content, size.max(0) as u64)
+    tokio::task::spawn_blocking(move || decompress(&content, size.max(0) as u64))
+        .await
+        .map_err(|e| LogError::Task(format!("reading a log: {e}")))?
         .map(Some)
         .map_err(|e| LogError::Unreadable {
             job: job_id,
@@ -181,8 +183,16 @@ pub async fn read(
     if answer.state != "stored" {
         return Ok(Some(answer));
     }
-    let Some(content) = gzip_of(store, row.content, row.object_key).await? else {
-        return Ok(Some(answer));
+    let content = match gzip_of(store, row.content, row.object_key).await {
+        Ok(Some(content)) => content,
+        Ok(None) => return Ok(Some(answer)),
+        // removed from the bucket behind wfm's back (a lifecycle rule)
+        Err(e @ LogError::Missing(_)) => {
+            answer.state = "unavailable".into();
+            answer.detail = Some(e.to_string());
+            return Ok(Some(answer));
+        }
+        Err(e) => return Err(e),
     };
     let limit = row.stored_bytes.unwrap_or(0).max(0) as u64;
     let (steps, query) = (job.step_list(), query.clone());

@@ -139,7 +139,12 @@ impl LogStore {
                 "the log is in an S3 bucket ({key}), and none is configured (WFM_JOB_LOG_S3_BUCKET)"
             ))),
             Self::S3 { store, .. } => {
-                let got = store.get(&Path::from(key)).await.map_err(storage_error)?;
+                let got = match store.get(&Path::from(key)).await {
+                    Err(object_store::Error::NotFound { .. }) => {
+                        return Err(LogError::Missing(key.to_owned()));
+                    }
+                    got => got.map_err(storage_error)?,
+                };
                 Ok(got.bytes().await.map_err(storage_error)?.to_vec())
             }
         }
