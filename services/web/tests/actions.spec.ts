@@ -64,6 +64,8 @@ test("actions: from the organizations to a job's steps, log, resources and analy
   await expect(page.getByRole("heading", { level: 1 })).toContainText(`Run ${job.github_run_id}`);
   const row = page.getByRole("table", { name: "Jobs" }).locator(`tr[data-job="${id}"]`);
   await expect(row).toContainText(failed.name);
+  // its log is stored (the seed's): said in the row, linked
+  await expect(row.getByRole("link", { name: "stored" })).toBeVisible();
   await row.getByRole("link", { name: job.job_name, exact: true }).click();
   await expect(page).toHaveURL(new RegExp(`/actions/jobs/${id}$`));
 

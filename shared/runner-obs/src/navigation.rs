@@ -266,6 +266,10 @@ pub struct JobView {
     #[diesel(sql_type = Jsonb)]
     #[schema(value_type = Vec<Object>)]
     pub steps: serde_json::Value,
+    /// Its log's state (`pending`, `stored`, `unavailable`, `expired`);
+    /// null when none is recorded (`GET /actions/jobs/{job_id}/logs`).
+    #[diesel(sql_type = Nullable<Text>)]
+    pub log_state: Option<String>,
 }
 
 /// A step of a job, as GitHub reports it.
@@ -309,7 +313,8 @@ const JOB_COLUMNS: &str = "github_job_id, github_run_id, run_attempt, repository
     runner_name::text AS runner_name, runner_group_name::text AS runner_group_name, labels, \
     html_url::text AS html_url, job_created_at, started_at, completed_at, \
     extract(epoch FROM started_at - job_created_at)::float8 AS queued_seconds, \
-    extract(epoch FROM completed_at - started_at)::float8 AS duration_seconds, steps";
+    extract(epoch FROM completed_at - started_at)::float8 AS duration_seconds, steps, \
+    (SELECT l.state::text FROM github_job_logs l WHERE l.github_job_id = github_workflow_jobs.github_job_id) AS log_state";
 
 /// The jobs of a run of `repository`: of `attempt`, else of its newest attempt.
 pub async fn jobs_of_run(

@@ -86,6 +86,8 @@ export interface JobView {
   queued_seconds: number | null;
   duration_seconds: number | null;
   steps: Step[];
+  /** Its log's state; null when none is recorded. */
+  log_state?: string | null;
 }
 
 export interface StoredSample {

@@ -328,6 +328,7 @@ mod tests {
             queued_seconds: Some(30.0),
             duration_seconds: Some(100.0),
             steps,
+            log_state: None,
         }
     }
 

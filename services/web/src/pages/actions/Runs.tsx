@@ -190,6 +190,7 @@ export function RunPage(props: { owner: string; name: string; run: number }) {
                   <th class="num">Queued</th>
                   <th class="num">Took</th>
                   <th>Started</th>
+                  <th>Log</th>
                 </tr>
               </thead>
               <tbody>
@@ -219,6 +220,7 @@ export function RunPage(props: { owner: string; name: string; run: number }) {
                       <td class="num">{formatDuration(j.queued_seconds)}</td>
                       <td class="num">{formatDuration(j.duration_seconds)}</td>
                       <td>{formatTime(j.started_at)}</td>
+                      <td>{j.log_state === "stored" ? <Link href={jobHref(j.github_job_id)}>stored</Link> : <span class="muted">{j.log_state ?? "–"}</span>}</td>
                     </tr>
                   );
                 })}
