@@ -6,6 +6,8 @@
 //! runner; the pod's name is the runner's (ARC names the pod after its
 //! EphemeralRunner, and GitHub's `runner_name` is that name).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::PodSpec;
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind, ListParams};
@@ -55,23 +57,24 @@ pub async fn runner_pod_usage(
     };
     let runners = runners.list(&ListParams::default()).await?;
     // by namespace and name: two namespaces may have runners of one name
-    let limits = |ns: Option<&str>, name: &str| {
-        runners
-            .items
-            .iter()
-            .find(|r| {
-                r.metadata.name.as_deref() == Some(name) && r.metadata.namespace.as_deref() == ns
-            })
-            .and_then(|r| r.spec.spec.as_ref())
-            .map_or((None, None), limits_of)
-    };
+    let limits: HashMap<(Option<&str>, &str), Limits> = runners
+        .items
+        .iter()
+        .filter_map(|r| {
+            let name = r.metadata.name.as_deref()?;
+            let spec = r.spec.spec.as_ref()?;
+            Some(((r.metadata.namespace.as_deref(), name), limits_of(spec)))
+        })
+        .collect();
     Ok(metrics
         .items
         .iter()
         .filter_map(|m| {
             let name = m.metadata.name.clone()?;
-            let (cpu_limit_cores, memory_limit_bytes) =
-                limits(m.metadata.namespace.as_deref(), &name);
+            let (cpu_limit_cores, memory_limit_bytes) = limits
+                .get(&(m.metadata.namespace.as_deref(), name.as_str()))
+                .copied()
+                .unwrap_or((None, None));
             let usage = usage_of(&m.data)?;
             Some(RunnerPodUsage {
                 runner_name: name,
@@ -104,8 +107,11 @@ fn usage_of(data: &serde_json::Value) -> Option<(DateTime<Utc>, f64, i64)> {
     Some((t, cpu, memory))
 }
 
+/// A pod's CPU limit in cores and memory limit in bytes.
+type Limits = (Option<f64>, Option<i64>);
+
 /// The sums of the containers' limits, each only when every container sets it.
-fn limits_of(spec: &PodSpec) -> (Option<f64>, Option<i64>) {
+fn limits_of(spec: &PodSpec) -> Limits {
     let limit = |name: &str| -> Vec<Option<String>> {
         spec.containers
             .iter()

@@ -331,7 +331,7 @@ async fn a_claim_that_ran_out_records_nothing_and_old_logs_expire() {
     let log = capture.finish();
     let packed = compress(&log.text);
     let stored = async |conn: &mut diesel_async::AsyncPgConnection, claimed| {
-        queue::record_stored(conn, claimed, &log, Placed::Row(&packed))
+        queue::record_stored(conn, claimed, &log, &Placed::Row(packed.clone()))
             .await
             .expect("an update")
     };

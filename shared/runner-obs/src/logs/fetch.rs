@@ -15,7 +15,7 @@ use std::time::Duration;
 use wfm_db::{DbPool, PooledConn};
 use wfm_github::rest::{GithubClient, RestError};
 
-use super::capture::{Capture, compress};
+use super::capture::{Capture, Captured, compress};
 use super::queue::{self, Claimed, Placed};
 use super::store::LogStore;
 use super::{LogError, Settings};
@@ -27,12 +27,6 @@ enum Failure {
     Github(RestError),
     #[error(transparent)]
     Store(LogError),
-}
-
-/// A fetched log's gzip, and where it went.
-enum Stored {
-    Row(Vec<u8>),
-    Object { key: String, bytes: usize },
 }
 
 /// What a pass did.
@@ -91,39 +85,12 @@ pub async fn fetch_due(
             queue::record_unavailable(&mut *conn(pool).await?, &claimed, &detail).await?;
             continue;
         }
-        let outcome = match fetch_one(github, &claimed, settings.max_bytes).await {
-            // gzip of up to the cap is CPU work: off the async threads
-            Ok(capture) => tokio::task::spawn_blocking(move || {
-                let log = capture.finish();
-                let compressed = compress(&log.text);
-                (log, compressed)
-            })
-            .await
-            .map_err(|e| LogError::Task(format!("compressing a log: {e}")))
-            .map(Ok)?,
-            Err(e) => Err(e),
-        };
-        // a bucket is written before the row says the log is there
-        let outcome = match (outcome, store.key(claimed.github_job_id)) {
-            (Ok((log, compressed)), Some(key)) => {
-                let bytes = compressed.len();
-                match store.put(&key, compressed).await {
-                    Ok(()) => Ok((log, Stored::Object { key, bytes })),
-                    Err(e) => Err(Failure::Store(e)),
-                }
-            }
-            (Ok((log, compressed)), None) => Ok((log, Stored::Row(compressed))),
-            (Err(e), _) => Err(Failure::Github(e)),
-        };
+        let outcome = keep(github, store, &claimed, settings.max_bytes).await?;
         let mut conn = conn(pool).await?;
         let recorded = match outcome {
-            Ok((log, stored)) => {
+            Ok((log, placed)) => {
                 pass.stored += 1;
-                let placed = match &stored {
-                    Stored::Row(bytes) => Placed::Row(bytes),
-                    Stored::Object { key, bytes } => Placed::Object { key, bytes: *bytes },
-                };
-                queue::record_stored(&mut conn, &claimed, &log, placed).await?
+                queue::record_stored(&mut conn, &claimed, &log, &placed).await?
             }
             Err(Failure::Github(RestError::RateLimited { retry_after })) => {
                 pass.retried += 1;
@@ -166,6 +133,39 @@ pub async fn fetch_due(
         }
     }
     Ok(pass)
+}
+
+/// The claimed log fetched, capped, gzipped (off the async threads: CPU
+/// work) and, with a bucket, written to it before any row names it. The
+/// outer error is ours (a task that died); the inner one the log's.
+async fn keep(
+    github: &GithubClient,
+    store: &LogStore,
+    claimed: &Claimed,
+    max_bytes: usize,
+) -> Result<Result<(Captured, Placed), Failure>, LogError> {
+    let capture = match fetch_one(github, claimed, max_bytes).await {
+        Ok(capture) => capture,
+        Err(e) => return Ok(Err(Failure::Github(e))),
+    };
+    let (log, gzip) = tokio::task::spawn_blocking(move || {
+        let log = capture.finish();
+        let gzip = compress(&log.text);
+        (log, gzip)
+    })
+    .await
+    .map_err(|e| LogError::Task(format!("compressing a log: {e}")))?;
+    let placed = match store.key(claimed.github_job_id) {
+        None => Placed::Row(gzip),
+        Some(key) => {
+            let bytes = gzip.len();
+            if let Err(e) = store.put(&key, gzip).await {
+                return Ok(Err(Failure::Store(e)));
+            }
+            Placed::Object { key, bytes }
+        }
+    };
+    Ok(Ok((log, placed)))
 }
 
 /// The log, received into a capture (not yet finished: that is CPU work).

@@ -50,12 +50,12 @@ pub async fn claim(
 }
 
 /// Where a fetched log's gzip was put.
-#[derive(Debug, Clone, Copy)]
-pub enum Placed<'a> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Placed {
     /// In the row: these bytes.
-    Row(&'a [u8]),
+    Row(Vec<u8>),
     /// In the bucket, at this key; this many bytes.
-    Object { key: &'a str, bytes: usize },
+    Object { key: String, bytes: usize },
 }
 
 /// Records a fetched log; false when the claim was lost.
@@ -63,11 +63,11 @@ pub async fn record_stored(
     conn: &mut AsyncPgConnection,
     claimed: &Claimed,
     log: &Captured,
-    placed: Placed<'_>,
+    placed: &Placed,
 ) -> diesel::QueryResult<bool> {
     let (storage, content, key, compressed) = match placed {
-        Placed::Row(bytes) => ("postgres", Some(bytes), None, bytes.len()),
-        Placed::Object { key, bytes } => ("s3", None, Some(key), bytes),
+        Placed::Row(bytes) => ("postgres", Some(bytes.as_slice()), None, bytes.len()),
+        Placed::Object { key, bytes } => ("s3", None, Some(key.as_str()), *bytes),
     };
     let n = diesel::sql_query(
         "UPDATE github_job_logs SET state = 'stored', storage = $3, content = $4, \

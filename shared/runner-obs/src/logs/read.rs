@@ -112,22 +112,25 @@ async fn gzip_of(
     }
 }
 
+/// Job `job_id`'s log row, if any.
+async fn row(conn: &mut AsyncPgConnection, job_id: i64) -> Result<Option<Row>, LogError> {
+    Ok(diesel::sql_query(
+        "SELECT state::text AS state, detail, attempts, fetched_at, content, object_key, \
+            original_bytes, stored_bytes, truncated FROM github_job_logs WHERE github_job_id = $1",
+    )
+    .bind::<BigInt, _>(job_id)
+    .get_result(conn)
+    .await
+    .optional()?)
+}
+
 /// `job_id`'s log, when one is stored.
 pub async fn load(
     conn: &mut AsyncPgConnection,
     store: &LogStore,
     job_id: i64,
 ) -> Result<Option<Vec<u8>>, LogError> {
-    let row: Option<Row> = diesel::sql_query(
-        "SELECT state::text AS state, detail, attempts, fetched_at, content, object_key, \
-            original_bytes, stored_bytes, truncated FROM github_job_logs \
-         WHERE github_job_id = $1 AND state = 'stored'",
-    )
-    .bind::<BigInt, _>(job_id)
-    .get_result(conn)
-    .await
-    .optional()?;
-    let Some(row) = row else {
+    let Some(row) = row(conn, job_id).await?.filter(|r| r.state == "stored") else {
         return Ok(None);
     };
     let size = row.stored_bytes.unwrap_or(0);
@@ -152,15 +155,7 @@ pub async fn read(
     job: &JobView,
     query: &LogQuery,
 ) -> Result<Option<JobLog>, LogError> {
-    let row: Option<Row> = diesel::sql_query(
-        "SELECT state::text AS state, detail, attempts, fetched_at, content, object_key, \
-            original_bytes, stored_bytes, truncated FROM github_job_logs WHERE github_job_id = $1",
-    )
-    .bind::<BigInt, _>(job.github_job_id)
-    .get_result(conn)
-    .await
-    .optional()?;
-    let Some(row) = row else {
+    let Some(row) = row(conn, job.github_job_id).await? else {
         return Ok(None);
     };
     let mut answer = JobLog {
